@@ -1,0 +1,262 @@
+//! What `#[entity]`'s generated code calls. Not public API: no semver guarantees.
+
+use std::marker::PhantomData;
+
+pub use aws_sdk_dynamodb::types::AttributeValue;
+pub use inventory;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use crate::codec::{AttributeCodec, Item};
+pub use crate::entity::Entity;
+pub use crate::error::{DecodeError, EncodeError, KeyError, ValueError};
+pub use crate::field::Field;
+pub use crate::key::{
+    ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE,
+};
+pub use crate::key_segment::{KeySegment, ParseKeySegment};
+pub use crate::registry::EntityRegistration;
+pub use crate::schema::{
+    AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema,
+};
+pub use crate::template::{KeyTemplate, Segment};
+pub use crate::ulid::generate_ulid;
+pub use std::option::Option;
+pub use std::result::Result;
+pub use std::string::String;
+
+use crate::codec::{SerdeCodec, type_name};
+
+/// How one field is stored: through its [`AttributeCodec`] or through serde.
+pub trait FieldCodec {
+    type Value;
+    const KIND: AttributeKind;
+    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, ValueError>;
+    fn decode(value: AttributeValue) -> Result<Self::Value, ValueError>;
+    fn when_absent() -> Option<Self::Value>;
+}
+
+/// A field stored through its [`AttributeCodec`].
+pub struct Native<T>(PhantomData<T>);
+
+impl<T: AttributeCodec> FieldCodec for Native<T> {
+    type Value = T;
+    const KIND: AttributeKind = T::KIND;
+
+    #[inline]
+    fn encode(value: &T) -> Result<Option<AttributeValue>, ValueError> {
+        value.encode()
+    }
+
+    #[inline]
+    fn decode(value: AttributeValue) -> Result<T, ValueError> {
+        T::decode(value)
+    }
+
+    #[inline]
+    fn when_absent() -> Option<T> {
+        T::when_absent()
+    }
+}
+
+/// A field stored through serde (`#[entity(serde)]`).
+pub struct Serde<T>(PhantomData<T>);
+
+impl<T: Serialize + DeserializeOwned> FieldCodec for Serde<T> {
+    type Value = T;
+    const KIND: AttributeKind = AttributeKind::Serde;
+
+    fn encode(value: &T) -> Result<Option<AttributeValue>, ValueError> {
+        SerdeCodec::<T>::encode(value)
+    }
+
+    fn decode(value: AttributeValue) -> Result<T, ValueError> {
+        SerdeCodec::<T>::decode(value)
+    }
+
+    fn when_absent() -> Option<T> {
+        None
+    }
+}
+
+/// Writes one field into `item` (nothing when the codec writes nothing).
+#[inline]
+pub fn encode_field<C: FieldCodec>(
+    item: &mut Item,
+    entity: &'static str,
+    attribute: &'static str,
+    value: &C::Value,
+) -> Result<(), EncodeError> {
+    match C::encode(value) {
+        Ok(Some(encoded)) => {
+            item.insert(attribute.to_owned(), encoded);
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(source) => Err(EncodeError {
+            entity,
+            attribute,
+            source,
+        }),
+    }
+}
+
+/// Writes an `Option` field: `None` writes nothing.
+#[inline]
+pub fn encode_optional_field<C: FieldCodec>(
+    item: &mut Item,
+    entity: &'static str,
+    attribute: &'static str,
+    value: &Option<C::Value>,
+) -> Result<(), EncodeError> {
+    match value {
+        Some(value) => encode_field::<C>(item, entity, attribute, value),
+        None => Ok(()),
+    }
+}
+
+/// The item being decoded, for error messages: the entity and the item's key.
+pub struct DecodeContext {
+    entity: &'static str,
+    pk: Option<AttributeValue>,
+    sk: Option<AttributeValue>,
+}
+
+impl DecodeContext {
+    #[inline]
+    pub fn new(entity: &'static str) -> Self {
+        Self {
+            entity,
+            pk: None,
+            sk: None,
+        }
+    }
+
+    #[inline]
+    pub fn set_pk(&mut self, value: AttributeValue) {
+        self.pk = Some(value);
+    }
+
+    #[inline]
+    pub fn set_sk(&mut self, value: AttributeValue) {
+        self.sk = Some(value);
+    }
+
+    fn key(&self) -> String {
+        fn part(value: Option<&AttributeValue>) -> String {
+            match value {
+                Some(AttributeValue::S(s)) => format!("{s:?}"),
+                Some(other) => format!("<{}>", type_name(other)),
+                None => "<absent>".to_owned(),
+            }
+        }
+        format!(
+            "PK={} SK={}",
+            part(self.pk.as_ref()),
+            part(self.sk.as_ref())
+        )
+    }
+
+    fn invalid(&self, attribute: &'static str, source: ValueError) -> DecodeError {
+        DecodeError::InvalidAttribute {
+            entity: self.entity,
+            key: self.key(),
+            attribute,
+            source,
+        }
+    }
+
+    fn missing(&self, attribute: &'static str, expected: &'static str) -> DecodeError {
+        DecodeError::MissingAttribute {
+            entity: self.entity,
+            key: self.key(),
+            attribute,
+            expected,
+        }
+    }
+}
+
+/// The attribute's value, `None` when it is absent or `NULL`.
+#[inline]
+fn present(slot: Option<AttributeValue>) -> Option<AttributeValue> {
+    match slot {
+        Some(AttributeValue::Null(_)) | None => None,
+        value => value,
+    }
+}
+
+/// Decodes a field without a default: absent is an error unless the type has an absent value
+/// (sets).
+#[inline]
+pub fn decode_required<C: FieldCodec>(
+    slot: Option<AttributeValue>,
+    cx: &DecodeContext,
+    attribute: &'static str,
+) -> Result<C::Value, DecodeError> {
+    match present(slot) {
+        Some(value) => C::decode(value).map_err(|e| cx.invalid(attribute, e)),
+        None => C::when_absent().ok_or_else(|| cx.missing(attribute, C::KIND.descriptor())),
+    }
+}
+
+/// Decodes an `Option` field: absent or `NULL` is `None`.
+#[inline]
+pub fn decode_optional<C: FieldCodec>(
+    slot: Option<AttributeValue>,
+    cx: &DecodeContext,
+    attribute: &'static str,
+) -> Result<Option<C::Value>, DecodeError> {
+    match present(slot) {
+        Some(value) => C::decode(value)
+            .map(Some)
+            .map_err(|e| cx.invalid(attribute, e)),
+        None => Ok(None),
+    }
+}
+
+/// Decodes a field with a default: absent or `NULL` takes the default.
+#[inline]
+pub fn decode_or_default<C: FieldCodec>(
+    slot: Option<AttributeValue>,
+    cx: &DecodeContext,
+    attribute: &'static str,
+    default: impl FnOnce() -> C::Value,
+) -> Result<C::Value, DecodeError> {
+    match present(slot) {
+        Some(value) => C::decode(value).map_err(|e| cx.invalid(attribute, e)),
+        None => Ok(default()),
+    }
+}
+
+/// Appends a placeholder's value to a key being rendered.
+#[inline]
+pub fn write_segment<T: KeySegment + ?Sized>(out: &mut String, value: &T) {
+    value.write_key_segment(out);
+}
+
+/// Splits `key` by `template` into exactly `N` placeholder texts.
+pub fn split_key<'k, const N: usize>(
+    template: &KeyTemplate,
+    key: &'k str,
+) -> Result<[&'k str; N], KeyError> {
+    let parts = template.parse(key)?;
+    parts.try_into().map_err(|_| KeyError::Mismatch {
+        template: template.source,
+        key: key.to_owned(),
+    })
+}
+
+/// Parses one placeholder's text as the field's type.
+pub fn parse_segment<T: ParseKeySegment>(
+    template: &KeyTemplate,
+    key: &str,
+    field: &'static str,
+    text: &str,
+) -> Result<T, KeyError> {
+    T::parse_key_segment(text).map_err(|source| KeyError::InvalidSegment {
+        template: template.source,
+        key: key.to_owned(),
+        field,
+        source,
+    })
+}

@@ -1,0 +1,127 @@
+//! The DynamoDB client: the standard AWS configuration chain, a lean rustls HTTP client, and the
+//! `DYNATABLE_ENDPOINT` override for DynamoDB Local, LocalStack or another endpoint.
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::Client;
+use aws_smithy_http_client::Builder;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+
+/// The environment variable naming the DynamoDB endpoint to use instead of AWS's, e.g.
+/// `http://127.0.0.1:8000` for DynamoDB Local.
+pub const ENDPOINT_ENV: &str = "DYNATABLE_ENDPOINT";
+
+/// The region used for a loopback endpoint (DynamoDB Local) when the chain names none.
+const LOCAL_REGION: &str = "us-east-1";
+
+/// Where and how to reach DynamoDB. Everything not set here comes from the standard AWS chain
+/// (`AWS_REGION`, `AWS_PROFILE`, `~/.aws/config`, credentials from the environment, profile,
+/// web identity, ECS or EC2 instance metadata).
+///
+/// ```no_run
+/// # async fn demo() {
+/// use dynatable_core::client::ClientConfig;
+/// // DYNATABLE_ENDPOINT, if set, then the AWS chain:
+/// let client = ClientConfig::from_env().load().await;
+/// # }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// An endpoint URL instead of AWS's.
+    pub endpoint_url: Option<String>,
+    /// The region, instead of the chain's.
+    pub region: Option<String>,
+    /// The profile of `~/.aws/config` to use, instead of `AWS_PROFILE` or `default`.
+    pub profile: Option<String>,
+}
+
+impl ClientConfig {
+    /// The configuration the environment gives: the endpoint from `DYNATABLE_ENDPOINT` (when set
+    /// and not empty), the rest from the AWS chain.
+    pub fn from_env() -> Self {
+        Self {
+            endpoint_url: std::env::var(ENDPOINT_ENV)
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
+            ..Self::default()
+        }
+    }
+
+    /// Uses `url` as the endpoint.
+    #[must_use]
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Uses `region`.
+    #[must_use]
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Uses the named profile.
+    #[must_use]
+    pub fn profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// Whether the endpoint is on this machine (DynamoDB Local, LocalStack).
+    pub fn is_local(&self) -> bool {
+        self.endpoint_url.as_deref().is_some_and(is_loopback_url)
+    }
+
+    /// Resolves the AWS configuration. Building it does not contact AWS; credentials are looked
+    /// up when the first request is signed.
+    pub async fn load_sdk_config(&self) -> SdkConfig {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(
+            Builder::new()
+                .tls_provider(Provider::Rustls(CryptoMode::Ring))
+                .build_https(),
+        );
+        if let Some(profile) = &self.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &self.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let explicit = self.region.clone().map(Region::new);
+        let fallback = self.is_local().then(|| Region::from_static(LOCAL_REGION));
+        let chain = RegionProviderChain::first_try(explicit)
+            .or_default_provider()
+            .or_else(fallback);
+        loader.region(chain).load().await
+    }
+
+    /// A DynamoDB client for this configuration. The client is cheap to clone: build it once.
+    pub async fn load(&self) -> Client {
+        Client::new(&self.load_sdk_config().await)
+    }
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    host == "localhost" || host == "::1" || host.starts_with("127.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_url;
+
+    #[test]
+    fn loopback_urls() {
+        assert!(is_loopback_url("http://127.0.0.1:8000"));
+        assert!(is_loopback_url("http://localhost:8000/"));
+        assert!(is_loopback_url("http://[::1]:8000"));
+        assert!(!is_loopback_url("https://dynamodb.eu-west-1.amazonaws.com"));
+        assert!(!is_loopback_url("http://localstack.internal:4566"));
+    }
+}

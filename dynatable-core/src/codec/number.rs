@@ -1,0 +1,81 @@
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{AttributeCodec, mismatch};
+use crate::error::ValueError;
+use crate::schema::AttributeKind;
+
+/// Parses the text of an `N` value as the Rust number type `T`.
+pub(crate) fn parse_number<T: std::str::FromStr>(
+    text: String,
+    target: &'static str,
+) -> Result<T, ValueError> {
+    text.parse()
+        .map_err(|_| ValueError::InvalidText { text, target })
+}
+
+/// The text of a number, for `N` values and `NS` members.
+pub(crate) trait NumberText: Sized {
+    fn number_text(&self) -> Result<String, ValueError>;
+    fn from_number_text(text: String) -> Result<Self, ValueError>;
+}
+
+macro_rules! integer {
+    ($($ty:ty),*) => {$(
+        impl NumberText for $ty {
+            fn number_text(&self) -> Result<String, ValueError> {
+                Ok(itoa::Buffer::new().format(*self).to_owned())
+            }
+            fn from_number_text(text: String) -> Result<Self, ValueError> {
+                parse_number(text, stringify!($ty))
+            }
+        }
+    )*};
+}
+
+integer!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+);
+
+macro_rules! float {
+    ($($ty:ty),*) => {$(
+        impl NumberText for $ty {
+            fn number_text(&self) -> Result<String, ValueError> {
+                if self.is_finite() {
+                    Ok(ryu::Buffer::new().format_finite(*self).to_owned())
+                } else {
+                    Err(ValueError::NotRepresentable {
+                        reason: format!("{} cannot be stored: DynamoDB numbers are finite", self),
+                    })
+                }
+            }
+            fn from_number_text(text: String) -> Result<Self, ValueError> {
+                parse_number(text, stringify!($ty))
+            }
+        }
+    )*};
+}
+
+float!(f32, f64);
+
+macro_rules! number_codec {
+    ($($ty:ty),*) => {$(
+        impl AttributeCodec for $ty {
+            const KIND: AttributeKind = AttributeKind::Number;
+
+            fn encode(&self) -> Result<Option<AttributeValue>, ValueError> {
+                Ok(Some(AttributeValue::N(self.number_text()?)))
+            }
+
+            fn decode(value: AttributeValue) -> Result<Self, ValueError> {
+                match value {
+                    AttributeValue::N(text) => Self::from_number_text(text),
+                    other => Err(mismatch::<Self>(&other)),
+                }
+            }
+        }
+    )*};
+}
+
+number_codec!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64
+);

@@ -1,0 +1,59 @@
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{AttributeCodec, mismatch};
+use crate::error::ValueError;
+use crate::schema::AttributeKind;
+
+impl AttributeCodec for String {
+    const KIND: AttributeKind = AttributeKind::String;
+
+    fn encode(&self) -> Result<Option<AttributeValue>, ValueError> {
+        Ok(Some(AttributeValue::S(self.clone())))
+    }
+
+    fn decode(value: AttributeValue) -> Result<Self, ValueError> {
+        match value {
+            AttributeValue::S(text) => Ok(text),
+            other => Err(mismatch::<Self>(&other)),
+        }
+    }
+}
+
+impl AttributeCodec for char {
+    const KIND: AttributeKind = AttributeKind::String;
+
+    fn encode(&self) -> Result<Option<AttributeValue>, ValueError> {
+        Ok(Some(AttributeValue::S(self.to_string())))
+    }
+
+    fn decode(value: AttributeValue) -> Result<Self, ValueError> {
+        match value {
+            AttributeValue::S(text) => {
+                let mut chars = text.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => Ok(c),
+                    _ => Err(ValueError::InvalidText {
+                        text,
+                        target: "char",
+                    }),
+                }
+            }
+            other => Err(mismatch::<Self>(&other)),
+        }
+    }
+}
+
+impl AttributeCodec for bool {
+    const KIND: AttributeKind = AttributeKind::Bool;
+
+    fn encode(&self) -> Result<Option<AttributeValue>, ValueError> {
+        Ok(Some(AttributeValue::Bool(*self)))
+    }
+
+    fn decode(value: AttributeValue) -> Result<Self, ValueError> {
+        match value {
+            AttributeValue::Bool(b) => Ok(b),
+            other => Err(mismatch::<Self>(&other)),
+        }
+    }
+}

@@ -1,0 +1,32 @@
+use crate::codec::Item;
+use crate::error::{DecodeError, EncodeError};
+use crate::key::PrimaryKey;
+use crate::schema::EntitySchema;
+
+/// A Rust type stored as items of one entity type in a single DynamoDB table.
+///
+/// Implemented by [`#[entity]`](macro@crate::entity); see there for the options. Implementing it
+/// by hand is possible but gives up the compile-time checks of the templates.
+pub trait Entity: Sized + 'static {
+    /// The static description of the entity: name, key and index templates, attributes.
+    const SCHEMA: &'static EntitySchema;
+
+    /// The primary key (`PK`, `SK`) of this value, rendered from the key templates.
+    fn primary_key(&self) -> PrimaryKey;
+
+    /// Encodes the value as a DynamoDB item: `PK`, `SK`, the index key attributes, the
+    /// entity-type attribute `_type`, and every field (absent `None` and empty sets omitted).
+    ///
+    /// # Errors
+    /// [`EncodeError`] when a field has no DynamoDB representation (a non-finite float, or a
+    /// `serde` field whose serializer fails); the error names the entity and the attribute.
+    fn to_item(&self) -> Result<Item, EncodeError>;
+
+    /// Decodes an item read from the table. Absent attributes take their declared default (or
+    /// `None`, or an empty set); attributes the entity does not declare are ignored.
+    ///
+    /// # Errors
+    /// [`DecodeError`] naming the entity, the item's key, the attribute and the expected and
+    /// found types, when a required attribute is missing or has the wrong type.
+    fn from_item(item: Item) -> Result<Self, DecodeError>;
+}

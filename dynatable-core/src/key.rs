@@ -1,0 +1,70 @@
+use std::fmt;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::codec::Item;
+
+/// The table's partition key attribute.
+pub const PARTITION_KEY_ATTRIBUTE: &str = "PK";
+/// The table's sort key attribute.
+pub const SORT_KEY_ATTRIBUTE: &str = "SK";
+/// The attribute that names an item's entity type (the entity's `name`).
+pub const ENTITY_TYPE_ATTRIBUTE: &str = "_type";
+
+/// The primary key of an item: the rendered partition and sort key templates.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PrimaryKey {
+    /// The partition key (`PK`).
+    pub pk: String,
+    /// The sort key (`SK`).
+    pub sk: String,
+}
+
+impl PrimaryKey {
+    /// A key from its two parts.
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
+    }
+
+    /// The key as the `Key` map of a `GetItem`, `UpdateItem` or `DeleteItem` request.
+    ///
+    /// ```
+    /// use dynatable_core::PrimaryKey;
+    /// let key = PrimaryKey::new("USER#1", "PROFILE").to_key_item();
+    /// assert_eq!(key.len(), 2);
+    /// ```
+    pub fn to_key_item(&self) -> Item {
+        let mut item = Item::with_capacity(2);
+        item.insert(
+            PARTITION_KEY_ATTRIBUTE.to_owned(),
+            AttributeValue::S(self.pk.clone()),
+        );
+        item.insert(
+            SORT_KEY_ATTRIBUTE.to_owned(),
+            AttributeValue::S(self.sk.clone()),
+        );
+        item
+    }
+
+    /// Reads the key of an item (`PK` and `SK` as strings), if it has one.
+    pub fn of_item(item: &Item) -> Option<Self> {
+        match (
+            item.get(PARTITION_KEY_ATTRIBUTE),
+            item.get(SORT_KEY_ATTRIBUTE),
+        ) {
+            (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => {
+                Some(Self::new(pk.clone(), sk.clone()))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for PrimaryKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PK={:?} SK={:?}", self.pk, self.sk)
+    }
+}

@@ -1,0 +1,125 @@
+//! Typed single-table DynamoDB entities.
+//!
+//! Many entity types share one DynamoDB table in a single-table design. `dynatable-core` describes
+//! each of them with [`#[entity]`](macro@entity): the key templates that place it in the table,
+//! its secondary index keys, defaults, required fields and generated ids. The macro checks all of
+//! it at compile time and generates:
+//!
+//! - an [`Entity`] implementation with a static [`EntitySchema`], registered so that
+//!   [`registry::entities`] lists every entity a binary contains;
+//! - key builders (`Notification::key(..)`, `Notification::partition_key(..)`), the constant key
+//!   prefixes for `begins_with` conditions, and `Notification::parse_key(..)`, the reverse;
+//! - a constructor taking the required fields, applying defaults and generating ULIDs;
+//! - the item codec both ways ([`Entity::to_item`], [`Entity::from_item`]);
+//! - typed attribute references ([`Field`]) for updates and conditions.
+//!
+//! ```
+//! use dynatable_core::{entity, Entity};
+//!
+//! #[entity(pk = "USER#{user_id}", sk = "NOTIFICATION#{notification_id}")]
+//! #[derive(Debug, Clone, PartialEq)]
+//! pub struct Notification {
+//!     pub user_id: String,
+//!     #[entity(generate = "ulid")]
+//!     pub notification_id: String,
+//!     pub message: String,
+//!     #[entity(default = false)]
+//!     pub read: bool,
+//!     #[entity(rename = "createdAt")]
+//!     pub created_at: String,
+//!     pub note: Option<String>,
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Required fields only: `notification_id` is a fresh ULID, `read` is false, `note` is None.
+//! let n = Notification::new("u1", "Welcome!", "2026-01-01T00:00:00Z");
+//! assert_eq!(n.primary_key().pk, "USER#u1");
+//! assert_eq!(Notification::SORT_KEY_PREFIX, "NOTIFICATION#");
+//!
+//! let item = n.to_item()?;
+//! assert_eq!(Notification::from_item(item)?, n);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! See [the attribute type mapping](codec) for how Rust types are stored.
+
+pub mod client;
+pub mod codec;
+mod entity;
+mod error;
+mod field;
+mod key;
+mod key_overlap;
+mod key_segment;
+pub mod registry;
+mod schema;
+mod table_definition;
+mod template;
+mod ulid;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use aws_sdk_dynamodb;
+pub use codec::{AttributeCodec, Bytes, Item};
+pub use entity::Entity;
+pub use error::{DecodeError, EncodeError, KeyError, ValueError};
+pub use field::Field;
+pub use key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE};
+pub use key_segment::{KeySegment, ParseKeySegment};
+pub use schema::{AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema};
+pub use table_definition::{CreateTableError, TableDefinition};
+pub use template::{KeyTemplate, Segment};
+
+/// Declares a DynamoDB entity stored in a single table.
+///
+/// Container options (`#[entity(...)]` on the struct):
+///
+/// | option | meaning |
+/// | --- | --- |
+/// | `pk = "USER#{user_id}"` | partition key template (required), stored in `PK` |
+/// | `sk = "PROFILE"` | sort key template (required), stored in `SK` |
+/// | `index(name = "GSI1", pk = "...", sk = "...")` | a secondary index key; its attributes are `GSI1PK`/`GSI1SK` unless `pk_attribute`/`sk_attribute` name others; `sk` is optional |
+/// | `name = "Notification"` | the entity type name stored in `_type` (default: the struct name) |
+/// | `rename_all = "camelCase"` | attribute names from field names: `camelCase`, `PascalCase`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `lowercase`, `UPPERCASE` |
+/// | `constructor = "create"` | the name of the generated constructor (default `new`) |
+/// | `crate = "path"` | where `dynatable_core` is, when it is re-exported under another path |
+///
+/// Field options (`#[entity(...)]` on a field):
+///
+/// | option | meaning |
+/// | --- | --- |
+/// | `rename = "createdAt"` | the attribute name |
+/// | `default = expr` / `default` | value used by the constructor and when the attribute is absent (`default` alone: `Default::default()`) |
+/// | `generate = "ulid"` | a new monotonic ULID from the constructor (`String` fields) |
+/// | `serde` | store the field as a map (or the value serde gives it) through its serde implementation |
+///
+/// Template placeholders `{field}` name fields (not attribute names); they must be strings,
+/// integers, `bool`, `char` or a type that implements [`KeySegment`] and [`ParseKeySegment`],
+/// and two placeholders must be separated by literal text.
+///
+/// ```
+/// use dynatable_core::entity;
+///
+/// #[entity(
+///     pk = "USER#{user_id}",
+///     sk = "PROFILE",
+///     index(name = "GSI1", pk = "EMAIL#{email}", sk = "USER"),
+///     rename_all = "camelCase",
+/// )]
+/// pub struct User {
+///     pub user_id: String,
+///     pub username: String,
+///     pub email: String,
+///     #[entity(default = 0)]
+///     pub login_count: u32,
+///     #[entity(default = "")]
+///     pub bio: String,
+/// }
+///
+/// let user = User::new("u1", "Ada", "ada@example.com");
+/// assert_eq!(User::gsi1_partition_key("ada@example.com"), "EMAIL#ada@example.com");
+/// assert_eq!(User::fields().login_count.name(), "loginCount");
+/// ```
+pub use dynatable_macros::entity;

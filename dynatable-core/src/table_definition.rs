@@ -1,0 +1,222 @@
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TableStatus,
+};
+use thiserror::Error;
+
+use crate::key::{PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
+use crate::schema::EntitySchema;
+
+/// A table's key and global secondary indexes, derived from the entities stored in it.
+///
+/// ```
+/// use dynatable_core::{entity, Entity, TableDefinition};
+///
+/// #[entity(pk = "USER#{id}", sk = "PROFILE", index(name = "GSI1", pk = "EMAIL#{email}", sk = "USER"))]
+/// pub struct User {
+///     pub id: String,
+///     pub email: String,
+/// }
+///
+/// let table = TableDefinition::for_entities("app", &[User::SCHEMA]).unwrap();
+/// assert_eq!(table.indexes["GSI1"], ("GSI1PK".to_string(), Some("GSI1SK".to_string())));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TableDefinition {
+    /// The table name.
+    pub name: String,
+    /// Index name to its partition key attribute and sort key attribute.
+    pub indexes: BTreeMap<String, (String, Option<String>)>,
+}
+
+/// Why a table could not be defined or created.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CreateTableError {
+    /// Two entities declare the same index with different key attributes.
+    #[error(
+        "index {index:?} is keyed by {first:?} in entity `{first_entity}` but by {second:?} in \
+         entity `{second_entity}`: give both the same `pk_attribute`/`sk_attribute`"
+    )]
+    ConflictingIndex {
+        /// The index.
+        index: String,
+        /// The first entity.
+        first_entity: &'static str,
+        /// Its key attributes.
+        first: (String, Option<String>),
+        /// The second entity.
+        second_entity: &'static str,
+        /// Its key attributes.
+        second: (String, Option<String>),
+    },
+    /// DynamoDB refused or failed the request.
+    #[error("creating table {table:?} failed: {message}")]
+    Request {
+        /// The table.
+        table: String,
+        /// The SDK's error, with its context.
+        message: String,
+    },
+    /// The table did not become active.
+    #[error("table {table:?} did not become ACTIVE within {waited:?}")]
+    NotActive {
+        /// The table.
+        table: String,
+        /// How long it waited.
+        waited: Duration,
+    },
+}
+
+impl CreateTableError {
+    /// Whether the table existed already.
+    pub fn is_already_exists(&self) -> bool {
+        matches!(self, Self::Request { message, .. } if message.contains("ResourceInUseException"))
+    }
+}
+
+impl TableDefinition {
+    /// The table that stores `entities`: `PK`/`SK` strings and one global secondary index per
+    /// index name (projecting all attributes).
+    ///
+    /// # Errors
+    /// [`CreateTableError::ConflictingIndex`] when entities disagree on an index's attributes.
+    pub fn for_entities(
+        name: impl Into<String>,
+        entities: &[&'static EntitySchema],
+    ) -> Result<Self, CreateTableError> {
+        let mut indexes: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
+        let mut owners: BTreeMap<&str, &'static str> = BTreeMap::new();
+        for entity in entities {
+            for index in entity.indexes {
+                let keys = (
+                    index.pk_attribute.to_owned(),
+                    index.sk_attribute.map(str::to_owned),
+                );
+                match indexes.get(index.name) {
+                    Some(existing) if *existing != keys => {
+                        return Err(CreateTableError::ConflictingIndex {
+                            index: index.name.to_owned(),
+                            first_entity: owners.get(index.name).copied().unwrap_or_default(),
+                            first: existing.clone(),
+                            second_entity: entity.name,
+                            second: keys,
+                        });
+                    }
+                    Some(_) => {}
+                    None => {
+                        owners.insert(index.name, entity.name);
+                        indexes.insert(index.name.to_owned(), keys);
+                    }
+                }
+            }
+        }
+        Ok(Self {
+            name: name.into(),
+            indexes,
+        })
+    }
+
+    /// Creates the table (on-demand capacity) and waits until it is active.
+    ///
+    /// # Errors
+    /// [`CreateTableError::Request`] when DynamoDB refuses (see
+    /// [`is_already_exists`](CreateTableError::is_already_exists)), `NotActive` on time-out.
+    pub async fn create(&self, client: &Client) -> Result<(), CreateTableError> {
+        let mut request = client
+            .create_table()
+            .table_name(&self.name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key_element(PARTITION_KEY_ATTRIBUTE, KeyType::Hash)?)
+            .key_schema(key_element(SORT_KEY_ATTRIBUTE, KeyType::Range)?);
+        let mut attributes: Vec<&str> = vec![PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE];
+        for (index, (pk, sk)) in &self.indexes {
+            let mut gsi = GlobalSecondaryIndex::builder()
+                .index_name(index)
+                .key_schema(key_element(pk, KeyType::Hash)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                );
+            attributes.push(pk);
+            if let Some(sk) = sk {
+                gsi = gsi.key_schema(key_element(sk, KeyType::Range)?);
+                attributes.push(sk);
+            }
+            request =
+                request.global_secondary_indexes(gsi.build().map_err(build_error(&self.name))?);
+        }
+        attributes.sort_unstable();
+        attributes.dedup();
+        for attribute in attributes {
+            request = request.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(attribute)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(build_error(&self.name))?,
+            );
+        }
+        request.send().await.map_err(sdk_error(&self.name))?;
+        self.wait_until_active(client).await
+    }
+
+    async fn wait_until_active(&self, client: &Client) -> Result<(), CreateTableError> {
+        let limit = Duration::from_secs(300);
+        let step = Duration::from_millis(200);
+        let mut waited = Duration::ZERO;
+        loop {
+            let described = client
+                .describe_table()
+                .table_name(&self.name)
+                .send()
+                .await
+                .map_err(sdk_error(&self.name))?;
+            let status = described.table().and_then(|t| t.table_status());
+            if status == Some(&TableStatus::Active) {
+                return Ok(());
+            }
+            if waited >= limit {
+                return Err(CreateTableError::NotActive {
+                    table: self.name.clone(),
+                    waited,
+                });
+            }
+            tokio::time::sleep(step).await;
+            waited += step;
+        }
+    }
+}
+
+fn key_element(attribute: &str, key_type: KeyType) -> Result<KeySchemaElement, CreateTableError> {
+    KeySchemaElement::builder()
+        .attribute_name(attribute)
+        .key_type(key_type)
+        .build()
+        .map_err(build_error(attribute))
+}
+
+fn build_error<E: std::error::Error>(table: &str) -> impl FnOnce(E) -> CreateTableError + '_ {
+    move |e| CreateTableError::Request {
+        table: table.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+fn sdk_error<E, R>(table: &str) -> impl FnOnce(SdkError<E, R>) -> CreateTableError + '_
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    move |e| CreateTableError::Request {
+        table: table.to_owned(),
+        message: DisplayErrorContext(&e).to_string(),
+    }
+}

@@ -1,0 +1,255 @@
+//! The entity as the macro understands it: the struct, its options and its parsed templates.
+
+use proc_macro2::Span;
+use syn::{Data, DeriveInput, Fields, Ident, LitStr, Path, Type, Visibility};
+
+use super::attr::{Container, DefaultValue, FieldAttrs, IndexAttr};
+use super::template::Template;
+use super::ty;
+use crate::ctxt::Ctxt;
+
+pub(crate) struct Model {
+    pub(crate) ident: Ident,
+    pub(crate) vis: Visibility,
+    /// The entity type name (stored in `_type`).
+    pub(crate) name: String,
+    pub(crate) krate: Path,
+    pub(crate) constructor: Ident,
+    pub(crate) pk: Template,
+    pub(crate) sk: Template,
+    pub(crate) indexes: Vec<Index>,
+    pub(crate) fields: Vec<FieldModel>,
+}
+
+pub(crate) struct Index {
+    pub(crate) name: LitStr,
+    pub(crate) pk_attribute: String,
+    pub(crate) sk_attribute: Option<String>,
+    pub(crate) pk: Template,
+    pub(crate) sk: Option<Template>,
+}
+
+pub(crate) struct FieldModel {
+    pub(crate) ident: Ident,
+    pub(crate) ty: Type,
+    /// The attribute name in the table.
+    pub(crate) attribute: String,
+    /// Where the attribute name comes from: the `rename` literal, or the field.
+    pub(crate) attribute_span: Span,
+    /// `T` when the field is an `Option<T>`.
+    pub(crate) optional: Option<Type>,
+    pub(crate) serde: bool,
+    pub(crate) default: Option<DefaultValue>,
+    pub(crate) generate: Option<LitStr>,
+}
+
+impl FieldModel {
+    /// The type the codec handles: `T` for `Option<T>`, else the field's type.
+    pub(crate) fn value_type(&self) -> &Type {
+        self.optional.as_ref().unwrap_or(&self.ty)
+    }
+
+    /// A non-`Option` field without `default` or `generate`: the constructor takes it.
+    pub(crate) fn is_required(&self) -> bool {
+        self.optional.is_none() && self.default.is_none() && self.generate.is_none()
+    }
+}
+
+/// Builds the model; `None` when errors (already reported) leave nothing to build from.
+pub(crate) fn build(cx: &Ctxt, input: &DeriveInput, container: Container) -> Option<Model> {
+    let fields = struct_fields(cx, input)?;
+    if input.generics.lt_token.is_some() || input.generics.where_clause.is_some() {
+        cx.error_spanned_by(
+            &input.generics,
+            "generic entities are not supported: an entity's schema and key templates are static, \
+             one per stored type; declare an entity for each concrete type",
+        );
+    }
+    for attr in input.attrs.iter().filter(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "entity")
+    }) {
+        cx.error_spanned_by(
+            attr,
+            "duplicate #[entity] attribute: put every option in one #[entity(...)]",
+        );
+    }
+
+    let fields: Vec<FieldModel> = fields
+        .named
+        .iter()
+        .filter_map(|field| {
+            let attrs = FieldAttrs::parse(cx, field);
+            let ident = field.ident.clone()?;
+            let (attribute, attribute_span) = match &attrs.rename {
+                Some(lit) => (lit.value(), lit.span()),
+                None => {
+                    let name = ident.to_string();
+                    let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
+                    let name = container
+                        .rename_all
+                        .map_or_else(|| name.clone(), |rule| rule.apply(&name));
+                    (name, ident.span())
+                }
+            };
+            Some(FieldModel {
+                optional: ty::option_inner(&field.ty).cloned(),
+                ty: field.ty.clone(),
+                ident,
+                attribute,
+                attribute_span,
+                serde: attrs.serde.is_some(),
+                default: attrs.default,
+                generate: attrs.generate,
+            })
+        })
+        .collect();
+
+    let pk = required_template(
+        cx,
+        container.pk.as_ref(),
+        "pk",
+        "#[entity(pk = \"USER#{user_id}\", sk = \"PROFILE\")]",
+    );
+    let sk = required_template(
+        cx,
+        container.sk.as_ref(),
+        "sk",
+        "#[entity(pk = \"USER#{user_id}\", sk = \"PROFILE\")]",
+    );
+    let indexes: Vec<Index> = container
+        .indexes
+        .iter()
+        .filter_map(|index| build_index(cx, index))
+        .collect();
+
+    let name = container
+        .name
+        .as_ref()
+        .map_or_else(|| input.ident.to_string(), LitStr::value);
+    if name.is_empty() {
+        if let Some(lit) = &container.name {
+            cx.error_spanned_by(lit, "the entity name cannot be empty");
+        }
+    }
+    Some(Model {
+        ident: input.ident.clone(),
+        vis: input.vis.clone(),
+        name,
+        krate: container
+            .crate_path
+            .unwrap_or_else(|| syn::parse_quote!(::dynatable_core)),
+        constructor: container
+            .constructor
+            .unwrap_or_else(|| Ident::new("new", Span::call_site())),
+        pk: pk?,
+        sk: sk?,
+        indexes,
+        fields,
+    })
+}
+
+fn struct_fields<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<&'a syn::FieldsNamed> {
+    match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => Some(named),
+            Fields::Unnamed(_) => {
+                cx.error_spanned_by(
+                    &input.ident,
+                    "tuple structs are not supported as entities: attributes are named after fields; use named fields",
+                );
+                None
+            }
+            Fields::Unit => {
+                cx.error_spanned_by(
+                    &input.ident,
+                    "unit structs are not supported as entities: an entity needs the fields its keys are made of",
+                );
+                None
+            }
+        },
+        Data::Enum(data) => {
+            cx.error_spanned_by(
+                data.enum_token,
+                "enums are not supported as entities: declare one #[entity] struct per item type \
+                 (an enum can be a field, stored with #[entity(serde)])",
+            );
+            None
+        }
+        Data::Union(data) => {
+            cx.error_spanned_by(
+                data.union_token,
+                "unions are not supported as entities: use a struct with named fields",
+            );
+            None
+        }
+    }
+}
+
+fn required_template(
+    cx: &Ctxt,
+    lit: Option<&LitStr>,
+    key: &str,
+    example: &str,
+) -> Option<Template> {
+    match lit {
+        Some(lit) => Template::parse(cx, lit),
+        None => {
+            cx.syn_error(syn::Error::new(
+                Span::call_site(),
+                format!("missing `{key}` key template, e.g. {example}"),
+            ));
+            None
+        }
+    }
+}
+
+fn build_index(cx: &Ctxt, index: &IndexAttr) -> Option<Index> {
+    let Some(name) = &index.name else {
+        cx.error_spanned_by(
+            &index.keyword,
+            "index(...) needs a `name`, e.g. index(name = \"GSI1\", pk = \"EMAIL#{email}\")",
+        );
+        return None;
+    };
+    if name.value().is_empty() {
+        cx.error_spanned_by(name, "an index name cannot be empty");
+        return None;
+    }
+    let Some(pk) = &index.pk else {
+        cx.error_spanned_by(
+            &index.keyword,
+            format!("index {:?} needs a `pk` template", name.value()),
+        );
+        return None;
+    };
+    let pk = Template::parse(cx, pk);
+    let sk = index.sk.as_ref().map(|sk| Template::parse(cx, sk));
+    if index.sk.is_none() {
+        if let Some(attribute) = &index.sk_attribute {
+            cx.error_spanned_by(attribute, "`sk_attribute` without an `sk` template");
+        }
+    }
+    let pk_attribute = index
+        .pk_attribute
+        .as_ref()
+        .map_or_else(|| format!("{}PK", name.value()), LitStr::value);
+    let sk_attribute = index.sk.as_ref().map(|_| {
+        index
+            .sk_attribute
+            .as_ref()
+            .map_or_else(|| format!("{}SK", name.value()), LitStr::value)
+    });
+    Some(Index {
+        name: name.clone(),
+        pk_attribute,
+        sk_attribute,
+        pk: pk?,
+        sk: match sk {
+            Some(parsed) => Some(parsed?),
+            None => None,
+        },
+    })
+}

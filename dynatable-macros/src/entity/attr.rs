@@ -1,0 +1,279 @@
+//! The typed options of `#[entity(...)]` on the struct and on its fields, each kept with its
+//! tokens so that errors point at them.
+
+use proc_macro2::TokenStream;
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::{Expr, ExprLit, Field, Lit, LitStr, Path, Token};
+
+use crate::case::RenameRule;
+use crate::ctxt::Ctxt;
+use crate::suggest::did_you_mean;
+
+const CONTAINER_KEYS: &[&str] = &[
+    "pk",
+    "sk",
+    "index",
+    "name",
+    "rename_all",
+    "constructor",
+    "crate",
+];
+const INDEX_KEYS: &[&str] = &["name", "pk", "sk", "pk_attribute", "sk_attribute"];
+const FIELD_KEYS: &[&str] = &["rename", "default", "generate", "serde"];
+
+/// The options on the struct.
+#[derive(Default)]
+pub(crate) struct Container {
+    pub(crate) pk: Option<LitStr>,
+    pub(crate) sk: Option<LitStr>,
+    pub(crate) indexes: Vec<IndexAttr>,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) rename_all: Option<RenameRule>,
+    pub(crate) constructor: Option<syn::Ident>,
+    pub(crate) crate_path: Option<Path>,
+}
+
+/// One `index(...)`.
+pub(crate) struct IndexAttr {
+    /// The `index` keyword, for errors about the whole index.
+    pub(crate) keyword: Path,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) pk: Option<LitStr>,
+    pub(crate) sk: Option<LitStr>,
+    pub(crate) pk_attribute: Option<LitStr>,
+    pub(crate) sk_attribute: Option<LitStr>,
+}
+
+/// The options on a field.
+#[derive(Default)]
+pub(crate) struct FieldAttrs {
+    pub(crate) rename: Option<LitStr>,
+    pub(crate) default: Option<DefaultValue>,
+    pub(crate) generate: Option<LitStr>,
+    pub(crate) serde: Option<Path>,
+}
+
+/// `default = expr`, or `default` alone for `Default::default()`.
+pub(crate) enum DefaultValue {
+    Expr(Expr),
+    Trait(Path),
+}
+
+fn unknown_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    what: &str,
+    valid: &[&str],
+) -> syn::Result<()> {
+    let path = &meta.path;
+    let key = path.get_ident().map_or_else(
+        || quote::quote!(#path).to_string().replace(' ', ""),
+        ToString::to_string,
+    );
+    cx.error_spanned_by(
+        &meta.path,
+        format!(
+            "unknown {what} option `{key}`{}; expected one of: {}",
+            did_you_mean(&key, valid.iter().copied()),
+            valid.join(", ")
+        ),
+    );
+    skip_value(meta)
+}
+
+/// Consumes whatever follows an unknown key, so parsing can go on to the next one.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        content.parse::<TokenStream>()?;
+    }
+    Ok(())
+}
+
+/// Stores `value` in `slot`, or reports a duplicate at the second key.
+fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, meta: &ParseNestedMeta<'_>, value: T) {
+    if slot.is_some() {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        cx.error_spanned_by(&meta.path, format!("duplicate `{key}` option"));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+/// The string literal after `key =`; another expression is reported and skipped.
+fn string_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<LitStr>> {
+    let key = meta
+        .path
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let expr: Expr = meta.value()?.parse()?;
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(Some(s)),
+        other => {
+            cx.error_spanned_by(
+                &other,
+                format!("`{key}` takes a string literal, e.g. {key} = \"...\""),
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn set_string(cx: &Ctxt, slot: &mut Option<LitStr>, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if let Some(value) = string_value(cx, meta)? {
+        set_once(cx, slot, meta, value);
+    }
+    Ok(())
+}
+
+impl Container {
+    pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Self {
+        let mut container = Self::default();
+        let parser = syn::meta::parser(|meta| container.parse_option(cx, meta));
+        if let Err(e) = parser.parse2(args) {
+            cx.syn_error(e);
+        }
+        container
+    }
+
+    fn parse_option(&mut self, cx: &Ctxt, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        match key.as_str() {
+            "pk" => set_string(cx, &mut self.pk, &meta),
+            "sk" => set_string(cx, &mut self.sk, &meta),
+            "name" => set_string(cx, &mut self.name, &meta),
+            "rename_all" => {
+                if let Some(lit) = string_value(cx, &meta)? {
+                    match RenameRule::from_name(&lit.value()) {
+                        Some(rule) => set_once(cx, &mut self.rename_all, &meta, rule),
+                        None => cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "unknown rename_all rule {:?}{}; expected one of: {}",
+                                lit.value(),
+                                did_you_mean(&lit.value(), RenameRule::NAMES.iter().copied()),
+                                RenameRule::NAMES.join(", ")
+                            ),
+                        ),
+                    }
+                }
+                Ok(())
+            }
+            "constructor" => {
+                if let Some(lit) = string_value(cx, &meta)? {
+                    match lit.parse::<syn::Ident>() {
+                        Ok(ident) => set_once(cx, &mut self.constructor, &meta, ident),
+                        Err(_) => {
+                            cx.error_spanned_by(&lit, "`constructor` must be a function name")
+                        }
+                    }
+                }
+                Ok(())
+            }
+            "crate" => {
+                if let Some(lit) = string_value(cx, &meta)? {
+                    match lit.parse::<Path>() {
+                        Ok(path) => set_once(cx, &mut self.crate_path, &meta, path),
+                        Err(_) => cx.error_spanned_by(
+                            &lit,
+                            "`crate` must be a path, e.g. crate = \"my_app::dynatable\"",
+                        ),
+                    }
+                }
+                Ok(())
+            }
+            "index" => {
+                let mut index = IndexAttr {
+                    keyword: meta.path.clone(),
+                    name: None,
+                    pk: None,
+                    sk: None,
+                    pk_attribute: None,
+                    sk_attribute: None,
+                };
+                meta.parse_nested_meta(|inner| index.parse_option(cx, inner))?;
+                self.indexes.push(index);
+                Ok(())
+            }
+            _ => unknown_key(cx, &meta, "entity", CONTAINER_KEYS),
+        }
+    }
+}
+
+impl IndexAttr {
+    fn parse_option(&mut self, cx: &Ctxt, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        match key.as_str() {
+            "name" => set_string(cx, &mut self.name, &meta),
+            "pk" => set_string(cx, &mut self.pk, &meta),
+            "sk" => set_string(cx, &mut self.sk, &meta),
+            "pk_attribute" => set_string(cx, &mut self.pk_attribute, &meta),
+            "sk_attribute" => set_string(cx, &mut self.sk_attribute, &meta),
+            _ => unknown_key(cx, &meta, "index", INDEX_KEYS),
+        }
+    }
+}
+
+impl FieldAttrs {
+    pub(crate) fn parse(cx: &Ctxt, field: &Field) -> Self {
+        let mut attrs = Self::default();
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("entity")) {
+            if let Err(e) = attr.parse_nested_meta(|meta| attrs.parse_option(cx, meta)) {
+                cx.syn_error(e);
+            }
+        }
+        attrs
+    }
+
+    fn parse_option(&mut self, cx: &Ctxt, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        match key.as_str() {
+            "rename" => set_string(cx, &mut self.rename, &meta),
+            "generate" => set_string(cx, &mut self.generate, &meta),
+            "default" => {
+                let value = if meta.input.peek(Token![=]) {
+                    DefaultValue::Expr(meta.value()?.parse()?)
+                } else {
+                    DefaultValue::Trait(meta.path.clone())
+                };
+                set_once(cx, &mut self.default, &meta, value);
+                Ok(())
+            }
+            "serde" => {
+                if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        "`serde` takes no value: write #[entity(serde)]",
+                    );
+                    skip_value(&meta)?;
+                }
+                set_once(cx, &mut self.serde, &meta, meta.path.clone());
+                Ok(())
+            }
+            _ => unknown_key(cx, &meta, "field", FIELD_KEYS),
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Checks across options and fields: templates name real fields of key-able types, defaults and
+//! generators fit their fields, attribute names are distinct and not reserved.
+
+use std::collections::BTreeMap;
+
+use syn::{Expr, ExprLit, ExprUnary, Lit, UnOp};
+
+use super::ast::{FieldModel, Model};
+use super::attr::DefaultValue;
+use super::template::Template;
+use super::ty::{self, Primitive};
+use crate::ctxt::Ctxt;
+use crate::suggest::did_you_mean;
+
+const GENERATORS: &[&str] = &["ulid"];
+const PARTITION_KEY: &str = "PK";
+const SORT_KEY: &str = "SK";
+const ENTITY_TYPE: &str = "_type";
+
+pub(crate) fn check(cx: &Ctxt, model: &Model) {
+    check_template(cx, model, &model.pk);
+    check_template(cx, model, &model.sk);
+    for index in &model.indexes {
+        check_template(cx, model, &index.pk);
+        if let Some(sk) = &index.sk {
+            check_template(cx, model, sk);
+        }
+    }
+    for field in &model.fields {
+        check_generate(cx, field);
+        check_default(cx, field);
+    }
+    check_attribute_names(cx, model);
+}
+
+fn check_template(cx: &Ctxt, model: &Model, template: &Template) {
+    let text = template.lit.value();
+    for placeholder in template.fields() {
+        let Some(field) = model.fields.iter().find(|f| f.ident == placeholder) else {
+            let names = model
+                .fields
+                .iter()
+                .map(|f| f.ident.to_string())
+                .collect::<Vec<_>>();
+            cx.error_spanned_by(
+                &template.lit,
+                format!(
+                    "key template {text:?} names `{{{placeholder}}}`, but `{}` has no field `{placeholder}`{}",
+                    model.ident,
+                    did_you_mean(placeholder, names.iter().map(String::as_str)),
+                ),
+            );
+            continue;
+        };
+        let problem = if field.serde {
+            Some(
+                "stored with serde: key placeholders take strings, integers, `bool`, `char` or a `KeySegment` type",
+            )
+        } else {
+            ty::not_a_key_type(&field.ty)
+        };
+        if let Some(problem) = problem {
+            cx.error_spanned_by(
+                &template.lit,
+                format!("key template {text:?}: placeholder `{{{placeholder}}}` names a field that is {problem}"),
+            );
+        }
+    }
+}
+
+fn check_generate(cx: &Ctxt, field: &FieldModel) {
+    let Some(generate) = &field.generate else {
+        return;
+    };
+    let name = generate.value();
+    if !GENERATORS.contains(&name.as_str()) {
+        cx.error_spanned_by(
+            generate,
+            format!(
+                "unknown generator {name:?}{}; expected one of: {}",
+                did_you_mean(&name, GENERATORS.iter().copied()),
+                GENERATORS.join(", ")
+            ),
+        );
+        return;
+    }
+    if field.optional.is_some() || !ty::is_string(&field.ty) {
+        cx.error_spanned_by(
+            &field.ty,
+            format!(
+                "`generate = \"ulid\"` makes a `String`, but `{}` is a `{}`",
+                field.ident,
+                ty::display(&field.ty)
+            ),
+        );
+    }
+    if field.default.is_some() {
+        cx.error_spanned_by(
+            generate,
+            format!(
+                "`{}` has both `generate` and `default`: both give a new value its id; keep one",
+                field.ident
+            ),
+        );
+    }
+}
+
+fn check_default(cx: &Ctxt, field: &FieldModel) {
+    let Some(default) = &field.default else {
+        return;
+    };
+    if field.optional.is_some() {
+        let tokens: &dyn quote::ToTokens = match default {
+            DefaultValue::Expr(expr) => expr,
+            DefaultValue::Trait(path) => path,
+        };
+        cx.error_spanned_by(
+            tokens,
+            format!(
+                "`default` on the `Option` field `{}`: an absent attribute already reads as `None`; \
+                 make the field non-optional to give it a default",
+                field.ident
+            ),
+        );
+        return;
+    }
+    let DefaultValue::Expr(expr) = default else {
+        return;
+    };
+    let (Some(expected), Some(found)) = (ty::primitive(&field.ty), literal_kind(expr)) else {
+        return;
+    };
+    let fits = expected == found || (expected == Primitive::Float && found == Primitive::Integer);
+    if !fits {
+        cx.error_spanned_by(
+            expr,
+            format!(
+                "`default` for the `{}` field `{}` must be {}, found {}",
+                ty::display(&field.ty),
+                field.ident,
+                describe(expected),
+                describe(found)
+            ),
+        );
+    }
+}
+
+fn literal_kind(expr: &Expr) -> Option<Primitive> {
+    match expr {
+        Expr::Lit(ExprLit { lit, .. }) => Some(match lit {
+            Lit::Bool(_) => Primitive::Bool,
+            Lit::Int(_) => Primitive::Integer,
+            Lit::Float(_) => Primitive::Float,
+            Lit::Str(_) => Primitive::String,
+            Lit::Char(_) => Primitive::Char,
+            _ => return None,
+        }),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => match literal_kind(expr) {
+            Some(number @ (Primitive::Integer | Primitive::Float)) => Some(number),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn describe(kind: Primitive) -> &'static str {
+    match kind {
+        Primitive::Bool => "`true` or `false`",
+        Primitive::Integer => "an integer literal",
+        Primitive::Float => "a number literal",
+        Primitive::String => "a string literal",
+        Primitive::Char => "a char literal",
+    }
+}
+
+fn check_attribute_names(cx: &Ctxt, model: &Model) {
+    let mut reserved: BTreeMap<String, String> = BTreeMap::new();
+    reserved.insert(
+        PARTITION_KEY.to_owned(),
+        "the table's partition key".to_owned(),
+    );
+    reserved.insert(SORT_KEY.to_owned(), "the table's sort key".to_owned());
+    reserved.insert(
+        ENTITY_TYPE.to_owned(),
+        "the entity-type attribute".to_owned(),
+    );
+    let mut index_names = BTreeMap::new();
+    for index in &model.indexes {
+        if index_names.insert(index.name.value(), ()).is_some() {
+            cx.error_spanned_by(
+                &index.name,
+                format!("duplicate index {:?}", index.name.value()),
+            );
+        }
+        let keys = std::iter::once(&index.pk_attribute).chain(index.sk_attribute.as_ref());
+        for attribute in keys {
+            if let Some(owner) = reserved.get(attribute) {
+                cx.error_spanned_by(
+                    &index.name,
+                    format!(
+                        "index {:?} stores its key in {attribute:?}, which is {owner}",
+                        index.name.value()
+                    ),
+                );
+            } else {
+                reserved.insert(
+                    attribute.clone(),
+                    format!("a key of index {:?}", index.name.value()),
+                );
+            }
+        }
+    }
+    let mut seen: BTreeMap<&str, &FieldModel> = BTreeMap::new();
+    for field in &model.fields {
+        if field.attribute.is_empty() {
+            cx.syn_error(syn::Error::new(
+                field.attribute_span,
+                "an attribute name cannot be empty",
+            ));
+        } else if let Some(owner) = reserved.get(&field.attribute) {
+            cx.syn_error(syn::Error::new(
+                field.attribute_span,
+                format!(
+                    "field `{}` would be stored in {:?}, which is {owner}; rename it with #[entity(rename = \"...\")]",
+                    field.ident, field.attribute
+                ),
+            ));
+        } else if let Some(first) = seen.insert(&field.attribute, field) {
+            cx.syn_error(syn::Error::new(
+                field.attribute_span,
+                format!(
+                    "fields `{}` and `{}` are both stored in the attribute {:?}",
+                    first.ident, field.ident, field.attribute
+                ),
+            ));
+        }
+    }
+}
