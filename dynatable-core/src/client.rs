@@ -1,7 +1,6 @@
 //! The DynamoDB client: the standard AWS configuration chain, a lean rustls HTTP client, and the
 //! `DYNATABLE_ENDPOINT` override for DynamoDB Local, LocalStack or another endpoint.
 
-use aws_config::meta::region::RegionProviderChain;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::Builder;
@@ -88,12 +87,17 @@ impl ClientConfig {
         if let Some(url) = &self.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let explicit = self.region.clone().map(Region::new);
-        let fallback = self.is_local().then(|| Region::from_static(LOCAL_REGION));
-        let chain = RegionProviderChain::first_try(explicit)
-            .or_default_provider()
-            .or_else(fallback);
-        loader.region(chain).load().await
+        if let Some(region) = &self.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        let config = loader.load().await;
+        if config.region().is_none() && self.is_local() {
+            return config
+                .into_builder()
+                .region(Region::from_static(LOCAL_REGION))
+                .build();
+        }
+        config
     }
 
     /// A DynamoDB client for this configuration. The client is cheap to clone: build it once.

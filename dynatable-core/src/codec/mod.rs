@@ -4,8 +4,8 @@
 //! | --- | --- | --- |
 //! | `String`, `char` | `S` | |
 //! | `bool` | `BOOL` | |
-//! | `i8` … `i128`, `u8` … `u128`, `isize`, `usize` | `N` | exact: written with all digits, read back without going through a float |
-//! | `f32`, `f64` | `N` | shortest text that reads back to the same float; NaN and infinities cannot be stored (encode error) |
+//! | `i8` … `i128`, `u8` … `u128`, `isize`, `usize` | `N` | exact: written with all digits, read back without going through a float; `i128`/`u128` values beyond DynamoDB's 38 significant digits are an encode error |
+//! | `f32`, `f64` | `N` | shortest text that reads back to the same float; NaN, infinities and magnitudes outside 1e-130..1e126 (DynamoDB's range) are an encode error |
 //! | [`Bytes`], `Blob` | `B` | |
 //! | `Option<T>` | `T`'s type | `None` is not written; an absent attribute or `NULL` reads as `None` |
 //! | `Vec<T>` | `L` | elements encoded as `T`, `None` elements as `NULL` |

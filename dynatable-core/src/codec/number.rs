@@ -19,11 +19,32 @@ pub(crate) trait NumberText: Sized {
     fn from_number_text(text: String) -> Result<Self, ValueError>;
 }
 
+/// DynamoDB numbers hold at most 38 significant digits.
+const MAX_PRECISION: usize = 38;
+/// DynamoDB numbers are below 10^126 in magnitude ...
+const MAX_MAGNITUDE: f64 = 1e126;
+/// ... and, when not zero, at least 10^-130.
+const MIN_MAGNITUDE: f64 = 1e-130;
+
+/// Checks an integer's text against DynamoDB's 38 significant digits.
+fn within_precision(text: &str) -> Result<(), ValueError> {
+    let digits = text.trim_start_matches('-').trim_end_matches('0');
+    if digits.len() > MAX_PRECISION {
+        Err(ValueError::NotRepresentable {
+            reason: format!("{text} has more than {MAX_PRECISION} significant digits, the most a DynamoDB number holds"),
+        })
+    } else {
+        Ok(())
+    }
+}
+
 macro_rules! integer {
     ($($ty:ty),*) => {$(
         impl NumberText for $ty {
             fn number_text(&self) -> Result<String, ValueError> {
-                Ok(itoa::Buffer::new().format(*self).to_owned())
+                let text = itoa::Buffer::new().format(*self).to_owned();
+                within_precision(&text)?;
+                Ok(text)
             }
             fn from_number_text(text: String) -> Result<Self, ValueError> {
                 parse_number(text, stringify!($ty))
@@ -40,12 +61,17 @@ macro_rules! float {
     ($($ty:ty),*) => {$(
         impl NumberText for $ty {
             fn number_text(&self) -> Result<String, ValueError> {
-                if self.is_finite() {
-                    Ok(ryu::Buffer::new().format_finite(*self).to_owned())
-                } else {
+                let magnitude = f64::from(self.abs());
+                if !self.is_finite() {
                     Err(ValueError::NotRepresentable {
-                        reason: format!("{} cannot be stored: DynamoDB numbers are finite", self),
+                        reason: format!("{self} cannot be stored: DynamoDB numbers are finite"),
                     })
+                } else if magnitude >= MAX_MAGNITUDE || (magnitude != 0.0 && magnitude < MIN_MAGNITUDE) {
+                    Err(ValueError::NotRepresentable {
+                        reason: format!("{self:e} is outside the range of DynamoDB numbers (1e-130 to 1e126)"),
+                    })
+                } else {
+                    Ok(ryu::Buffer::new().format_finite(*self).to_owned())
                 }
             }
             fn from_number_text(text: String) -> Result<Self, ValueError> {

@@ -1,0 +1,115 @@
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_sdk_dynamodb::Client;
+use dynatable_core::{Entity, EntitySchema, Item, TableDefinition};
+
+use crate::dynamodb_local::{Endpoint, endpoint};
+
+/// A table of one test's own, created for the entities the test uses.
+///
+/// On an external endpoint (`DYNATABLE_ENDPOINT`) the table is deleted when the value is dropped;
+/// DynamoDB Local keeps everything in memory and forgets it when it stops.
+pub struct TestTable {
+    /// The table name.
+    pub name: String,
+    /// A client for this test's runtime.
+    pub client: Client,
+    endpoint: Endpoint,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestTable {
+    /// Creates a table keyed `PK`/`SK` with the global secondary indexes `entities` declare.
+    ///
+    /// # Panics
+    /// When DynamoDB is unreachable or refuses to create the table.
+    pub async fn create(entities: &[&'static EntitySchema]) -> Self {
+        let endpoint = endpoint();
+        let client = endpoint.client().await;
+        let name = format!(
+            "dynatable-test-{}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
+        let definition = TableDefinition::for_entities(&name, entities)
+            .unwrap_or_else(|e| panic!("table definition: {e}"));
+        if let Err(e) = definition.create(&client).await {
+            panic!("creating the test table on {}: {e}", endpoint.url());
+        }
+        Self { name, client, endpoint }
+    }
+
+    /// Writes `entity` with a plain PutItem.
+    pub async fn put<E: Entity>(&self, entity: &E) {
+        let item = entity.to_item().unwrap_or_else(|e| panic!("encode: {e}"));
+        self.put_item(item).await;
+    }
+
+    /// Writes a raw item.
+    pub async fn put_item(&self, item: Item) {
+        self.client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("put_item: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)));
+    }
+
+    /// Reads the item with this key (consistent read).
+    pub async fn get_item(&self, pk: &str, sk: &str) -> Option<Item> {
+        let key = dynatable_core::PrimaryKey::new(pk, sk).to_key_item();
+        self.client
+            .get_item()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("get_item: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            .item
+    }
+
+    /// Every item of the table, following `LastEvaluatedKey` to the end.
+    pub async fn scan_all(&self) -> Vec<Item> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.name)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("scan: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)));
+            items.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+}
+
+impl Drop for TestTable {
+    fn drop(&mut self) {
+        let Endpoint::External(_) = &self.endpoint else { return };
+        let endpoint = self.endpoint.clone();
+        let name = std::mem::take(&mut self.name);
+        // The test's runtime may be gone (or blocked in this drop): delete from a runtime of our own.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async {
+                let client = endpoint.client().await;
+                let _ = client.delete_table().table_name(&name).send().await;
+            });
+        })
+        .join();
+    }
+}
