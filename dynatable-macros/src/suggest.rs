@@ -14,10 +14,10 @@ pub(crate) fn closest<'a>(
         .map(|(_, c)| c)
 }
 
-/// `; did you mean `x`?` or nothing.
+/// ` (did you mean `x`?)` or nothing.
 pub(crate) fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> String {
-    closest(name, candidates).map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
+    closest(name, candidates).map_or_else(String::new, |c| format!(" (did you mean `{c}`?)"))
 }

@@ -27,13 +27,21 @@ impl Endpoint {
     /// A new SDK client for this endpoint. Build one per test: a client keeps connections on the
     /// runtime that made it, and every `#[tokio::test]` has its own runtime.
     pub async fn client(&self) -> aws_sdk_dynamodb::Client {
-        let config = ClientConfig::default().endpoint_url(self.url()).load_sdk_config().await;
+        let config = ClientConfig::default()
+            .endpoint_url(self.url())
+            .load_sdk_config()
+            .await;
         match self {
             // DynamoDB Local accepts any credentials; fixed ones keep the tests independent of
             // whatever the machine has configured.
             Self::Local(_) => {
-                let credentials =
-                    aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "dynatable-tests");
+                let credentials = aws_sdk_dynamodb::config::Credentials::new(
+                    "local",
+                    "local",
+                    None,
+                    None,
+                    "dynatable-tests",
+                );
                 let config = aws_sdk_dynamodb::config::Builder::from(&config)
                     .credentials_provider(credentials)
                     .build();

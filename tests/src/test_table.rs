@@ -38,7 +38,11 @@ impl TestTable {
         if let Err(e) = definition.create(&client).await {
             panic!("creating the test table on {}: {e}", endpoint.url());
         }
-        Self { name, client, endpoint }
+        Self {
+            name,
+            client,
+            endpoint,
+        }
     }
 
     /// Writes `entity` with a plain PutItem.
@@ -55,7 +59,12 @@ impl TestTable {
             .set_item(Some(item))
             .send()
             .await
-            .unwrap_or_else(|e| panic!("put_item: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "put_item: {}",
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e)
+                )
+            });
     }
 
     /// Reads the item with this key (consistent read).
@@ -68,7 +77,12 @@ impl TestTable {
             .consistent_read(true)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("get_item: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "get_item: {}",
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e)
+                )
+            })
             .item
     }
 
@@ -85,7 +99,9 @@ impl TestTable {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .unwrap_or_else(|e| panic!("scan: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)));
+                .unwrap_or_else(|e| {
+                    panic!("scan: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))
+                });
             items.extend(page.items.unwrap_or_default());
             start = page.last_evaluated_key;
             if start.is_none() {
@@ -97,12 +113,17 @@ impl TestTable {
 
 impl Drop for TestTable {
     fn drop(&mut self) {
-        let Endpoint::External(_) = &self.endpoint else { return };
+        let Endpoint::External(_) = &self.endpoint else {
+            return;
+        };
         let endpoint = self.endpoint.clone();
         let name = std::mem::take(&mut self.name);
         // The test's runtime may be gone (or blocked in this drop): delete from a runtime of our own.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
                 return;
             };
             runtime.block_on(async {

@@ -43,7 +43,10 @@ async fn every_type_round_trips_through_dynamodb() {
     let value = sample();
     table.put(&value).await;
     let key = value.primary_key();
-    let item = table.get_item(&key.pk, &key.sk).await.expect("item written");
+    let item = table
+        .get_item(&key.pk, &key.sk)
+        .await
+        .expect("item written");
     assert_eq!(Everything::from_item(item).unwrap(), value);
 
     let mut other = sample();
@@ -54,7 +57,10 @@ async fn every_type_round_trips_through_dynamodb() {
     other.double = -0.000_123;
     table.put(&other).await;
     let key = other.primary_key();
-    let item = table.get_item(&key.pk, &key.sk).await.expect("item written");
+    let item = table
+        .get_item(&key.pk, &key.sk)
+        .await
+        .expect("item written");
     assert_eq!(Everything::from_item(item).unwrap(), other);
 }
 
@@ -84,7 +90,13 @@ async fn sort_key_prefix_selects_one_entity_of_a_partition() {
     let table = TestTable::create(&[Notification::SCHEMA, User::SCHEMA]).await;
     table.put(&User::new("u1", "ada")).await;
     for i in 0..3 {
-        table.put(&Notification::new("u1", format!("m{i}"), "2026-01-01T00:00:00Z")).await;
+        table
+            .put(&Notification::new(
+                "u1",
+                format!("m{i}"),
+                "2026-01-01T00:00:00Z",
+            ))
+            .await;
     }
     let page = table
         .client
@@ -163,7 +175,10 @@ async fn malformed_items_read_from_dynamodb_are_errors() {
     bad_set.insert("tags".into(), AttributeValue::L(vec![s("a")]));
     table.put_item(bad_set).await;
 
-    let item = table.get_item("USER#u1", "NOTIFICATION#missing").await.unwrap();
+    let item = table
+        .get_item("USER#u1", "NOTIFICATION#missing")
+        .await
+        .unwrap();
     assert_eq!(
         Notification::from_item(item).unwrap_err(),
         DecodeError::MissingAttribute {
@@ -173,17 +188,26 @@ async fn malformed_items_read_from_dynamodb_are_errors() {
             expected: "S",
         }
     );
-    let item = table.get_item("USER#u1", "NOTIFICATION#wrong").await.unwrap();
+    let item = table
+        .get_item("USER#u1", "NOTIFICATION#wrong")
+        .await
+        .unwrap();
     assert_eq!(
         Notification::from_item(item).unwrap_err(),
         DecodeError::InvalidAttribute {
             entity: "Notification",
             key: r#"PK="USER#u1" SK="NOTIFICATION#wrong""#.into(),
             attribute: "read",
-            source: ValueError::TypeMismatch { expected: "BOOL", found: "N" },
+            source: ValueError::TypeMismatch {
+                expected: "BOOL",
+                found: "N"
+            },
         }
     );
     let item = table.get_item("USER#u1", "NOTIFICATION#set").await.unwrap();
     let err = Notification::from_item(item).unwrap_err();
-    assert_eq!(err.to_string(), r#"item PK="USER#u1" SK="NOTIFICATION#set" of entity `Notification`: attribute `tags`: expected SS, found L"#);
+    assert_eq!(
+        err.to_string(),
+        r#"item PK="USER#u1" SK="NOTIFICATION#set" of entity `Notification`: attribute `tags`: expected SS, found L"#
+    );
 }

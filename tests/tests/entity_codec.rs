@@ -98,9 +98,18 @@ fn ulids_are_unique_and_ordered_in_a_tight_loop() {
     let ids: Vec<String> = (0..20_000)
         .map(|_| Notification::new("u", "m", "t").notification_id)
         .collect();
-    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids must strictly increase");
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "ids must strictly increase"
+    );
     let threads: Vec<_> = (0..4)
-        .map(|_| std::thread::spawn(|| (0..5_000).map(|_| Notification::new("u", "m", "t").notification_id).collect::<Vec<_>>()))
+        .map(|_| {
+            std::thread::spawn(|| {
+                (0..5_000)
+                    .map(|_| Notification::new("u", "m", "t").notification_id)
+                    .collect::<Vec<_>>()
+            })
+        })
         .collect();
     let mut all = HashSet::new();
     for t in threads {
@@ -114,7 +123,10 @@ fn ulids_are_unique_and_ordered_in_a_tight_loop() {
 #[test]
 fn key_builders_prefixes_and_parse_back() {
     let key = Notification::key("u1", "01J0000000000000000000000A");
-    assert_eq!(key, PrimaryKey::new("USER#u1", "NOTIFICATION#01J0000000000000000000000A"));
+    assert_eq!(
+        key,
+        PrimaryKey::new("USER#u1", "NOTIFICATION#01J0000000000000000000000A")
+    );
     assert_eq!(Notification::partition_key("u1"), "USER#u1");
     assert_eq!(Notification::sort_key("n1"), "NOTIFICATION#n1");
     assert_eq!(Notification::PARTITION_KEY_PREFIX, "USER#");
@@ -126,8 +138,14 @@ fn key_builders_prefixes_and_parse_back() {
 
     let value = sample();
     assert_eq!(value.primary_key(), Everything::key("a-1", 7));
-    assert_eq!(Everything::parse_key(&value.primary_key()).unwrap(), ("a-1".to_owned(), 7));
-    assert_eq!(Everything::gsi1_partition_key("ada@example.com"), "EMAIL#ada@example.com");
+    assert_eq!(
+        Everything::parse_key(&value.primary_key()).unwrap(),
+        ("a-1".to_owned(), 7)
+    );
+    assert_eq!(
+        Everything::gsi1_partition_key("ada@example.com"),
+        "EMAIL#ada@example.com"
+    );
     assert_eq!(Everything::gsi1_sort_key("a-1"), "ACCOUNT#a-1");
 }
 
@@ -136,11 +154,23 @@ fn parse_key_rejects_other_shapes_and_bad_numbers() {
     let wrong = PrimaryKey::new("USER#u1", "PHOTO#p1");
     assert!(matches!(
         Notification::parse_key(&wrong),
-        Err(KeyError::Mismatch { template: "NOTIFICATION#{notification_id}", .. })
+        Err(KeyError::Mismatch {
+            template: "NOTIFICATION#{notification_id}",
+            ..
+        })
     ));
     let not_a_number = PrimaryKey::new("ACCOUNT#a-1", "ALL#seven");
     let err = Everything::parse_key(&not_a_number).unwrap_err();
-    assert!(matches!(&err, KeyError::InvalidSegment { field: "version", .. }), "{err:?}");
+    assert!(
+        matches!(
+            &err,
+            KeyError::InvalidSegment {
+                field: "version",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         r#"key "ALL#seven" (template "ALL#{version}"): `version`: "seven" is not a valid u32"#
@@ -220,7 +250,10 @@ fn wrong_type_is_an_error_with_expected_and_found() {
             entity: "Notification",
             key: r#"PK="USER#u1" SK="NOTIFICATION#n1""#.into(),
             attribute: "read",
-            source: ValueError::TypeMismatch { expected: "BOOL", found: "S" },
+            source: ValueError::TypeMismatch {
+                expected: "BOOL",
+                found: "S"
+            },
         }
     );
     assert_eq!(
@@ -234,18 +267,32 @@ fn number_out_of_range_and_nested_errors_say_where() {
     let mut item = notification_item();
     item.insert("priority".into(), n("300"));
     let err = Notification::from_item(item).unwrap_err();
-    assert!(err.to_string().ends_with(r#"attribute `priority`: "300" is not a valid u8"#), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with(r#"attribute `priority`: "300" is not a valid u8"#),
+        "{err}"
+    );
 
     let mut item = notification_item();
     item.insert("labels".into(), AttributeValue::L(vec![s("ok"), n("1")]));
     let err = Notification::from_item(item).unwrap_err();
-    assert!(err.to_string().ends_with("attribute `labels`: element 1: expected S, found N"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("attribute `labels`: element 1: expected S, found N"),
+        "{err}"
+    );
 
     let mut item = sample().to_item().unwrap();
     item.insert("address".into(), s("not a map"));
     let err = Everything::from_item(item).unwrap_err();
     assert_eq!(err.attribute(), "address");
-    assert!(matches!(err, DecodeError::InvalidAttribute { source: ValueError::Serde { .. }, .. }));
+    assert!(matches!(
+        err,
+        DecodeError::InvalidAttribute {
+            source: ValueError::Serde { .. },
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -254,7 +301,11 @@ fn item_without_keys_still_names_what_is_missing() {
     item.remove("PK");
     item.remove("message");
     let err = Notification::from_item(item).unwrap_err();
-    assert!(err.to_string().starts_with(r#"item PK=<absent> SK="NOTIFICATION#n1""#), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(r#"item PK=<absent> SK="NOTIFICATION#n1""#),
+        "{err}"
+    );
 }
 
 #[test]
@@ -264,7 +315,10 @@ fn non_finite_floats_cannot_be_encoded() {
     let err = value.to_item().unwrap_err();
     assert_eq!(err.entity, "Everything");
     assert_eq!(err.attribute, "double");
-    assert!(err.to_string().contains("DynamoDB numbers are finite"), "{err}");
+    assert!(
+        err.to_string().contains("DynamoDB numbers are finite"),
+        "{err}"
+    );
 
     value.double = 1e300;
     let err = value.to_item().unwrap_err();
@@ -294,30 +348,51 @@ fn integers_beyond_38_digits_cannot_be_encoded() {
 fn schema_describes_keys_indexes_and_attributes() {
     let schema = Notification::SCHEMA;
     assert_eq!(schema.name, "Notification");
-    assert!(schema.rust_type.ends_with("entity_codec::Notification"), "{}", schema.rust_type);
+    assert!(
+        schema.rust_type.ends_with("entity_codec::Notification"),
+        "{}",
+        schema.rust_type
+    );
     assert_eq!(schema.key.pk.source, "USER#{user_id}");
-    assert_eq!(schema.key.sk.fields().collect::<Vec<_>>(), ["notification_id"]);
+    assert_eq!(
+        schema.key.sk.fields().collect::<Vec<_>>(),
+        ["notification_id"]
+    );
     assert!(schema.indexes.is_empty());
 
     let id = schema.attribute("notification_id").unwrap();
     assert_eq!(id.generated, Some(Generator::Ulid));
     assert!(!id.required);
     let read = schema.attribute("read").unwrap();
-    assert_eq!((read.kind, read.required, read.default), (AttributeKind::Bool, false, Some("false")));
+    assert_eq!(
+        (read.kind, read.required, read.default),
+        (AttributeKind::Bool, false, Some("false"))
+    );
     let created = schema.attribute("createdAt").unwrap();
-    assert_eq!((created.field, created.kind, created.required), ("created_at", AttributeKind::String, true));
+    assert_eq!(
+        (created.field, created.kind, created.required),
+        ("created_at", AttributeKind::String, true)
+    );
     let note = schema.attribute("note").unwrap();
     assert_eq!((note.rust_type, note.required), ("Option<String>", false));
-    assert_eq!(schema.attribute("labels").unwrap().default, Some("Default::default()"));
+    assert_eq!(
+        schema.attribute("labels").unwrap().default,
+        Some("Default::default()")
+    );
 
     let e = Everything::SCHEMA;
     let gsi = e.index("GSI1").unwrap();
-    assert_eq!((gsi.pk_attribute, gsi.sk_attribute), ("GSI1PK", Some("GSI1SK")));
+    assert_eq!(
+        (gsi.pk_attribute, gsi.sk_attribute),
+        ("GSI1PK", Some("GSI1SK"))
+    );
     assert_eq!(gsi.pk.prefix(), "EMAIL#");
-    let kinds: Vec<_> = ["tags", "lucky", "blobs", "avatar", "address", "groups", "scores"]
-        .iter()
-        .map(|name| e.attribute(name).unwrap().kind)
-        .collect();
+    let kinds: Vec<_> = [
+        "tags", "lucky", "blobs", "avatar", "address", "groups", "scores",
+    ]
+    .iter()
+    .map(|name| e.attribute(name).unwrap().kind)
+    .collect();
     assert_eq!(
         kinds,
         [

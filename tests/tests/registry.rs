@@ -46,14 +46,24 @@ fn lists_every_entity_of_the_binary_sorted_by_name() {
 
 #[test]
 fn distinct_literals_keep_entities_apart() {
-    assert_eq!(registry::check_schemas(&[User::SCHEMA, Photo::SCHEMA]), Ok(()));
+    assert_eq!(
+        registry::check_schemas(&[User::SCHEMA, Photo::SCHEMA]),
+        Ok(())
+    );
 }
 
 #[test]
 fn indistinguishable_keys_are_reported() {
     let errors = registry::check_schemas(&[Member::SCHEMA, Admin::SCHEMA]).unwrap_err();
     assert_eq!(errors.len(), 1);
-    assert!(matches!(&errors[0], RegistryError::OverlappingKeys { first: "Member", second: "Admin", .. }));
+    assert!(matches!(
+        &errors[0],
+        RegistryError::OverlappingKeys {
+            first: "Member",
+            second: "Admin",
+            ..
+        }
+    ));
     assert_eq!(
         errors[0].to_string(),
         "entities `Member` (PK \"GROUP#{group_id}\", SK \"MEMBER#{member_id}\") and `Admin` (PK \
@@ -67,10 +77,15 @@ fn indistinguishable_keys_are_reported() {
 fn the_whole_binary_is_checked() {
     let errors = registry::check().unwrap_err();
     assert_eq!(errors.len(), 2, "{errors:#?}");
-    assert!(errors.iter().any(|e| matches!(e, RegistryError::OverlappingKeys { .. })));
-    assert!(errors.iter().any(|e| matches!(
-        e,
-        RegistryError::DuplicateName { name: "User", .. }
-    )));
+    assert!(
+        errors
+            .iter()
+            .any(|e| matches!(e, RegistryError::OverlappingKeys { .. }))
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| matches!(e, RegistryError::DuplicateName { name: "User", .. }))
+    );
     let _ = legacy::OldUser { id: String::new() };
 }

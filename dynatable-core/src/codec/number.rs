@@ -31,7 +31,9 @@ fn within_precision(text: &str) -> Result<(), ValueError> {
     let digits = text.trim_start_matches('-').trim_end_matches('0');
     if digits.len() > MAX_PRECISION {
         Err(ValueError::NotRepresentable {
-            reason: format!("{text} has more than {MAX_PRECISION} significant digits, the most a DynamoDB number holds"),
+            reason: format!(
+                "{text} has more than {MAX_PRECISION} significant digits, the most a DynamoDB number holds"
+            ),
         })
     } else {
         Ok(())

@@ -107,18 +107,8 @@ pub(crate) fn build(cx: &Ctxt, input: &DeriveInput, container: Container) -> Opt
         })
         .collect();
 
-    let pk = required_template(
-        cx,
-        container.pk.as_ref(),
-        "pk",
-        "#[entity(pk = \"USER#{user_id}\", sk = \"PROFILE\")]",
-    );
-    let sk = required_template(
-        cx,
-        container.sk.as_ref(),
-        "sk",
-        "#[entity(pk = \"USER#{user_id}\", sk = \"PROFILE\")]",
-    );
+    let pk = required_template(cx, &container, container.pk.as_ref(), "pk");
+    let sk = required_template(cx, &container, container.sk.as_ref(), "sk");
     let indexes: Vec<Index> = container
         .indexes
         .iter()
@@ -144,8 +134,8 @@ pub(crate) fn build(cx: &Ctxt, input: &DeriveInput, container: Container) -> Opt
         constructor: container
             .constructor
             .unwrap_or_else(|| Ident::new("new", Span::call_site())),
-        pk: pk?,
-        sk: sk?,
+        pk,
+        sk,
         indexes,
         fields,
     })
@@ -190,18 +180,23 @@ fn struct_fields<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<&'a syn::Field
 
 fn required_template(
     cx: &Ctxt,
+    container: &Container,
     lit: Option<&LitStr>,
     key: &str,
-    example: &str,
-) -> Option<Template> {
+) -> Template {
     match lit {
         Some(lit) => Template::parse(cx, lit),
         None => {
-            cx.syn_error(syn::Error::new(
-                Span::call_site(),
-                format!("missing `{key}` key template, e.g. {example}"),
-            ));
-            None
+            // `pk = 42` was reported where it stands; "missing" would say it twice.
+            if !container.invalid.contains(key) {
+                cx.syn_error(syn::Error::new(
+                    Span::call_site(),
+                    format!(
+                        "missing `{key}` key template, e.g. #[entity(pk = \"USER#{{user_id}}\", sk = \"PROFILE\")]"
+                    ),
+                ));
+            }
+            Template::missing()
         }
     }
 }
@@ -246,10 +241,7 @@ fn build_index(cx: &Ctxt, index: &IndexAttr) -> Option<Index> {
         name: name.clone(),
         pk_attribute,
         sk_attribute,
-        pk: pk?,
-        sk: match sk {
-            Some(parsed) => Some(parsed?),
-            None => None,
-        },
+        pk,
+        sk,
     })
 }

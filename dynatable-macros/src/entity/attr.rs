@@ -1,6 +1,8 @@
 //! The typed options of `#[entity(...)]` on the struct and on its fields, each kept with its
 //! tokens so that errors point at them.
 
+use std::collections::BTreeSet;
+
 use proc_macro2::TokenStream;
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
@@ -32,6 +34,8 @@ pub(crate) struct Container {
     pub(crate) rename_all: Option<RenameRule>,
     pub(crate) constructor: Option<syn::Ident>,
     pub(crate) crate_path: Option<Path>,
+    /// Keys given with a value of the wrong kind (already reported).
+    pub(crate) invalid: BTreeSet<String>,
 }
 
 /// One `index(...)`.
@@ -154,8 +158,22 @@ impl Container {
             .map(ToString::to_string)
             .unwrap_or_default();
         match key.as_str() {
-            "pk" => set_string(cx, &mut self.pk, &meta),
-            "sk" => set_string(cx, &mut self.sk, &meta),
+            "pk" | "sk" => {
+                match string_value(cx, &meta)? {
+                    Some(value) => {
+                        let slot = if key == "pk" {
+                            &mut self.pk
+                        } else {
+                            &mut self.sk
+                        };
+                        set_once(cx, slot, &meta, value);
+                    }
+                    None => {
+                        self.invalid.insert(key);
+                    }
+                }
+                Ok(())
+            }
             "name" => set_string(cx, &mut self.name, &meta),
             "rename_all" => {
                 if let Some(lit) = string_value(cx, &meta)? {

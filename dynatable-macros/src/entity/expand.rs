@@ -15,14 +15,12 @@ pub(crate) fn generate(model: &Model) -> TokenStream {
     let fields_struct = fields_struct(model);
     let inherent = inherent_impl(model);
     let entity = entity_impl(model);
-    let assertions = key_type_assertions(model);
     let p = private(model);
     let ident = &model.ident;
     quote! {
         #fields_struct
         #inherent
         #entity
-        #assertions
         #p::inventory::submit! {
             #p::EntityRegistration::new(<#ident as #p::Entity>::SCHEMA)
         }
@@ -84,6 +82,7 @@ fn self_key_args(fields: &[&FieldModel]) -> Vec<TokenStream> {
 /// An expression rendering `template`; `value(field)` gives a reference to the field's value.
 fn render(
     p: &TokenStream,
+    model: &Model,
     template: &Template,
     value: impl Fn(&Ident) -> TokenStream,
 ) -> TokenStream {
@@ -102,7 +101,10 @@ fn render(
         Segment::Literal(text) => quote!(__key.push_str(#text);),
         Segment::Field(name) => {
             let v = value(&format_ident!("{}", name));
-            quote!(#p::write_segment(&mut __key, #v);)
+            // A type without `KeySegment` is reported at the field's type.
+            let span =
+                field(model, name).map_or_else(proc_macro2::Span::call_site, |f| f.ty.span());
+            quote_spanned!(span=> #p::write_segment(&mut __key, #v);)
         }
     });
     quote! {{
@@ -114,7 +116,7 @@ fn render(
 
 /// Renders `template` from the parameters of a key builder.
 fn render_from_params(p: &TokenStream, model: &Model, template: &Template) -> TokenStream {
-    render(p, template, |ident| {
+    render(p, model, template, |ident| {
         match field(model, &ident.to_string()).map(|f| ty::key_param(&f.ty)) {
             Some(KeyParam::Copy) => quote!(&#ident),
             _ => quote!(#ident),
@@ -484,9 +486,9 @@ fn entity_impl(model: &Model) -> TokenStream {
     let index_keys = model.indexes.iter().map(|index| {
         let self_value = |ident: &Ident| quote!(&self.#ident);
         let pk_attribute = &index.pk_attribute;
-        let pk = render(&p, &index.pk, self_value);
+        let pk = render(&p, model, &index.pk, self_value);
         let sk = index.sk.as_ref().zip(index.sk_attribute.as_ref()).map(|(template, attribute)| {
-            let value = render(&p, template, self_value);
+            let value = render(&p, model, template, self_value);
             quote!(__item.insert(::std::string::String::from(#attribute), #p::AttributeValue::S(#value));)
         });
         quote! {
@@ -563,35 +565,5 @@ fn entity_impl(model: &Model) -> TokenStream {
                 #p::Result::Ok(Self { #(#decodes),* })
             }
         }
-    }
-}
-
-/// For placeholders of types the macro cannot vouch for: an error at the field's type unless it
-/// implements `KeySegment` and `ParseKeySegment`.
-fn key_type_assertions(model: &Model) -> TokenStream {
-    let p = private(model);
-    let mut templates = vec![&model.pk, &model.sk];
-    for index in &model.indexes {
-        templates.push(&index.pk);
-        templates.extend(index.sk.as_ref());
-    }
-    let assertions = placeholder_fields(model, &templates)
-        .into_iter()
-        .filter(|f| ty::key_param(&f.ty) == KeyParam::Ref)
-        .map(|f| {
-            let ty = &f.ty;
-            quote_spanned! {ty.span()=>
-                __assert_key_segment::<#ty>();
-            }
-        })
-        .collect::<Vec<_>>();
-    if assertions.is_empty() {
-        return TokenStream::new();
-    }
-    quote! {
-        const _: fn() = || {
-            fn __assert_key_segment<T: #p::KeySegment + #p::ParseKeySegment>() {}
-            #(#assertions)*
-        };
     }
 }

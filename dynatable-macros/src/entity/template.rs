@@ -17,8 +17,9 @@ pub(crate) struct Template {
 }
 
 impl Template {
-    /// Parses `lit`; reports malformed placeholders and returns `None` for a template with any.
-    pub(crate) fn parse(cx: &Ctxt, lit: &LitStr) -> Option<Self> {
+    /// Parses `lit`, reporting malformed placeholders; a malformed template has no segments
+    /// (its errors keep code from being generated).
+    pub(crate) fn parse(cx: &Ctxt, lit: &LitStr) -> Self {
         let text = lit.value();
         let mut segments = Vec::new();
         let mut literal = String::new();
@@ -86,10 +87,18 @@ impl Template {
             );
             ok = false;
         }
-        ok.then(|| Self {
+        Self {
             lit: lit.clone(),
-            segments,
-        })
+            segments: if ok { segments } else { Vec::new() },
+        }
+    }
+
+    /// A stand-in for a template that is missing (already reported).
+    pub(crate) fn missing() -> Self {
+        Self {
+            lit: LitStr::new("", proc_macro2::Span::call_site()),
+            segments: Vec::new(),
+        }
     }
 
     pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {

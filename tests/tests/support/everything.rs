@@ -95,7 +95,10 @@ pub fn sample() -> Everything {
         scores: vec![1, -2, 9_007_199_254_740_993],
         sparse: vec![Some(1), None, Some(3)],
         counters: HashMap::from([("views".into(), 10), ("likes".into(), u64::MAX)]),
-        groups: BTreeMap::from([("admins".into(), vec!["ada".into()]), ("empty".into(), vec![])]),
+        groups: BTreeMap::from([
+            ("admins".into(), vec!["ada".into()]),
+            ("empty".into(), vec![]),
+        ]),
         tags: HashSet::from(["x".into(), "y".into()]),
         lucky: BTreeSet::from([-7, 13]),
         ids: HashSet::from([1, u64::MAX]),

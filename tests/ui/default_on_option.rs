@@ -1,0 +1,10 @@
+use dynatable_core::entity;
+
+#[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+pub struct User {
+    pub user_id: String,
+    #[entity(default = "none")]
+    pub nickname: Option<String>,
+}
+
+fn main() {}
