@@ -32,6 +32,7 @@ pub trait FieldCodec {
     type Value;
     const KIND: AttributeKind;
     fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, ValueError>;
+    fn encode_owned(value: Self::Value) -> Result<Option<AttributeValue>, ValueError>;
     fn decode(value: AttributeValue) -> Result<Self::Value, ValueError>;
     fn when_absent() -> Option<Self::Value>;
 }
@@ -46,6 +47,11 @@ impl<T: AttributeCodec> FieldCodec for Native<T> {
     #[inline]
     fn encode(value: &T) -> Result<Option<AttributeValue>, ValueError> {
         value.encode()
+    }
+
+    #[inline]
+    fn encode_owned(value: T) -> Result<Option<AttributeValue>, ValueError> {
+        value.encode_owned()
     }
 
     #[inline]
@@ -70,6 +76,10 @@ impl<T: Serialize + DeserializeOwned> FieldCodec for Serde<T> {
         SerdeCodec::<T>::encode(value)
     }
 
+    fn encode_owned(value: T) -> Result<Option<AttributeValue>, ValueError> {
+        SerdeCodec::<T>::encode(&value)
+    }
+
     fn decode(value: AttributeValue) -> Result<T, ValueError> {
         SerdeCodec::<T>::decode(value)
     }
@@ -79,15 +89,15 @@ impl<T: Serialize + DeserializeOwned> FieldCodec for Serde<T> {
     }
 }
 
-/// Writes one field into `item` (nothing when the codec writes nothing).
+/// Inserts a field's encoded value into `item` (nothing when the codec writes nothing).
 #[inline]
-pub fn encode_field<C: FieldCodec>(
+fn insert_encoded(
     item: &mut Item,
     entity: &'static str,
     attribute: &'static str,
-    value: &C::Value,
+    encoded: Result<Option<AttributeValue>, ValueError>,
 ) -> Result<(), EncodeError> {
-    match C::encode(value) {
+    match encoded {
         Ok(Some(encoded)) => {
             item.insert(attribute.to_owned(), encoded);
             Ok(())
@@ -101,6 +111,28 @@ pub fn encode_field<C: FieldCodec>(
     }
 }
 
+/// Writes one field into `item`.
+#[inline]
+pub fn encode_field<C: FieldCodec>(
+    item: &mut Item,
+    entity: &'static str,
+    attribute: &'static str,
+    value: &C::Value,
+) -> Result<(), EncodeError> {
+    insert_encoded(item, entity, attribute, C::encode(value))
+}
+
+/// Writes one field into `item`, consuming it.
+#[inline]
+pub fn encode_field_owned<C: FieldCodec>(
+    item: &mut Item,
+    entity: &'static str,
+    attribute: &'static str,
+    value: C::Value,
+) -> Result<(), EncodeError> {
+    insert_encoded(item, entity, attribute, C::encode_owned(value))
+}
+
 /// Writes an `Option` field: `None` writes nothing.
 #[inline]
 pub fn encode_optional_field<C: FieldCodec>(
@@ -111,6 +143,20 @@ pub fn encode_optional_field<C: FieldCodec>(
 ) -> Result<(), EncodeError> {
     match value {
         Some(value) => encode_field::<C>(item, entity, attribute, value),
+        None => Ok(()),
+    }
+}
+
+/// Writes an `Option` field, consuming it.
+#[inline]
+pub fn encode_optional_field_owned<C: FieldCodec>(
+    item: &mut Item,
+    entity: &'static str,
+    attribute: &'static str,
+    value: Option<C::Value>,
+) -> Result<(), EncodeError> {
+    match value {
+        Some(value) => encode_field_owned::<C>(item, entity, attribute, value),
         None => Ok(()),
     }
 }

@@ -22,6 +22,15 @@ pub trait Entity: Sized + 'static {
     /// `serde` field whose serializer fails); the error names the entity and the attribute.
     fn to_item(&self) -> Result<Item, EncodeError>;
 
+    /// [`to_item`](Self::to_item), consuming the value: strings, lists and maps move into the
+    /// item instead of being copied. Prefer it when the value is not needed afterwards.
+    ///
+    /// # Errors
+    /// As [`to_item`](Self::to_item).
+    fn into_item(self) -> Result<Item, EncodeError> {
+        self.to_item()
+    }
+
     /// Decodes an item read from the table. Absent attributes take their declared default (or
     /// `None`, or an empty set); attributes the entity does not declare are ignored.
     ///

@@ -67,10 +67,10 @@ pub(crate) fn templates_overlap(left: &[Segment], right: &[Segment]) -> bool {
             next.push((i, j + 1));
         }
         // Both consume one common character.
-        if let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
-            if compatible(x, y) {
-                next.push((advance(x, i), advance(y, j)));
-            }
+        if let (Some(&x), Some(&y)) = (a.get(i), b.get(j))
+            && compatible(x, y)
+        {
+            next.push((advance(x, i), advance(y, j)));
         }
         for (ni, nj) in next {
             let slot = ni * width + nj;

@@ -49,12 +49,12 @@ pub enum CreateTableError {
         index: String,
         /// The first entity.
         first_entity: &'static str,
-        /// Its key attributes.
-        first: (String, Option<String>),
+        /// Its key attributes, as `PK/SK`.
+        first: String,
         /// The second entity.
         second_entity: &'static str,
-        /// Its key attributes.
-        second: (String, Option<String>),
+        /// Its key attributes, as `PK/SK`.
+        second: String,
     },
     /// DynamoDB refused or failed the request.
     #[error("creating table {table:?} failed: {message}")]
@@ -104,9 +104,9 @@ impl TableDefinition {
                         return Err(CreateTableError::ConflictingIndex {
                             index: index.name.to_owned(),
                             first_entity: owners.get(index.name).copied().unwrap_or_default(),
-                            first: existing.clone(),
+                            first: describe_keys(existing),
                             second_entity: entity.name,
-                            second: keys,
+                            second: describe_keys(&keys),
                         });
                     }
                     Some(_) => {}
@@ -192,6 +192,13 @@ impl TableDefinition {
             tokio::time::sleep(step).await;
             waited += step;
         }
+    }
+}
+
+fn describe_keys((pk, sk): &(String, Option<String>)) -> String {
+    match sk {
+        Some(sk) => format!("{pk}/{sk}"),
+        None => pk.clone(),
     }
 }
 

@@ -3,6 +3,7 @@
 use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // the rules' own names
 pub(crate) enum RenameRule {
     CamelCase,
     PascalCase,

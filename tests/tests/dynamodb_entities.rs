@@ -1,6 +1,6 @@
 //! Entities written to and read from a real DynamoDB (DynamoDB Local unless
 //! `DYNATABLE_ENDPOINT` names another).
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/everything.rs"]
 mod everything;

@@ -1,5 +1,5 @@
 //! The item codec, key builders, constructor and schema, in memory.
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/everything.rs"]
 mod everything;
@@ -43,6 +43,16 @@ fn every_type_round_trips_in_memory() {
     let value = sample();
     let item = value.to_item().unwrap();
     assert_eq!(Everything::from_item(item).unwrap(), value);
+}
+
+#[test]
+fn into_item_writes_the_same_item_as_to_item() {
+    let value = sample();
+    let by_ref = value.to_item().unwrap();
+    assert_eq!(value.into_item().unwrap(), by_ref);
+    let n = Notification::new("u1", "hi", "now");
+    let by_ref = n.to_item().unwrap();
+    assert_eq!(n.into_item().unwrap(), by_ref);
 }
 
 #[test]

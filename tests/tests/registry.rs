@@ -1,5 +1,5 @@
 //! The registry of every entity in a binary, and the check that keeps their keys apart.
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use dynatable_core::registry::{self, RegistryError};
 use dynatable_core::{Entity, entity};

@@ -44,6 +44,10 @@ impl AttributeCodec for Bytes {
         Ok(Some(AttributeValue::B(Blob::new(self.0.clone()))))
     }
 
+    fn encode_owned(self) -> Result<Option<AttributeValue>, ValueError> {
+        Ok(Some(AttributeValue::B(Blob::new(self.0))))
+    }
+
     fn decode(value: AttributeValue) -> Result<Self, ValueError> {
         match value {
             AttributeValue::B(blob) => Ok(Self(blob.into_inner())),

@@ -3,7 +3,7 @@ use std::hash::{BuildHasher, Hash};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{AttributeCodec, decode_nested, encode_nested, mismatch};
+use super::{AttributeCodec, decode_nested, encode_nested, encode_nested_owned, mismatch};
 use crate::error::ValueError;
 use crate::schema::AttributeKind;
 
@@ -13,6 +13,13 @@ impl<T: AttributeCodec> AttributeCodec for Option<T> {
     fn encode(&self) -> Result<Option<AttributeValue>, ValueError> {
         match self {
             Some(value) => value.encode(),
+            None => Ok(None),
+        }
+    }
+
+    fn encode_owned(self) -> Result<Option<AttributeValue>, ValueError> {
+        match self {
+            Some(value) => value.encode_owned(),
             None => Ok(None),
         }
     }
@@ -37,6 +44,15 @@ impl<T: AttributeCodec> AttributeCodec for Vec<T> {
             .iter()
             .enumerate()
             .map(|(index, value)| encode_nested(value).map_err(|e| in_list(index, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(AttributeValue::L(list)))
+    }
+
+    fn encode_owned(self) -> Result<Option<AttributeValue>, ValueError> {
+        let list = self
+            .into_iter()
+            .enumerate()
+            .map(|(index, value)| encode_nested_owned(value).map_err(|e| in_list(index, e)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(AttributeValue::L(list)))
     }
@@ -81,6 +97,18 @@ fn encode_map<'a, T: AttributeCodec + 'a>(
     Ok(Some(AttributeValue::M(map)))
 }
 
+fn encode_map_owned<T: AttributeCodec>(
+    entries: impl Iterator<Item = (String, T)>,
+) -> Result<Option<AttributeValue>, ValueError> {
+    let map = entries
+        .map(|(key, value)| match encode_nested_owned(value) {
+            Ok(encoded) => Ok((key, encoded)),
+            Err(e) => Err(in_map(&key, e)),
+        })
+        .collect::<Result<HashMap<_, _>, ValueError>>()?;
+    Ok(Some(AttributeValue::M(map)))
+}
+
 fn decode_map<T: AttributeCodec, M: FromIterator<(String, T)>>(
     value: AttributeValue,
 ) -> Result<M, ValueError> {
@@ -109,6 +137,10 @@ where
         encode_map(self.iter())
     }
 
+    fn encode_owned(self) -> Result<Option<AttributeValue>, ValueError> {
+        encode_map_owned(self.into_iter())
+    }
+
     fn decode(value: AttributeValue) -> Result<Self, ValueError> {
         decode_map(value)
     }
@@ -119,6 +151,10 @@ impl<T: AttributeCodec> AttributeCodec for BTreeMap<String, T> {
 
     fn encode(&self) -> Result<Option<AttributeValue>, ValueError> {
         encode_map(self.iter())
+    }
+
+    fn encode_owned(self) -> Result<Option<AttributeValue>, ValueError> {
+        encode_map_owned(self.into_iter())
     }
 
     fn decode(value: AttributeValue) -> Result<Self, ValueError> {

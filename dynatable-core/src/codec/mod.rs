@@ -70,6 +70,15 @@ pub trait AttributeCodec: Sized {
     /// [`ValueError::NotRepresentable`] (or another variant) when DynamoDB cannot store the value.
     fn encode(&self) -> Result<Option<AttributeValue>, ValueError>;
 
+    /// Like [`encode`](Self::encode), consuming the value: strings, lists and maps are moved
+    /// into the attribute value instead of copied.
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode).
+    fn encode_owned(self) -> Result<Option<AttributeValue>, ValueError> {
+        self.encode()
+    }
+
     /// Reads the value back.
     ///
     /// # Errors
@@ -111,6 +120,13 @@ pub(crate) fn mismatch<T: AttributeCodec>(found: &AttributeValue) -> ValueError 
 /// Encodes a list element or map entry: what would not be written at the top level is `NULL`.
 pub(crate) fn encode_nested<T: AttributeCodec>(value: &T) -> Result<AttributeValue, ValueError> {
     Ok(value.encode()?.unwrap_or(AttributeValue::Null(true)))
+}
+
+/// [`encode_nested`], consuming the value.
+pub(crate) fn encode_nested_owned<T: AttributeCodec>(
+    value: T,
+) -> Result<AttributeValue, ValueError> {
+    Ok(value.encode_owned()?.unwrap_or(AttributeValue::Null(true)))
 }
 
 /// Decodes a list element or map entry: `NULL` is what [`AttributeCodec::when_absent`] says.

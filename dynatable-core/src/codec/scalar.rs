@@ -11,6 +11,10 @@ impl AttributeCodec for String {
         Ok(Some(AttributeValue::S(self.clone())))
     }
 
+    fn encode_owned(self) -> Result<Option<AttributeValue>, ValueError> {
+        Ok(Some(AttributeValue::S(self)))
+    }
+
     fn decode(value: AttributeValue) -> Result<Self, ValueError> {
         match value {
             AttributeValue::S(text) => Ok(text),

@@ -25,6 +25,15 @@ pub trait SetMember: Sized {
     where
         Self: 'a;
 
+    /// [`encode_set`](Self::encode_set), consuming the members.
+    ///
+    /// # Errors
+    /// When a member cannot be stored.
+    fn encode_set_owned(members: impl Iterator<Item = Self>) -> Result<AttributeValue, ValueError> {
+        let members: Vec<Self> = members.collect();
+        Self::encode_set(members.iter())
+    }
+
     /// The members of a set attribute.
     ///
     /// # Errors
@@ -46,6 +55,10 @@ impl SetMember for String {
         members: impl Iterator<Item = &'a Self>,
     ) -> Result<AttributeValue, ValueError> {
         Ok(AttributeValue::Ss(members.cloned().collect()))
+    }
+
+    fn encode_set_owned(members: impl Iterator<Item = Self>) -> Result<AttributeValue, ValueError> {
+        Ok(AttributeValue::Ss(members.collect()))
     }
 
     fn decode_set(value: AttributeValue) -> Result<Vec<Self>, ValueError> {
@@ -121,6 +134,14 @@ impl<T: SetMember + Eq + Hash, S: BuildHasher + Default> AttributeCodec for Hash
         }
     }
 
+    fn encode_owned(self) -> Result<Option<AttributeValue>, ValueError> {
+        if self.is_empty() {
+            Ok(None)
+        } else {
+            T::encode_set_owned(self.into_iter()).map(Some)
+        }
+    }
+
     fn decode(value: AttributeValue) -> Result<Self, ValueError> {
         T::decode_set(value).map(|members| members.into_iter().collect())
     }
@@ -138,6 +159,14 @@ impl<T: SetMember + Ord> AttributeCodec for BTreeSet<T> {
             Ok(None)
         } else {
             T::encode_set(self.iter()).map(Some)
+        }
+    }
+
+    fn encode_owned(self) -> Result<Option<AttributeValue>, ValueError> {
+        if self.is_empty() {
+            Ok(None)
+        } else {
+            T::encode_set_owned(self.into_iter()).map(Some)
         }
     }
 

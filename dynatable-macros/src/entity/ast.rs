@@ -119,10 +119,8 @@ pub(crate) fn build(cx: &Ctxt, input: &DeriveInput, container: Container) -> Opt
         .name
         .as_ref()
         .map_or_else(|| input.ident.to_string(), LitStr::value);
-    if name.is_empty() {
-        if let Some(lit) = &container.name {
-            cx.error_spanned_by(lit, "the entity name cannot be empty");
-        }
+    if let Some(lit) = container.name.as_ref().filter(|_| name.is_empty()) {
+        cx.error_spanned_by(lit, "the entity name cannot be empty");
     }
     Some(Model {
         ident: input.ident.clone(),
@@ -222,10 +220,8 @@ fn build_index(cx: &Ctxt, index: &IndexAttr) -> Option<Index> {
     };
     let pk = Template::parse(cx, pk);
     let sk = index.sk.as_ref().map(|sk| Template::parse(cx, sk));
-    if index.sk.is_none() {
-        if let Some(attribute) = &index.sk_attribute {
-            cx.error_spanned_by(attribute, "`sk_attribute` without an `sk` template");
-        }
+    if let (None, Some(attribute)) = (&index.sk, &index.sk_attribute) {
+        cx.error_spanned_by(attribute, "`sk_attribute` without an `sk` template");
     }
     let pk_attribute = index
         .pk_attribute

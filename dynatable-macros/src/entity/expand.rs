@@ -40,10 +40,10 @@ fn field<'m>(model: &'m Model, name: &str) -> Option<&'m FieldModel> {
 fn placeholder_fields<'m>(model: &'m Model, templates: &[&Template]) -> Vec<&'m FieldModel> {
     let mut out: Vec<&FieldModel> = Vec::new();
     for name in templates.iter().flat_map(|t| t.fields()) {
-        if let Some(f) = field(model, name) {
-            if !out.iter().any(|seen| seen.ident == f.ident) {
-                out.push(f);
-            }
+        if let Some(f) =
+            field(model, name).filter(|f| !out.iter().any(|seen| seen.ident == f.ident))
+        {
+            out.push(f);
         }
     }
     out
@@ -506,6 +506,17 @@ fn entity_impl(model: &Model) -> TokenStream {
             quote!(#p::encode_field::<#codec>(&mut __item, #name, #attribute, &self.#field)?;)
         }
     });
+    let field_idents: Vec<&Ident> = model.fields.iter().map(|f| &f.ident).collect();
+    let owned_encodes = model.fields.iter().map(|f| {
+        let field = &f.ident;
+        let attribute = &f.attribute;
+        let codec = codec(&p, f);
+        if f.optional.is_some() {
+            quote!(#p::encode_optional_field_owned::<#codec>(&mut __item, #name, #attribute, #field)?;)
+        } else {
+            quote!(#p::encode_field_owned::<#codec>(&mut __item, #name, #attribute, #field)?;)
+        }
+    });
 
     let slots: Vec<Ident> = (0..model.fields.len())
         .map(|i| format_ident!("__slot{}", i))
@@ -528,6 +539,18 @@ fn entity_impl(model: &Model) -> TokenStream {
         quote!(#field: #value)
     });
 
+    // `__item` with the key attributes, the entity type and the index keys, rendered from `self`.
+    let item_with_keys = quote! {
+        let mut __item = #p::Item::with_capacity(#capacity);
+        let __key = <Self as #p::Entity>::primary_key(&self);
+        __item.insert(::std::string::String::from(#p::PARTITION_KEY_ATTRIBUTE), #p::AttributeValue::S(__key.pk));
+        __item.insert(::std::string::String::from(#p::SORT_KEY_ATTRIBUTE), #p::AttributeValue::S(__key.sk));
+        __item.insert(
+            ::std::string::String::from(#p::ENTITY_TYPE_ATTRIBUTE),
+            #p::AttributeValue::S(::std::string::String::from(#name)),
+        );
+        #(#index_keys)*
+    };
     quote! {
         #[automatically_derived]
         impl #p::Entity for #ident {
@@ -538,16 +561,15 @@ fn entity_impl(model: &Model) -> TokenStream {
             }
 
             fn to_item(&self) -> #p::Result<#p::Item, #p::EncodeError> {
-                let mut __item = #p::Item::with_capacity(#capacity);
-                let __key = <Self as #p::Entity>::primary_key(self);
-                __item.insert(::std::string::String::from(#p::PARTITION_KEY_ATTRIBUTE), #p::AttributeValue::S(__key.pk));
-                __item.insert(::std::string::String::from(#p::SORT_KEY_ATTRIBUTE), #p::AttributeValue::S(__key.sk));
-                __item.insert(
-                    ::std::string::String::from(#p::ENTITY_TYPE_ATTRIBUTE),
-                    #p::AttributeValue::S(::std::string::String::from(#name)),
-                );
-                #(#index_keys)*
+                #item_with_keys
                 #(#encodes)*
+                #p::Result::Ok(__item)
+            }
+
+            fn into_item(self) -> #p::Result<#p::Item, #p::EncodeError> {
+                #item_with_keys
+                let Self { #(#field_idents),* } = self;
+                #(#owned_encodes)*
                 #p::Result::Ok(__item)
             }
 
