@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 pub use crate::codec::{AttributeCodec, Item};
 pub use crate::entity::Entity;
 pub use crate::error::{DecodeError, EncodeError, KeyError, ValueError};
-pub use crate::field::Field;
+pub use crate::field::{Field, role};
 pub use crate::key::{
     ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE,
 };

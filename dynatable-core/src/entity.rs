@@ -7,7 +7,7 @@ use crate::schema::EntitySchema;
 ///
 /// Implemented by [`#[entity]`](macro@crate::entity); see there for the options. Implementing it
 /// by hand is possible but gives up the compile-time checks of the templates.
-pub trait Entity: Sized + 'static {
+pub trait Entity: Sized + Send + 'static {
     /// The static description of the entity: name, key and index templates, attributes.
     const SCHEMA: &'static EntitySchema;
 

@@ -10,6 +10,8 @@ pub const PARTITION_KEY_ATTRIBUTE: &str = "PK";
 pub const SORT_KEY_ATTRIBUTE: &str = "SK";
 /// The attribute that names an item's entity type (the entity's `name`).
 pub const ENTITY_TYPE_ATTRIBUTE: &str = "_type";
+/// The partition key prefix of the migration ledger's items: entity reads never return them.
+pub const LEDGER_PARTITION_PREFIX: &str = "_SCHEMA#";
 
 /// The primary key of an item: the rendered partition and sort key templates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

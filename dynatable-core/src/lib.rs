@@ -54,6 +54,7 @@ mod key_overlap;
 mod key_segment;
 pub mod registry;
 mod schema;
+mod table;
 mod table_definition;
 mod template;
 mod ulid;
@@ -65,10 +66,19 @@ pub use aws_sdk_dynamodb;
 pub use codec::{AttributeCodec, Bytes, Item};
 pub use entity::Entity;
 pub use error::{DecodeError, EncodeError, KeyError, ValueError};
-pub use field::Field;
-pub use key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE};
+pub use field::{Field, role};
+pub use key::{
+    ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, PrimaryKey,
+    SORT_KEY_ATTRIBUTE,
+};
 pub use key_segment::{KeySegment, ParseKeySegment};
 pub use schema::{AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema};
+pub use table::{
+    Addable, Backoff, BulkError, BulkReport, CancellationReason, Condition, Cursor,
+    DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, Error, ErrorKind, Get, IntoValue,
+    MAX_TRANSACTION_ACTIONS, Operation, Page, Put, Query, RateLimit, Result, Scan, ScanFilter,
+    ScanItems, SegmentPosition, SortKey, Table, Transaction, Update, Write,
+};
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};
 

@@ -381,13 +381,33 @@ fn fields_struct(model: &Model) -> TokenStream {
     let ident = &model.ident;
     let vis = &model.vis;
     let fields_ident = format_ident!("{}Fields", ident);
+    let in_key: Vec<&str> = model.pk.fields().chain(model.sk.fields()).collect();
+    let in_index: Vec<&str> = model
+        .indexes
+        .iter()
+        .flat_map(|i| i.pk.fields().chain(i.sk.iter().flat_map(Template::fields)))
+        .collect();
     let members = model.fields.iter().map(|f| {
         let name = &f.ident;
         let ty = &f.ty;
-        let doc = format!("The attribute `{}`.", f.attribute);
+        let field_name = f.ident.to_string();
+        let (role, note) = if in_key.contains(&field_name.as_str()) {
+            (
+                quote!(#p::role::Key),
+                " Part of the primary key: updates cannot change it.",
+            )
+        } else if in_index.contains(&field_name.as_str()) {
+            (
+                quote!(#p::role::Indexed),
+                " Part of an index key: updates cannot change it.",
+            )
+        } else {
+            (quote!(#p::role::Plain), "")
+        };
+        let doc = format!("The attribute `{}`.{note}", f.attribute);
         quote! {
             #[doc = #doc]
-            pub #name: #p::Field<#ident, #ty>
+            pub #name: #p::Field<#ident, #ty, #role>
         }
     });
     let doc = format!("Typed attribute references of [`{ident}`], from `{ident}::fields()`.");

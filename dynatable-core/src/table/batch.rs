@@ -1,0 +1,254 @@
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, ReturnConsumedCapacity, WriteRequest};
+use futures::{Stream, StreamExt, TryStreamExt};
+
+use super::Table;
+use super::bulk_report::{BulkError, BulkReport, Counters};
+use super::error::{Error, ErrorKind, Operation, Result};
+use crate::entity::Entity;
+use crate::key::PrimaryKey;
+
+/// The most requests one `BatchWriteItem` takes.
+pub const MAX_BATCH_WRITE: usize = 25;
+
+/// One request of a batch write, with the key it writes (requests in one batch need distinct keys).
+struct Keyed {
+    key: PrimaryKey,
+    request: WriteRequest,
+}
+
+impl Table {
+    /// Writes every entity with `BatchWriteItem`: chunks of 25, several chunks in flight (the
+    /// table's [concurrency](Table::with_concurrency)), unprocessed items retried with
+    /// exponential backoff and jitter. Entities with the same key go to different requests (the
+    /// last one written wins).
+    ///
+    /// # Errors
+    /// A [`BulkError`] with the report of what was written when an entity cannot be encoded, a
+    /// request fails, or items stay unprocessed after every retry.
+    pub async fn batch_put<E, I>(&self, entities: I) -> Result<BulkReport, BulkError>
+    where
+        E: Entity,
+        I: IntoIterator<Item = E>,
+        I::IntoIter: Send,
+    {
+        self.batch_put_stream(futures::stream::iter(entities)).await
+    }
+
+    /// [`batch_put`](Self::batch_put) over a stream.
+    ///
+    /// # Errors
+    /// As [`batch_put`](Self::batch_put).
+    pub async fn batch_put_stream<E: Entity>(
+        &self,
+        entities: impl Stream<Item = E> + Send,
+    ) -> Result<BulkReport, BulkError> {
+        let table = self.clone();
+        let requests = entities.map(move |entity| {
+            let key = entity.primary_key();
+            let item = entity.into_item().map_err(|e| {
+                table.error(
+                    Operation::BatchWrite,
+                    Some(key.clone()),
+                    ErrorKind::Encode(e),
+                )
+            })?;
+            Ok(Keyed {
+                key,
+                request: WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(item))
+                            .build()
+                            .map_err(|e| build_error(&table, e))?,
+                    )
+                    .build(),
+            })
+        });
+        self.batch_write(requests).await
+    }
+
+    /// Deletes every key with `BatchWriteItem`, as [`batch_put`](Self::batch_put) writes.
+    ///
+    /// # Errors
+    /// As [`batch_put`](Self::batch_put).
+    pub async fn batch_delete<I>(&self, keys: I) -> Result<BulkReport, BulkError>
+    where
+        I: IntoIterator<Item = PrimaryKey>,
+        I::IntoIter: Send,
+    {
+        self.batch_delete_stream(futures::stream::iter(keys)).await
+    }
+
+    /// [`batch_delete`](Self::batch_delete) over a stream.
+    ///
+    /// # Errors
+    /// As [`batch_put`](Self::batch_put).
+    pub async fn batch_delete_stream(
+        &self,
+        keys: impl Stream<Item = PrimaryKey> + Send,
+    ) -> Result<BulkReport, BulkError> {
+        let table = self.clone();
+        let requests = keys.map(move |key| {
+            Ok(Keyed {
+                request: WriteRequest::builder()
+                    .delete_request(
+                        DeleteRequest::builder()
+                            .set_key(Some(key.to_key_item()))
+                            .build()
+                            .map_err(|e| build_error(&table, e))?,
+                    )
+                    .build(),
+                key,
+            })
+        });
+        self.batch_write(requests).await
+    }
+
+    async fn batch_write(
+        &self,
+        requests: impl Stream<Item = Result<Keyed>> + Send,
+    ) -> Result<BulkReport, BulkError> {
+        let counters = Counters::default();
+        let chunks = chunk_distinct(requests.inspect_ok(|_| Counters::add(&counters.read, 1)));
+        let result = chunks
+            .map_ok(|chunk| self.write_chunk(chunk, &counters))
+            .try_buffer_unordered(self.concurrency())
+            .try_collect::<()>()
+            .await;
+        counters.finish(result)
+    }
+
+    /// Sends one chunk until every request is processed or the attempts run out.
+    async fn write_chunk(&self, chunk: Vec<Keyed>, counters: &Counters) -> Result<()> {
+        let backoff = self.backoff();
+        let capacity = self
+            .rate_limiter()
+            .filter(|l| l.limit().needs_consumed_capacity())
+            .map(|_| ReturnConsumedCapacity::Total);
+        let mut pending: Vec<WriteRequest> = chunk.into_iter().map(|k| k.request).collect();
+        let mut attempt = 0;
+        loop {
+            let cost = pending.len();
+            if let Some(limiter) = self.rate_limiter() {
+                limiter.acquire(cost as f64).await;
+            }
+            let request_items = HashMap::from([(self.name().to_owned(), pending.clone())]);
+            Counters::add(&counters.requests, 1);
+            let output = backoff
+                .retry(|| async {
+                    self.client()
+                        .batch_write_item()
+                        .set_request_items(Some(request_items.clone()))
+                        .set_return_consumed_capacity(capacity.clone())
+                        .send()
+                        .await
+                        .map_err(|e| Error::from_sdk(Operation::BatchWrite, self.name(), None, e))
+                })
+                .await?;
+            if let Some(limiter) = self.rate_limiter()
+                && capacity.is_some()
+            {
+                let consumed: f64 = output
+                    .consumed_capacity()
+                    .iter()
+                    .filter_map(|c| c.capacity_units())
+                    .sum();
+                limiter.adjust(consumed - cost as f64);
+            }
+            let unprocessed = output
+                .unprocessed_items
+                .and_then(|mut m| m.remove(self.name()))
+                .unwrap_or_default();
+            Counters::add(&counters.written, pending.len() - unprocessed.len());
+            if unprocessed.is_empty() {
+                return Ok(());
+            }
+            attempt += 1;
+            if attempt >= backoff.attempts {
+                Counters::add(&counters.failed, unprocessed.len());
+                return Err(self.error(
+                    Operation::BatchWrite,
+                    None,
+                    ErrorKind::Unprocessed {
+                        count: unprocessed.len(),
+                        attempts: attempt,
+                    },
+                ));
+            }
+            Counters::add(&counters.retried, unprocessed.len());
+            super::sleep(backoff.delay(attempt - 1)).await;
+            pending = unprocessed;
+        }
+    }
+}
+
+fn build_error(table: &Table, e: aws_sdk_dynamodb::error::BuildError) -> Error {
+    table.error(
+        Operation::BatchWrite,
+        None,
+        ErrorKind::Expression(e.to_string()),
+    )
+}
+
+/// Groups requests into chunks of at most 25 with distinct keys (DynamoDB rejects a batch that
+/// writes one key twice), keeping their order.
+fn chunk_distinct(
+    requests: impl Stream<Item = Result<Keyed>> + Send,
+) -> impl Stream<Item = Result<Vec<Keyed>>> + Send {
+    futures::stream::unfold(
+        (Box::pin(requests), Vec::<Keyed>::new(), false),
+        |(mut requests, mut chunk, mut ended)| async move {
+            loop {
+                if ended {
+                    if chunk.is_empty() {
+                        return None;
+                    }
+                    return Some((Ok(std::mem::take(&mut chunk)), (requests, chunk, true)));
+                }
+                match requests.next().await {
+                    None => ended = true,
+                    Some(Err(e)) => return Some((Err(e), (requests, Vec::new(), true))),
+                    Some(Ok(keyed)) => {
+                        let duplicate = chunk.iter().any(|k| k.key == keyed.key);
+                        if duplicate || chunk.len() == MAX_BATCH_WRITE {
+                            let full = std::mem::replace(&mut chunk, vec![keyed]);
+                            return Some((Ok(full), (requests, chunk, false)));
+                        }
+                        chunk.push(keyed);
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn keyed(pk: &str) -> Result<Keyed> {
+        Ok(Keyed {
+            key: PrimaryKey::new(pk, "SK"),
+            request: WriteRequest::builder().build(),
+        })
+    }
+
+    #[tokio::test]
+    async fn chunks_hold_25_distinct_keys() {
+        let requests: Vec<_> = (0..60).map(|i| keyed(&format!("P{}", i % 30))).collect();
+        let chunks: Vec<Vec<Keyed>> = chunk_distinct(futures::stream::iter(requests))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), 60);
+        for chunk in &chunks {
+            assert!(chunk.len() <= 25);
+            let keys: HashSet<_> = chunk.iter().map(|k| &k.key).collect();
+            assert_eq!(keys.len(), chunk.len());
+        }
+    }
+}

@@ -1,0 +1,303 @@
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::expression::Placeholders;
+use super::value::IntoValue;
+use crate::codec::AttributeCodec;
+use crate::error::ValueError;
+use crate::field::Field;
+
+/// A condition on an item of entity `E`, for conditional writes, transactions and filters.
+///
+/// Built from typed fields, so a comparison with a value of the wrong type does not compile;
+/// combined with [`and`](Self::and), [`or`](Self::or) and [`not`](Self::not). Names and values
+/// always go through generated placeholders.
+///
+/// ```
+/// use dynatable_core::{entity, Condition};
+///
+/// #[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+/// pub struct User {
+///     pub user_id: String,
+///     pub username: String,
+///     pub logins: u32,
+///     pub nickname: Option<String>,
+/// }
+///
+/// let f = User::fields();
+/// let c: Condition<User> = f.logins.between(1, 10).and(f.username.begins_with("a").or(f.nickname.not_exists()));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Condition<E> {
+    node: Node,
+    marker: PhantomData<fn() -> E>,
+}
+
+type Encoded = Result<AttributeValue, ValueError>;
+
+#[derive(Debug, Clone)]
+enum Node {
+    Exists(String),
+    NotExists(String),
+    Compare {
+        name: String,
+        op: &'static str,
+        value: Encoded,
+    },
+    BeginsWith {
+        name: String,
+        prefix: String,
+    },
+    Between {
+        name: String,
+        low: Encoded,
+        high: Encoded,
+    },
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Not(Box<Node>),
+    Raw {
+        expression: String,
+        names: HashMap<String, String>,
+        values: HashMap<String, AttributeValue>,
+    },
+}
+
+fn encode<T: AttributeCodec>(value: T) -> Encoded {
+    value.encode_owned()?.ok_or_else(|| ValueError::NotRepresentable {
+        reason: "an absent value (None or an empty set) cannot be compared; use exists()/not_exists()".to_owned(),
+    })
+}
+
+impl<E> Condition<E> {
+    fn new(node: Node) -> Self {
+        Self {
+            node,
+            marker: PhantomData,
+        }
+    }
+
+    /// Both conditions.
+    #[must_use]
+    pub fn and(self, other: Self) -> Self {
+        Self::new(Node::And(Box::new(self.node), Box::new(other.node)))
+    }
+
+    /// Either condition.
+    #[must_use]
+    pub fn or(self, other: Self) -> Self {
+        Self::new(Node::Or(Box::new(self.node), Box::new(other.node)))
+    }
+
+    /// The opposite condition.
+    #[must_use]
+    #[allow(clippy::should_implement_trait)] // also a builder step, like `and` and `or`
+    pub fn not(self) -> Self {
+        Self::new(Node::Not(Box::new(self.node)))
+    }
+
+    /// The attribute `name` exists (for attributes no field describes, e.g. `PK`).
+    pub fn attribute_exists(name: impl Into<String>) -> Self {
+        Self::new(Node::Exists(name.into()))
+    }
+
+    /// The attribute `name` does not exist.
+    pub fn attribute_not_exists(name: impl Into<String>) -> Self {
+        Self::new(Node::NotExists(name.into()))
+    }
+
+    /// The attribute `name` starts with `prefix` (for attributes no field describes).
+    pub fn attribute_begins_with(name: impl Into<String>, prefix: impl Into<String>) -> Self {
+        Self::new(Node::BeginsWith {
+            name: name.into(),
+            prefix: prefix.into(),
+        })
+    }
+
+    /// The attribute `name` equals `value` (for attributes no field describes).
+    pub fn attribute_equals(name: impl Into<String>, value: AttributeValue) -> Self {
+        Self::new(Node::Compare {
+            name: name.into(),
+            op: "=",
+            value: Ok(value),
+        })
+    }
+
+    /// A raw condition expression with its own placeholders: names start with `#`, values with
+    /// `:`, and neither may look like a generated one (`#n0`, `:v0`).
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use dynatable_core::Condition;
+    /// use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
+    ///
+    /// let c: Condition<()> = Condition::raw(
+    ///     "size(#tags) > :min",
+    ///     HashMap::from([("#tags".to_string(), "tags".to_string())]),
+    ///     HashMap::from([(":min".to_string(), AttributeValue::N("2".into()))]),
+    /// );
+    /// ```
+    pub fn raw(
+        expression: impl Into<String>,
+        names: HashMap<String, String>,
+        values: HashMap<String, AttributeValue>,
+    ) -> Self {
+        Self::new(Node::Raw {
+            expression: expression.into(),
+            names,
+            values,
+        })
+    }
+
+    /// The same condition on items of another entity type (for attribute-level conditions).
+    pub fn cast<F>(self) -> Condition<F> {
+        Condition::new(self.node)
+    }
+
+    /// Renders the expression into `placeholders`.
+    pub(crate) fn render(&self, placeholders: &mut Placeholders) -> Result<String, String> {
+        render(&self.node, placeholders)
+    }
+}
+
+fn render(node: &Node, p: &mut Placeholders) -> Result<String, String> {
+    let value = |p: &mut Placeholders, v: &Encoded| match v {
+        Ok(v) => Ok(p.value(v.clone())),
+        Err(e) => Err(e.to_string()),
+    };
+    Ok(match node {
+        Node::Exists(name) => format!("attribute_exists({})", p.name(name)),
+        Node::NotExists(name) => format!("attribute_not_exists({})", p.name(name)),
+        Node::Compare { name, op, value: v } => {
+            let n = p.name(name);
+            format!("{n} {op} {}", value(p, v)?)
+        }
+        Node::BeginsWith { name, prefix } => {
+            let n = p.name(name);
+            format!(
+                "begins_with({n}, {})",
+                p.value(AttributeValue::S(prefix.clone()))
+            )
+        }
+        Node::Between { name, low, high } => {
+            let n = p.name(name);
+            format!("{n} BETWEEN {} AND {}", value(p, low)?, value(p, high)?)
+        }
+        Node::And(a, b) => format!("({}) AND ({})", render(a, p)?, render(b, p)?),
+        Node::Or(a, b) => format!("({}) OR ({})", render(a, p)?, render(b, p)?),
+        Node::Not(a) => format!("NOT ({})", render(a, p)?),
+        Node::Raw {
+            expression,
+            names,
+            values,
+        } => {
+            p.add_raw(names, values)?;
+            expression.clone()
+        }
+    })
+}
+
+impl<E, T: AttributeCodec, R> Field<E, T, R> {
+    /// The attribute exists.
+    pub fn exists(self) -> Condition<E> {
+        Condition::new(Node::Exists(self.name().to_owned()))
+    }
+
+    /// The attribute does not exist.
+    pub fn not_exists(self) -> Condition<E> {
+        Condition::new(Node::NotExists(self.name().to_owned()))
+    }
+
+    fn compare(self, op: &'static str, value: impl IntoValue<T>) -> Condition<E> {
+        Condition::new(Node::Compare {
+            name: self.name().to_owned(),
+            op,
+            value: encode(value.into_value()),
+        })
+    }
+
+    /// The attribute equals `value`.
+    pub fn eq(self, value: impl IntoValue<T>) -> Condition<E> {
+        self.compare("=", value)
+    }
+
+    /// The attribute differs from `value` (or is absent).
+    pub fn ne(self, value: impl IntoValue<T>) -> Condition<E> {
+        self.compare("<>", value)
+    }
+
+    /// The attribute is less than `value`.
+    pub fn lt(self, value: impl IntoValue<T>) -> Condition<E> {
+        self.compare("<", value)
+    }
+
+    /// The attribute is at most `value`.
+    pub fn le(self, value: impl IntoValue<T>) -> Condition<E> {
+        self.compare("<=", value)
+    }
+
+    /// The attribute is greater than `value`.
+    pub fn gt(self, value: impl IntoValue<T>) -> Condition<E> {
+        self.compare(">", value)
+    }
+
+    /// The attribute is at least `value`.
+    pub fn ge(self, value: impl IntoValue<T>) -> Condition<E> {
+        self.compare(">=", value)
+    }
+
+    /// The attribute lies between `low` and `high`, both included.
+    pub fn between(self, low: impl IntoValue<T>, high: impl IntoValue<T>) -> Condition<E> {
+        Condition::new(Node::Between {
+            name: self.name().to_owned(),
+            low: encode(low.into_value()),
+            high: encode(high.into_value()),
+        })
+    }
+}
+
+impl<E, R> Field<E, String, R> {
+    /// The attribute starts with `prefix`.
+    pub fn begins_with(self, prefix: impl Into<String>) -> Condition<E> {
+        Condition::new(Node::BeginsWith {
+            name: self.name().to_owned(),
+            prefix: prefix.into(),
+        })
+    }
+}
+
+impl<E, R> Field<E, Option<String>, R> {
+    /// The attribute starts with `prefix`.
+    pub fn begins_with(self, prefix: impl Into<String>) -> Condition<E> {
+        Condition::new(Node::BeginsWith {
+            name: self.name().to_owned(),
+            prefix: prefix.into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_nested_conditions_with_placeholders() {
+        let c: Condition<()> = Condition::attribute_exists("PK").and(
+            Condition::attribute_begins_with("SK", "PHOTO#")
+                .or(Condition::attribute_not_exists("x").not()),
+        );
+        let mut p = Placeholders::default();
+        let text = c.render(&mut p).unwrap();
+        assert_eq!(
+            text,
+            "(attribute_exists(#n0)) AND ((begins_with(#n1, :v0)) OR (NOT (attribute_not_exists(#n2))))"
+        );
+        assert_eq!(p.names().unwrap()["#n1"], "SK");
+        assert_eq!(
+            p.values().unwrap()[":v0"],
+            AttributeValue::S("PHOTO#".into())
+        );
+    }
+}

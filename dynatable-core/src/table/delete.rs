@@ -1,0 +1,59 @@
+use std::marker::PhantomData;
+
+use super::Table;
+use super::condition::Condition;
+use super::error::Result;
+use super::write::{Write, WriteOp};
+use crate::entity::Entity;
+use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey};
+
+/// A `DeleteItem`, built by [`Table::delete`]; nothing happens until [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "a Delete does nothing until it is sent"]
+pub struct Delete<E> {
+    table: Table,
+    write: Write,
+    marker: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity> Delete<E> {
+    pub(crate) fn new(table: Table, key: PrimaryKey) -> Self {
+        Self {
+            table,
+            write: Write {
+                key,
+                op: WriteOp::Delete,
+                condition: None,
+            },
+            marker: PhantomData,
+        }
+    }
+
+    /// Deletes only if the item exists; otherwise the send fails with
+    /// [`is_conditional_check_failed`](super::Error::is_conditional_check_failed).
+    pub fn if_exists(self) -> Self {
+        self.condition(Condition::attribute_exists(PARTITION_KEY_ATTRIBUTE))
+    }
+
+    /// Deletes only if `condition` holds (AND-ed with earlier ones).
+    pub fn condition(mut self, condition: Condition<E>) -> Self {
+        let condition = condition.cast();
+        self.write.condition = Some(match self.write.condition.take() {
+            Some(existing) => existing.and(condition),
+            None => condition,
+        });
+        self
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// An [`Error`](super::Error) naming the table and the key.
+    pub async fn send(self) -> Result<()> {
+        self.write.execute(&self.table).await
+    }
+
+    pub(crate) fn into_write(self) -> Write {
+        self.write
+    }
+}

@@ -1,0 +1,285 @@
+use std::fmt;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use thiserror::Error;
+
+use crate::error::{DecodeError, EncodeError};
+use crate::key::PrimaryKey;
+
+/// The DynamoDB operation an [`Error`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `GetItem`
+    Get,
+    /// `PutItem`
+    Put,
+    /// `UpdateItem`
+    Update,
+    /// `DeleteItem`
+    Delete,
+    /// `Query`
+    Query,
+    /// `Scan`
+    Scan,
+    /// `BatchWriteItem`
+    BatchWrite,
+    /// `TransactWriteItems`
+    Transaction,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Get => "GetItem",
+            Self::Put => "PutItem",
+            Self::Update => "UpdateItem",
+            Self::Delete => "DeleteItem",
+            Self::Query => "Query",
+            Self::Scan => "Scan",
+            Self::BatchWrite => "BatchWriteItem",
+            Self::Transaction => "TransactWriteItems",
+        })
+    }
+}
+
+/// Why one action of a canceled transaction failed, as DynamoDB reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancellationReason {
+    /// The action's position in the transaction.
+    pub index: usize,
+    /// DynamoDB's code, e.g. `ConditionalCheckFailed`, `TransactionConflict`.
+    pub code: String,
+    /// DynamoDB's message, if any.
+    pub message: Option<String>,
+}
+
+/// What went wrong.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A condition of the request was not met.
+    #[error("the condition was not met")]
+    ConditionalCheckFailed,
+    /// DynamoDB throttled the request and the retries ran out.
+    #[error(
+        "throttled ({code}) after retries: lower the concurrency or the rate limit, or raise the table's capacity"
+    )]
+    Throttled {
+        /// DynamoDB's code.
+        code: String,
+    },
+    /// The transaction was canceled; the reasons say which actions failed and why.
+    #[error("transaction canceled: {}", describe_reasons(reasons))]
+    TransactionCanceled {
+        /// One reason per failed action (actions that did not fail are left out).
+        reasons: Vec<CancellationReason>,
+    },
+    /// A transaction had more actions than DynamoDB accepts; nothing was sent.
+    #[error(
+        "{actions} actions in one transaction, DynamoDB accepts at most {max}: split it (Table::transact_units packs units into transactions)"
+    )]
+    TooManyActions {
+        /// The number of actions.
+        actions: usize,
+        /// DynamoDB's limit.
+        max: usize,
+    },
+    /// A unit of actions is larger than one transaction can hold.
+    #[error("a unit of {actions} actions cannot fit in one transaction of at most {max}")]
+    UnitTooLarge {
+        /// The unit's actions.
+        actions: usize,
+        /// DynamoDB's limit.
+        max: usize,
+    },
+    /// Items a batch write still had unprocessed after every retry.
+    #[error("{count} items were still unprocessed after {attempts} attempts")]
+    Unprocessed {
+        /// How many.
+        count: usize,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// The value could not be encoded.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    /// An item read could not be decoded.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// An expression could not be built (e.g. a raw expression's placeholders collide).
+    #[error("invalid expression: {0}")]
+    Expression(String),
+    /// The table does not exist.
+    #[error(
+        "the table does not exist: create it (`migrate create-table`) or check the name and region"
+    )]
+    TableNotFound,
+    /// Another error DynamoDB returned.
+    #[error("{code}: {message}")]
+    Service {
+        /// DynamoDB's code.
+        code: String,
+        /// DynamoDB's message.
+        message: String,
+    },
+    /// The request did not get an answer (connection refused or lost, time-out): may pass later.
+    #[error("{0}")]
+    Request(String),
+    /// The request could not be made: credentials, region or endpoint configuration.
+    #[error("{0}")]
+    Configuration(String),
+}
+
+fn describe_reasons(reasons: &[CancellationReason]) -> String {
+    reasons
+        .iter()
+        .map(|r| match &r.message {
+            Some(m) => format!("action {}: {} ({m})", r.index, r.code),
+            None => format!("action {}: {}", r.index, r.code),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An error from a [`Table`](crate::Table) operation: what failed (the operation, the table, the
+/// item's key when there is one) and why ([`ErrorKind`]).
+#[derive(Debug, Error)]
+#[error(transparent)]
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Error)]
+#[error("{operation} on table {table:?}{}: {kind}", key.as_ref().map(|k| format!(" for {k}")).unwrap_or_default())]
+struct Inner {
+    operation: Operation,
+    table: String,
+    key: Option<PrimaryKey>,
+    #[source]
+    kind: ErrorKind,
+}
+
+/// The codes DynamoDB uses for throttling.
+const THROTTLING_CODES: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+];
+
+impl Error {
+    pub(crate) fn new(
+        operation: Operation,
+        table: &str,
+        key: Option<PrimaryKey>,
+        kind: ErrorKind,
+    ) -> Self {
+        Self(Box::new(Inner {
+            operation,
+            table: table.to_owned(),
+            key,
+            kind,
+        }))
+    }
+
+    /// An error from the SDK, classified.
+    pub(crate) fn from_sdk<E, R>(
+        operation: Operation,
+        table: &str,
+        key: Option<PrimaryKey>,
+        error: SdkError<E, R>,
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+    {
+        let kind = match &error {
+            SdkError::ServiceError(service) => {
+                let inner = service.err();
+                let code = inner.code().unwrap_or("Unknown").to_owned();
+                let message = inner.message().unwrap_or_default().to_owned();
+                match code.as_str() {
+                    "ConditionalCheckFailedException" => ErrorKind::ConditionalCheckFailed,
+                    "ResourceNotFoundException" => ErrorKind::TableNotFound,
+                    c if THROTTLING_CODES.contains(&c) => ErrorKind::Throttled { code },
+                    _ => ErrorKind::Service { code, message },
+                }
+            }
+            SdkError::ConstructionFailure(_) => {
+                ErrorKind::Configuration(DisplayErrorContext(&error).to_string())
+            }
+            _ => ErrorKind::Request(DisplayErrorContext(&error).to_string()),
+        };
+        Self::new(operation, table, key, kind)
+    }
+
+    /// The operation that failed.
+    pub fn operation(&self) -> Operation {
+        self.0.operation
+    }
+
+    /// The table.
+    pub fn table(&self) -> &str {
+        &self.0.table
+    }
+
+    /// The key of the item the operation was about, when it was about one.
+    pub fn key(&self) -> Option<&PrimaryKey> {
+        self.0.key.as_ref()
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// A condition was not met (for a transaction: one of its actions' conditions).
+    pub fn is_conditional_check_failed(&self) -> bool {
+        match &self.0.kind {
+            ErrorKind::ConditionalCheckFailed => true,
+            ErrorKind::TransactionCanceled { reasons } => {
+                reasons.iter().any(|r| r.code == "ConditionalCheckFailed")
+            }
+            _ => false,
+        }
+    }
+
+    /// DynamoDB throttled the request (after the retries).
+    pub fn is_throttled(&self) -> bool {
+        match &self.0.kind {
+            ErrorKind::Throttled { .. } => true,
+            ErrorKind::TransactionCanceled { reasons } => reasons
+                .iter()
+                .any(|r| THROTTLING_CODES.contains(&r.code.as_str())),
+            _ => false,
+        }
+    }
+
+    /// A transaction was canceled.
+    pub fn is_transaction_canceled(&self) -> bool {
+        matches!(self.0.kind, ErrorKind::TransactionCanceled { .. })
+    }
+
+    /// The table does not exist.
+    pub fn is_table_not_found(&self) -> bool {
+        matches!(self.0.kind, ErrorKind::TableNotFound)
+    }
+
+    /// Whether trying again later may succeed: throttling, a transaction conflict, a lost
+    /// connection or a 5xx.
+    pub fn is_retryable(&self) -> bool {
+        match &self.0.kind {
+            ErrorKind::Throttled { .. } | ErrorKind::Request(_) => true,
+            ErrorKind::Service { code, .. } => {
+                code == "InternalServerError" || code == "ServiceUnavailable"
+            }
+            ErrorKind::TransactionCanceled { reasons } => reasons.iter().all(|r| {
+                r.code == "TransactionConflict" || THROTTLING_CODES.contains(&r.code.as_str())
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// `Result` of table operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

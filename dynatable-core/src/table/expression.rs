@@ -1,0 +1,115 @@
+//! Expression text with generated placeholders: no name or value is ever spliced into it.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// `ExpressionAttributeNames`: placeholder to attribute name.
+pub(crate) type Names = HashMap<String, String>;
+/// `ExpressionAttributeValues`: placeholder to value.
+pub(crate) type Values = HashMap<String, AttributeValue>;
+
+/// The names and values an expression refers to, under placeholders `#n0`, `:v0`, ...
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Placeholders {
+    names: HashMap<String, String>,
+    by_name: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Placeholders {
+    /// The placeholder of an attribute name (one per distinct name).
+    pub(crate) fn name(&mut self, name: &str) -> String {
+        if let Some(placeholder) = self.by_name.get(name) {
+            return placeholder.clone();
+        }
+        let placeholder = format!("#n{}", self.names.len());
+        self.names.insert(placeholder.clone(), name.to_owned());
+        self.by_name.insert(name.to_owned(), placeholder.clone());
+        placeholder
+    }
+
+    /// The placeholder of a value.
+    pub(crate) fn value(&mut self, value: AttributeValue) -> String {
+        let placeholder = format!(":v{}", self.values.len());
+        self.values.insert(placeholder.clone(), value);
+        placeholder
+    }
+
+    /// Adds a raw expression's own placeholders.
+    ///
+    /// Raw placeholders must not look like generated ones (`#n<digits>`, `:v<digits>`).
+    pub(crate) fn add_raw(
+        &mut self,
+        names: &HashMap<String, String>,
+        values: &HashMap<String, AttributeValue>,
+    ) -> Result<(), String> {
+        for (placeholder, name) in names {
+            if !placeholder.starts_with('#') || is_generated(placeholder, '#', 'n') {
+                return Err(format!(
+                    "raw name placeholder {placeholder:?} must start with `#` and not be `#n<number>`"
+                ));
+            }
+            self.names.insert(placeholder.clone(), name.clone());
+        }
+        for (placeholder, value) in values {
+            if !placeholder.starts_with(':') || is_generated(placeholder, ':', 'v') {
+                return Err(format!(
+                    "raw value placeholder {placeholder:?} must start with `:` and not be `:v<number>`"
+                ));
+            }
+            self.values.insert(placeholder.clone(), value.clone());
+        }
+        Ok(())
+    }
+
+    /// The `ExpressionAttributeNames`, or `None` when empty (DynamoDB rejects empty maps).
+    pub(crate) fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    /// The `ExpressionAttributeValues`, or `None` when empty.
+    pub(crate) fn values(&self) -> Option<HashMap<String, AttributeValue>> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+
+    /// Both maps, consumed.
+    pub(crate) fn into_maps(self) -> (Option<Names>, Option<Values>) {
+        (
+            (!self.names.is_empty()).then_some(self.names),
+            (!self.values.is_empty()).then_some(self.values),
+        )
+    }
+}
+
+fn is_generated(placeholder: &str, sigil: char, letter: char) -> bool {
+    let mut chars = placeholder.chars();
+    chars.next() == Some(sigil) && chars.next() == Some(letter) && {
+        let rest = chars.as_str();
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_shared_and_values_are_not() {
+        let mut p = Placeholders::default();
+        assert_eq!(p.name("a"), "#n0");
+        assert_eq!(p.name("b"), "#n1");
+        assert_eq!(p.name("a"), "#n0");
+        assert_eq!(p.value(AttributeValue::Bool(true)), ":v0");
+        assert_eq!(p.value(AttributeValue::Bool(true)), ":v1");
+    }
+
+    #[test]
+    fn raw_placeholders_cannot_collide_with_generated_ones() {
+        let mut p = Placeholders::default();
+        let names = HashMap::from([("#n0".to_owned(), "x".to_owned())]);
+        assert!(p.add_raw(&names, &HashMap::new()).is_err());
+        let names = HashMap::from([("#name".to_owned(), "x".to_owned())]);
+        assert!(p.add_raw(&names, &HashMap::new()).is_ok());
+    }
+}

@@ -1,0 +1,64 @@
+use std::marker::PhantomData;
+
+use super::Table;
+use super::error::{Error, ErrorKind, Operation, Result};
+use crate::entity::Entity;
+use crate::key::PrimaryKey;
+
+/// A `GetItem`, built by [`Table::get`]; nothing happens until [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "a Get does nothing until it is sent"]
+pub struct Get<E> {
+    table: Table,
+    key: PrimaryKey,
+    consistent: bool,
+    marker: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity> Get<E> {
+    pub(crate) fn new(table: Table, key: PrimaryKey) -> Self {
+        Self {
+            table,
+            key,
+            consistent: false,
+            marker: PhantomData,
+        }
+    }
+
+    /// A strongly consistent read (it sees every write acknowledged before it).
+    pub fn consistent(mut self) -> Self {
+        self.consistent = true;
+        self
+    }
+
+    /// Sends the request: the entity, or `None` when no item has the key.
+    ///
+    /// # Errors
+    /// An [`Error`] naming the table and the key; [`ErrorKind::Decode`] when the item is not a
+    /// valid `E`.
+    pub async fn send(self) -> Result<Option<E>> {
+        let table = &self.table;
+        let output = table
+            .backoff()
+            .retry(|| async {
+                table
+                    .client()
+                    .get_item()
+                    .table_name(table.name())
+                    .set_key(Some(self.key.to_key_item()))
+                    .consistent_read(self.consistent)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        Error::from_sdk(Operation::Get, table.name(), Some(self.key.clone()), e)
+                    })
+            })
+            .await?;
+        match output.item {
+            Some(item) => E::from_item(item).map(Some).map_err(|e| {
+                table.error(Operation::Get, Some(self.key.clone()), ErrorKind::Decode(e))
+            }),
+            None => Ok(None),
+        }
+    }
+}

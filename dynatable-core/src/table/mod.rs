@@ -1,0 +1,228 @@
+//! Typed operations on a single table, and the bulk engine.
+
+mod apply;
+mod backoff;
+mod batch;
+mod bulk_report;
+mod condition;
+mod delete;
+mod error;
+mod expression;
+mod get;
+mod page;
+mod put;
+mod query;
+mod rate_limit;
+mod scan;
+mod transaction;
+mod update;
+mod value;
+mod write;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+
+pub use backoff::Backoff;
+pub use bulk_report::{BulkError, BulkReport};
+pub use condition::Condition;
+pub use delete::Delete;
+pub use error::{CancellationReason, Error, ErrorKind, Operation, Result};
+pub use get::Get;
+pub use page::{Cursor, Page, SegmentPosition};
+pub use put::Put;
+pub use query::{Query, SortKey};
+pub use rate_limit::RateLimit;
+pub use scan::{DEFAULT_SEGMENTS, Scan, ScanFilter, ScanItems};
+pub use transaction::{MAX_TRANSACTION_ACTIONS, Transaction};
+pub use update::{Addable, Update};
+pub use value::IntoValue;
+pub use write::Write;
+
+use crate::entity::Entity;
+use crate::key::PrimaryKey;
+
+/// How many requests the bulk helpers keep in flight, unless told otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+
+/// A handle on one DynamoDB table: the SDK client and the table name. Cheap to clone (one `Arc`).
+///
+/// Every operation starts here: [`put`](Self::put), [`get`](Self::get),
+/// [`update`](Self::update), [`delete`](Self::delete), [`query`](Self::query),
+/// [`scan`](Self::scan), the bulk helpers [`batch_put`](Self::batch_put),
+/// [`batch_delete`](Self::batch_delete), [`apply`](Self::apply), and
+/// [`transaction`](Self::transaction) / [`transact_units`](Self::transact_units).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), dynatable_core::Error> {
+/// use dynatable_core::{entity, Table};
+/// use dynatable_core::client::ClientConfig;
+///
+/// #[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+/// pub struct User {
+///     pub user_id: String,
+///     pub username: String,
+///     pub logins: u32,
+/// }
+///
+/// let table = Table::new(ClientConfig::from_env().load().await, "app");
+/// table.put(&User::new("u1", "ada", 0)).if_absent().send().await?;
+/// table
+///     .update::<User>(User::key("u1"))
+///     .add(User::fields().logins, 1)
+///     .condition(User::fields().username.eq("ada"))
+///     .send()
+///     .await?;
+/// let user: Option<User> = table.get(User::key("u1")).consistent().send().await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Table {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    name: String,
+    concurrency: usize,
+    backoff: Backoff,
+    rate_limit: Option<rate_limit::RateLimiter>,
+}
+
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table")
+            .field("name", &self.inner.name)
+            .field("concurrency", &self.inner.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Table {
+    /// A handle on the table `name`, reached with `client`.
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                client,
+                name: name.into(),
+                concurrency: DEFAULT_CONCURRENCY,
+                backoff: Backoff::default(),
+                rate_limit: None,
+            }),
+        }
+    }
+
+    fn with(&self, change: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = Inner {
+            client: self.inner.client.clone(),
+            name: self.inner.name.clone(),
+            concurrency: self.inner.concurrency,
+            backoff: self.inner.backoff,
+            rate_limit: self.inner.rate_limit.clone(),
+        };
+        change(&mut inner);
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The same table with at most `concurrency` requests in flight in the bulk helpers
+    /// (default [`DEFAULT_CONCURRENCY`]).
+    #[must_use]
+    pub fn with_concurrency(&self, concurrency: usize) -> Self {
+        self.with(|inner| inner.concurrency = concurrency.max(1))
+    }
+
+    /// The same table with a rate limit shared by every task of the bulk helpers (and every clone
+    /// of the returned handle).
+    #[must_use]
+    pub fn with_rate_limit(&self, limit: RateLimit) -> Self {
+        self.with(|inner| inner.rate_limit = Some(rate_limit::RateLimiter::new(limit)))
+    }
+
+    /// The same table with another retry policy for throttling, unprocessed items and transaction
+    /// conflicts.
+    #[must_use]
+    pub fn with_backoff(&self, backoff: Backoff) -> Self {
+        self.with(|inner| inner.backoff = backoff)
+    }
+
+    /// The SDK client, for any call the typed API does not cover.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The table name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The bulk helpers' concurrency.
+    pub fn concurrency(&self) -> usize {
+        self.inner.concurrency
+    }
+
+    pub(crate) fn backoff(&self) -> Backoff {
+        self.inner.backoff
+    }
+
+    pub(crate) fn rate_limiter(&self) -> Option<&rate_limit::RateLimiter> {
+        self.inner.rate_limit.as_ref()
+    }
+
+    pub(crate) fn error(
+        &self,
+        operation: Operation,
+        key: Option<PrimaryKey>,
+        kind: ErrorKind,
+    ) -> Error {
+        Error::new(operation, self.name(), key, kind)
+    }
+
+    /// Writes `entity` (replacing any item with its key) when sent.
+    pub fn put<E: Entity>(&self, entity: &E) -> Put<E> {
+        Put::new(self.clone(), entity)
+    }
+
+    /// Reads the entity with `key` when sent.
+    pub fn get<E: Entity>(&self, key: PrimaryKey) -> Get<E> {
+        Get::new(self.clone(), key)
+    }
+
+    /// Deletes the entity with `key` when sent.
+    pub fn delete<E: Entity>(&self, key: PrimaryKey) -> Delete<E> {
+        Delete::new(self.clone(), key)
+    }
+
+    /// Updates the existing entity with `key` when sent.
+    pub fn update<E: Entity>(&self, key: PrimaryKey) -> Update<E> {
+        Update::new(self.clone(), key)
+    }
+
+    /// Queries entities of type `E` in the partition `pk` (of the table, or of an index).
+    pub fn query<E: Entity>(&self, pk: impl Into<String>) -> Query<E> {
+        Query::new(self.clone(), pk.into())
+    }
+
+    /// Scans every entity of type `E`.
+    pub fn scan<E: Entity>(&self) -> Scan<E> {
+        Scan::new(self.clone())
+    }
+
+    /// Scans every item of the table, whatever its entity, except the migration ledger's.
+    pub fn scan_items(&self) -> ScanItems {
+        ScanItems::new(self.clone())
+    }
+
+    /// A transaction on this table.
+    pub fn transaction(&self) -> Transaction {
+        Transaction::new(self.clone())
+    }
+}
+
+/// A pause, cut short by nothing: how the retry loops wait.
+pub(crate) async fn sleep(duration: Duration) {
+    tokio::time::sleep(duration).await;
+}

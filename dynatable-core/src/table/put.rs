@@ -1,0 +1,60 @@
+use std::marker::PhantomData;
+
+use super::Table;
+use super::condition::Condition;
+use super::error::Result;
+use super::write::{Write, WriteOp};
+use crate::entity::Entity;
+use crate::key::PARTITION_KEY_ATTRIBUTE;
+
+/// A `PutItem` of one entity, built by [`Table::put`]; nothing happens until [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "a Put does nothing until it is sent"]
+pub struct Put<E> {
+    table: Table,
+    write: Write,
+    marker: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity> Put<E> {
+    pub(crate) fn new(table: Table, entity: &E) -> Self {
+        Self {
+            table,
+            write: Write {
+                key: entity.primary_key(),
+                op: WriteOp::Put(entity.to_item()),
+                condition: None,
+            },
+            marker: PhantomData,
+        }
+    }
+
+    /// Writes only if no item has this key (`attribute_not_exists(PK)`); otherwise the send fails
+    /// with [`is_conditional_check_failed`](super::Error::is_conditional_check_failed).
+    pub fn if_absent(self) -> Self {
+        self.condition(Condition::attribute_not_exists(PARTITION_KEY_ATTRIBUTE))
+    }
+
+    /// Writes only if `condition` holds for the item being replaced (AND-ed with earlier ones).
+    pub fn condition(mut self, condition: Condition<E>) -> Self {
+        let condition = condition.cast();
+        self.write.condition = Some(match self.write.condition.take() {
+            Some(existing) => existing.and(condition),
+            None => condition,
+        });
+        self
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// An [`Error`](super::Error) naming the table and the key: a failed condition, an encoding
+    /// error, throttling after retries, or the SDK's error.
+    pub async fn send(self) -> Result<()> {
+        self.write.execute(&self.table).await
+    }
+
+    pub(crate) fn into_write(self) -> Write {
+        self.write
+    }
+}

@@ -1,0 +1,277 @@
+use std::marker::PhantomData;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures::{Stream, TryStreamExt};
+
+use super::Table;
+use super::error::{Error, ErrorKind, Operation, Result};
+use super::expression::Placeholders;
+use super::page::{Cursor, Page};
+use crate::codec::Item;
+use crate::entity::Entity;
+use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
+
+/// A condition on the sort key of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SortKey {
+    /// `SK = value`
+    Eq(String),
+    /// `begins_with(SK, prefix)`
+    BeginsWith(String),
+    /// `SK BETWEEN low AND high`
+    Between(String, String),
+    /// `SK < value`
+    Lt(String),
+    /// `SK <= value`
+    Le(String),
+    /// `SK > value`
+    Gt(String),
+    /// `SK >= value`
+    Ge(String),
+}
+
+/// A query of entities of type `E` in one partition, built by [`Table::query`].
+///
+/// Without a [`sort_key`](Self::sort_key) condition it selects the entity's items by its sort key
+/// prefix (`begins_with(SK, "PHOTO#")`). Items of other entity types are filtered out (by
+/// `_type`; items without `_type` are kept). [`stream`](Self::stream) follows
+/// `LastEvaluatedKey` to the end; [`pages`](Self::pages) gives each page with its resume cursor.
+///
+/// ```no_run
+/// # async fn demo(table: dynatable_core::Table) -> Result<(), dynatable_core::Error> {
+/// use futures::TryStreamExt;
+/// use dynatable_core::{entity, SortKey};
+///
+/// #[entity(pk = "USER#{user_id}", sk = "PHOTO#{photo_id}")]
+/// pub struct Photo {
+///     pub user_id: String,
+///     pub photo_id: String,
+/// }
+///
+/// let latest: Vec<Photo> = table
+///     .query::<Photo>(Photo::partition_key("u1"))
+///     .sort_key(SortKey::Gt(Photo::sort_key("01J000")))
+///     .descending()
+///     .limit(10)
+///     .stream()
+///     .try_collect()
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a Query does nothing until streamed"]
+pub struct Query<E> {
+    table: Table,
+    pk: String,
+    index: Option<String>,
+    sort_key: Option<SortKey>,
+    descending: bool,
+    page_size: Option<i32>,
+    limit: Option<usize>,
+    start: Option<Cursor>,
+    consistent: bool,
+    marker: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity> Query<E> {
+    pub(crate) fn new(table: Table, pk: String) -> Self {
+        Self {
+            table,
+            pk,
+            index: None,
+            sort_key: None,
+            descending: false,
+            page_size: None,
+            limit: None,
+            start: None,
+            consistent: false,
+            marker: PhantomData,
+        }
+    }
+
+    /// Queries the global secondary index `name` (one the entity declares); the partition key
+    /// is then the index's (e.g. `User::gsi1_partition_key(..)`).
+    pub fn index(mut self, name: impl Into<String>) -> Self {
+        self.index = Some(name.into());
+        self
+    }
+
+    /// A condition on the sort key (of the table or of the index).
+    pub fn sort_key(mut self, condition: SortKey) -> Self {
+        self.sort_key = Some(condition);
+        self
+    }
+
+    /// Newest (largest sort key) first.
+    pub fn descending(mut self) -> Self {
+        self.descending = true;
+        self
+    }
+
+    /// At most `size` items read per request.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(i32::try_from(size.max(1)).unwrap_or(i32::MAX));
+        self
+    }
+
+    /// At most `limit` items in all.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Starts after `cursor` (from an earlier [`Page`]).
+    pub fn start_from(mut self, cursor: Cursor) -> Self {
+        self.start = Some(cursor);
+        self
+    }
+
+    /// Strongly consistent reads (tables only; indexes are eventually consistent).
+    pub fn consistent(mut self) -> Self {
+        self.consistent = true;
+        self
+    }
+
+    fn error(&self, kind: ErrorKind) -> Error {
+        self.table.error(Operation::Query, None, kind)
+    }
+
+    /// The key attribute names and the default sort key condition.
+    fn keys(&self) -> Result<(&'static str, Option<&'static str>, &'static str)> {
+        let schema = E::SCHEMA;
+        match &self.index {
+            None => Ok((
+                PARTITION_KEY_ATTRIBUTE,
+                Some(SORT_KEY_ATTRIBUTE),
+                schema.key.sk.prefix(),
+            )),
+            Some(name) => {
+                let index = schema.index(name).ok_or_else(|| {
+                    self.error(ErrorKind::Expression(format!(
+                        "entity `{}` declares no index {name:?}",
+                        schema.name
+                    )))
+                })?;
+                Ok((
+                    index.pk_attribute,
+                    index.sk_attribute,
+                    index.sk.map_or("", |t| t.prefix()),
+                ))
+            }
+        }
+    }
+
+    async fn fetch(&self, start: Option<Cursor>) -> Result<(Vec<Item>, Option<Cursor>, usize)> {
+        let (pk_attribute, sk_attribute, default_prefix) = self.keys()?;
+        let mut p = Placeholders::default();
+        let mut key_condition = format!(
+            "{} = {}",
+            p.name(pk_attribute),
+            p.value(AttributeValue::S(self.pk.clone()))
+        );
+        let condition = match (&self.sort_key, default_prefix) {
+            (Some(c), _) => Some(c.clone()),
+            (None, "") => None,
+            (None, prefix) => Some(SortKey::BeginsWith(prefix.to_owned())),
+        };
+        if let (Some(condition), Some(sk)) = (condition, sk_attribute) {
+            let sk = p.name(sk);
+            let mut v = |s: String| p.value(AttributeValue::S(s));
+            let text = match condition {
+                SortKey::Eq(x) => format!("{sk} = {}", v(x)),
+                SortKey::BeginsWith(x) => format!("begins_with({sk}, {})", v(x)),
+                SortKey::Between(a, b) => {
+                    let a = v(a);
+                    format!("{sk} BETWEEN {a} AND {}", v(b))
+                }
+                SortKey::Lt(x) => format!("{sk} < {}", v(x)),
+                SortKey::Le(x) => format!("{sk} <= {}", v(x)),
+                SortKey::Gt(x) => format!("{sk} > {}", v(x)),
+                SortKey::Ge(x) => format!("{sk} >= {}", v(x)),
+            };
+            key_condition = format!("{key_condition} AND {text}");
+        }
+        let type_name = p.name(ENTITY_TYPE_ATTRIBUTE);
+        let filter = format!(
+            "attribute_not_exists({type_name}) OR {type_name} = {}",
+            p.value(AttributeValue::S(E::SCHEMA.name.to_owned()))
+        );
+        let table = &self.table;
+        let output = table
+            .backoff()
+            .retry(|| async {
+                table
+                    .client()
+                    .query()
+                    .table_name(table.name())
+                    .set_index_name(self.index.clone())
+                    .key_condition_expression(&key_condition)
+                    .filter_expression(&filter)
+                    .set_expression_attribute_names(p.names())
+                    .set_expression_attribute_values(p.values())
+                    .scan_index_forward(!self.descending)
+                    .set_limit(self.page_size)
+                    .set_exclusive_start_key(start.clone().map(|c| c.0))
+                    .consistent_read(self.consistent)
+                    .send()
+                    .await
+                    .map_err(|e| Error::from_sdk(Operation::Query, table.name(), None, e))
+            })
+            .await?;
+        let scanned = usize::try_from(output.scanned_count).unwrap_or_default();
+        Ok((
+            output.items.unwrap_or_default(),
+            output.last_evaluated_key.map(Cursor),
+            scanned,
+        ))
+    }
+
+    /// The pages of the query, each with the cursor to resume after it, up to the last page (or
+    /// the [`limit`](Self::limit)).
+    pub fn pages(self) -> impl Stream<Item = Result<Page<E>>> + Send + 'static {
+        let start = self.start.clone();
+        let remaining = self.limit.unwrap_or(usize::MAX);
+        futures::stream::try_unfold(
+            (self, Some(start), remaining),
+            |(query, next, remaining)| async move {
+                let Some(start) = next else { return Ok(None) };
+                if remaining == 0 {
+                    return Ok(None);
+                }
+                let (items, cursor, scanned) = query.fetch(start).await?;
+                let mut decoded = items
+                    .into_iter()
+                    .map(E::from_item)
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|e| query.error(ErrorKind::Decode(e)))?;
+                decoded.truncate(remaining);
+                let remaining = remaining - decoded.len();
+                let next = cursor.clone().map(Some);
+                let page = Page {
+                    items: decoded,
+                    cursor,
+                    segment: 0,
+                    scanned,
+                };
+                Ok(Some((page, (query, next, remaining))))
+            },
+        )
+    }
+
+    /// Every matching entity, page after page.
+    pub fn stream(self) -> impl Stream<Item = Result<E>> + Send + 'static {
+        self.pages()
+            .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
+    }
+
+    /// Every matching entity, collected.
+    ///
+    /// # Errors
+    /// The first [`Error`] of any page.
+    pub async fn all(self) -> Result<Vec<E>> {
+        self.stream().try_collect().await
+    }
+}

@@ -1,0 +1,354 @@
+use std::marker::PhantomData;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures::{Stream, StreamExt, TryStreamExt};
+
+use super::Table;
+use super::error::{Error, ErrorKind, Operation, Result};
+use super::expression::Placeholders;
+use super::page::{Cursor, Page, SegmentPosition};
+use crate::codec::Item;
+use crate::entity::Entity;
+use crate::key::{
+    ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE,
+};
+
+/// The number of segments of [`Scan::parallel`] and [`ScanItems::parallel`].
+pub const DEFAULT_SEGMENTS: u32 = 8;
+
+/// How a scan of one entity type recognises its items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ScanFilter {
+    /// `_type` is the entity's name.
+    EntityType,
+    /// The keys start with the templates' literal prefixes.
+    KeyPrefix,
+    /// `_type` is the entity's name, or (for items written without `_type`) the keys have the
+    /// templates' prefixes. The default.
+    #[default]
+    EntityTypeOrKeyPrefix,
+}
+
+/// A scan of raw items, split into segments read concurrently.
+#[derive(Debug, Clone)]
+struct RawScan {
+    table: Table,
+    filter: Option<(String, Placeholders)>,
+    positions: Vec<SegmentPosition>,
+    page_size: Option<i32>,
+    consistent: bool,
+}
+
+impl RawScan {
+    fn new(table: Table) -> Self {
+        Self {
+            table,
+            filter: None,
+            positions: vec![SegmentPosition::Start],
+            page_size: None,
+            consistent: false,
+        }
+    }
+
+    async fn fetch(
+        &self,
+        segment: u32,
+        start: Option<Cursor>,
+    ) -> Result<(Vec<Item>, Option<Cursor>, usize)> {
+        let table = &self.table;
+        let segments = u32::try_from(self.positions.len()).unwrap_or(1);
+        let (filter, names, values) = match &self.filter {
+            Some((f, p)) => (Some(f.clone()), p.names(), p.values()),
+            None => (None, None, None),
+        };
+        let output = table
+            .backoff()
+            .retry(|| async {
+                let mut request = table
+                    .client()
+                    .scan()
+                    .table_name(table.name())
+                    .set_filter_expression(filter.clone())
+                    .set_expression_attribute_names(names.clone())
+                    .set_expression_attribute_values(values.clone())
+                    .set_limit(self.page_size)
+                    .set_exclusive_start_key(start.clone().map(|c| c.0))
+                    .consistent_read(self.consistent);
+                if segments > 1 {
+                    request = request
+                        .segment(i32::try_from(segment).unwrap_or_default())
+                        .total_segments(i32::try_from(segments).unwrap_or(1));
+                }
+                request
+                    .send()
+                    .await
+                    .map_err(|e| Error::from_sdk(Operation::Scan, table.name(), None, e))
+            })
+            .await?;
+        let scanned = usize::try_from(output.scanned_count).unwrap_or_default();
+        Ok((
+            output.items.unwrap_or_default(),
+            output.last_evaluated_key.map(Cursor),
+            scanned,
+        ))
+    }
+
+    fn pages(self) -> impl Stream<Item = Result<Page<Item>>> + Send + 'static {
+        let scan = std::sync::Arc::new(self);
+        let segments = scan
+            .positions
+            .iter()
+            .enumerate()
+            .map(|(segment, position)| {
+                let scan = scan.clone();
+                let segment = u32::try_from(segment).unwrap_or_default();
+                futures::stream::try_unfold(position.clone(), move |position| {
+                    let scan = scan.clone();
+                    async move {
+                        let start = match position {
+                            SegmentPosition::Done => return Ok(None),
+                            SegmentPosition::Start => None,
+                            SegmentPosition::After(cursor) => Some(cursor),
+                        };
+                        let (items, cursor, scanned) = scan.fetch(segment, start).await?;
+                        let next = cursor
+                            .clone()
+                            .map_or(SegmentPosition::Done, SegmentPosition::After);
+                        Ok(Some((
+                            Page {
+                                items,
+                                cursor,
+                                segment,
+                                scanned,
+                            },
+                            next,
+                        )))
+                    }
+                })
+                .boxed()
+            });
+        futures::stream::select_all(segments)
+    }
+}
+
+/// Adds `NOT begins_with(PK, "_SCHEMA#")` (and `extra`, when given) as the scan's filter.
+fn with_ledger_excluded(extra: Option<(String, Placeholders)>) -> (String, Placeholders) {
+    let (extra, mut p) = match extra {
+        Some((text, p)) => (Some(text), p),
+        None => (None, Placeholders::default()),
+    };
+    let pk = p.name(PARTITION_KEY_ATTRIBUTE);
+    let ledger = p.value(AttributeValue::S(LEDGER_PARTITION_PREFIX.to_owned()));
+    let not_ledger = format!("NOT begins_with({pk}, {ledger})");
+    match extra {
+        Some(text) => (format!("({text}) AND {not_ledger}"), p),
+        None => (not_ledger, p),
+    }
+}
+
+/// A scan of every entity of type `E`, built by [`Table::scan`]. Segments are read concurrently
+/// and merged into one stream; each segment follows `LastEvaluatedKey` to its end. Migration
+/// ledger items never appear.
+///
+/// ```no_run
+/// # async fn demo(table: dynatable_core::Table) -> Result<(), dynatable_core::Error> {
+/// use futures::TryStreamExt;
+/// use dynatable_core::entity;
+///
+/// #[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+/// pub struct User {
+///     pub user_id: String,
+/// }
+///
+/// let users: Vec<User> = table.scan::<User>().parallel().stream().try_collect().await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a Scan does nothing until streamed"]
+pub struct Scan<E> {
+    raw: RawScan,
+    filter: ScanFilter,
+    marker: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity> Scan<E> {
+    pub(crate) fn new(table: Table) -> Self {
+        Self {
+            raw: RawScan::new(table),
+            filter: ScanFilter::default(),
+            marker: PhantomData,
+        }
+    }
+
+    /// How items of `E` are recognised (default [`ScanFilter::EntityTypeOrKeyPrefix`]).
+    pub fn filter(mut self, filter: ScanFilter) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// Reads `segments` segments concurrently (1: a plain scan).
+    pub fn segments(mut self, segments: u32) -> Self {
+        self.raw.positions = vec![SegmentPosition::Start; segments.max(1) as usize];
+        self
+    }
+
+    /// Reads [`DEFAULT_SEGMENTS`] segments concurrently.
+    pub fn parallel(self) -> Self {
+        self.segments(DEFAULT_SEGMENTS)
+    }
+
+    /// Resumes a scan: one position per segment, as recorded from its pages.
+    pub fn resume(mut self, positions: Vec<SegmentPosition>) -> Self {
+        if !positions.is_empty() {
+            self.raw.positions = positions;
+        }
+        self
+    }
+
+    /// At most `size` items read per request.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.raw.page_size = Some(i32::try_from(size.max(1)).unwrap_or(i32::MAX));
+        self
+    }
+
+    /// Strongly consistent reads.
+    pub fn consistent(mut self) -> Self {
+        self.raw.consistent = true;
+        self
+    }
+
+    fn entity_filter(&self) -> (String, Placeholders) {
+        let schema = E::SCHEMA;
+        let mut p = Placeholders::default();
+        let type_name = p.name(ENTITY_TYPE_ATTRIBUTE);
+        let is_type = format!(
+            "{type_name} = {}",
+            p.value(AttributeValue::S(schema.name.to_owned()))
+        );
+        let mut prefixes = Vec::new();
+        let pk_prefix = schema.key.pk.prefix();
+        if !pk_prefix.is_empty() {
+            let name = p.name(PARTITION_KEY_ATTRIBUTE);
+            prefixes.push(format!(
+                "begins_with({name}, {})",
+                p.value(AttributeValue::S(pk_prefix.to_owned()))
+            ));
+        }
+        let sk = schema.key.sk;
+        if !sk.prefix().is_empty() {
+            let name = p.name(SORT_KEY_ATTRIBUTE);
+            let value = p.value(AttributeValue::S(sk.prefix().to_owned()));
+            // A constant sort key ("PROFILE") is matched exactly, a template by its prefix.
+            prefixes.push(if sk.is_constant() {
+                format!("{name} = {value}")
+            } else {
+                format!("begins_with({name}, {value})")
+            });
+        }
+        let by_prefix = if prefixes.is_empty() {
+            format!("attribute_exists({})", p.name(PARTITION_KEY_ATTRIBUTE))
+        } else {
+            prefixes.join(" AND ")
+        };
+        let text = match self.filter {
+            ScanFilter::EntityType => is_type,
+            ScanFilter::KeyPrefix => by_prefix,
+            ScanFilter::EntityTypeOrKeyPrefix => {
+                format!("{is_type} OR (attribute_not_exists({type_name}) AND {by_prefix})")
+            }
+        };
+        (text, p)
+    }
+
+    /// The pages of every segment, as they arrive; each names its segment and its cursor.
+    pub fn pages(mut self) -> impl Stream<Item = Result<Page<E>>> + Send + 'static {
+        self.raw.filter = Some(with_ledger_excluded(Some(self.entity_filter())));
+        let table = self.raw.table.clone();
+        self.raw.pages().and_then(move |page| {
+            let table = table.clone();
+            async move {
+                let items = page
+                    .items
+                    .into_iter()
+                    .map(E::from_item)
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|e| table.error(Operation::Scan, None, ErrorKind::Decode(e)))?;
+                Ok(Page {
+                    items,
+                    cursor: page.cursor,
+                    segment: page.segment,
+                    scanned: page.scanned,
+                })
+            }
+        })
+    }
+
+    /// Every entity of type `E`.
+    pub fn stream(self) -> impl Stream<Item = Result<E>> + Send + 'static {
+        self.pages()
+            .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
+    }
+}
+
+/// A scan of every item of the table, whatever its entity type, except the migration ledger's;
+/// built by [`Table::scan_items`]. For migrations that touch every item (adding timestamps, say).
+#[derive(Debug, Clone)]
+#[must_use = "a scan does nothing until streamed"]
+pub struct ScanItems {
+    raw: RawScan,
+}
+
+impl ScanItems {
+    pub(crate) fn new(table: Table) -> Self {
+        Self {
+            raw: RawScan::new(table),
+        }
+    }
+
+    /// Reads `segments` segments concurrently.
+    pub fn segments(mut self, segments: u32) -> Self {
+        self.raw.positions = vec![SegmentPosition::Start; segments.max(1) as usize];
+        self
+    }
+
+    /// Reads [`DEFAULT_SEGMENTS`] segments concurrently.
+    pub fn parallel(self) -> Self {
+        self.segments(DEFAULT_SEGMENTS)
+    }
+
+    /// Resumes a scan: one position per segment.
+    pub fn resume(mut self, positions: Vec<SegmentPosition>) -> Self {
+        if !positions.is_empty() {
+            self.raw.positions = positions;
+        }
+        self
+    }
+
+    /// At most `size` items read per request.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.raw.page_size = Some(i32::try_from(size.max(1)).unwrap_or(i32::MAX));
+        self
+    }
+
+    /// Strongly consistent reads.
+    pub fn consistent(mut self) -> Self {
+        self.raw.consistent = true;
+        self
+    }
+
+    /// The pages of every segment.
+    pub fn pages(mut self) -> impl Stream<Item = Result<Page<Item>>> + Send + 'static {
+        self.raw.filter = Some(with_ledger_excluded(None));
+        self.raw.pages()
+    }
+
+    /// Every item.
+    pub fn stream(self) -> impl Stream<Item = Result<Item>> + Send + 'static {
+        self.pages()
+            .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
+    }
+}

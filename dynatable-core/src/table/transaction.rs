@@ -1,0 +1,305 @@
+use std::collections::HashSet;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use futures::{Stream, StreamExt, TryStreamExt};
+
+use super::Table;
+use super::bulk_report::{BulkError, BulkReport, Counters};
+use super::condition::Condition;
+use super::error::{CancellationReason, Error, ErrorKind, Operation, Result};
+use super::write::Write;
+use crate::key::PrimaryKey;
+
+/// The most actions DynamoDB accepts in one `TransactWriteItems`.
+pub const MAX_TRANSACTION_ACTIONS: usize = 100;
+
+/// A `TransactWriteItems` on one table: all its writes happen, or none. Built by
+/// [`Table::transaction`].
+///
+/// More than [`MAX_TRANSACTION_ACTIONS`] actions is an error before anything is sent. Every
+/// transaction carries a `ClientRequestToken` (a new ULID unless given), kept across retries, so a
+/// retry after a lost response is not applied twice. A canceled transaction's error lists the
+/// reason of each failed action.
+#[derive(Debug, Clone)]
+#[must_use = "a Transaction does nothing until it is sent"]
+pub struct Transaction {
+    table: Table,
+    writes: Vec<Write>,
+    token: Option<String>,
+}
+
+/// The outcome of sending one transaction.
+enum Sent {
+    Applied,
+    /// Canceled because these actions' conditions failed (and nothing else).
+    ConditionsFailed(Vec<CancellationReason>),
+}
+
+impl Transaction {
+    pub(crate) fn new(table: Table) -> Self {
+        Self {
+            table,
+            writes: Vec::new(),
+            token: None,
+        }
+    }
+
+    /// Adds a write (a [`Put`](super::Put), [`Update`](super::Update) or
+    /// [`Delete`](super::Delete)).
+    pub fn write(mut self, write: impl Into<Write>) -> Self {
+        self.writes.push(write.into());
+        self
+    }
+
+    /// Adds a check that `condition` holds for the item with `key`, without writing it.
+    pub fn condition_check<E>(self, key: PrimaryKey, condition: Condition<E>) -> Self {
+        self.write(Write::condition_check(key, condition))
+    }
+
+    /// The idempotency token (default: a new ULID).
+    pub fn client_request_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The number of actions.
+    pub fn len(&self) -> usize {
+        self.writes.len()
+    }
+
+    /// Whether there is no action.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+
+    /// Sends the transaction (nothing when empty), retrying conflicts and throttling.
+    ///
+    /// # Errors
+    /// [`ErrorKind::TooManyActions`] before sending anything; [`ErrorKind::TransactionCanceled`]
+    /// with one reason per failed action.
+    pub async fn send(self) -> Result<()> {
+        match self.send_checked().await? {
+            Sent::Applied => Ok(()),
+            Sent::ConditionsFailed(reasons) => Err(self.canceled(reasons)),
+        }
+    }
+
+    fn canceled(&self, reasons: Vec<CancellationReason>) -> Error {
+        self.table.error(
+            Operation::Transaction,
+            None,
+            ErrorKind::TransactionCanceled { reasons },
+        )
+    }
+
+    async fn send_checked(&self) -> Result<Sent> {
+        if self.writes.len() > MAX_TRANSACTION_ACTIONS {
+            return Err(self.table.error(
+                Operation::Transaction,
+                None,
+                ErrorKind::TooManyActions {
+                    actions: self.writes.len(),
+                    max: MAX_TRANSACTION_ACTIONS,
+                },
+            ));
+        }
+        if self.writes.is_empty() {
+            return Ok(Sent::Applied);
+        }
+        let items = self
+            .writes
+            .iter()
+            .map(|w| w.transact_item(&self.table))
+            .collect::<Result<Vec<TransactWriteItem>>>()?;
+        let token = self
+            .token
+            .clone()
+            .unwrap_or_else(|| ulid::Ulid::new().to_string());
+        if let Some(limiter) = self.table.rate_limiter() {
+            limiter.acquire(2.0 * items.len() as f64).await;
+        }
+        let table = &self.table;
+        let result = table
+            .backoff()
+            .retry(|| async {
+                table
+                    .client()
+                    .transact_write_items()
+                    .set_transact_items(Some(items.clone()))
+                    .client_request_token(&token)
+                    .send()
+                    .await
+                    .map_err(|e| transaction_error(table, e))
+            })
+            .await;
+        match result {
+            Ok(_) => Ok(Sent::Applied),
+            Err(e) => match e.kind() {
+                ErrorKind::TransactionCanceled { reasons }
+                    if !reasons.is_empty()
+                        && reasons.iter().all(|r| r.code == "ConditionalCheckFailed") =>
+                {
+                    Ok(Sent::ConditionsFailed(reasons.clone()))
+                }
+                _ => Err(e),
+            },
+        }
+    }
+}
+
+fn transaction_error(
+    table: &Table,
+    error: SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> Error {
+    if let SdkError::ServiceError(service) = &error
+        && let TransactWriteItemsError::TransactionCanceledException(canceled) = service.err()
+    {
+        let reasons = canceled
+            .cancellation_reasons()
+            .iter()
+            .enumerate()
+            .filter_map(|(index, r)| {
+                let code = r.code().unwrap_or("None");
+                (code != "None").then(|| CancellationReason {
+                    index,
+                    code: code.to_owned(),
+                    message: r.message().map(str::to_owned),
+                })
+            })
+            .collect();
+        return table.error(
+            Operation::Transaction,
+            None,
+            ErrorKind::TransactionCanceled { reasons },
+        );
+    }
+    Error::from_sdk(Operation::Transaction, table.name(), None, error)
+}
+
+impl Table {
+    /// Applies many independent units of writes (say the delete and the put that re-key one
+    /// item) in transactions: whole units are packed into transactions of at most
+    /// [`MAX_TRANSACTION_ACTIONS`] actions, never splitting a unit nor putting two writes of one
+    /// item in the same transaction, several transactions in flight. Each transaction has its own
+    /// `ClientRequestToken`. A unit whose condition fails is skipped (the other units of its
+    /// transaction are sent again without it), so re-running an idempotent migration is safe.
+    ///
+    /// # Errors
+    /// A [`BulkError`] with the report: a unit larger than one transaction, a read error, or a
+    /// transaction that fails for another reason than its units' conditions.
+    pub async fn transact_units<S>(&self, units: S) -> Result<BulkReport, BulkError>
+    where
+        S: Stream<Item = Result<Vec<Write>>> + Send,
+    {
+        let counters = Counters::default();
+        let packed = pack_units(self, units.inspect_ok(|_| Counters::add(&counters.read, 1)));
+        let result = packed
+            .map_ok(|units| self.send_units(units, &counters))
+            .try_buffer_unordered(self.concurrency())
+            .try_collect::<()>()
+            .await;
+        counters.finish(result)
+    }
+
+    /// Sends one packed transaction; units whose conditions fail are dropped and the rest resent.
+    async fn send_units(&self, mut units: Vec<Vec<Write>>, counters: &Counters) -> Result<()> {
+        loop {
+            if units.is_empty() {
+                return Ok(());
+            }
+            let transaction = Transaction {
+                table: self.clone(),
+                writes: units.iter().flatten().cloned().collect(),
+                token: None,
+            };
+            Counters::add(&counters.requests, 1);
+            match transaction.send_checked().await {
+                Ok(Sent::Applied) => {
+                    Counters::add(&counters.written, units.len());
+                    return Ok(());
+                }
+                Ok(Sent::ConditionsFailed(reasons)) => {
+                    let mut failed_units = HashSet::new();
+                    let mut start = 0;
+                    for (unit, writes) in units.iter().enumerate() {
+                        if reasons
+                            .iter()
+                            .any(|r| (start..start + writes.len()).contains(&r.index))
+                        {
+                            failed_units.insert(unit);
+                        }
+                        start += writes.len();
+                    }
+                    Counters::add(&counters.skipped, failed_units.len());
+                    let before = units.len();
+                    let mut index = 0;
+                    units.retain(|_| {
+                        let keep = !failed_units.contains(&index);
+                        index += 1;
+                        keep
+                    });
+                    Counters::add(&counters.retried, units.len());
+                    if units.len() == before {
+                        // No unit could be blamed: report rather than loop.
+                        return Err(transaction.canceled(reasons));
+                    }
+                }
+                Err(e) => {
+                    Counters::add(&counters.failed, units.len());
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+/// Packs units into transactions of at most [`MAX_TRANSACTION_ACTIONS`] actions, in order, never
+/// splitting a unit nor putting two writes of one key in one transaction.
+fn pack_units(
+    table: &Table,
+    units: impl Stream<Item = Result<Vec<Write>>> + Send,
+) -> impl Stream<Item = Result<Vec<Vec<Write>>>> + Send {
+    let table = table.clone();
+    futures::stream::unfold(
+        (Box::pin(units), Vec::<Vec<Write>>::new(), false, table),
+        |(mut units, mut batch, mut ended, table)| async move {
+            loop {
+                if ended {
+                    if batch.is_empty() {
+                        return None;
+                    }
+                    return Some((Ok(std::mem::take(&mut batch)), (units, batch, true, table)));
+                }
+                match units.next().await {
+                    None => ended = true,
+                    Some(Err(e)) => return Some((Err(e), (units, Vec::new(), true, table))),
+                    Some(Ok(unit)) if unit.len() > MAX_TRANSACTION_ACTIONS => {
+                        let error = table.error(
+                            Operation::Transaction,
+                            unit.first().map(|w| w.key().clone()),
+                            ErrorKind::UnitTooLarge {
+                                actions: unit.len(),
+                                max: MAX_TRANSACTION_ACTIONS,
+                            },
+                        );
+                        return Some((Err(error), (units, Vec::new(), true, table)));
+                    }
+                    Some(Ok(unit)) if unit.is_empty() => {}
+                    Some(Ok(unit)) => {
+                        let actions: usize = batch.iter().map(Vec::len).sum();
+                        let keys: HashSet<&PrimaryKey> =
+                            batch.iter().flatten().map(Write::key).collect();
+                        let clash = unit.iter().any(|w| keys.contains(w.key()));
+                        if clash || actions + unit.len() > MAX_TRANSACTION_ACTIONS {
+                            let full = std::mem::replace(&mut batch, vec![unit]);
+                            return Some((Ok(full), (units, batch, false, table)));
+                        }
+                        batch.push(unit);
+                    }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,336 @@
+use std::collections::{BTreeSet, HashSet};
+use std::marker::PhantomData;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::Table;
+use super::condition::Condition;
+use super::error::{Error, ErrorKind, Operation, Result};
+use super::expression::Placeholders;
+use super::value::IntoValue;
+use super::write::{Write, WriteOp};
+use crate::codec::{AttributeCodec, SetMember};
+use crate::entity::Entity;
+use crate::field::{Field, role::Writable};
+use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey};
+
+/// An `UpdateItem` of an existing entity, built by [`Table::update`]; nothing happens until
+/// [`send`](Self::send).
+///
+/// - Only existing items are updated: the request is conditioned on `attribute_exists(PK)`, so an
+///   update never creates a partial item that would not decode. [`upsert`](Self::upsert) lifts
+///   that.
+/// - Fields used in the primary key or an index key template cannot be changed by an update: that
+///   is a compile error (their [`Field`] role is not [`Writable`]), because the key attributes
+///   rendered from them would go stale. Change them by writing the whole entity with
+///   [`Table::put`], which renders every key from the full set of values.
+/// - Names and values always go through generated placeholders.
+///
+/// ```no_run
+/// # async fn demo(table: dynatable_core::Table) -> Result<(), dynatable_core::Error> {
+/// use dynatable_core::entity;
+///
+/// #[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+/// pub struct User {
+///     pub user_id: String,
+///     pub bio: Option<String>,
+///     pub logins: u64,
+///     pub badges: Vec<String>,
+///     pub created_at: Option<String>,
+/// }
+///
+/// let f = User::fields();
+/// table
+///     .update::<User>(User::key("u1"))
+///     .set(f.bio, "hello")
+///     .add(f.logins, 1)
+///     .append(f.badges, ["early".to_string()])
+///     .set_if_not_exists(f.created_at, "2026-01-01T00:00:00Z")
+///     .condition(f.logins.lt(1_000))
+///     .send()
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "an Update does nothing until it is sent"]
+pub struct Update<E> {
+    table: Table,
+    key: PrimaryKey,
+    parts: UpdateParts,
+    condition: Option<Condition<()>>,
+    marker: PhantomData<fn() -> E>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UpdateParts {
+    actions: Vec<(String, Action)>,
+    upsert: bool,
+    error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Action {
+    Set(AttributeValue),
+    SetIfNotExists(AttributeValue),
+    Append(AttributeValue),
+    Remove,
+    Add(AttributeValue),
+}
+
+/// Types DynamoDB's `ADD` works on: numbers (added) and sets (united).
+pub trait Addable: AttributeCodec {}
+
+macro_rules! addable_numbers {
+    ($($ty:ty),*) => {$( impl Addable for $ty {} )*};
+}
+addable_numbers!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64
+);
+impl<T: SetMember + Eq + std::hash::Hash, S: std::hash::BuildHasher + Default> Addable
+    for HashSet<T, S>
+{
+}
+impl<T: SetMember + Ord> Addable for BTreeSet<T> {}
+
+impl UpdateParts {
+    fn push(&mut self, attribute: &str, action: Action) {
+        // A later action on the same attribute replaces the earlier one (DynamoDB rejects two).
+        self.actions.retain(|(name, _)| name != attribute);
+        self.actions.push((attribute.to_owned(), action));
+    }
+
+    fn fail(&mut self, attribute: &str, error: impl std::fmt::Display) {
+        if self.error.is_none() {
+            self.error = Some(format!("attribute `{attribute}`: {error}"));
+        }
+    }
+
+    pub(crate) fn render(&self, p: &mut Placeholders) -> std::result::Result<String, String> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
+        if self.actions.is_empty() {
+            return Err("an update needs at least one action".to_owned());
+        }
+        let (mut set, mut remove, mut add) = (Vec::new(), Vec::new(), Vec::new());
+        for (attribute, action) in &self.actions {
+            let name = p.name(attribute);
+            match action {
+                Action::Set(v) => set.push(format!("{name} = {}", p.value(v.clone()))),
+                Action::SetIfNotExists(v) => {
+                    set.push(format!(
+                        "{name} = if_not_exists({name}, {})",
+                        p.value(v.clone())
+                    ));
+                }
+                Action::Append(v) => {
+                    let empty = p.value(AttributeValue::L(Vec::new()));
+                    set.push(format!(
+                        "{name} = list_append(if_not_exists({name}, {empty}), {})",
+                        p.value(v.clone())
+                    ));
+                }
+                Action::Remove => remove.push(name),
+                Action::Add(v) => add.push(format!("{name} {}", p.value(v.clone()))),
+            }
+        }
+        let mut clauses = Vec::new();
+        for (keyword, parts) in [("SET", set), ("REMOVE", remove), ("ADD", add)] {
+            if !parts.is_empty() {
+                clauses.push(format!("{keyword} {}", parts.join(", ")));
+            }
+        }
+        Ok(clauses.join(" "))
+    }
+
+    /// The request's condition: the caller's, AND-ed with `attribute_exists(PK)` unless upserting.
+    pub(crate) fn condition(&self, condition: Option<Condition<()>>) -> Option<Condition<()>> {
+        if self.upsert {
+            return condition;
+        }
+        let exists = Condition::attribute_exists(PARTITION_KEY_ATTRIBUTE);
+        Some(match condition {
+            Some(c) => exists.and(c),
+            None => exists,
+        })
+    }
+}
+
+impl<E: Entity> Update<E> {
+    pub(crate) fn new(table: Table, key: PrimaryKey) -> Self {
+        Self {
+            table,
+            key,
+            parts: UpdateParts::default(),
+            condition: None,
+            marker: PhantomData,
+        }
+    }
+
+    fn encoded<T: AttributeCodec>(
+        &mut self,
+        attribute: &str,
+        value: T,
+    ) -> Option<Option<AttributeValue>> {
+        match value.encode_owned() {
+            Ok(encoded) => Some(encoded),
+            Err(e) => {
+                self.parts.fail(attribute, e);
+                None
+            }
+        }
+    }
+
+    /// `SET field = value`; a `None` or an empty set removes the attribute instead.
+    pub fn set<T: AttributeCodec, R: Writable>(
+        mut self,
+        field: Field<E, T, R>,
+        value: impl IntoValue<T>,
+    ) -> Self {
+        match self.encoded(field.name(), value.into_value()) {
+            Some(Some(v)) => self.parts.push(field.name(), Action::Set(v)),
+            Some(None) => self.parts.push(field.name(), Action::Remove),
+            None => {}
+        }
+        self
+    }
+
+    /// `SET field = if_not_exists(field, value)`: keeps a value already there.
+    pub fn set_if_not_exists<T: AttributeCodec, R: Writable>(
+        mut self,
+        field: Field<E, T, R>,
+        value: impl IntoValue<T>,
+    ) -> Self {
+        match self.encoded(field.name(), value.into_value()) {
+            Some(Some(v)) => self.parts.push(field.name(), Action::SetIfNotExists(v)),
+            Some(None) => self
+                .parts
+                .fail(field.name(), "if_not_exists needs a value, not None"),
+            None => {}
+        }
+        self
+    }
+
+    /// `REMOVE field`, for optional fields (a required one would no longer decode).
+    pub fn remove<T: AttributeCodec, R: Writable>(mut self, field: Field<E, Option<T>, R>) -> Self {
+        self.parts.push(field.name(), Action::Remove);
+        self
+    }
+
+    /// `ADD field value`: adds to a number, or adds members to a set.
+    pub fn add<T: Addable, R: Writable>(
+        mut self,
+        field: Field<E, T, R>,
+        value: impl IntoValue<T>,
+    ) -> Self {
+        match self.encoded(field.name(), value.into_value()) {
+            Some(Some(v)) => self.parts.push(field.name(), Action::Add(v)),
+            Some(None) => self
+                .parts
+                .fail(field.name(), "ADD needs at least one member"),
+            None => {}
+        }
+        self
+    }
+
+    /// Appends `values` to a list field (creating the list when absent).
+    pub fn append<T: AttributeCodec, R: Writable>(
+        mut self,
+        field: Field<E, Vec<T>, R>,
+        values: impl IntoIterator<Item = T>,
+    ) -> Self {
+        let values: Vec<T> = values.into_iter().collect();
+        if let Some(Some(v)) = self.encoded(field.name(), values) {
+            self.parts.push(field.name(), Action::Append(v));
+        }
+        self
+    }
+
+    /// `SET name = value` on an attribute no field describes (a raw escape hatch).
+    pub fn set_attribute(mut self, name: &str, value: AttributeValue) -> Self {
+        self.parts.push(name, Action::Set(value));
+        self
+    }
+
+    /// `SET name = if_not_exists(name, value)` on an attribute no field describes.
+    pub fn set_attribute_if_not_exists(mut self, name: &str, value: AttributeValue) -> Self {
+        self.parts.push(name, Action::SetIfNotExists(value));
+        self
+    }
+
+    /// `REMOVE name` on an attribute no field describes.
+    pub fn remove_attribute(mut self, name: &str) -> Self {
+        self.parts.push(name, Action::Remove);
+        self
+    }
+
+    /// Updates only if `condition` holds (AND-ed with earlier ones).
+    pub fn condition(mut self, condition: Condition<E>) -> Self {
+        let condition = condition.cast();
+        self.condition = Some(match self.condition.take() {
+            Some(existing) => existing.and(condition),
+            None => condition,
+        });
+        self
+    }
+
+    /// Also creates the item when it does not exist (DynamoDB's default; off here because a
+    /// partial item may not decode).
+    pub fn upsert(mut self) -> Self {
+        self.parts.upsert = true;
+        self
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// An [`Error`] naming the table and the key; [`Error::is_conditional_check_failed`] when the
+    /// item does not exist or the condition fails.
+    pub async fn send(self) -> Result<()> {
+        let table = self.table.clone();
+        self.into_write().execute(&table).await
+    }
+
+    /// Sends the request and returns the entity as it is after the update.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send); [`ErrorKind::Decode`] when the updated item is not a valid `E`.
+    pub async fn send_returning(self) -> Result<E> {
+        let table = self.table.clone();
+        let write = self.into_write();
+        let rendered = write.render(&table)?;
+        let key = write.key().clone();
+        let output = table
+            .backoff()
+            .retry(|| async {
+                table
+                    .client()
+                    .update_item()
+                    .table_name(table.name())
+                    .set_key(Some(rendered.key.clone()))
+                    .set_update_expression(rendered.update.clone())
+                    .set_condition_expression(rendered.condition.clone())
+                    .set_expression_attribute_names(rendered.placeholders.names())
+                    .set_expression_attribute_values(rendered.placeholders.values())
+                    .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        Error::from_sdk(Operation::Update, table.name(), Some(key.clone()), e)
+                    })
+            })
+            .await?;
+        let item = output.attributes.unwrap_or_default();
+        E::from_item(item)
+            .map_err(|e| table.error(Operation::Update, Some(key), ErrorKind::Decode(e)))
+    }
+
+    pub(crate) fn into_write(self) -> Write {
+        Write {
+            key: self.key,
+            op: WriteOp::Update(self.parts),
+            condition: self.condition,
+        }
+    }
+}

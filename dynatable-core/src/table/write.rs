@@ -1,0 +1,257 @@
+use aws_sdk_dynamodb::types::{self as ddb, ReturnConsumedCapacity};
+
+use super::Table;
+use super::condition::Condition;
+use super::delete::Delete;
+use super::error::{Error, ErrorKind, Operation, Result};
+use super::expression::Placeholders;
+use super::put::Put;
+use super::update::{Update, UpdateParts};
+use crate::codec::Item;
+use crate::entity::Entity;
+use crate::error::EncodeError;
+use crate::key::PrimaryKey;
+
+/// One write of any entity: what the bulk driver applies and what transactions are made of.
+/// Built from [`Put`], [`Update`] and [`Delete`] with `into()`, or with
+/// [`condition_check`](Self::condition_check).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Write {
+    pub(crate) key: PrimaryKey,
+    pub(crate) op: WriteOp,
+    pub(crate) condition: Option<Condition<()>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum WriteOp {
+    Put(Result<Item, EncodeError>),
+    Update(UpdateParts),
+    Delete,
+    ConditionCheck,
+}
+
+/// A write rendered into request parts.
+pub(crate) struct Rendered {
+    pub(crate) key: Item,
+    pub(crate) item: Option<Item>,
+    pub(crate) update: Option<String>,
+    pub(crate) condition: Option<String>,
+    pub(crate) placeholders: Placeholders,
+}
+
+impl Write {
+    /// A transaction action that only checks `condition` on the item with `key`.
+    pub fn condition_check<E>(key: PrimaryKey, condition: Condition<E>) -> Self {
+        Self {
+            key,
+            op: WriteOp::ConditionCheck,
+            condition: Some(condition.cast()),
+        }
+    }
+
+    /// The key of the item written.
+    pub fn key(&self) -> &PrimaryKey {
+        &self.key
+    }
+
+    pub(crate) fn operation(&self) -> Operation {
+        match self.op {
+            WriteOp::Put(_) => Operation::Put,
+            WriteOp::Update(_) => Operation::Update,
+            WriteOp::Delete => Operation::Delete,
+            WriteOp::ConditionCheck => Operation::Transaction,
+        }
+    }
+
+    pub(crate) fn render(&self, table: &Table) -> Result<Rendered> {
+        let fail = |kind| table.error(self.operation(), Some(self.key.clone()), kind);
+        let mut placeholders = Placeholders::default();
+        let mut rendered = Rendered {
+            key: self.key.to_key_item(),
+            item: None,
+            update: None,
+            condition: None,
+            placeholders: Placeholders::default(),
+        };
+        match &self.op {
+            WriteOp::Put(item) => {
+                rendered.item = Some(item.clone().map_err(|e| fail(ErrorKind::Encode(e)))?)
+            }
+            WriteOp::Update(parts) => {
+                rendered.update = Some(
+                    parts
+                        .render(&mut placeholders)
+                        .map_err(|e| fail(ErrorKind::Expression(e)))?,
+                );
+            }
+            WriteOp::Delete | WriteOp::ConditionCheck => {}
+        }
+        let condition = match (&self.op, &self.condition) {
+            (WriteOp::Update(parts), c) => parts.condition(c.clone()),
+            (_, c) => c.clone(),
+        };
+        if let Some(condition) = condition {
+            rendered.condition = Some(
+                condition
+                    .render(&mut placeholders)
+                    .map_err(|e| fail(ErrorKind::Expression(e)))?,
+            );
+        }
+        rendered.placeholders = placeholders;
+        Ok(rendered)
+    }
+
+    /// Sends the write as one request, retrying throttling with the table's backoff.
+    pub(crate) async fn execute(&self, table: &Table) -> Result<()> {
+        let capacity = table
+            .rate_limiter()
+            .filter(|l| l.limit().needs_consumed_capacity())
+            .map(|_| ReturnConsumedCapacity::Total);
+        if let Some(limiter) = table.rate_limiter() {
+            limiter.acquire(1.0).await;
+        }
+        let rendered = self.render(table)?;
+        let consumed = table
+            .backoff()
+            .retry(|| self.send_once(table, &rendered, capacity.clone()))
+            .await?;
+        if let (Some(limiter), Some(consumed)) = (table.rate_limiter(), consumed) {
+            limiter.adjust(consumed - 1.0);
+        }
+        Ok(())
+    }
+
+    async fn send_once(
+        &self,
+        table: &Table,
+        r: &Rendered,
+        capacity: Option<ReturnConsumedCapacity>,
+    ) -> Result<Option<f64>> {
+        let client = table.client();
+        let (names, values) = (r.placeholders.names(), r.placeholders.values());
+        let key = || Some(self.key.clone());
+        let consumed = |c: Option<&ddb::ConsumedCapacity>| c.and_then(|c| c.capacity_units());
+        match &self.op {
+            WriteOp::Put(_) => client
+                .put_item()
+                .table_name(table.name())
+                .set_item(r.item.clone())
+                .set_condition_expression(r.condition.clone())
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .set_return_consumed_capacity(capacity)
+                .send()
+                .await
+                .map(|o| consumed(o.consumed_capacity()))
+                .map_err(|e| Error::from_sdk(Operation::Put, table.name(), key(), e)),
+            WriteOp::Update(_) => client
+                .update_item()
+                .table_name(table.name())
+                .set_key(Some(r.key.clone()))
+                .set_update_expression(r.update.clone())
+                .set_condition_expression(r.condition.clone())
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .set_return_consumed_capacity(capacity)
+                .send()
+                .await
+                .map(|o| consumed(o.consumed_capacity()))
+                .map_err(|e| Error::from_sdk(Operation::Update, table.name(), key(), e)),
+            WriteOp::ConditionCheck => Err(table.error(
+                Operation::Transaction,
+                key(),
+                ErrorKind::Expression(
+                    "a condition check can only be part of a transaction".to_owned(),
+                ),
+            )),
+            WriteOp::Delete => client
+                .delete_item()
+                .table_name(table.name())
+                .set_key(Some(r.key.clone()))
+                .set_condition_expression(r.condition.clone())
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .set_return_consumed_capacity(capacity)
+                .send()
+                .await
+                .map(|o| consumed(o.consumed_capacity()))
+                .map_err(|e| Error::from_sdk(Operation::Delete, table.name(), key(), e)),
+        }
+    }
+
+    /// The write as one action of a `TransactWriteItems` request.
+    pub(crate) fn transact_item(&self, table: &Table) -> Result<ddb::TransactWriteItem> {
+        let r = self.render(table)?;
+        let (names, values) = r.placeholders.into_maps();
+        let build_error = |e: aws_sdk_dynamodb::error::BuildError| {
+            table.error(
+                Operation::Transaction,
+                Some(self.key.clone()),
+                ErrorKind::Expression(e.to_string()),
+            )
+        };
+        let item = match &self.op {
+            WriteOp::Put(_) => ddb::TransactWriteItem::builder().put(
+                ddb::Put::builder()
+                    .table_name(table.name())
+                    .set_item(r.item)
+                    .set_condition_expression(r.condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .build()
+                    .map_err(build_error)?,
+            ),
+            WriteOp::Update(_) => ddb::TransactWriteItem::builder().update(
+                ddb::Update::builder()
+                    .table_name(table.name())
+                    .set_key(Some(r.key))
+                    .set_update_expression(r.update)
+                    .set_condition_expression(r.condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .build()
+                    .map_err(build_error)?,
+            ),
+            WriteOp::Delete => ddb::TransactWriteItem::builder().delete(
+                ddb::Delete::builder()
+                    .table_name(table.name())
+                    .set_key(Some(r.key))
+                    .set_condition_expression(r.condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .build()
+                    .map_err(build_error)?,
+            ),
+            WriteOp::ConditionCheck => ddb::TransactWriteItem::builder().condition_check(
+                ddb::ConditionCheck::builder()
+                    .table_name(table.name())
+                    .set_key(Some(r.key))
+                    .set_condition_expression(r.condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .build()
+                    .map_err(build_error)?,
+            ),
+        };
+        Ok(item.build())
+    }
+}
+
+impl<E: Entity> From<Put<E>> for Write {
+    fn from(put: Put<E>) -> Self {
+        put.into_write()
+    }
+}
+
+impl<E: Entity> From<Update<E>> for Write {
+    fn from(update: Update<E>) -> Self {
+        update.into_write()
+    }
+}
+
+impl<E: Entity> From<Delete<E>> for Write {
+    fn from(delete: Delete<E>) -> Self {
+        delete.into_write()
+    }
+}
