@@ -4,7 +4,6 @@ use super::Table;
 use super::condition::Condition;
 use super::error::Result;
 use super::write::{Write, WriteOp};
-use crate::entity::Entity;
 use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey};
 
 /// A `DeleteItem`, built by [`Table::delete`]; nothing happens until [`send`](Self::send).
@@ -16,7 +15,7 @@ pub struct Delete<E> {
     marker: PhantomData<fn() -> E>,
 }
 
-impl<E: Entity> Delete<E> {
+impl<E> Delete<E> {
     pub(crate) fn new(table: Table, key: PrimaryKey) -> Self {
         Self {
             table,
@@ -37,11 +36,7 @@ impl<E: Entity> Delete<E> {
 
     /// Deletes only if `condition` holds (AND-ed with earlier ones).
     pub fn condition(mut self, condition: Condition<E>) -> Self {
-        let condition = condition.cast();
-        self.write.condition = Some(match self.write.condition.take() {
-            Some(existing) => existing.and(condition),
-            None => condition,
-        });
+        self.write.add_condition(condition);
         self
     }
 

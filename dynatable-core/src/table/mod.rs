@@ -201,6 +201,17 @@ impl Table {
         Update::new(self.clone(), key)
     }
 
+    /// Updates the existing item with `key`, whatever its entity, through raw attribute names
+    /// ([`Update::set_attribute`] and friends): for migrations that touch every item.
+    pub fn update_item(&self, key: PrimaryKey) -> Update<()> {
+        Update::new(self.clone(), key)
+    }
+
+    /// Deletes the item with `key`, whatever its entity.
+    pub fn delete_item(&self, key: PrimaryKey) -> Delete<()> {
+        Delete::new(self.clone(), key)
+    }
+
     /// Queries entities of type `E` in the partition `pk` (of the table, or of an index).
     pub fn query<E: Entity>(&self, pk: impl Into<String>) -> Query<E> {
         Query::new(self.clone(), pk.into())
@@ -213,7 +224,7 @@ impl Table {
 
     /// Scans every item of the table, whatever its entity, except the migration ledger's.
     pub fn scan_items(&self) -> ScanItems {
-        ScanItems::new(self.clone())
+        Scan::items(self.clone())
     }
 
     /// A transaction on this table.

@@ -37,11 +37,7 @@ impl<E: Entity> Put<E> {
 
     /// Writes only if `condition` holds for the item being replaced (AND-ed with earlier ones).
     pub fn condition(mut self, condition: Condition<E>) -> Self {
-        let condition = condition.cast();
-        self.write.condition = Some(match self.write.condition.take() {
-            Some(existing) => existing.and(condition),
-            None => condition,
-        });
+        self.write.add_condition(condition);
         self
     }
 

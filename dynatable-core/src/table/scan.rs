@@ -1,5 +1,3 @@
-use std::marker::PhantomData;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{Stream, StreamExt, TryStreamExt};
 
@@ -9,9 +7,11 @@ use super::expression::Placeholders;
 use super::page::{Cursor, Page, SegmentPosition};
 use crate::codec::Item;
 use crate::entity::Entity;
+use crate::error::DecodeError;
 use crate::key::{
     ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE,
 };
+use crate::schema::EntitySchema;
 
 /// The number of segments of [`Scan::parallel`] and [`ScanItems::parallel`].
 pub const DEFAULT_SEGMENTS: u32 = 8;
@@ -147,9 +147,53 @@ fn with_ledger_excluded(extra: Option<(String, Placeholders)>) -> (String, Place
     }
 }
 
-/// A scan of every entity of type `E`, built by [`Table::scan`]. Segments are read concurrently
-/// and merged into one stream; each segment follows `LastEvaluatedKey` to its end. Migration
-/// ledger items never appear.
+/// The filter that recognises an entity's items.
+fn entity_filter(schema: &EntitySchema, filter: ScanFilter) -> (String, Placeholders) {
+    let mut p = Placeholders::default();
+    let type_name = p.name(ENTITY_TYPE_ATTRIBUTE);
+    let is_type = format!(
+        "{type_name} = {}",
+        p.value(AttributeValue::S(schema.name.to_owned()))
+    );
+    let mut prefixes = Vec::new();
+    let pk_prefix = schema.key.pk.prefix();
+    if !pk_prefix.is_empty() {
+        let name = p.name(PARTITION_KEY_ATTRIBUTE);
+        prefixes.push(format!(
+            "begins_with({name}, {})",
+            p.value(AttributeValue::S(pk_prefix.to_owned()))
+        ));
+    }
+    let sk = schema.key.sk;
+    if !sk.prefix().is_empty() {
+        let name = p.name(SORT_KEY_ATTRIBUTE);
+        let value = p.value(AttributeValue::S(sk.prefix().to_owned()));
+        // A constant sort key ("PROFILE") is matched exactly, a template by its prefix.
+        prefixes.push(if sk.is_constant() {
+            format!("{name} = {value}")
+        } else {
+            format!("begins_with({name}, {value})")
+        });
+    }
+    let by_prefix = if prefixes.is_empty() {
+        format!("attribute_exists({})", p.name(PARTITION_KEY_ATTRIBUTE))
+    } else {
+        prefixes.join(" AND ")
+    };
+    let text = match filter {
+        ScanFilter::EntityType => is_type,
+        ScanFilter::KeyPrefix => by_prefix,
+        ScanFilter::EntityTypeOrKeyPrefix => {
+            format!("{is_type} OR (attribute_not_exists({type_name}) AND {by_prefix})")
+        }
+    };
+    (text, p)
+}
+
+/// A scan, built by [`Table::scan`] (entities of one type) or [`Table::scan_items`] (every item,
+/// whatever its entity: [`ScanItems`]). Segments are read concurrently and merged into one
+/// stream; each segment follows `LastEvaluatedKey` to its end. Migration ledger items never
+/// appear.
 ///
 /// ```no_run
 /// # async fn demo(table: dynatable_core::Table) -> Result<(), dynatable_core::Error> {
@@ -167,22 +211,42 @@ fn with_ledger_excluded(extra: Option<(String, Placeholders)>) -> (String, Place
 /// ```
 #[derive(Debug, Clone)]
 #[must_use = "a Scan does nothing until streamed"]
-pub struct Scan<E> {
+pub struct Scan<T> {
     raw: RawScan,
     filter: ScanFilter,
-    marker: PhantomData<fn() -> E>,
+    /// The entity scanned for; `None` for every item.
+    entity: Option<&'static EntitySchema>,
+    decode: fn(Item) -> std::result::Result<T, DecodeError>,
 }
+
+/// A scan of every item of the table, whatever its entity type, except the migration ledger's;
+/// built by [`Table::scan_items`]. For migrations that touch every item (adding timestamps, say).
+pub type ScanItems = Scan<Item>;
 
 impl<E: Entity> Scan<E> {
     pub(crate) fn new(table: Table) -> Self {
         Self {
             raw: RawScan::new(table),
             filter: ScanFilter::default(),
-            marker: PhantomData,
+            entity: Some(E::SCHEMA),
+            decode: E::from_item,
         }
     }
+}
 
-    /// How items of `E` are recognised (default [`ScanFilter::EntityTypeOrKeyPrefix`]).
+impl Scan<Item> {
+    pub(crate) fn items(table: Table) -> Self {
+        Self {
+            raw: RawScan::new(table),
+            filter: ScanFilter::default(),
+            entity: None,
+            decode: Ok,
+        }
+    }
+}
+
+impl<T: Send + 'static> Scan<T> {
+    /// How an entity's items are recognised (default [`ScanFilter::EntityTypeOrKeyPrefix`]).
     pub fn filter(mut self, filter: ScanFilter) -> Self {
         self.filter = filter;
         self
@@ -219,60 +283,20 @@ impl<E: Entity> Scan<E> {
         self
     }
 
-    fn entity_filter(&self) -> (String, Placeholders) {
-        let schema = E::SCHEMA;
-        let mut p = Placeholders::default();
-        let type_name = p.name(ENTITY_TYPE_ATTRIBUTE);
-        let is_type = format!(
-            "{type_name} = {}",
-            p.value(AttributeValue::S(schema.name.to_owned()))
-        );
-        let mut prefixes = Vec::new();
-        let pk_prefix = schema.key.pk.prefix();
-        if !pk_prefix.is_empty() {
-            let name = p.name(PARTITION_KEY_ATTRIBUTE);
-            prefixes.push(format!(
-                "begins_with({name}, {})",
-                p.value(AttributeValue::S(pk_prefix.to_owned()))
-            ));
-        }
-        let sk = schema.key.sk;
-        if !sk.prefix().is_empty() {
-            let name = p.name(SORT_KEY_ATTRIBUTE);
-            let value = p.value(AttributeValue::S(sk.prefix().to_owned()));
-            // A constant sort key ("PROFILE") is matched exactly, a template by its prefix.
-            prefixes.push(if sk.is_constant() {
-                format!("{name} = {value}")
-            } else {
-                format!("begins_with({name}, {value})")
-            });
-        }
-        let by_prefix = if prefixes.is_empty() {
-            format!("attribute_exists({})", p.name(PARTITION_KEY_ATTRIBUTE))
-        } else {
-            prefixes.join(" AND ")
-        };
-        let text = match self.filter {
-            ScanFilter::EntityType => is_type,
-            ScanFilter::KeyPrefix => by_prefix,
-            ScanFilter::EntityTypeOrKeyPrefix => {
-                format!("{is_type} OR (attribute_not_exists({type_name}) AND {by_prefix})")
-            }
-        };
-        (text, p)
-    }
-
     /// The pages of every segment, as they arrive; each names its segment and its cursor.
-    pub fn pages(mut self) -> impl Stream<Item = Result<Page<E>>> + Send + 'static {
-        self.raw.filter = Some(with_ledger_excluded(Some(self.entity_filter())));
+    pub fn pages(mut self) -> impl Stream<Item = Result<Page<T>>> + Send + 'static {
+        self.raw.filter = Some(with_ledger_excluded(
+            self.entity.map(|e| entity_filter(e, self.filter)),
+        ));
         let table = self.raw.table.clone();
+        let decode = self.decode;
         self.raw.pages().and_then(move |page| {
             let table = table.clone();
             async move {
                 let items = page
                     .items
                     .into_iter()
-                    .map(E::from_item)
+                    .map(decode)
                     .collect::<std::result::Result<Vec<_>, _>>()
                     .map_err(|e| table.error(Operation::Scan, None, ErrorKind::Decode(e)))?;
                 Ok(Page {
@@ -285,68 +309,8 @@ impl<E: Entity> Scan<E> {
         })
     }
 
-    /// Every entity of type `E`.
-    pub fn stream(self) -> impl Stream<Item = Result<E>> + Send + 'static {
-        self.pages()
-            .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
-            .try_flatten()
-    }
-}
-
-/// A scan of every item of the table, whatever its entity type, except the migration ledger's;
-/// built by [`Table::scan_items`]. For migrations that touch every item (adding timestamps, say).
-#[derive(Debug, Clone)]
-#[must_use = "a scan does nothing until streamed"]
-pub struct ScanItems {
-    raw: RawScan,
-}
-
-impl ScanItems {
-    pub(crate) fn new(table: Table) -> Self {
-        Self {
-            raw: RawScan::new(table),
-        }
-    }
-
-    /// Reads `segments` segments concurrently.
-    pub fn segments(mut self, segments: u32) -> Self {
-        self.raw.positions = vec![SegmentPosition::Start; segments.max(1) as usize];
-        self
-    }
-
-    /// Reads [`DEFAULT_SEGMENTS`] segments concurrently.
-    pub fn parallel(self) -> Self {
-        self.segments(DEFAULT_SEGMENTS)
-    }
-
-    /// Resumes a scan: one position per segment.
-    pub fn resume(mut self, positions: Vec<SegmentPosition>) -> Self {
-        if !positions.is_empty() {
-            self.raw.positions = positions;
-        }
-        self
-    }
-
-    /// At most `size` items read per request.
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.raw.page_size = Some(i32::try_from(size.max(1)).unwrap_or(i32::MAX));
-        self
-    }
-
-    /// Strongly consistent reads.
-    pub fn consistent(mut self) -> Self {
-        self.raw.consistent = true;
-        self
-    }
-
-    /// The pages of every segment.
-    pub fn pages(mut self) -> impl Stream<Item = Result<Page<Item>>> + Send + 'static {
-        self.raw.filter = Some(with_ledger_excluded(None));
-        self.raw.pages()
-    }
-
-    /// Every item.
-    pub fn stream(self) -> impl Stream<Item = Result<Item>> + Send + 'static {
+    /// Every item of the scan.
+    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'static {
         self.pages()
             .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
             .try_flatten()

@@ -157,7 +157,7 @@ impl UpdateParts {
     }
 }
 
-impl<E: Entity> Update<E> {
+impl<E> Update<E> {
     pub(crate) fn new(table: Table, key: PrimaryKey) -> Self {
         Self {
             table,
@@ -267,11 +267,7 @@ impl<E: Entity> Update<E> {
 
     /// Updates only if `condition` holds (AND-ed with earlier ones).
     pub fn condition(mut self, condition: Condition<E>) -> Self {
-        let condition = condition.cast();
-        self.condition = Some(match self.condition.take() {
-            Some(existing) => existing.and(condition),
-            None => condition,
-        });
+        self.condition = super::write::and(self.condition.take(), condition);
         self
     }
 
@@ -292,6 +288,16 @@ impl<E: Entity> Update<E> {
         self.into_write().execute(&table).await
     }
 
+    pub(crate) fn into_write(self) -> Write {
+        Write {
+            key: self.key,
+            op: WriteOp::Update(self.parts),
+            condition: self.condition,
+        }
+    }
+}
+
+impl<E: Entity> Update<E> {
     /// Sends the request and returns the entity as it is after the update.
     ///
     /// # Errors
@@ -324,13 +330,5 @@ impl<E: Entity> Update<E> {
         let item = output.attributes.unwrap_or_default();
         E::from_item(item)
             .map_err(|e| table.error(Operation::Update, Some(key), ErrorKind::Decode(e)))
-    }
-
-    pub(crate) fn into_write(self) -> Write {
-        Write {
-            key: self.key,
-            op: WriteOp::Update(self.parts),
-            condition: self.condition,
-        }
     }
 }

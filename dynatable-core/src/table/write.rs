@@ -31,6 +31,18 @@ pub(crate) enum WriteOp {
     ConditionCheck,
 }
 
+/// `existing AND condition`, or `condition` alone.
+pub(crate) fn and<E>(
+    existing: Option<Condition<()>>,
+    condition: Condition<E>,
+) -> Option<Condition<()>> {
+    let condition = condition.cast();
+    Some(match existing {
+        Some(existing) => existing.and(condition),
+        None => condition,
+    })
+}
+
 /// A write rendered into request parts.
 pub(crate) struct Rendered {
     pub(crate) key: Item,
@@ -53,6 +65,11 @@ impl Write {
     /// The key of the item written.
     pub fn key(&self) -> &PrimaryKey {
         &self.key
+    }
+
+    /// AND-s `condition` with the write's condition.
+    pub(crate) fn add_condition<E>(&mut self, condition: Condition<E>) {
+        self.condition = and(self.condition.take(), condition);
     }
 
     pub(crate) fn operation(&self) -> Operation {
@@ -244,13 +261,13 @@ impl<E: Entity> From<Put<E>> for Write {
     }
 }
 
-impl<E: Entity> From<Update<E>> for Write {
+impl<E> From<Update<E>> for Write {
     fn from(update: Update<E>) -> Self {
         update.into_write()
     }
 }
 
-impl<E: Entity> From<Delete<E>> for Write {
+impl<E> From<Delete<E>> for Write {
     fn from(delete: Delete<E>) -> Self {
         delete.into_write()
     }
