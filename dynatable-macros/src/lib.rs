@@ -5,9 +5,16 @@
 mod case;
 mod ctxt;
 mod entity;
+mod migration;
 mod suggest;
 
 use proc_macro::TokenStream;
+
+/// Registers a data migration. Documented in `dynatable_migrate::migration`.
+#[proc_macro_attribute]
+pub fn migration(args: TokenStream, input: TokenStream) -> TokenStream {
+    migration::expand(args.into(), input.into()).into()
+}
 
 /// Declares a DynamoDB entity. Documented in `dynatable_core::entity`.
 #[proc_macro_attribute]

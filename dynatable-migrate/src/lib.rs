@@ -1,7 +1,73 @@
-//! Versioned, locked, resumable data migrations for dynatable single-table designs.
+//! Versioned data migrations for dynatable single-table designs.
 //!
-//! The migration runner (`#[migration]`, `Migrator`, the `migrate` command line) is not built yet;
-//! today this crate only re-exports [`dynatable_core`], so that a crate of migrations can depend
-//! on `dynatable-migrate` alone.
+//! A migration is a unit struct with an `impl Migration` marked `#[migration]`:
+//!
+//! ```
+//! use dynatable_migrate::{migration, Context, Migration, Result};
+//!
+//! pub struct AddUserBio;
+//!
+//! #[migration(version = "0.1.0")] // name: add_user_bio
+//! impl Migration for AddUserBio {
+//!     async fn up(&self, ctx: &Context) -> Result<()> {
+//!         let _ = ctx.table_name();
+//!         Ok(())
+//!     }
+//!
+//!     async fn down(&self, ctx: &Context) -> Result<()> {
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let all = dynatable_migrate::migrations().unwrap();
+//! assert_eq!(all[0].name, "add_user_bio");
+//! ```
+//!
+//! The macro checks the version (semver) at compile time, requires a `down` unless the migration
+//! is declared `irreversible = "why"`, computes a checksum of the impl block's code (formatting
+//! and comments do not count) and registers the migration, so that [`migrations`] lists every
+//! migration linked into the binary, in version order.
+//!
+//! Built so far: the `#[migration]` DSL, the registry and the [`Context`] a migration runs with.
+//! The runner (ledger, lock, dry run, schema tracking) and the `migrate` command line are not
+//! built yet.
 
+mod context;
+mod error;
+mod migration;
+mod registry;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use context::Context;
 pub use dynatable_core;
+pub use error::{Error, Result};
+pub use migration::{Direction, Migration};
+pub use registry::{RegisteredMigration, check_versions, migrations};
+
+/// Registers a data migration: `#[migration(version = "0.4.0")]` on `impl Migration for T`.
+///
+/// | option | meaning |
+/// | --- | --- |
+/// | `version = "0.4.0"` | the migration's semver version (required); migrations run in version order |
+/// | `name = "add_notifications"` | its name (default: the type's name in snake_case) |
+/// | `irreversible = "why"` | it has no `down`; rolling it back is refused with this reason |
+/// | `crate = "path"` | where `dynatable_migrate` is, when it is re-exported under another path |
+///
+/// The type must be a unit struct (migrations keep no state). Its checksum covers the impl
+/// block's tokens, so an edit of an applied migration is detected.
+///
+/// ```
+/// use dynatable_migrate::{migration, Context, Migration, Result};
+///
+/// pub struct NormalizeUsernames;
+///
+/// #[migration(version = "0.2.0", irreversible = "usernames were lowercased; originals are not kept")]
+/// impl Migration for NormalizeUsernames {
+///     async fn up(&self, _ctx: &Context) -> Result<()> {
+///         Ok(())
+///     }
+/// }
+/// ```
+pub use dynatable_macros::migration;

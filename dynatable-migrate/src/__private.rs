@@ -1,0 +1,9 @@
+//! What `#[migration]`'s generated code calls. Not public API: no semver guarantees.
+
+pub use futures::future::LocalBoxFuture;
+pub use inventory;
+
+pub use crate::context::Context;
+pub use crate::error::Result;
+pub use crate::migration::{Direction, Migration};
+pub use crate::registry::RegisteredMigration as MigrationRegistration;

@@ -1,0 +1,30 @@
+use std::future::Future;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+
+/// Which way a migration runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Apply it.
+    Up,
+    /// Roll it back.
+    Down,
+}
+
+/// A data migration. Implement it with `async fn`s, on a unit struct, under
+/// [`#[migration]`](macro@crate::migration).
+pub trait Migration {
+    /// Applies the migration.
+    fn up(&self, ctx: &Context) -> impl Future<Output = Result<()>>;
+
+    /// Undoes [`up`](Self::up). Required unless the migration is declared `irreversible`, in
+    /// which case rolling it back is refused.
+    fn down(&self, _ctx: &Context) -> impl Future<Output = Result<()>> {
+        async {
+            Err(Error::Irreversible {
+                reason: "it has no `down`".to_owned(),
+            })
+        }
+    }
+}

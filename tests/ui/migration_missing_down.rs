@@ -1,0 +1,12 @@
+use dynatable_migrate::{migration, Context, Migration, Result};
+
+pub struct AddUserBio;
+
+#[migration(version = "0.1.0")]
+impl Migration for AddUserBio {
+    async fn up(&self, _ctx: &Context) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn main() {}

@@ -1,0 +1,17 @@
+use dynatable_migrate::{migration, Context, Migration, Result};
+
+pub struct AddUserBio {
+    pub default_bio: String,
+}
+
+#[migration(version = "0.1.0")]
+impl Migration for AddUserBio {
+    async fn up(&self, _ctx: &Context) -> Result<()> {
+        Ok(())
+    }
+    async fn down(&self, _ctx: &Context) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn main() {}

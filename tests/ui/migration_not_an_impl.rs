@@ -1,0 +1,6 @@
+use dynatable_migrate::migration;
+
+#[migration(version = "0.1.0")]
+pub struct AddUserBio;
+
+fn main() {}
