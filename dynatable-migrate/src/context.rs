@@ -1,4 +1,6 @@
 use dynatable_core::Table;
+
+use crate::dry_run::{DryRunLog, dry_run_client};
 use dynatable_core::aws_sdk_dynamodb::Client;
 
 /// What a migration runs with: the table (typed operations and the bulk helpers), the SDK client
@@ -16,6 +18,21 @@ impl Context {
             table,
             dry_run: false,
         }
+    }
+
+    /// A context for a dry run on `table`: its client (and so the typed table, the bulk helpers
+    /// and any raw call) reads from DynamoDB, but every write is intercepted below the SDK and
+    /// recorded in the returned log instead of being sent.
+    pub fn dry_run(table: &Table) -> (Self, DryRunLog) {
+        let (client, log) = dry_run_client(table.client());
+        let table = Table::new(client, table.name()).with_concurrency(table.concurrency());
+        (
+            Self {
+                table,
+                dry_run: true,
+            },
+            log,
+        )
     }
 
     /// The typed table handle, with the bulk helpers.

@@ -33,6 +33,7 @@
 //! built yet.
 
 mod context;
+mod dry_run;
 mod error;
 mod migration;
 mod registry;
@@ -41,6 +42,7 @@ mod registry;
 pub mod __private;
 
 pub use context::Context;
+pub use dry_run::{DryRunLog, PlannedWrite, dry_run_client};
 pub use dynatable_core;
 pub use error::{Error, Result};
 pub use migration::{Direction, Migration};
