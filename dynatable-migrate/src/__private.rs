@@ -1,6 +1,6 @@
 //! What `#[migration]`'s generated code calls. Not public API: no semver guarantees.
 
-pub use futures::future::LocalBoxFuture;
+pub use futures::future::BoxFuture;
 pub use inventory;
 
 pub use crate::context::Context;

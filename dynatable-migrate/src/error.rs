@@ -42,6 +42,48 @@ pub enum Error {
         /// The version as registered.
         version: &'static str,
     },
+    /// Another run holds the migration lock.
+    #[error(
+        "Could not acquire migration lock: held by {holder} until {expires_at}. If no migration is \
+         running, wait for it to expire or remove it with `migrate unlock --force`"
+    )]
+    LockHeld {
+        /// Who holds it.
+        holder: String,
+        /// When it expires unless renewed.
+        expires_at: String,
+    },
+    /// The lock expired or was taken over while this run held it: it stopped writing the ledger.
+    #[error("the migration lock was lost (expired or forced) while migrating: check `migrate status` before running again")]
+    LockLost,
+    /// A migration failed; it is recorded as failed and later migrations wait for it.
+    #[error("migration {version} ({name}) failed: {source}")]
+    MigrationFailed {
+        /// Its version.
+        version: String,
+        /// Its name.
+        name: String,
+        /// Why.
+        source: Box<Error>,
+    },
+    /// Applied migrations whose code changed since they ran.
+    #[error(
+        "applied migrations changed since they ran: {}; restore their code, or allow it explicitly",
+        versions.join(", ")
+    )]
+    ChecksumChanged {
+        /// The versions.
+        versions: Vec<String>,
+    },
+    /// The ledger records versions this binary does not contain.
+    #[error("the ledger records versions this binary does not know: {}; deploy a binary that contains them", versions.join(", "))]
+    UnknownVersions {
+        /// The versions.
+        versions: Vec<String>,
+    },
+    /// A version given on the command line or to the runner is not one of the migrations.
+    #[error("no migration has version {0}")]
+    NoSuchVersion(String),
     /// Any other failure of a migration's own code.
     #[error("{0}")]
     Other(Box<dyn std::error::Error + Send + Sync>),

@@ -35,8 +35,12 @@
 mod context;
 mod dry_run;
 mod error;
+mod ledger;
+mod lock;
 mod migration;
+mod migrator;
 mod registry;
+mod schema_snapshot;
 
 #[doc(hidden)]
 pub mod __private;
@@ -45,6 +49,12 @@ pub use context::Context;
 pub use dry_run::{DryRunLog, PlannedWrite, dry_run_client};
 pub use dynatable_core;
 pub use error::{Error, Result};
+pub use ledger::{MigrationRecord, MigrationStatus};
+pub use lock::LockRecord;
+pub use migrator::{
+    DEFAULT_LOCK_TTL, DEFAULT_LOCK_WAIT, DownTarget, DryRunReport, MigrationState, Migrator, RunReport, Status,
+};
+pub use schema_snapshot::{EntitySnapshot, SchemaChange, SchemaSnapshot};
 pub use migration::{Direction, Migration};
 pub use registry::{RegisteredMigration, check_versions, migrations};
 

@@ -13,7 +13,9 @@ pub enum Direction {
 }
 
 /// A data migration. Implement it with `async fn`s, on a unit struct, under
-/// [`#[migration]`](macro@crate::migration).
+/// [`#[migration]`](macro@crate::migration). The futures must be `Send` (the runner's tasks can
+/// move between threads), which they are unless they hold something like an `Rc` across an
+/// `.await`.
 pub trait Migration {
     /// Applies the migration.
     fn up(&self, ctx: &Context) -> impl Future<Output = Result<()>>;

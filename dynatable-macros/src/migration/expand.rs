@@ -67,7 +67,7 @@ pub(crate) fn registration(args: &Args, item: &ItemImpl, checked: &Checked) -> T
             fn __run<'a>(
                 direction: #p::Direction,
                 ctx: &'a #p::Context,
-            ) -> #p::LocalBoxFuture<'a, #p::Result<()>> {
+            ) -> #p::BoxFuture<'a, #p::Result<()>> {
                 ::std::boxed::Box::pin(async move {
                     let migration = #instance;
                     match direction {

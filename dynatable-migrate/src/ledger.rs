@@ -1,0 +1,143 @@
+//! The ledger: one item per migration version in the migrated table itself, under the partition
+//! `_SCHEMA#MIGRATIONS` (the seed's convention), which entity reads never return.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
+use dynatable_core::{AttributeCodec, AttributeKind, Table, ValueError, entity};
+
+use crate::error::{Error, Result};
+
+/// Where a migration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MigrationStatus {
+    /// Never applied (no ledger record).
+    Pending,
+    /// Started and not finished: running now, or interrupted.
+    Running,
+    /// Applied.
+    Applied,
+    /// Failed; later migrations wait until it is retried or marked.
+    Failed,
+    /// Rolled back.
+    RolledBack,
+}
+
+impl MigrationStatus {
+    /// The name stored in the ledger.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Applied => "applied",
+            Self::Failed => "failed",
+            Self::RolledBack => "rolled_back",
+        }
+    }
+}
+
+impl fmt::Display for MigrationStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl AttributeCodec for MigrationStatus {
+    const KIND: AttributeKind = AttributeKind::String;
+
+    fn encode(&self) -> std::result::Result<Option<AttributeValue>, ValueError> {
+        Ok(Some(AttributeValue::S(self.as_str().to_owned())))
+    }
+
+    fn decode(value: AttributeValue) -> std::result::Result<Self, ValueError> {
+        let text = String::decode(value)?;
+        Ok(match text.as_str() {
+            "pending" => Self::Pending,
+            "running" => Self::Running,
+            "applied" => Self::Applied,
+            "failed" => Self::Failed,
+            "rolled_back" => Self::RolledBack,
+            _ => return Err(ValueError::InvalidText { text, target: "MigrationStatus" }),
+        })
+    }
+}
+
+/// The ledger record of one migration version.
+#[entity(pk = "_SCHEMA#MIGRATIONS", sk = "VERSION#{version}", name = "_MigrationRecord", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrationRecord {
+    /// The version.
+    pub version: String,
+    /// The migration's name.
+    pub name: String,
+    /// Where it stands.
+    pub status: MigrationStatus,
+    /// The checksum of the code that ran.
+    pub checksum: String,
+    /// Who ran it (`user@host`), or who marked it.
+    pub run_by: String,
+    /// When the last run started (RFC 3339).
+    pub started_at: String,
+    /// When the last run finished.
+    pub finished_at: Option<String>,
+    /// How long the last run took.
+    pub duration_ms: Option<u64>,
+    /// Items the migration read, as its bulk helpers counted.
+    #[entity(default)]
+    pub items_read: u64,
+    /// Items the migration wrote.
+    #[entity(default)]
+    pub items_written: u64,
+    /// The error of a failed run.
+    pub error: Option<String>,
+    /// How the record got its status when not by running (`marked applied by ...`).
+    pub note: Option<String>,
+    /// The entities' schemas after the migration was applied (JSON).
+    pub schema_snapshot: Option<String>,
+    /// The schema changes since the previous applied migration's snapshot.
+    #[entity(default)]
+    pub schema_changes: Vec<String>,
+}
+
+/// Every ledger record, in no particular order.
+pub(crate) async fn records(table: &Table) -> Result<Vec<MigrationRecord>> {
+    Ok(table
+        .query::<MigrationRecord>(MigrationRecord::partition_key())
+        .consistent()
+        .all()
+        .await?)
+}
+
+/// Now, as RFC 3339 with milliseconds.
+pub(crate) fn now() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or_default()
+}
+
+/// `user@host`, for the ledger.
+pub(crate) fn who() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_owned());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown-host".to_owned());
+    format!("{user}@{host}")
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Other(Box::new(e))
+    }
+}

@@ -1,0 +1,546 @@
+//! The runner: lock → read the ledger → refuse on changed or unknown code → apply (or roll back)
+//! in version order, recording each run and the schema change it made → unlock.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use dynatable_core::{EntitySchema, Table, registry};
+use semver::Version;
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::dry_run::PlannedWrite;
+use crate::error::{Error, Result};
+use crate::ledger::{self, MigrationRecord, MigrationStatus, now, who};
+use crate::lock::{self, Lock, LockRecord};
+use crate::migration::Direction;
+use crate::registry::{RegisteredMigration, migrations};
+use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
+
+/// How long the lock lives without a heartbeat, unless configured.
+pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(300);
+/// How long a run waits for a lock another run holds, unless configured.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(0);
+
+/// Where `down` stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownTarget {
+    /// Roll back the newest applied migrations, this many.
+    Steps(usize),
+    /// Roll back every applied migration above this version (it stays applied).
+    Version(String),
+}
+
+/// One migration's line in [`Status`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct MigrationState {
+    /// The version.
+    pub version: String,
+    /// The name (from the binary, or the ledger for unknown versions).
+    pub name: String,
+    /// Where it stands.
+    pub status: MigrationStatus,
+    /// When its last run finished.
+    pub finished_at: Option<String>,
+    /// How long its last run took.
+    pub duration_ms: Option<u64>,
+    /// Items read and written by its last run.
+    pub items_read: u64,
+    /// Items written by its last run.
+    pub items_written: u64,
+    /// Whether the code in the binary is the code that ran (`None` when it never ran).
+    pub checksum_ok: Option<bool>,
+    /// Whether the binary contains it.
+    pub known: bool,
+    /// Why it cannot be rolled back, when it cannot.
+    pub irreversible: Option<String>,
+    /// The error of a failed run.
+    pub error: Option<String>,
+}
+
+/// The state of the migrations, the lock and the schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Status {
+    /// Every known or recorded version, in version order.
+    pub migrations: Vec<MigrationState>,
+    /// Who holds the lock and until when (ms since the Unix epoch), if anyone.
+    pub lock: Option<(String, u64)>,
+    /// Entity schema changes since the last applied migration's snapshot.
+    pub drift: Vec<SchemaChange>,
+}
+
+/// What `up` or `down` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RunReport {
+    /// The versions run, in the order they ran.
+    pub versions: Vec<String>,
+}
+
+/// What a dry run would write, per version.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct DryRunReport {
+    /// Version to the writes its migration would make.
+    pub writes: Vec<(String, Vec<PlannedWrite>)>,
+}
+
+/// Runs the migrations of a binary against one table.
+///
+/// ```no_run
+/// # async fn demo(table: dynatable_core::Table) -> dynatable_migrate::Result<()> {
+/// use dynatable_migrate::Migrator;
+/// let migrator = Migrator::new(table)?;
+/// migrator.up(None).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Migrator {
+    table: Table,
+    migrations: Vec<&'static RegisteredMigration>,
+    entities: Vec<&'static EntitySchema>,
+    lock_ttl: Duration,
+    lock_wait: Duration,
+    allow_changed_checksums: bool,
+    who: String,
+}
+
+impl Migrator {
+    /// A runner of every migration registered in this binary, tracking every entity in it.
+    ///
+    /// # Errors
+    /// [`Error::DuplicateVersion`] when two migrations share a version.
+    pub fn new(table: Table) -> Result<Self> {
+        Ok(Self {
+            table,
+            migrations: migrations()?,
+            entities: registry::entities(),
+            lock_ttl: DEFAULT_LOCK_TTL,
+            lock_wait: DEFAULT_LOCK_WAIT,
+            allow_changed_checksums: false,
+            who: who(),
+        })
+    }
+
+    /// Runs these migrations instead of the registered ones.
+    ///
+    /// # Errors
+    /// [`Error::DuplicateVersion`].
+    pub fn with_migrations(mut self, migrations: Vec<&'static RegisteredMigration>) -> Result<Self> {
+        self.migrations = crate::registry::check_versions(migrations)?;
+        Ok(self)
+    }
+
+    /// Tracks these entities' schemas instead of every registered one.
+    #[must_use]
+    pub fn with_entities(mut self, entities: Vec<&'static EntitySchema>) -> Self {
+        self.entities = entities;
+        self
+    }
+
+    /// How long the lock lives without a heartbeat (default 5 minutes); the heartbeat renews it
+    /// every third of that while migrations run.
+    #[must_use]
+    pub fn lock_ttl(mut self, ttl: Duration) -> Self {
+        self.lock_ttl = ttl.max(Duration::from_millis(300));
+        self
+    }
+
+    /// How long to wait for a lock another run holds before failing (default: do not wait).
+    #[must_use]
+    pub fn lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// Runs `up` even though applied migrations' code changed.
+    #[must_use]
+    pub fn allow_changed_checksums(mut self, allow: bool) -> Self {
+        self.allow_changed_checksums = allow;
+        self
+    }
+
+    /// Records who runs the migrations (default `user@host`).
+    #[must_use]
+    pub fn run_by(mut self, who: impl Into<String>) -> Self {
+        self.who = who.into();
+        self
+    }
+
+    fn find(&self, version: &str) -> Result<&'static RegisteredMigration> {
+        let wanted = Version::parse(version).map_err(|_| Error::NoSuchVersion(version.to_owned()))?;
+        self.migrations
+            .iter()
+            .copied()
+            .find(|m| m.semver().is_ok_and(|v| v == wanted))
+            .ok_or_else(|| Error::NoSuchVersion(version.to_owned()))
+    }
+
+    async fn ledger(&self) -> Result<BTreeMap<String, MigrationRecord>> {
+        Ok(ledger::records(&self.table)
+            .await?
+            .into_iter()
+            .map(|r| (r.version.clone(), r))
+            .collect())
+    }
+
+    /// The snapshot of the last applied migration that recorded one.
+    fn last_snapshot(&self, ledger: &BTreeMap<String, MigrationRecord>) -> Result<SchemaSnapshot> {
+        let mut applied: Vec<(&MigrationRecord, Version)> = ledger
+            .values()
+            .filter(|r| r.status == MigrationStatus::Applied && r.schema_snapshot.is_some())
+            .filter_map(|r| Version::parse(&r.version).ok().map(|v| (r, v)))
+            .collect();
+        applied.sort_by(|a, b| a.1.cmp(&b.1));
+        match applied.last().and_then(|(r, _)| r.schema_snapshot.as_deref()) {
+            Some(json) => Ok(serde_json::from_str(json)?),
+            None => Ok(SchemaSnapshot::default()),
+        }
+    }
+
+    /// The state of every migration, of the lock and of the schema.
+    ///
+    /// # Errors
+    /// A table error reading the ledger or the lock.
+    pub async fn status(&self) -> Result<Status> {
+        let ledger = self.ledger().await?;
+        let mut rows: Vec<(Version, MigrationState)> = Vec::new();
+        for m in &self.migrations {
+            let record = ledger.get(m.version);
+            rows.push((
+                m.semver()?,
+                MigrationState {
+                    version: m.version.to_owned(),
+                    name: m.name.to_owned(),
+                    status: record.map_or(MigrationStatus::Pending, |r| r.status),
+                    finished_at: record.and_then(|r| r.finished_at.clone()),
+                    duration_ms: record.and_then(|r| r.duration_ms),
+                    items_read: record.map_or(0, |r| r.items_read),
+                    items_written: record.map_or(0, |r| r.items_written),
+                    checksum_ok: record.filter(|r| r.status != MigrationStatus::Pending).map(|r| r.checksum == m.checksum),
+                    known: true,
+                    irreversible: m.irreversible.map(str::to_owned),
+                    error: record.and_then(|r| r.error.clone()),
+                },
+            ));
+        }
+        for record in ledger.values() {
+            if self.migrations.iter().any(|m| m.version == record.version) {
+                continue;
+            }
+            let version = Version::parse(&record.version).unwrap_or_else(|_| Version::new(0, 0, 0));
+            rows.push((
+                version,
+                MigrationState {
+                    version: record.version.clone(),
+                    name: record.name.clone(),
+                    status: record.status,
+                    finished_at: record.finished_at.clone(),
+                    duration_ms: record.duration_ms,
+                    items_read: record.items_read,
+                    items_written: record.items_written,
+                    checksum_ok: None,
+                    known: false,
+                    irreversible: None,
+                    error: record.error.clone(),
+                },
+            ));
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let lock = lock::current(&self.table).await?.map(|l| (l.holder, l.expires_at_ms));
+        let drift = self.last_snapshot(&ledger)?.diff(&SchemaSnapshot::of(&self.entities));
+        Ok(Status {
+            migrations: rows.into_iter().map(|(_, s)| s).collect(),
+            lock,
+            drift,
+        })
+    }
+
+    /// Refuses to migrate over changed or unknown applied code.
+    fn verify(&self, ledger: &BTreeMap<String, MigrationRecord>) -> Result<()> {
+        let unknown: Vec<String> = ledger
+            .values()
+            .filter(|r| r.status == MigrationStatus::Applied)
+            .filter(|r| !self.migrations.iter().any(|m| m.version == r.version))
+            .map(|r| r.version.clone())
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::UnknownVersions { versions: unknown });
+        }
+        let changed: Vec<String> = self
+            .migrations
+            .iter()
+            .filter(|m| ledger.get(m.version).is_some_and(|r| r.status == MigrationStatus::Applied && r.checksum != m.checksum))
+            .map(|m| m.version.to_owned())
+            .collect();
+        if !changed.is_empty() && !self.allow_changed_checksums {
+            return Err(Error::ChecksumChanged { versions: changed });
+        }
+        Ok(())
+    }
+
+    /// The migrations `up` would run: not applied, up to `target`, in version order.
+    fn pending(
+        &self,
+        ledger: &BTreeMap<String, MigrationRecord>,
+        target: Option<&str>,
+    ) -> Result<Vec<&'static RegisteredMigration>> {
+        let limit = match target {
+            Some(version) => Some(self.find(version)?.semver()?),
+            None => None,
+        };
+        let mut pending = Vec::new();
+        for m in &self.migrations {
+            if limit.as_ref().is_some_and(|l| m.semver().is_ok_and(|v| v > *l)) {
+                break;
+            }
+            let applied = ledger.get(m.version).is_some_and(|r| r.status == MigrationStatus::Applied);
+            if !applied {
+                pending.push(*m);
+            }
+        }
+        Ok(pending)
+    }
+
+    /// Writes `record`, only while this run holds the lock.
+    async fn record(&self, lock: &Lock, record: &MigrationRecord) -> Result<()> {
+        if lock.is_lost() {
+            return Err(Error::LockLost);
+        }
+        let result = self
+            .table
+            .transaction()
+            .condition_check(LockRecord::key(), lock::held_by(lock.owner()))
+            .write(self.table.put(record))
+            .send()
+            .await;
+        match result {
+            Err(e) if e.is_conditional_check_failed() => Err(Error::LockLost),
+            other => Ok(other?),
+        }
+    }
+
+    /// Applies the pending migrations up to `target` (all when `None`), in version order. A
+    /// failed or interrupted migration runs again first; later ones never run past a failure.
+    ///
+    /// # Errors
+    /// [`Error::LockHeld`], [`Error::ChecksumChanged`], [`Error::UnknownVersions`],
+    /// [`Error::NoSuchVersion`], [`Error::MigrationFailed`] (recorded as failed in the ledger).
+    pub async fn up(&self, target: Option<&str>) -> Result<RunReport> {
+        self.verify(&self.ledger().await?)?;
+        let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
+        let result = self.up_locked(&lock, target).await;
+        let released = lock.release().await;
+        let report = result?;
+        released?;
+        Ok(report)
+    }
+
+    async fn up_locked(&self, lock: &Lock, target: Option<&str>) -> Result<RunReport> {
+        // Another run may have applied migrations while this one waited for the lock.
+        let ledger = self.ledger().await?;
+        self.verify(&ledger)?;
+        let mut snapshot = self.last_snapshot(&ledger)?;
+        let mut report = RunReport::default();
+        for migration in self.pending(&ledger, target)? {
+            let next = SchemaSnapshot::of(&self.entities);
+            let changes = snapshot.diff(&next);
+            self.run(lock, migration, Direction::Up, Some((&next, &changes))).await?;
+            snapshot = next;
+            report.versions.push(migration.version.to_owned());
+        }
+        Ok(report)
+    }
+
+    /// Runs one migration one way, recording it as running, then as applied (or rolled back) or
+    /// failed.
+    async fn run(
+        &self,
+        lock: &Lock,
+        migration: &'static RegisteredMigration,
+        direction: Direction,
+        schema: Option<(&SchemaSnapshot, &[SchemaChange])>,
+    ) -> Result<()> {
+        let mut record = MigrationRecord {
+            version: migration.version.to_owned(),
+            name: migration.name.to_owned(),
+            status: MigrationStatus::Running,
+            checksum: migration.checksum.to_owned(),
+            run_by: self.who.clone(),
+            started_at: now(),
+            finished_at: None,
+            duration_ms: None,
+            items_read: 0,
+            items_written: 0,
+            error: None,
+            note: None,
+            schema_snapshot: None,
+            schema_changes: Vec::new(),
+        };
+        self.record(lock, &record).await?;
+        let ctx = Context::new(self.table.clone());
+        let started = Instant::now();
+        let outcome = migration.run(direction, &ctx).await;
+        let (read, written) = ctx.counts();
+        record.items_read = read;
+        record.items_written = written;
+        record.finished_at = Some(now());
+        record.duration_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        match outcome {
+            Ok(()) => {
+                record.status = match direction {
+                    Direction::Up => MigrationStatus::Applied,
+                    Direction::Down => MigrationStatus::RolledBack,
+                };
+                if let Some((snapshot, changes)) = schema {
+                    record.schema_snapshot = Some(serde_json::to_string(snapshot)?);
+                    record.schema_changes = changes.iter().map(ToString::to_string).collect();
+                }
+                self.record(lock, &record).await
+            }
+            Err(error) => {
+                record.status = MigrationStatus::Failed;
+                record.error = Some(error.to_string());
+                self.record(lock, &record).await?;
+                Err(Error::MigrationFailed {
+                    version: migration.version.to_owned(),
+                    name: migration.name.to_owned(),
+                    source: Box::new(error),
+                })
+            }
+        }
+    }
+
+    /// Rolls back applied migrations, newest first: `target` steps, or everything above a version.
+    /// Refuses before running anything when one of them is irreversible.
+    ///
+    /// # Errors
+    /// [`Error::Irreversible`], [`Error::LockHeld`], [`Error::NoSuchVersion`],
+    /// [`Error::MigrationFailed`].
+    pub async fn down(&self, target: DownTarget) -> Result<RunReport> {
+        let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
+        let result = self.down_locked(&lock, target).await;
+        let released = lock.release().await;
+        let report = result?;
+        released?;
+        Ok(report)
+    }
+
+    async fn down_locked(&self, lock: &Lock, target: DownTarget) -> Result<RunReport> {
+        let ledger = self.ledger().await?;
+        let mut applied: Vec<&'static RegisteredMigration> = self
+            .migrations
+            .iter()
+            .copied()
+            .filter(|m| ledger.get(m.version).is_some_and(|r| r.status == MigrationStatus::Applied))
+            .collect();
+        applied.reverse();
+        let to_undo: Vec<&'static RegisteredMigration> = match &target {
+            DownTarget::Steps(n) => applied.into_iter().take(*n).collect(),
+            DownTarget::Version(version) => {
+                let floor = self.find(version)?.semver()?;
+                applied.into_iter().filter(|m| m.semver().is_ok_and(|v| v > floor)).collect()
+            }
+        };
+        if let Some(m) = to_undo.iter().find(|m| m.irreversible.is_some()) {
+            return Err(Error::Irreversible {
+                reason: format!(
+                    "{} ({}) is irreversible: {}",
+                    m.version,
+                    m.name,
+                    m.irreversible.unwrap_or_default()
+                ),
+            });
+        }
+        let mut report = RunReport::default();
+        for migration in to_undo {
+            self.run(lock, migration, Direction::Down, None).await?;
+            report.versions.push(migration.version.to_owned());
+        }
+        Ok(report)
+    }
+
+    /// Runs the pending migrations' `up` on a client that cannot write, and reports what they
+    /// would write. Takes no lock and leaves the ledger unchanged.
+    ///
+    /// # Errors
+    /// As [`up`](Self::up), but nothing is recorded.
+    pub async fn up_dry_run(&self, target: Option<&str>) -> Result<DryRunReport> {
+        let ledger = self.ledger().await?;
+        self.verify(&ledger)?;
+        let mut report = DryRunReport::default();
+        for migration in self.pending(&ledger, target)? {
+            let (ctx, log) = Context::dry_run(&self.table);
+            migration.run(Direction::Up, &ctx).await.map_err(|e| Error::MigrationFailed {
+                version: migration.version.to_owned(),
+                name: migration.name.to_owned(),
+                source: Box::new(e),
+            })?;
+            report.writes.push((migration.version.to_owned(), log.writes()));
+        }
+        Ok(report)
+    }
+
+    /// Records `version` as `status` without running it (repair after a failure), with who and
+    /// when; `Pending` removes its record.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchVersion`], [`Error::LockHeld`].
+    pub async fn mark(&self, version: &str, status: MigrationStatus) -> Result<()> {
+        let migration = self.find(version)?;
+        let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
+        let result = async {
+            if status == MigrationStatus::Pending {
+                self.table
+                    .delete::<MigrationRecord>(MigrationRecord::key(migration.version))
+                    .send()
+                    .await?;
+                return Ok(());
+            }
+            let previous = self.ledger().await?.remove(migration.version);
+            let now = now();
+            let record = MigrationRecord {
+                version: migration.version.to_owned(),
+                name: migration.name.to_owned(),
+                status,
+                checksum: migration.checksum.to_owned(),
+                run_by: self.who.clone(),
+                started_at: previous.as_ref().map_or_else(|| now.clone(), |p| p.started_at.clone()),
+                finished_at: Some(now),
+                duration_ms: previous.as_ref().and_then(|p| p.duration_ms),
+                items_read: previous.as_ref().map_or(0, |p| p.items_read),
+                items_written: previous.as_ref().map_or(0, |p| p.items_written),
+                error: None,
+                note: Some(format!("marked {status} by {}", self.who)),
+                schema_snapshot: previous.as_ref().and_then(|p| p.schema_snapshot.clone()),
+                schema_changes: previous.map(|p| p.schema_changes).unwrap_or_default(),
+            };
+            self.record(&lock, &record).await
+        }
+        .await;
+        let released = lock.release().await;
+        result?;
+        released
+    }
+
+    /// Removes the lock. Without `force` only an expired lock is removed.
+    ///
+    /// # Errors
+    /// [`Error::LockHeld`] when the lock is live and `force` is false.
+    pub async fn unlock(&self, force: bool) -> Result<bool> {
+        match lock::current(&self.table).await? {
+            None => Ok(false),
+            Some(l) if !force && l.expires_at_ms > ledger::now_ms() => Err(Error::LockHeld {
+                holder: l.holder,
+                expires_at: humantime::format_rfc3339_millis(
+                    std::time::UNIX_EPOCH + Duration::from_millis(l.expires_at_ms),
+                )
+                .to_string(),
+            }),
+            Some(_) => lock::force_unlock(&self.table).await,
+        }
+    }
+}
