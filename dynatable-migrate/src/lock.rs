@@ -131,11 +131,11 @@ async fn heartbeat(table: Table, owner: String, ttl: Duration, lost: Arc<AtomicB
             .condition(f.owner.eq(owner.clone()))
             .send()
             .await;
-        if let Err(e) = renewed {
-            if e.is_conditional_check_failed() {
-                lost.store(true, Ordering::Relaxed);
-                return;
-            }
+        if let Err(e) = renewed
+            && e.is_conditional_check_failed()
+        {
+            lost.store(true, Ordering::Relaxed);
+            return;
         }
     }
 }
