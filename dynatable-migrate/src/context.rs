@@ -2,10 +2,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use dynatable_core::aws_sdk_dynamodb::Client;
-use dynatable_core::{BulkError, BulkReport, Result as TableResult, Table, Write};
-use futures::Stream;
+use dynatable_core::{
+    BulkError, BulkReport, Result as TableResult, Scan, SegmentPosition, Table, Write,
+};
+use futures::{Stream, TryStreamExt};
 
+use crate::checkpoint::Checkpointer;
 use crate::dry_run::{DryRunLog, dry_run_client};
+use crate::error::Result as MigrationResult;
 
 /// What a migration runs with: the table (typed operations and the bulk helpers), the SDK client
 /// for any raw call, and whether this is a dry run.
@@ -17,6 +21,7 @@ pub struct Context {
     table: Table,
     dry_run: bool,
     counts: Arc<Counts>,
+    checkpoints: Option<Checkpointer>,
 }
 
 #[derive(Debug, Default)]
@@ -32,6 +37,15 @@ impl Context {
             table,
             dry_run: false,
             counts: Arc::default(),
+            checkpoints: None,
+        }
+    }
+
+    /// The context of a run by the migrator: checkpoints are saved in the ledger.
+    pub(crate) fn for_run(table: Table, checkpoints: Checkpointer) -> Self {
+        Self {
+            checkpoints: Some(checkpoints),
+            ..Self::new(table)
         }
     }
 
@@ -68,13 +82,20 @@ impl Context {
 
     /// Items read and written by the bulk helpers called through this context so far.
     pub fn counts(&self) -> (u64, u64) {
-        (self.counts.read.load(Ordering::Relaxed), self.counts.written.load(Ordering::Relaxed))
+        (
+            self.counts.read.load(Ordering::Relaxed),
+            self.counts.written.load(Ordering::Relaxed),
+        )
     }
 
     fn count(&self, report: &BulkReport) {
         let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-        self.counts.read.fetch_add(as_u64(report.read), Ordering::Relaxed);
-        self.counts.written.fetch_add(as_u64(report.written), Ordering::Relaxed);
+        self.counts
+            .read
+            .fetch_add(as_u64(report.read), Ordering::Relaxed);
+        self.counts
+            .written
+            .fetch_add(as_u64(report.written), Ordering::Relaxed);
     }
 
     /// [`Table::apply`], counted in the run's ledger record.
@@ -108,5 +129,52 @@ impl Context {
             Err(e) => &e.report,
         });
         result
+    }
+
+    /// A resumable backfill: applies `plan` to every item of `scan`, page after page (the items of
+    /// a page concurrently), and after each page saves where every scan segment stands. When the
+    /// run is interrupted or fails, the next run of the migration resumes from the last saved
+    /// page instead of starting over; the pages in flight when it stopped are read again, so
+    /// `plan` must be idempotent (write conditionally, or set values that do not depend on the
+    /// old ones). `name` tells apart several backfills of one migration. Outside a run of the
+    /// migrator (a dry run, a plain [`Context::new`]) nothing is saved.
+    ///
+    /// # Errors
+    /// The first read or write error; a lost lock.
+    pub async fn backfill<T, F>(
+        &self,
+        name: &str,
+        scan: Scan<T>,
+        mut plan: F,
+    ) -> MigrationResult<BulkReport>
+    where
+        T: Send + 'static,
+        F: FnMut(T) -> Option<Write> + Send,
+    {
+        let saved = match &self.checkpoints {
+            Some(c) => c.load(name).await?,
+            None => None,
+        };
+        let scan = match saved {
+            Some(positions) => scan.resume(positions),
+            None => scan,
+        };
+        let mut positions = vec![SegmentPosition::Start; scan.segment_count()];
+        let mut pages = Box::pin(scan.pages());
+        let mut total = BulkReport::default();
+        while let Some(page) = pages.try_next().await? {
+            let items = futures::stream::iter(page.items.into_iter().map(Ok));
+            total.merge(&self.apply(items, &mut plan).await?);
+            let segment = usize::try_from(page.segment).unwrap_or_default();
+            if let Some(position) = positions.get_mut(segment) {
+                *position = page
+                    .cursor
+                    .map_or(SegmentPosition::Done, SegmentPosition::After);
+            }
+            if let Some(checkpoints) = &self.checkpoints {
+                checkpoints.save(name, &positions).await?;
+            }
+        }
+        Ok(total)
     }
 }

@@ -54,7 +54,9 @@ pub enum Error {
         expires_at: String,
     },
     /// The lock expired or was taken over while this run held it: it stopped writing the ledger.
-    #[error("the migration lock was lost (expired or forced) while migrating: check `migrate status` before running again")]
+    #[error(
+        "the migration lock was lost (expired or forced) while migrating: check `migrate status` before running again"
+    )]
     LockLost,
     /// A migration failed; it is recorded as failed and later migrations wait for it.
     #[error("migration {version} ({name}) failed: {source}")]

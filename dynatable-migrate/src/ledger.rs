@@ -60,13 +60,23 @@ impl AttributeCodec for MigrationStatus {
             "applied" => Self::Applied,
             "failed" => Self::Failed,
             "rolled_back" => Self::RolledBack,
-            _ => return Err(ValueError::InvalidText { text, target: "MigrationStatus" }),
+            _ => {
+                return Err(ValueError::InvalidText {
+                    text,
+                    target: "MigrationStatus",
+                });
+            }
         })
     }
 }
 
 /// The ledger record of one migration version.
-#[entity(pk = "_SCHEMA#MIGRATIONS", sk = "VERSION#{version}", name = "_MigrationRecord", rename_all = "camelCase")]
+#[entity(
+    pk = "_SCHEMA#MIGRATIONS",
+    sk = "VERSION#{version}",
+    name = "_MigrationRecord",
+    rename_all = "camelCase"
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationRecord {
     /// The version.
@@ -126,7 +136,9 @@ pub(crate) fn now_ms() -> u64 {
 
 /// `user@host`, for the ledger.
 pub(crate) fn who() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_owned());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
     let host = std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_owned())

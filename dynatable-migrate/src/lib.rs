@@ -32,6 +32,7 @@
 //! The runner (ledger, lock, dry run, schema tracking) and the `migrate` command line are not
 //! built yet.
 
+mod checkpoint;
 mod context;
 mod dry_run;
 mod error;
@@ -45,18 +46,20 @@ mod schema_snapshot;
 #[doc(hidden)]
 pub mod __private;
 
+pub use checkpoint::{CheckpointRecord, StoredPosition};
 pub use context::Context;
 pub use dry_run::{DryRunLog, PlannedWrite, dry_run_client};
 pub use dynatable_core;
 pub use error::{Error, Result};
 pub use ledger::{MigrationRecord, MigrationStatus};
 pub use lock::LockRecord;
-pub use migrator::{
-    DEFAULT_LOCK_TTL, DEFAULT_LOCK_WAIT, DownTarget, DryRunReport, MigrationState, Migrator, RunReport, Status,
-};
-pub use schema_snapshot::{EntitySnapshot, SchemaChange, SchemaSnapshot};
 pub use migration::{Direction, Migration};
+pub use migrator::{
+    DEFAULT_LOCK_TTL, DEFAULT_LOCK_WAIT, DownTarget, DryRunReport, MigrationState, Migrator,
+    RunReport, Status,
+};
 pub use registry::{RegisteredMigration, check_versions, migrations};
+pub use schema_snapshot::{EntitySnapshot, SchemaChange, SchemaSnapshot};
 
 /// Registers a data migration: `#[migration(version = "0.4.0")]` on `impl Migration for T`.
 ///

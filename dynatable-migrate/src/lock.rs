@@ -12,7 +12,12 @@ use crate::error::{Error, Result};
 use crate::ledger::{now, now_ms};
 
 /// The lock item.
-#[entity(pk = "_SCHEMA#LOCK", sk = "LOCK", name = "_MigrationLock", rename_all = "camelCase")]
+#[entity(
+    pk = "_SCHEMA#LOCK",
+    sk = "LOCK",
+    name = "_MigrationLock",
+    rename_all = "camelCase"
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct LockRecord {
     /// A token unique to the run holding it.
@@ -41,7 +46,12 @@ pub(crate) fn held_by(owner: &str) -> Condition<LockRecord> {
 
 impl Lock {
     /// Takes the lock, waiting up to `wait` while another run holds it.
-    pub(crate) async fn acquire(table: &Table, holder: &str, ttl: Duration, wait: Duration) -> Result<Self> {
+    pub(crate) async fn acquire(
+        table: &Table,
+        holder: &str,
+        ttl: Duration,
+        wait: Duration,
+    ) -> Result<Self> {
         let owner = ulid::Ulid::new().to_string();
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
         let started = Instant::now();
@@ -58,16 +68,24 @@ impl Lock {
                 Ok(()) => break,
                 Err(e) if e.is_conditional_check_failed() => {
                     if started.elapsed() >= wait {
-                        let current = table.get::<LockRecord>(LockRecord::key()).consistent().send().await?;
+                        let current = table
+                            .get::<LockRecord>(LockRecord::key())
+                            .consistent()
+                            .send()
+                            .await?;
                         return Err(match current {
                             Some(lock) => Error::LockHeld {
                                 holder: lock.holder,
                                 expires_at: humantime::format_rfc3339_millis(
-                                    std::time::UNIX_EPOCH + Duration::from_millis(lock.expires_at_ms),
+                                    std::time::UNIX_EPOCH
+                                        + Duration::from_millis(lock.expires_at_ms),
                                 )
                                 .to_string(),
                             },
-                            None => Error::LockHeld { holder: "another run".to_owned(), expires_at: "now".to_owned() },
+                            None => Error::LockHeld {
+                                holder: "another run".to_owned(),
+                                expires_at: "now".to_owned(),
+                            },
                         });
                     }
                     tokio::time::sleep(Duration::from_millis(100 + fastrand::u64(0..200))).await;
@@ -142,12 +160,21 @@ async fn heartbeat(table: Table, owner: String, ttl: Duration, lost: Arc<AtomicB
 
 /// Deletes the lock whoever holds it.
 pub(crate) async fn force_unlock(table: &Table) -> Result<bool> {
-    let existed = table.get::<LockRecord>(LockRecord::key()).consistent().send().await?.is_some();
+    let existed = table
+        .get::<LockRecord>(LockRecord::key())
+        .consistent()
+        .send()
+        .await?
+        .is_some();
     table.delete::<LockRecord>(LockRecord::key()).send().await?;
     Ok(existed)
 }
 
 /// The lock as it stands, if anyone holds it.
 pub(crate) async fn current(table: &Table) -> Result<Option<LockRecord>> {
-    Ok(table.get::<LockRecord>(LockRecord::key()).consistent().send().await?)
+    Ok(table
+        .get::<LockRecord>(LockRecord::key())
+        .consistent()
+        .send()
+        .await?)
 }

@@ -8,6 +8,7 @@ use dynatable_core::{EntitySchema, Table, registry};
 use semver::Version;
 use serde::Serialize;
 
+use crate::checkpoint::Checkpointer;
 use crate::context::Context;
 use crate::dry_run::PlannedWrite;
 use crate::error::{Error, Result};
@@ -129,7 +130,10 @@ impl Migrator {
     ///
     /// # Errors
     /// [`Error::DuplicateVersion`].
-    pub fn with_migrations(mut self, migrations: Vec<&'static RegisteredMigration>) -> Result<Self> {
+    pub fn with_migrations(
+        mut self,
+        migrations: Vec<&'static RegisteredMigration>,
+    ) -> Result<Self> {
         self.migrations = crate::registry::check_versions(migrations)?;
         Ok(self)
     }
@@ -171,7 +175,8 @@ impl Migrator {
     }
 
     fn find(&self, version: &str) -> Result<&'static RegisteredMigration> {
-        let wanted = Version::parse(version).map_err(|_| Error::NoSuchVersion(version.to_owned()))?;
+        let wanted =
+            Version::parse(version).map_err(|_| Error::NoSuchVersion(version.to_owned()))?;
         self.migrations
             .iter()
             .copied()
@@ -195,7 +200,10 @@ impl Migrator {
             .filter_map(|r| Version::parse(&r.version).ok().map(|v| (r, v)))
             .collect();
         applied.sort_by(|a, b| a.1.cmp(&b.1));
-        match applied.last().and_then(|(r, _)| r.schema_snapshot.as_deref()) {
+        match applied
+            .last()
+            .and_then(|(r, _)| r.schema_snapshot.as_deref())
+        {
             Some(json) => Ok(serde_json::from_str(json)?),
             None => Ok(SchemaSnapshot::default()),
         }
@@ -220,7 +228,9 @@ impl Migrator {
                     duration_ms: record.and_then(|r| r.duration_ms),
                     items_read: record.map_or(0, |r| r.items_read),
                     items_written: record.map_or(0, |r| r.items_written),
-                    checksum_ok: record.filter(|r| r.status != MigrationStatus::Pending).map(|r| r.checksum == m.checksum),
+                    checksum_ok: record
+                        .filter(|r| r.status != MigrationStatus::Pending)
+                        .map(|r| r.checksum == m.checksum),
                     known: true,
                     irreversible: m.irreversible.map(str::to_owned),
                     error: record.and_then(|r| r.error.clone()),
@@ -250,8 +260,12 @@ impl Migrator {
             ));
         }
         rows.sort_by(|a, b| a.0.cmp(&b.0));
-        let lock = lock::current(&self.table).await?.map(|l| (l.holder, l.expires_at_ms));
-        let drift = self.last_snapshot(&ledger)?.diff(&SchemaSnapshot::of(&self.entities));
+        let lock = lock::current(&self.table)
+            .await?
+            .map(|l| (l.holder, l.expires_at_ms));
+        let drift = self
+            .last_snapshot(&ledger)?
+            .diff(&SchemaSnapshot::of(&self.entities));
         Ok(Status {
             migrations: rows.into_iter().map(|(_, s)| s).collect(),
             lock,
@@ -273,7 +287,11 @@ impl Migrator {
         let changed: Vec<String> = self
             .migrations
             .iter()
-            .filter(|m| ledger.get(m.version).is_some_and(|r| r.status == MigrationStatus::Applied && r.checksum != m.checksum))
+            .filter(|m| {
+                ledger.get(m.version).is_some_and(|r| {
+                    r.status == MigrationStatus::Applied && r.checksum != m.checksum
+                })
+            })
             .map(|m| m.version.to_owned())
             .collect();
         if !changed.is_empty() && !self.allow_changed_checksums {
@@ -294,10 +312,15 @@ impl Migrator {
         };
         let mut pending = Vec::new();
         for m in &self.migrations {
-            if limit.as_ref().is_some_and(|l| m.semver().is_ok_and(|v| v > *l)) {
+            if limit
+                .as_ref()
+                .is_some_and(|l| m.semver().is_ok_and(|v| v > *l))
+            {
                 break;
             }
-            let applied = ledger.get(m.version).is_some_and(|r| r.status == MigrationStatus::Applied);
+            let applied = ledger
+                .get(m.version)
+                .is_some_and(|r| r.status == MigrationStatus::Applied);
             if !applied {
                 pending.push(*m);
             }
@@ -348,7 +371,8 @@ impl Migrator {
         for migration in self.pending(&ledger, target)? {
             let next = SchemaSnapshot::of(&self.entities);
             let changes = snapshot.diff(&next);
-            self.run(lock, migration, Direction::Up, Some((&next, &changes))).await?;
+            self.run(lock, migration, Direction::Up, Some((&next, &changes)))
+                .await?;
             snapshot = next;
             report.versions.push(migration.version.to_owned());
         }
@@ -381,7 +405,13 @@ impl Migrator {
             schema_changes: Vec::new(),
         };
         self.record(lock, &record).await?;
-        let ctx = Context::new(self.table.clone());
+        let checkpoints = Checkpointer {
+            table: self.table.clone(),
+            version: migration.version.to_owned(),
+            direction,
+            lock_owner: lock.owner().to_owned(),
+        };
+        let ctx = Context::for_run(self.table.clone(), checkpoints.clone());
         let started = Instant::now();
         let outcome = migration.run(direction, &ctx).await;
         let (read, written) = ctx.counts();
@@ -399,7 +429,8 @@ impl Migrator {
                     record.schema_snapshot = Some(serde_json::to_string(snapshot)?);
                     record.schema_changes = changes.iter().map(ToString::to_string).collect();
                 }
-                self.record(lock, &record).await
+                self.record(lock, &record).await?;
+                checkpoints.clear().await
             }
             Err(error) => {
                 record.status = MigrationStatus::Failed;
@@ -435,14 +466,21 @@ impl Migrator {
             .migrations
             .iter()
             .copied()
-            .filter(|m| ledger.get(m.version).is_some_and(|r| r.status == MigrationStatus::Applied))
+            .filter(|m| {
+                ledger
+                    .get(m.version)
+                    .is_some_and(|r| r.status == MigrationStatus::Applied)
+            })
             .collect();
         applied.reverse();
         let to_undo: Vec<&'static RegisteredMigration> = match &target {
             DownTarget::Steps(n) => applied.into_iter().take(*n).collect(),
             DownTarget::Version(version) => {
                 let floor = self.find(version)?.semver()?;
-                applied.into_iter().filter(|m| m.semver().is_ok_and(|v| v > floor)).collect()
+                applied
+                    .into_iter()
+                    .filter(|m| m.semver().is_ok_and(|v| v > floor))
+                    .collect()
             }
         };
         if let Some(m) = to_undo.iter().find(|m| m.irreversible.is_some()) {
@@ -474,12 +512,17 @@ impl Migrator {
         let mut report = DryRunReport::default();
         for migration in self.pending(&ledger, target)? {
             let (ctx, log) = Context::dry_run(&self.table);
-            migration.run(Direction::Up, &ctx).await.map_err(|e| Error::MigrationFailed {
-                version: migration.version.to_owned(),
-                name: migration.name.to_owned(),
-                source: Box::new(e),
-            })?;
-            report.writes.push((migration.version.to_owned(), log.writes()));
+            migration
+                .run(Direction::Up, &ctx)
+                .await
+                .map_err(|e| Error::MigrationFailed {
+                    version: migration.version.to_owned(),
+                    name: migration.name.to_owned(),
+                    source: Box::new(e),
+                })?;
+            report
+                .writes
+                .push((migration.version.to_owned(), log.writes()));
         }
         Ok(report)
     }
@@ -508,7 +551,9 @@ impl Migrator {
                 status,
                 checksum: migration.checksum.to_owned(),
                 run_by: self.who.clone(),
-                started_at: previous.as_ref().map_or_else(|| now.clone(), |p| p.started_at.clone()),
+                started_at: previous
+                    .as_ref()
+                    .map_or_else(|| now.clone(), |p| p.started_at.clone()),
                 finished_at: Some(now),
                 duration_ms: previous.as_ref().and_then(|p| p.duration_ms),
                 items_read: previous.as_ref().map_or(0, |p| p.items_read),

@@ -88,12 +88,28 @@ impl fmt::Display for SchemaChange {
         match self {
             Self::EntityAdded { entity } => write!(f, "entity {entity} added"),
             Self::EntityRemoved { entity } => write!(f, "entity {entity} removed"),
-            Self::KeyChanged { entity, key, from, to } => write!(f, "{entity} {key}: {from:?} -> {to:?}"),
-            Self::AttributeAdded { entity, attribute, description } => {
+            Self::KeyChanged {
+                entity,
+                key,
+                from,
+                to,
+            } => write!(f, "{entity} {key}: {from:?} -> {to:?}"),
+            Self::AttributeAdded {
+                entity,
+                attribute,
+                description,
+            } => {
                 write!(f, "{entity}.{attribute} added ({description})")
             }
-            Self::AttributeRemoved { entity, attribute } => write!(f, "{entity}.{attribute} removed"),
-            Self::AttributeChanged { entity, attribute, from, to } => {
+            Self::AttributeRemoved { entity, attribute } => {
+                write!(f, "{entity}.{attribute} removed")
+            }
+            Self::AttributeChanged {
+                entity,
+                attribute,
+                from,
+                to,
+            } => {
                 write!(f, "{entity}.{attribute} changed: {from} -> {to}")
             }
         }
@@ -126,13 +142,22 @@ impl SchemaSnapshot {
                     .iter()
                     .map(|i| {
                         let sk = match (i.sk_attribute, i.sk) {
-                            (Some(attribute), Some(template)) => format!(" {attribute}={}", template.source),
+                            (Some(attribute), Some(template)) => {
+                                format!(" {attribute}={}", template.source)
+                            }
                             _ => String::new(),
                         };
-                        (i.name.to_owned(), format!("{}={}{sk}", i.pk_attribute, i.pk.source))
+                        (
+                            i.name.to_owned(),
+                            format!("{}={}{sk}", i.pk_attribute, i.pk.source),
+                        )
                     })
                     .collect();
-                let attributes = e.attributes.iter().map(|a| (a.name.to_owned(), describe(a))).collect();
+                let attributes = e
+                    .attributes
+                    .iter()
+                    .map(|a| (a.name.to_owned(), describe(a)))
+                    .collect();
                 let snapshot = EntitySnapshot {
                     pk: e.key.pk.source.to_owned(),
                     sk: e.key.sk.source.to_owned(),
@@ -150,14 +175,18 @@ impl SchemaSnapshot {
         let mut changes = Vec::new();
         for (name, old) in &self.entities {
             if !newer.entities.contains_key(name) {
-                changes.push(SchemaChange::EntityRemoved { entity: name.clone() });
+                changes.push(SchemaChange::EntityRemoved {
+                    entity: name.clone(),
+                });
             } else if let Some(new) = newer.entities.get(name) {
                 diff_entity(name, old, new, &mut changes);
             }
         }
         for (name, new) in &newer.entities {
             if !self.entities.contains_key(name) {
-                changes.push(SchemaChange::EntityAdded { entity: name.clone() });
+                changes.push(SchemaChange::EntityAdded {
+                    entity: name.clone(),
+                });
                 diff_entity(name, &EntitySnapshot::empty(), new, &mut changes);
             }
         }
@@ -176,7 +205,12 @@ impl EntitySnapshot {
     }
 }
 
-fn diff_entity(entity: &str, old: &EntitySnapshot, new: &EntitySnapshot, changes: &mut Vec<SchemaChange>) {
+fn diff_entity(
+    entity: &str,
+    old: &EntitySnapshot,
+    new: &EntitySnapshot,
+    changes: &mut Vec<SchemaChange>,
+) {
     let key_change = |key: &str, from: &str, to: &str| SchemaChange::KeyChanged {
         entity: entity.to_owned(),
         key: key.to_owned(),
@@ -189,12 +223,17 @@ fn diff_entity(entity: &str, old: &EntitySnapshot, new: &EntitySnapshot, changes
     if old.sk != new.sk {
         changes.push(key_change("sk", &old.sk, &new.sk));
     }
-    let index_names: std::collections::BTreeSet<&String> = old.indexes.keys().chain(new.indexes.keys()).collect();
+    let index_names: std::collections::BTreeSet<&String> =
+        old.indexes.keys().chain(new.indexes.keys()).collect();
     for index in index_names {
         let (from, to) = (old.indexes.get(index), new.indexes.get(index));
         if from != to {
             let none = String::new();
-            changes.push(key_change(&format!("index {index}"), from.unwrap_or(&none), to.unwrap_or(&none)));
+            changes.push(key_change(
+                &format!("index {index}"),
+                from.unwrap_or(&none),
+                to.unwrap_or(&none),
+            ));
         }
     }
     for (attribute, description) in &new.attributes {

@@ -7,7 +7,8 @@ use std::time::Duration;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{Entity, EntitySchema, Table, entity};
 use dynatable_migrate::{
-    Context, DownTarget, Error, LockRecord, Migration, MigrationRecord, MigrationStatus, Migrator, Result, migration,
+    Context, DownTarget, Error, LockRecord, Migration, MigrationRecord, MigrationStatus, Migrator,
+    Result, migration,
 };
 use dynatable_tests::TestTable;
 use futures::TryStreamExt;
@@ -21,7 +22,12 @@ pub struct User {
 }
 
 /// The same entity one version later: one more attribute.
-#[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase", name = "User")]
+#[entity(
+    pk = "USER#{user_id}",
+    sk = "PROFILE",
+    rename_all = "camelCase",
+    name = "User"
+)]
 pub struct UserWithNickname {
     pub user_id: String,
     pub username: String,
@@ -29,7 +35,11 @@ pub struct UserWithNickname {
     pub nickname: Option<String>,
 }
 
-#[entity(pk = "USER#{user_id}", sk = "NOTIFICATION#{notification_id}", rename_all = "camelCase")]
+#[entity(
+    pk = "USER#{user_id}",
+    sk = "NOTIFICATION#{notification_id}",
+    rename_all = "camelCase"
+)]
 pub struct Notification {
     pub user_id: String,
     #[entity(generate = "ulid")]
@@ -85,7 +95,12 @@ impl Migration for AddBio {
         let t = ctx.table();
         let f = User::fields();
         ctx.apply(t.scan::<User>().stream(), |u: User| {
-            Some(t.update::<User>(u.primary_key()).set(f.bio, "").condition(f.bio.not_exists()).into())
+            Some(
+                t.update::<User>(u.primary_key())
+                    .set(f.bio, "")
+                    .condition(f.bio.not_exists())
+                    .into(),
+            )
         })
         .await?;
         Ok(())
@@ -93,8 +108,14 @@ impl Migration for AddBio {
 
     async fn down(&self, ctx: &Context) -> Result<()> {
         let t = ctx.table();
-        ctx.apply(t.scan::<User>().stream(), |u: User| Some(t.update::<User>(u.primary_key()).remove(User::fields().bio).into()))
-            .await?;
+        ctx.apply(t.scan::<User>().stream(), |u: User| {
+            Some(
+                t.update::<User>(u.primary_key())
+                    .remove(User::fields().bio)
+                    .into(),
+            )
+        })
+        .await?;
         Ok(())
     }
 }
@@ -108,7 +129,11 @@ impl Migration for Lowercase {
         let t = ctx.table();
         ctx.apply(t.scan::<User>().stream(), |u: User| {
             let lower = u.username.to_lowercase();
-            (lower != u.username).then(|| t.update::<User>(u.primary_key()).set(User::fields().username, lower).into())
+            (lower != u.username).then(|| {
+                t.update::<User>(u.primary_key())
+                    .set(User::fields().username, lower)
+                    .into()
+            })
         })
         .await?;
         Ok(())
@@ -158,7 +183,11 @@ async fn setup() -> Setup {
     let test = TestTable::create(&[User::SCHEMA]).await;
     let table = Table::new(test.client.clone(), &test.name);
     table
-        .batch_put((0..25).map(|i| User { user_id: format!("u{i}"), username: format!("User{i}"), bio: None }))
+        .batch_put((0..25).map(|i| User {
+            user_id: format!("u{i}"),
+            username: format!("User{i}"),
+            bio: None,
+        }))
         .await
         .unwrap();
     Setup { test, table }
@@ -169,7 +198,9 @@ fn entities() -> Vec<&'static EntitySchema> {
 }
 
 fn migrator(table: &Table) -> Migrator {
-    Migrator::new(table.clone()).unwrap().with_entities(entities())
+    Migrator::new(table.clone())
+        .unwrap()
+        .with_entities(entities())
 }
 
 async fn set_control(table: &Table, name: &str, value: &str) {
@@ -204,7 +235,13 @@ async fn runs(table: &Table, version: &str) -> u64 {
 }
 
 async fn statuses(m: &Migrator) -> Vec<(String, MigrationStatus)> {
-    m.status().await.unwrap().migrations.into_iter().map(|s| (s.version, s.status)).collect()
+    m.status()
+        .await
+        .unwrap()
+        .migrations
+        .into_iter()
+        .map(|s| (s.version, s.status))
+        .collect()
 }
 
 fn st(v: &[(&str, MigrationStatus)]) -> Vec<(String, MigrationStatus)> {
@@ -218,25 +255,69 @@ async fn up_down_and_targets() {
     let Setup { table, .. } = setup().await;
     let m = migrator(&table);
     assert_eq!(m.up(Some("0.1.0")).await.unwrap().versions, ["0.1.0"]);
-    assert_eq!(statuses(&m).await, st(&[("0.1.0", Applied), ("0.2.0", Pending), ("0.3.0", Pending), ("0.4.0", Pending)]));
+    assert_eq!(
+        statuses(&m).await,
+        st(&[
+            ("0.1.0", Applied),
+            ("0.2.0", Pending),
+            ("0.3.0", Pending),
+            ("0.4.0", Pending)
+        ])
+    );
     let users: Vec<User> = table.scan::<User>().stream().try_collect().await.unwrap();
     assert!(users.iter().all(|u| u.bio.as_deref() == Some("")));
 
-    assert_eq!(m.up(None).await.unwrap().versions, ["0.2.0", "0.3.0", "0.4.0"]);
-    assert!(m.up(None).await.unwrap().versions.is_empty(), "nothing left to run");
-    let record = m.status().await.unwrap().migrations.into_iter().find(|s| s.version == "0.1.0").unwrap();
+    assert_eq!(
+        m.up(None).await.unwrap().versions,
+        ["0.2.0", "0.3.0", "0.4.0"]
+    );
+    assert!(
+        m.up(None).await.unwrap().versions.is_empty(),
+        "nothing left to run"
+    );
+    let record = m
+        .status()
+        .await
+        .unwrap()
+        .migrations
+        .into_iter()
+        .find(|s| s.version == "0.1.0")
+        .unwrap();
     assert_eq!((record.items_read, record.items_written), (25, 25));
     assert_eq!(record.checksum_ok, Some(true));
 
     // Down one step, then down to 0.2.0 (which stays applied).
-    assert_eq!(m.down(DownTarget::Steps(1)).await.unwrap().versions, ["0.4.0"]);
-    assert_eq!(m.down(DownTarget::Version("0.2.0".into())).await.unwrap().versions, ["0.3.0"]);
-    assert_eq!(statuses(&m).await, st(&[("0.1.0", Applied), ("0.2.0", Applied), ("0.3.0", RolledBack), ("0.4.0", RolledBack)]));
+    assert_eq!(
+        m.down(DownTarget::Steps(1)).await.unwrap().versions,
+        ["0.4.0"]
+    );
+    assert_eq!(
+        m.down(DownTarget::Version("0.2.0".into()))
+            .await
+            .unwrap()
+            .versions,
+        ["0.3.0"]
+    );
+    assert_eq!(
+        statuses(&m).await,
+        st(&[
+            ("0.1.0", Applied),
+            ("0.2.0", Applied),
+            ("0.3.0", RolledBack),
+            ("0.4.0", RolledBack)
+        ])
+    );
 
     // 0.2.0 is irreversible: down past it is refused before anything runs.
-    let err = m.down(DownTarget::Version("0.1.0".into())).await.unwrap_err();
+    let err = m
+        .down(DownTarget::Version("0.1.0".into()))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Irreversible { .. }), "{err}");
-    assert!(err.to_string().contains("the original case is not kept"), "{err}");
+    assert!(
+        err.to_string().contains("the original case is not kept"),
+        "{err}"
+    );
     assert_eq!(statuses(&m).await[1], ("0.2.0".to_owned(), Applied));
 
     let err = m.up(Some("9.9.9")).await.unwrap_err();
@@ -249,9 +330,23 @@ async fn a_failure_blocks_later_versions_until_retried() {
     let m = migrator(&table);
     set_control(&table, "fail", "yes").await;
     let err = m.up(None).await.unwrap_err();
-    assert!(matches!(err, Error::MigrationFailed { ref version, .. } if version == "0.3.0"), "{err}");
-    assert_eq!(err.to_string(), "migration 0.3.0 (flaky) failed: told to fail");
-    assert_eq!(statuses(&m).await, st(&[("0.1.0", Applied), ("0.2.0", Applied), ("0.3.0", Failed), ("0.4.0", Pending)]));
+    assert!(
+        matches!(err, Error::MigrationFailed { ref version, .. } if version == "0.3.0"),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "migration 0.3.0 (flaky) failed: told to fail"
+    );
+    assert_eq!(
+        statuses(&m).await,
+        st(&[
+            ("0.1.0", Applied),
+            ("0.2.0", Applied),
+            ("0.3.0", Failed),
+            ("0.4.0", Pending)
+        ])
+    );
     let status = m.status().await.unwrap();
     assert_eq!(status.migrations[2].error.as_deref(), Some("told to fail"));
     assert_eq!(status.lock, None, "the lock is released after a failure");
@@ -261,7 +356,15 @@ async fn a_failure_blocks_later_versions_until_retried() {
     assert_eq!(runs(&table, "0.4.0").await, 0);
 
     // Fixed: `up` retries 0.3.0, then runs 0.4.0.
-    table.client().delete_item().table_name(table.name()).key("PK", s("CONTROL")).key("SK", s("fail")).send().await.unwrap();
+    table
+        .client()
+        .delete_item()
+        .table_name(table.name())
+        .key("PK", s("CONTROL"))
+        .key("SK", s("fail"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(m.up(None).await.unwrap().versions, ["0.3.0", "0.4.0"]);
     assert_eq!(runs(&table, "0.3.0").await, 3);
     assert_eq!(runs(&table, "0.1.0").await, 1);
@@ -274,7 +377,13 @@ async fn a_failed_migration_can_be_marked_instead() {
     set_control(&table, "fail", "yes").await;
     assert!(m.up(None).await.is_err());
     m.mark("0.3.0", Applied).await.unwrap();
-    let record = table.get::<MigrationRecord>(MigrationRecord::key("0.3.0")).consistent().send().await.unwrap().unwrap();
+    let record = table
+        .get::<MigrationRecord>(MigrationRecord::key("0.3.0"))
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.status, Applied);
     assert!(record.note.unwrap().starts_with("marked applied by "));
     assert_eq!(m.up(None).await.unwrap().versions, ["0.4.0"]);
@@ -288,16 +397,30 @@ async fn an_edited_applied_migration_blocks_up() {
     let m = migrator(&table);
     m.up(Some("0.1.0")).await.unwrap();
     // As if the code of 0.1.0 had changed since it ran.
-    let mut record = table.get::<MigrationRecord>(MigrationRecord::key("0.1.0")).consistent().send().await.unwrap().unwrap();
+    let mut record = table
+        .get::<MigrationRecord>(MigrationRecord::key("0.1.0"))
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
     record.checksum = "0".repeat(64);
     table.put(&record).send().await.unwrap();
 
     let status = m.status().await.unwrap();
     assert_eq!(status.migrations[0].checksum_ok, Some(false));
     let err = m.up(None).await.unwrap_err();
-    assert!(matches!(err, Error::ChecksumChanged { ref versions } if versions == &["0.1.0"]), "{err}");
+    assert!(
+        matches!(err, Error::ChecksumChanged { ref versions } if versions == &["0.1.0"]),
+        "{err}"
+    );
     assert_eq!(runs(&table, "0.2.0").await, 0);
-    let report = m.clone().allow_changed_checksums(true).up(None).await.unwrap();
+    let report = m
+        .clone()
+        .allow_changed_checksums(true)
+        .up(None)
+        .await
+        .unwrap();
     assert_eq!(report.versions, ["0.2.0", "0.3.0", "0.4.0"]);
 }
 
@@ -306,7 +429,9 @@ async fn eight_concurrent_runners_apply_each_migration_exactly_once() {
     let Setup { table, .. } = setup().await;
     let runners: Vec<_> = (0..8)
         .map(|i| {
-            let m = migrator(&table).lock_wait(Duration::from_secs(60)).run_by(format!("runner-{i}"));
+            let m = migrator(&table)
+                .lock_wait(Duration::from_secs(60))
+                .run_by(format!("runner-{i}"));
             tokio::spawn(async move { m.up(None).await.map(|r| r.versions) })
         })
         .collect();
@@ -315,7 +440,11 @@ async fn eight_concurrent_runners_apply_each_migration_exactly_once() {
         applied.extend(runner.await.unwrap().unwrap());
     }
     applied.sort();
-    assert_eq!(applied, ["0.1.0", "0.2.0", "0.3.0", "0.4.0"], "each version ran in exactly one runner");
+    assert_eq!(
+        applied,
+        ["0.1.0", "0.2.0", "0.3.0", "0.4.0"],
+        "each version ran in exactly one runner"
+    );
     for version in ["0.1.0", "0.2.0", "0.3.0", "0.4.0"] {
         assert_eq!(runs(&table, version).await, 1, "{version}");
     }
@@ -324,17 +453,42 @@ async fn eight_concurrent_runners_apply_each_migration_exactly_once() {
 #[tokio::test]
 async fn a_held_lock_is_refused_an_expired_one_is_taken_over() {
     let Setup { table, .. } = setup().await;
-    let now_ms = u64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()).unwrap();
-    let held = LockRecord { owner: "other".into(), holder: "ci@deploy-7".into(), acquired_at: "then".into(), expires_at_ms: now_ms + 60_000 };
+    let now_ms = u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    let held = LockRecord {
+        owner: "other".into(),
+        holder: "ci@deploy-7".into(),
+        acquired_at: "then".into(),
+        expires_at_ms: now_ms + 60_000,
+    };
     table.put(&held).send().await.unwrap();
     let m = migrator(&table);
     let err = m.up(None).await.unwrap_err();
     assert!(matches!(err, Error::LockHeld { .. }));
-    assert!(err.to_string().starts_with("Could not acquire migration lock: held by ci@deploy-7 until 20"), "{err}");
-    assert!(m.unlock(false).await.is_err(), "a live lock is not removed without force");
+    assert!(
+        err.to_string()
+            .starts_with("Could not acquire migration lock: held by ci@deploy-7 until 20"),
+        "{err}"
+    );
+    assert!(
+        m.unlock(false).await.is_err(),
+        "a live lock is not removed without force"
+    );
 
     // The holder crashed: its lock expired.
-    table.put(&LockRecord { expires_at_ms: now_ms - 1, ..held.clone() }).send().await.unwrap();
+    table
+        .put(&LockRecord {
+            expires_at_ms: now_ms - 1,
+            ..held.clone()
+        })
+        .send()
+        .await
+        .unwrap();
     assert_eq!(m.up(Some("0.1.0")).await.unwrap().versions, ["0.1.0"]);
 
     table.put(&held).send().await.unwrap();
@@ -354,7 +508,10 @@ async fn the_heartbeat_keeps_the_lock_through_a_long_migration() {
     let other = migrator(&table).lock_ttl(ttl);
     let err = other.up(None).await.unwrap_err();
     assert!(matches!(err, Error::LockHeld { .. }), "{err}");
-    assert_eq!(running.await.unwrap().unwrap().versions, ["0.1.0", "0.2.0", "0.3.0", "0.4.0"]);
+    assert_eq!(
+        running.await.unwrap().unwrap().versions,
+        ["0.1.0", "0.2.0", "0.3.0", "0.4.0"]
+    );
     assert_eq!(other.status().await.unwrap().lock, None);
 }
 
@@ -369,23 +526,52 @@ async fn a_dry_run_reports_writes_and_changes_nothing() {
     // 0.1.0: its counter and 25 bios; 0.2.0: its counter and 25 lowercased names.
     assert_eq!(report.writes[0].1.len(), 26);
     assert_eq!(report.writes[1].1.len(), 26);
-    assert!(report.writes[0].1.iter().any(|w| w.expression.as_deref() == Some("SET bio = :v0 IF (attribute_exists(PK)) AND (attribute_not_exists(bio))")));
-    assert_eq!(test.scan_all().await.len(), before, "no ledger record, no lock, no change");
-    assert_eq!(statuses(&m).await.iter().filter(|(_, s)| *s == Pending).count(), 4);
+    assert!(report.writes[0].1.iter().any(|w| w.expression.as_deref()
+        == Some("SET bio = :v0 IF (attribute_exists(PK)) AND (attribute_not_exists(bio))")));
+    assert_eq!(
+        test.scan_all().await.len(),
+        before,
+        "no ledger record, no lock, no change"
+    );
+    assert_eq!(
+        statuses(&m)
+            .await
+            .iter()
+            .filter(|(_, s)| *s == Pending)
+            .count(),
+        4
+    );
 }
 
 #[tokio::test]
 async fn schema_changes_are_recorded_and_drift_is_reported() {
     let Setup { table, .. } = setup().await;
-    Migrator::new(table.clone()).unwrap().with_entities(vec![User::SCHEMA]).up(Some("0.1.0")).await.unwrap();
+    Migrator::new(table.clone())
+        .unwrap()
+        .with_entities(vec![User::SCHEMA])
+        .up(Some("0.1.0"))
+        .await
+        .unwrap();
     let later = Migrator::new(table.clone())
         .unwrap()
         .with_entities(vec![UserWithNickname::SCHEMA, Notification::SCHEMA]);
     later.up(Some("0.2.0")).await.unwrap();
 
-    let first = table.get::<MigrationRecord>(MigrationRecord::key("0.1.0")).consistent().send().await.unwrap().unwrap();
+    let first = table
+        .get::<MigrationRecord>(MigrationRecord::key("0.1.0"))
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(first.schema_changes[0], "entity User added");
-    let second = table.get::<MigrationRecord>(MigrationRecord::key("0.2.0")).consistent().send().await.unwrap().unwrap();
+    let second = table
+        .get::<MigrationRecord>(MigrationRecord::key("0.2.0"))
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         second.schema_changes,
         [
@@ -398,8 +584,23 @@ async fn schema_changes_are_recorded_and_drift_is_reported() {
             "Notification.userId added (String as S, required)",
         ]
     );
-    assert!(later.status().await.unwrap().drift.is_empty(), "the binary matches the last snapshot");
-    let drifted = Migrator::new(table.clone()).unwrap().with_entities(vec![User::SCHEMA]);
-    let drift: Vec<String> = drifted.status().await.unwrap().drift.iter().map(ToString::to_string).collect();
-    assert_eq!(drift, ["entity Notification removed", "User.nickname removed"]);
+    assert!(
+        later.status().await.unwrap().drift.is_empty(),
+        "the binary matches the last snapshot"
+    );
+    let drifted = Migrator::new(table.clone())
+        .unwrap()
+        .with_entities(vec![User::SCHEMA]);
+    let drift: Vec<String> = drifted
+        .status()
+        .await
+        .unwrap()
+        .drift
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        drift,
+        ["entity Notification removed", "User.nickname removed"]
+    );
 }

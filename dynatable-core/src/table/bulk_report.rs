@@ -23,6 +23,18 @@ pub struct BulkReport {
     pub requests: usize,
 }
 
+impl BulkReport {
+    /// Adds `other`'s counts to these.
+    pub fn merge(&mut self, other: &BulkReport) {
+        self.read += other.read;
+        self.written += other.written;
+        self.skipped += other.skipped;
+        self.retried += other.retried;
+        self.failed += other.failed;
+        self.requests += other.requests;
+    }
+}
+
 /// A bulk operation that stopped on an error, with what it had done by then.
 #[derive(Debug, Error)]
 #[error("{error} (after {} written, {} skipped, {} failed)", report.written, report.skipped, report.failed)]

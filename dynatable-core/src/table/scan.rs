@@ -263,6 +263,11 @@ impl<T: Send + 'static> Scan<T> {
         self.segments(DEFAULT_SEGMENTS)
     }
 
+    /// How many segments the scan reads.
+    pub fn segment_count(&self) -> usize {
+        self.raw.positions.len()
+    }
+
     /// Resumes a scan: one position per segment, as recorded from its pages.
     pub fn resume(mut self, positions: Vec<SegmentPosition>) -> Self {
         if !positions.is_empty() {

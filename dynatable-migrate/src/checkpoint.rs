@@ -1,0 +1,134 @@
+//! Checkpoints of resumable bulk work: where each scan segment of a migration's backfill stands,
+//! saved in the ledger after every page, so a run that was interrupted (or failed) resumes where
+//! it stopped instead of starting over.
+
+use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
+use dynatable_core::{
+    AttributeCodec, AttributeKind, Cursor, SegmentPosition, Table, ValueError, entity,
+};
+
+use crate::error::Result;
+use crate::lock::{LockRecord, held_by};
+use crate::migration::Direction;
+
+/// Where one segment stands, as stored: `"start"`, `"done"`, or the cursor map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPosition(pub SegmentPosition);
+
+impl AttributeCodec for StoredPosition {
+    const KIND: AttributeKind = AttributeKind::Map;
+
+    fn encode(&self) -> std::result::Result<Option<AttributeValue>, ValueError> {
+        Ok(Some(match &self.0 {
+            SegmentPosition::Start => AttributeValue::S("start".to_owned()),
+            SegmentPosition::Done => AttributeValue::S("done".to_owned()),
+            SegmentPosition::After(cursor) => cursor.to_attribute_value(),
+        }))
+    }
+
+    fn decode(value: AttributeValue) -> std::result::Result<Self, ValueError> {
+        match &value {
+            AttributeValue::S(s) if s == "start" => Ok(Self(SegmentPosition::Start)),
+            AttributeValue::S(s) if s == "done" => Ok(Self(SegmentPosition::Done)),
+            AttributeValue::M(_) => Cursor::from_attribute_value(&value)
+                .map(|c| Self(SegmentPosition::After(c)))
+                .ok_or(ValueError::TypeMismatch {
+                    expected: "M",
+                    found: "M",
+                }),
+            other => Err(ValueError::TypeMismatch {
+                expected: "M or S",
+                found: dynatable_core::codec::type_name(other),
+            }),
+        }
+    }
+}
+
+/// A saved checkpoint.
+#[entity(
+    pk = "_SCHEMA#MIGRATIONS",
+    sk = "CHECKPOINT#{version}#{name}",
+    name = "_MigrationCheckpoint",
+    rename_all = "camelCase"
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointRecord {
+    /// The migration's version.
+    pub version: String,
+    /// The backfill's name within the migration.
+    pub name: String,
+    /// One position per scan segment.
+    pub positions: Vec<StoredPosition>,
+    /// When it was saved.
+    pub saved_at: String,
+}
+
+/// Saves and loads the checkpoints of one migration run, fenced by the run's lock.
+#[derive(Debug, Clone)]
+pub(crate) struct Checkpointer {
+    pub(crate) table: Table,
+    pub(crate) version: String,
+    pub(crate) direction: Direction,
+    pub(crate) lock_owner: String,
+}
+
+impl Checkpointer {
+    /// The version part of the key: rolling back keeps checkpoints apart from applying.
+    fn key_version(&self) -> String {
+        match self.direction {
+            Direction::Up => self.version.clone(),
+            Direction::Down => format!("{}#down", self.version),
+        }
+    }
+
+    pub(crate) async fn load(&self, name: &str) -> Result<Option<Vec<SegmentPosition>>> {
+        let record = self
+            .table
+            .get::<CheckpointRecord>(CheckpointRecord::key(&self.key_version(), name))
+            .consistent()
+            .send()
+            .await?;
+        Ok(record.map(|r| r.positions.into_iter().map(|p| p.0).collect()))
+    }
+
+    pub(crate) async fn save(&self, name: &str, positions: &[SegmentPosition]) -> Result<()> {
+        let record = CheckpointRecord {
+            version: self.key_version(),
+            name: name.to_owned(),
+            positions: positions.iter().cloned().map(StoredPosition).collect(),
+            saved_at: crate::ledger::now(),
+        };
+        self.table
+            .transaction()
+            .condition_check(LockRecord::key(), held_by(&self.lock_owner))
+            .write(self.table.put(&record))
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_conditional_check_failed() {
+                    crate::Error::LockLost
+                } else {
+                    e.into()
+                }
+            })
+    }
+
+    /// Deletes every checkpoint of the version, both ways (a run of it finished).
+    pub(crate) async fn clear(&self) -> Result<()> {
+        let prefix = format!("CHECKPOINT#{}#", self.version);
+        let records = self
+            .table
+            .query::<CheckpointRecord>(CheckpointRecord::partition_key())
+            .sort_key(dynatable_core::SortKey::BeginsWith(prefix))
+            .consistent()
+            .all()
+            .await?;
+        for record in records {
+            self.table
+                .delete::<CheckpointRecord>(CheckpointRecord::key(&record.version, &record.name))
+                .send()
+                .await?;
+        }
+        Ok(())
+    }
+}
