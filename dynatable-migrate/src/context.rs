@@ -1,5 +1,5 @@
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use dynatable_core::aws_sdk_dynamodb::Client;
 use dynatable_core::{
@@ -10,6 +10,7 @@ use futures::{Stream, TryStreamExt};
 use crate::checkpoint::Checkpointer;
 use crate::dry_run::{DryRunLog, dry_run_client};
 use crate::error::Result as MigrationResult;
+use crate::reporter::{LogReporter, Reporter};
 
 /// What a migration runs with: the table (typed operations and the bulk helpers), the SDK client
 /// for any raw call, and whether this is a dry run.
@@ -22,6 +23,9 @@ pub struct Context {
     dry_run: bool,
     counts: Arc<Counts>,
     checkpoints: Option<Checkpointer>,
+    version: String,
+    reporter: Arc<dyn Reporter>,
+    notes: Arc<Mutex<Vec<String>>>,
 }
 
 #[derive(Debug, Default)]
@@ -38,15 +42,58 @@ impl Context {
             dry_run: false,
             counts: Arc::default(),
             checkpoints: None,
+            version: String::new(),
+            reporter: Arc::new(LogReporter),
+            notes: Arc::default(),
         }
     }
 
     /// The context of a run by the migrator: checkpoints are saved in the ledger.
-    pub(crate) fn for_run(table: Table, checkpoints: Checkpointer) -> Self {
+    pub(crate) fn for_run(
+        table: Table,
+        checkpoints: Checkpointer,
+        reporter: Arc<dyn Reporter>,
+    ) -> Self {
         Self {
+            version: checkpoints.version.clone(),
             checkpoints: Some(checkpoints),
+            reporter,
             ..Self::new(table)
         }
+    }
+
+    /// The same context, reporting as migration `version` to `reporter`.
+    pub(crate) fn reporting(mut self, version: &str, reporter: Arc<dyn Reporter>) -> Self {
+        self.version = version.to_owned();
+        self.reporter = reporter;
+        self
+    }
+
+    /// Tells the reporter something (logged by default; shown by the command line).
+    pub fn log(&self, text: impl AsRef<str>) {
+        self.reporter.message(&self.version, text.as_ref());
+    }
+
+    /// Reports progress of bulk work of your own (the helpers report theirs).
+    pub fn progress(&self, done: u64, total: Option<u64>) {
+        self.reporter.progress(&self.version, done, total);
+    }
+
+    /// Records a schema change the entity snapshots cannot see (a new convention for an
+    /// attribute's values, say) with this run's ledger record, beside the automatic ones.
+    pub fn note_schema_change(&self, change: impl Into<String>) {
+        self.notes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(change.into());
+    }
+
+    /// The schema changes noted so far.
+    pub(crate) fn noted_changes(&self) -> Vec<String> {
+        self.notes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// A context for a dry run on `table`: its client (and so the typed table, the bulk helpers
@@ -112,6 +159,8 @@ impl Context {
             Ok(report) => report,
             Err(e) => &e.report,
         });
+        let (read, _) = self.counts();
+        self.progress(read, None);
         result
     }
 

@@ -28,9 +28,32 @@
 //! and comments do not count) and registers the migration, so that [`migrations`] lists every
 //! migration linked into the binary, in version order.
 //!
-//! Built so far: the `#[migration]` DSL, the registry and the [`Context`] a migration runs with.
-//! The runner (ledger, lock, dry run, schema tracking) and the `migrate` command line are not
-//! built yet.
+//! [`Migrator`] runs them against a table:
+//!
+//! - **Ledger.** One record per version in the table itself (partition `_SCHEMA#MIGRATIONS`,
+//!   which entity reads never return): name, status (running, applied, failed, rolled back),
+//!   checksum, start and finish, duration, who ran it, items read and written, the error of a
+//!   failed run, and the schema snapshot and changes.
+//! - **Lock.** A conditional put of `_SCHEMA#LOCK` holding an owner and an expiry (5 minutes by
+//!   default), renewed by a heartbeat while migrations run, so a long migration never loses it.
+//!   Every ledger write is a transaction that checks the lock is still held (fencing). A run that
+//!   finds the lock held fails with "Could not acquire migration lock" naming the holder and the
+//!   expiry, or waits for it ([`Migrator::lock_wait`]); an expired lock is taken over.
+//! - **Failures.** A failed migration is recorded as failed with its error; later versions never
+//!   run past it. `up` retries it (after a fix), or [`Migrator::mark`] records it applied or rolled
+//!   back.
+//! - **Changed code.** An applied migration whose checksum changed blocks `up` unless allowed.
+//! - **Dry runs** ([`Migrator::up_dry_run`]) hand migrations a client that answers every write
+//!   itself below the SDK, so even raw-client writes never reach the table; the report lists each
+//!   would-be write. No lock is taken and the ledger is unchanged.
+//! - **Schema tracking.** Each applied migration records a snapshot of every `#[entity]` schema in
+//!   the binary and the changes since the previous snapshot, with no code in the migration;
+//!   [`Status::drift`] lists the changes since the last applied one.
+//! - **Resumable work.** [`Context::backfill`] saves where each scan segment stands after every
+//!   page; a migration that failed or was interrupted resumes from there when run again. This
+//!   needs the backfill's writes to be idempotent: conditional (`condition(f.bio.not_exists())`),
+//!   or setting values that do not depend on the old ones, since the page in flight when the run
+//!   stopped is read again.
 
 mod checkpoint;
 mod context;
@@ -41,6 +64,7 @@ mod lock;
 mod migration;
 mod migrator;
 mod registry;
+mod reporter;
 mod schema_snapshot;
 
 #[doc(hidden)]
@@ -59,6 +83,7 @@ pub use migrator::{
     RunReport, Status,
 };
 pub use registry::{RegisteredMigration, check_versions, migrations};
+pub use reporter::{LogReporter, Reporter};
 pub use schema_snapshot::{EntitySnapshot, SchemaChange, SchemaSnapshot};
 
 /// Registers a data migration: `#[migration(version = "0.4.0")]` on `impl Migration for T`.

@@ -2,6 +2,7 @@
 //! in version order, recording each run and the schema change it made → unlock.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dynatable_core::{EntitySchema, Table, registry};
@@ -16,6 +17,7 @@ use crate::ledger::{self, MigrationRecord, MigrationStatus, now, who};
 use crate::lock::{self, Lock, LockRecord};
 use crate::migration::Direction;
 use crate::registry::{RegisteredMigration, migrations};
+use crate::reporter::{LogReporter, Reporter};
 use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
 
 /// How long the lock lives without a heartbeat, unless configured.
@@ -107,6 +109,7 @@ pub struct Migrator {
     lock_wait: Duration,
     allow_changed_checksums: bool,
     who: String,
+    reporter: Arc<dyn Reporter>,
 }
 
 impl Migrator {
@@ -123,6 +126,7 @@ impl Migrator {
             lock_wait: DEFAULT_LOCK_WAIT,
             allow_changed_checksums: false,
             who: who(),
+            reporter: Arc::new(LogReporter),
         })
     }
 
@@ -164,6 +168,13 @@ impl Migrator {
     #[must_use]
     pub fn allow_changed_checksums(mut self, allow: bool) -> Self {
         self.allow_changed_checksums = allow;
+        self
+    }
+
+    /// Sends the runs' messages and progress to `reporter` (default: [`LogReporter`]).
+    #[must_use]
+    pub fn with_reporter(mut self, reporter: Arc<dyn Reporter>) -> Self {
+        self.reporter = reporter;
         self
     }
 
@@ -411,7 +422,15 @@ impl Migrator {
             direction,
             lock_owner: lock.owner().to_owned(),
         };
-        let ctx = Context::for_run(self.table.clone(), checkpoints.clone());
+        let ctx = Context::for_run(
+            self.table.clone(),
+            checkpoints.clone(),
+            self.reporter.clone(),
+        );
+        self.reporter.message(
+            migration.version,
+            &format!("{} {direction:?} started", migration.name),
+        );
         let started = Instant::now();
         let outcome = migration.run(direction, &ctx).await;
         let (read, written) = ctx.counts();
@@ -429,6 +448,7 @@ impl Migrator {
                     record.schema_snapshot = Some(serde_json::to_string(snapshot)?);
                     record.schema_changes = changes.iter().map(ToString::to_string).collect();
                 }
+                record.schema_changes.extend(ctx.noted_changes());
                 self.record(lock, &record).await?;
                 checkpoints.clear().await
             }
@@ -512,6 +532,7 @@ impl Migrator {
         let mut report = DryRunReport::default();
         for migration in self.pending(&ledger, target)? {
             let (ctx, log) = Context::dry_run(&self.table);
+            let ctx = ctx.reporting(migration.version, self.reporter.clone());
             migration
                 .run(Direction::Up, &ctx)
                 .await

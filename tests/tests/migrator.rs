@@ -92,6 +92,8 @@ pub struct AddBio;
 impl Migration for AddBio {
     async fn up(&self, ctx: &Context) -> Result<()> {
         bump(ctx, "0.1.0").await?;
+        ctx.log("filling bios");
+        ctx.note_schema_change("User.bio is \"\" for users who never wrote one");
         let t = ctx.table();
         let f = User::fields();
         ctx.apply(t.scan::<User>().stream(), |u: User| {
@@ -603,4 +605,37 @@ async fn schema_changes_are_recorded_and_drift_is_reported() {
         drift,
         ["entity Notification removed", "User.nickname removed"]
     );
+}
+
+#[derive(Debug, Default)]
+struct Collect(std::sync::Mutex<Vec<String>>);
+
+impl dynatable_migrate::Reporter for Collect {
+    fn message(&self, version: &str, text: &str) {
+        self.0.lock().unwrap().push(format!("{version}: {text}"));
+    }
+
+    fn progress(&self, version: &str, done: u64, _total: Option<u64>) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{version}: {done} done"));
+    }
+}
+
+#[tokio::test]
+async fn messages_and_progress_reach_the_reporter() {
+    let Setup { table, .. } = setup().await;
+    let reporter = std::sync::Arc::new(Collect::default());
+    migrator(&table)
+        .with_reporter(reporter.clone())
+        .up(Some("0.1.0"))
+        .await
+        .unwrap();
+    let lines = reporter.0.lock().unwrap().clone();
+    assert_eq!(
+        lines[..2],
+        ["0.1.0: add_bio Up started", "0.1.0: filling bios"]
+    );
+    assert_eq!(lines.last().map(String::as_str), Some("0.1.0: 25 done"));
 }
