@@ -5,6 +5,7 @@
 mod case;
 mod ctxt;
 mod entity;
+mod meta_option;
 mod migration;
 mod suggest;
 

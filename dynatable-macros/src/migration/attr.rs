@@ -3,10 +3,10 @@
 use proc_macro2::TokenStream;
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
-use syn::{Expr, ExprLit, Lit, LitStr, Path};
+use syn::{LitStr, Path};
 
 use crate::ctxt::Ctxt;
-use crate::suggest::did_you_mean;
+use crate::meta_option::{set_once, set_string, string_value, unknown_key};
 
 const KEYS: &[&str] = &["version", "name", "irreversible", "crate"];
 
@@ -34,54 +34,20 @@ impl Args {
             .get_ident()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let value: Expr = meta.value()?.parse()?;
-        let Expr::Lit(ExprLit {
-            lit: Lit::Str(lit), ..
-        }) = value
-        else {
-            if KEYS.contains(&key.as_str()) {
-                cx.error_spanned_by(
-                    &value,
-                    format!("`{key}` takes a string literal, e.g. {key} = \"...\""),
-                );
-            } else {
-                unknown(cx, &meta.path, &key);
-            }
-            return Ok(());
-        };
-        let slot = match key.as_str() {
-            "version" => &mut self.version,
-            "name" => &mut self.name,
-            "irreversible" => &mut self.irreversible,
+        match key.as_str() {
+            "version" => set_string(cx, &mut self.version, &meta),
+            "name" => set_string(cx, &mut self.name, &meta),
+            "irreversible" => set_string(cx, &mut self.irreversible, &meta),
             "crate" => {
-                match lit.parse::<Path>() {
-                    Ok(path) if self.crate_path.is_none() => self.crate_path = Some(path),
-                    Ok(_) => cx.error_spanned_by(&meta.path, "duplicate `crate` option"),
-                    Err(_) => cx.error_spanned_by(&lit, "`crate` must be a path"),
+                if let Some(lit) = string_value(cx, &meta)? {
+                    match lit.parse::<Path>() {
+                        Ok(path) => set_once(cx, &mut self.crate_path, &meta, path),
+                        Err(_) => cx.error_spanned_by(&lit, "`crate` must be a path"),
+                    }
                 }
-                return Ok(());
+                Ok(())
             }
-            _ => {
-                unknown(cx, &meta.path, &key);
-                return Ok(());
-            }
-        };
-        if slot.is_some() {
-            cx.error_spanned_by(&meta.path, format!("duplicate `{key}` option"));
-        } else {
-            *slot = Some(lit);
+            _ => unknown_key(cx, &meta, "migration", KEYS),
         }
-        Ok(())
     }
-}
-
-fn unknown(cx: &Ctxt, path: &Path, key: &str) {
-    cx.error_spanned_by(
-        path,
-        format!(
-            "unknown migration option `{key}`{}; expected one of: {}",
-            did_you_mean(key, KEYS.iter().copied()),
-            KEYS.join(", ")
-        ),
-    );
 }
