@@ -501,12 +501,13 @@ async fn a_held_lock_is_refused_an_expired_one_is_taken_over() {
 #[tokio::test]
 async fn the_heartbeat_keeps_the_lock_through_a_long_migration() {
     let Setup { table, .. } = setup().await;
-    set_control(&table, "sleep_ms", "2500").await;
-    let ttl = Duration::from_millis(900);
+    // A 3 s lock (renewed every second) and a migration of 8 s: only the heartbeat can keep it.
+    set_control(&table, "sleep_ms", "8000").await;
+    let ttl = Duration::from_secs(3);
     let long = migrator(&table).lock_ttl(ttl);
     let running = tokio::spawn(async move { long.up(None).await });
     // Well past the lock's time to live, the run still holds it.
-    tokio::time::sleep(Duration::from_millis(1_800)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     let other = migrator(&table).lock_ttl(ttl);
     let err = other.up(None).await.unwrap_err();
     assert!(matches!(err, Error::LockHeld { .. }), "{err}");
