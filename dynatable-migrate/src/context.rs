@@ -180,6 +180,38 @@ impl Context {
         result
     }
 
+    /// The positions saved under `name` by an earlier, interrupted run of this migration, for a
+    /// resumable loop of your own ([`backfill`](Self::backfill) does this for scans). `None`
+    /// outside a run of the migrator, or when nothing was saved.
+    ///
+    /// # Errors
+    /// A table error reading the ledger.
+    pub async fn load_checkpoint(
+        &self,
+        name: &str,
+    ) -> MigrationResult<Option<Vec<SegmentPosition>>> {
+        match &self.checkpoints {
+            Some(c) => c.load(name).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Saves `positions` under `name`, while the run holds the lock (a no-op outside a run of the
+    /// migrator). The checkpoints of a migration are removed once it is applied.
+    ///
+    /// # Errors
+    /// [`Error::LockLost`](crate::Error::LockLost), or a table error.
+    pub async fn save_checkpoint(
+        &self,
+        name: &str,
+        positions: &[SegmentPosition],
+    ) -> MigrationResult<()> {
+        match &self.checkpoints {
+            Some(c) => c.save(name, positions).await,
+            None => Ok(()),
+        }
+    }
+
     /// A resumable backfill: applies `plan` to every item of `scan`, page after page (the items of
     /// a page concurrently), and after each page saves where every scan segment stands. When the
     /// run is interrupted or fails, the next run of the migration resumes from the last saved
@@ -200,11 +232,7 @@ impl Context {
         T: Send + 'static,
         F: FnMut(T) -> Option<Write> + Send,
     {
-        let saved = match &self.checkpoints {
-            Some(c) => c.load(name).await?,
-            None => None,
-        };
-        let scan = match saved {
+        let scan = match self.load_checkpoint(name).await? {
             Some(positions) => scan.resume(positions),
             None => scan,
         };
@@ -220,9 +248,7 @@ impl Context {
                     .cursor
                     .map_or(SegmentPosition::Done, SegmentPosition::After);
             }
-            if let Some(checkpoints) = &self.checkpoints {
-                checkpoints.save(name, &positions).await?;
-            }
+            self.save_checkpoint(name, &positions).await?;
         }
         Ok(total)
     }
