@@ -232,11 +232,15 @@ impl Context {
         T: Send + 'static,
         F: FnMut(T) -> Option<Write> + Send,
     {
-        let scan = match self.load_checkpoint(name).await? {
-            Some(positions) => scan.resume(positions),
+        // Segments finished before an interruption stay finished in every later checkpoint.
+        let saved = self.load_checkpoint(name).await?;
+        let mut positions = saved
+            .clone()
+            .unwrap_or_else(|| vec![SegmentPosition::Start; scan.segment_count()]);
+        let scan = match saved {
+            Some(saved) => scan.resume(saved),
             None => scan,
         };
-        let mut positions = vec![SegmentPosition::Start; scan.segment_count()];
         let mut pages = Box::pin(scan.pages());
         let mut total = BulkReport::default();
         while let Some(page) = pages.try_next().await? {
