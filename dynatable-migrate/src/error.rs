@@ -91,6 +91,13 @@ pub enum Error {
     Other(Box<dyn std::error::Error + Send + Sync>),
 }
 
+impl From<serde_json::Error> for Error {
+    /// A schema snapshot in the ledger that does not parse.
+    fn from(e: serde_json::Error) -> Self {
+        Error::Other(Box::new(e))
+    }
+}
+
 impl Error {
     /// An error of a migration's own, from a message.
     pub fn msg(message: impl std::fmt::Display) -> Self {

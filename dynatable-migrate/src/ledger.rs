@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{AttributeCodec, AttributeKind, Table, ValueError, entity};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Where a migration stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -146,10 +146,4 @@ pub(crate) fn who() -> String {
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "unknown-host".to_owned());
     format!("{user}@{host}")
-}
-
-impl From<serde_json::Error> for Error {
-    fn from(e: serde_json::Error) -> Self {
-        Error::Other(Box::new(e))
-    }
 }
