@@ -66,6 +66,7 @@ mod migrator;
 mod registry;
 mod reporter;
 mod schema_snapshot;
+mod status;
 
 #[doc(hidden)]
 pub mod __private;
@@ -79,12 +80,12 @@ pub use ledger::{MigrationRecord, MigrationStatus};
 pub use lock::LockRecord;
 pub use migration::{Direction, Migration};
 pub use migrator::{
-    DEFAULT_LOCK_TTL, DEFAULT_LOCK_WAIT, DownTarget, DryRunReport, MigrationState, Migrator,
-    RunReport, Status,
+    DEFAULT_LOCK_TTL, DEFAULT_LOCK_WAIT, DownTarget, DryRunReport, Migrator, RunReport,
 };
 pub use registry::{RegisteredMigration, check_versions, migrations};
 pub use reporter::{LogReporter, Reporter};
 pub use schema_snapshot::{EntitySnapshot, SchemaChange, SchemaSnapshot};
+pub use status::{MigrationState, Status};
 
 /// Registers a data migration: `#[migration(version = "0.4.0")]` on `impl Migration for T`.
 ///

@@ -1,0 +1,116 @@
+//! `Migrator::status`: where every migration stands, the lock, and schema drift.
+
+use semver::Version;
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::ledger::MigrationStatus;
+use crate::lock;
+use crate::migrator::Migrator;
+use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
+
+/// One migration's line in [`Status`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct MigrationState {
+    /// The version.
+    pub version: String,
+    /// The name (from the binary, or the ledger for unknown versions).
+    pub name: String,
+    /// Where it stands.
+    pub status: MigrationStatus,
+    /// When its last run finished.
+    pub finished_at: Option<String>,
+    /// How long its last run took.
+    pub duration_ms: Option<u64>,
+    /// Items read and written by its last run.
+    pub items_read: u64,
+    /// Items written by its last run.
+    pub items_written: u64,
+    /// Whether the code in the binary is the code that ran (`None` when it never ran).
+    pub checksum_ok: Option<bool>,
+    /// Whether the binary contains it.
+    pub known: bool,
+    /// Why it cannot be rolled back, when it cannot.
+    pub irreversible: Option<String>,
+    /// The error of a failed run.
+    pub error: Option<String>,
+}
+
+/// The state of the migrations, the lock and the schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Status {
+    /// Every known or recorded version, in version order.
+    pub migrations: Vec<MigrationState>,
+    /// Who holds the lock and until when (ms since the Unix epoch), if anyone.
+    pub lock: Option<(String, u64)>,
+    /// Entity schema changes since the last applied migration's snapshot.
+    pub drift: Vec<SchemaChange>,
+}
+
+impl Migrator {
+    /// The state of every migration, of the lock and of the schema.
+    ///
+    /// # Errors
+    /// A table error reading the ledger or the lock.
+    pub async fn status(&self) -> Result<Status> {
+        let ledger = self.ledger().await?;
+        let mut rows: Vec<(Version, MigrationState)> = Vec::new();
+        for m in &self.migrations {
+            let record = ledger.get(m.version);
+            rows.push((
+                m.semver()?,
+                MigrationState {
+                    version: m.version.to_owned(),
+                    name: m.name.to_owned(),
+                    status: record.map_or(MigrationStatus::Pending, |r| r.status),
+                    finished_at: record.and_then(|r| r.finished_at.clone()),
+                    duration_ms: record.and_then(|r| r.duration_ms),
+                    items_read: record.map_or(0, |r| r.items_read),
+                    items_written: record.map_or(0, |r| r.items_written),
+                    checksum_ok: record
+                        .filter(|r| r.status != MigrationStatus::Pending)
+                        .map(|r| r.checksum == m.checksum),
+                    known: true,
+                    irreversible: m.irreversible.map(str::to_owned),
+                    error: record.and_then(|r| r.error.clone()),
+                },
+            ));
+        }
+        for record in ledger.values() {
+            if self.migrations.iter().any(|m| m.version == record.version) {
+                continue;
+            }
+            let version = Version::parse(&record.version).unwrap_or_else(|_| Version::new(0, 0, 0));
+            rows.push((
+                version,
+                MigrationState {
+                    version: record.version.clone(),
+                    name: record.name.clone(),
+                    status: record.status,
+                    finished_at: record.finished_at.clone(),
+                    duration_ms: record.duration_ms,
+                    items_read: record.items_read,
+                    items_written: record.items_written,
+                    checksum_ok: None,
+                    known: false,
+                    irreversible: None,
+                    error: record.error.clone(),
+                },
+            ));
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let lock = lock::current(&self.table)
+            .await?
+            .map(|l| (l.holder, l.expires_at_ms));
+        let drift = self
+            .last_snapshot(&ledger)?
+            .diff(&SchemaSnapshot::of(&self.entities));
+        Ok(Status {
+            migrations: rows.into_iter().map(|(_, s)| s).collect(),
+            lock,
+            drift,
+        })
+    }
+}
