@@ -1,0 +1,204 @@
+//! The `Entity` impl: the static schema, `to_item`/`into_item` and `from_item`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+use syn::spanned::Spanned;
+
+use super::super::ast::{FieldModel, Model};
+use super::super::attr::DefaultValue;
+use super::super::template::{Segment, Template};
+use super::super::ty::{self};
+
+use super::keys::{render, self_key_args};
+use super::{default_expr, placeholder_fields, private};
+
+pub(super) fn codec(p: &TokenStream, field: &FieldModel) -> TokenStream {
+    let ty = field.value_type();
+    if field.serde {
+        quote_spanned!(ty.span()=> #p::Serde<#ty>)
+    } else {
+        quote_spanned!(ty.span()=> #p::Native<#ty>)
+    }
+}
+
+pub(super) fn template_tokens(p: &TokenStream, template: &Template) -> TokenStream {
+    let source = template.lit.value();
+    let segments = template.segments.iter().map(|s| match s {
+        Segment::Literal(text) => quote!(#p::Segment::Literal(#text)),
+        Segment::Field(name) => quote!(#p::Segment::Field(#name)),
+    });
+    quote!(#p::KeyTemplate { source: #source, segments: &[#(#segments),*] })
+}
+
+pub(super) fn option_tokens<T: quote::ToTokens>(value: Option<T>) -> TokenStream {
+    match value {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
+    let name = &model.name;
+    let ident_str = model.ident.to_string();
+    let pk = template_tokens(p, &model.pk);
+    let sk = template_tokens(p, &model.sk);
+    let indexes = model.indexes.iter().map(|index| {
+        let name = index.name.value();
+        let pk_attribute = &index.pk_attribute;
+        let sk_attribute = option_tokens(index.sk_attribute.as_ref());
+        let pk = template_tokens(p, &index.pk);
+        let sk = option_tokens(index.sk.as_ref().map(|t| template_tokens(p, t)));
+        quote! {
+            #p::IndexSchema { name: #name, pk_attribute: #pk_attribute, sk_attribute: #sk_attribute, pk: #pk, sk: #sk }
+        }
+    });
+    let attributes = model.fields.iter().map(|f| {
+        let field = f.ident.to_string();
+        let attribute = &f.attribute;
+        let rust_type = ty::display(&f.ty);
+        let codec = codec(p, f);
+        let required = f.is_required();
+        let default = option_tokens(f.default.as_ref().map(|d| match d {
+            DefaultValue::Expr(expr) => quote!(#expr).to_string(),
+            DefaultValue::Trait(_) => "Default::default()".to_owned(),
+        }));
+        let generated = option_tokens(f.generate.as_ref().map(|_| quote!(#p::Generator::Ulid)));
+        quote! {
+            #p::AttributeSchema {
+                field: #field,
+                name: #attribute,
+                rust_type: #rust_type,
+                kind: <#codec as #p::FieldCodec>::KIND,
+                required: #required,
+                default: #default,
+                generated: #generated,
+            }
+        }
+    });
+    quote! {
+        &#p::EntitySchema {
+            name: #name,
+            rust_type: ::core::concat!(::core::module_path!(), "::", #ident_str),
+            key: #p::KeySchema { pk: #pk, sk: #sk },
+            indexes: &[#(#indexes),*],
+            attributes: &[#(#attributes),*],
+        }
+    }
+}
+
+pub(super) fn entity_impl(model: &Model) -> TokenStream {
+    let p = private(model);
+    let ident = &model.ident;
+    let name = &model.name;
+    let schema = schema(&p, model);
+    let key_fields = placeholder_fields(model, &[&model.pk, &model.sk]);
+    let self_args = self_key_args(&key_fields);
+    let capacity = model.fields.len() + 3 + model.indexes.len() * 2;
+
+    let index_keys = model.indexes.iter().map(|index| {
+        let self_value = |ident: &Ident| quote!(&self.#ident);
+        let pk_attribute = &index.pk_attribute;
+        let pk = render(&p, model, &index.pk, self_value);
+        let sk = index.sk.as_ref().zip(index.sk_attribute.as_ref()).map(|(template, attribute)| {
+            let value = render(&p, model, template, self_value);
+            quote!(__item.insert(::std::string::String::from(#attribute), #p::AttributeValue::S(#value));)
+        });
+        quote! {
+            __item.insert(::std::string::String::from(#pk_attribute), #p::AttributeValue::S(#pk));
+            #sk
+        }
+    });
+    let encodes = model.fields.iter().map(|f| {
+        let field = &f.ident;
+        let attribute = &f.attribute;
+        let codec = codec(&p, f);
+        if f.optional.is_some() {
+            quote!(#p::encode_optional_field::<#codec>(&mut __item, #name, #attribute, &self.#field)?;)
+        } else {
+            quote!(#p::encode_field::<#codec>(&mut __item, #name, #attribute, &self.#field)?;)
+        }
+    });
+    let field_idents: Vec<&Ident> = model.fields.iter().map(|f| &f.ident).collect();
+    let owned_encodes = model.fields.iter().map(|f| {
+        let field = &f.ident;
+        let attribute = &f.attribute;
+        let codec = codec(&p, f);
+        if f.optional.is_some() {
+            quote!(#p::encode_optional_field_owned::<#codec>(&mut __item, #name, #attribute, #field)?;)
+        } else {
+            quote!(#p::encode_field_owned::<#codec>(&mut __item, #name, #attribute, #field)?;)
+        }
+    });
+
+    let slots: Vec<Ident> = (0..model.fields.len())
+        .map(|i| format_ident!("__slot{}", i))
+        .collect();
+    let arms = model.fields.iter().zip(&slots).map(|(f, slot)| {
+        let attribute = &f.attribute;
+        quote!(#attribute => #slot = ::core::option::Option::Some(__value),)
+    });
+    let decodes = model.fields.iter().zip(&slots).map(|(f, slot)| {
+        let field = &f.ident;
+        let attribute = &f.attribute;
+        let codec = codec(&p, f);
+        let value = if f.optional.is_some() {
+            quote!(#p::decode_optional::<#codec>(#slot, &__cx, #attribute)?)
+        } else if let Some(default) = default_expr(f) {
+            quote!(#p::decode_or_default::<#codec>(#slot, &__cx, #attribute, || #default)?)
+        } else {
+            quote!(#p::decode_required::<#codec>(#slot, &__cx, #attribute)?)
+        };
+        quote!(#field: #value)
+    });
+
+    // `__item` with the key attributes, the entity type and the index keys, rendered from `self`.
+    let item_with_keys = quote! {
+        let mut __item = #p::Item::with_capacity(#capacity);
+        let __key = <Self as #p::Entity>::primary_key(&self);
+        __item.insert(::std::string::String::from(#p::PARTITION_KEY_ATTRIBUTE), #p::AttributeValue::S(__key.pk));
+        __item.insert(::std::string::String::from(#p::SORT_KEY_ATTRIBUTE), #p::AttributeValue::S(__key.sk));
+        __item.insert(
+            ::std::string::String::from(#p::ENTITY_TYPE_ATTRIBUTE),
+            #p::AttributeValue::S(::std::string::String::from(#name)),
+        );
+        #(#index_keys)*
+    };
+    quote! {
+        #[automatically_derived]
+        impl #p::Entity for #ident {
+            const SCHEMA: &'static #p::EntitySchema = #schema;
+
+            fn primary_key(&self) -> #p::PrimaryKey {
+                Self::key(#(#self_args),*)
+            }
+
+            fn to_item(&self) -> #p::Result<#p::Item, #p::EncodeError> {
+                #item_with_keys
+                #(#encodes)*
+                #p::Result::Ok(__item)
+            }
+
+            fn into_item(self) -> #p::Result<#p::Item, #p::EncodeError> {
+                #item_with_keys
+                let Self { #(#field_idents),* } = self;
+                #(#owned_encodes)*
+                #p::Result::Ok(__item)
+            }
+
+            fn from_item(__item: #p::Item) -> #p::Result<Self, #p::DecodeError> {
+                let mut __cx = #p::DecodeContext::new(#name);
+                #(let mut #slots: #p::Option<#p::AttributeValue> = #p::Option::None;)*
+                for (__name, __value) in __item {
+                    match __name.as_str() {
+                        #(#arms)*
+                        #p::PARTITION_KEY_ATTRIBUTE => __cx.set_pk(__value),
+                        #p::SORT_KEY_ATTRIBUTE => __cx.set_sk(__value),
+                        _ => {}
+                    }
+                }
+                #p::Result::Ok(Self { #(#decodes),* })
+            }
+        }
+    }
+}
