@@ -1,22 +1,20 @@
 //! The example app: creates its table (when missing), writes users and photos, and reads them
-//! back through the entities' codecs and key builders.
+//! back through the typed table API.
 //!
 //! Run it against DynamoDB Local with `scripts/demo`, or against any endpoint with
 //! `DYNATABLE_ENDPOINT=... cargo run -p dynatable-example`.
 
 use anyhow::{Context, bail};
-use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::client::ClientConfig;
-use dynatable_core::{Entity, TableDefinition, registry};
+use dynatable_core::{Table, TableDefinition, registry};
 use dynatable_example::{Photo, User, table_name};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = ClientConfig::from_env();
-    let client = config.load().await;
-    let table = table_name();
+    let table = Table::new(config.load().await, table_name());
     let endpoint = config.endpoint_url.as_deref().unwrap_or("AWS");
-    println!("table {table:?} on {endpoint}");
+    println!("table {:?} on {endpoint}", table.name());
 
     let entities = registry::entities();
     if let Err(problems) = registry::check_schemas(&entities) {
@@ -40,12 +38,12 @@ async fn main() -> anyhow::Result<()> {
         );
     }
 
-    match TableDefinition::for_entities(&table, &entities)?
-        .create(&client)
+    match TableDefinition::for_entities(table.name(), &entities)?
+        .create(table.client())
         .await
     {
-        Ok(()) => println!("created table {table:?}"),
-        Err(e) if e.is_already_exists() => println!("table {table:?} exists"),
+        Ok(()) => println!("created table {:?}", table.name()),
+        Err(e) if e.is_already_exists() => println!("table {:?} exists", table.name()),
         Err(e) => return Err(e).context("creating the table"),
     }
 
@@ -54,53 +52,34 @@ async fn main() -> anyhow::Result<()> {
         User::new("Ada_Lovelace", "ada@example.com", now),
         User::new("GraceHopper", "grace@example.com", now),
     ];
-    for user in &users {
-        put(&client, &table, user).await?;
-        for n in 0..3 {
-            let photo = Photo::new(
-                &user.user_id,
-                format!("https://photos.example.com/{}/{n}.jpg", user.username),
-                now,
-            );
-            put(&client, &table, &photo).await?;
-        }
-    }
-    println!("wrote {} users with 3 photos each", users.len());
+    let photos: Vec<Photo> = users
+        .iter()
+        .flat_map(|user| {
+            (0..3).map(|n| {
+                Photo::new(
+                    &user.user_id,
+                    format!("https://photos.example.com/{}/{n}.jpg", user.username),
+                    now,
+                )
+            })
+        })
+        .collect();
+    table.batch_put(users.clone()).await?;
+    let report = table.batch_put(photos).await?;
+    println!("wrote {} users and {} photos", users.len(), report.written);
 
     for user in &users {
-        let key = User::key(&user.user_id);
-        let item = client
-            .get_item()
-            .table_name(&table)
-            .set_key(Some(key.to_key_item()))
-            .consistent_read(true)
+        let read = table
+            .get::<User>(User::key(&user.user_id))
+            .consistent()
             .send()
-            .await
-            .context("reading a user")?
-            .item
+            .await?
             .context("the user just written is missing")?;
-        let read = User::from_item(item)?;
-        let photos = client
-            .query()
-            .table_name(&table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(
-                ":pk",
-                AttributeValue::S(User::partition_key(&read.user_id)),
-            )
-            .expression_attribute_values(
-                ":prefix",
-                AttributeValue::S(Photo::SORT_KEY_PREFIX.to_owned()),
-            )
-            .consistent_read(true)
-            .send()
-            .await
-            .context("querying photos")?
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(Photo::from_item)
-            .collect::<Result<Vec<_>, _>>()?;
+        let photos = table
+            .query::<Photo>(Photo::partition_key(&read.user_id))
+            .consistent()
+            .all()
+            .await?;
         println!(
             "{} <{}>: {} photos",
             read.username,
@@ -111,20 +90,9 @@ async fn main() -> anyhow::Result<()> {
             println!("  {} {}", photo.photo_id, photo.url);
         }
     }
-    Ok(())
-}
-
-async fn put<E: Entity>(
-    client: &dynatable_core::aws_sdk_dynamodb::Client,
-    table: &str,
-    entity: &E,
-) -> anyhow::Result<()> {
-    client
-        .put_item()
-        .table_name(table)
-        .set_item(Some(entity.to_item()?))
-        .send()
-        .await
-        .with_context(|| format!("writing {}", entity.primary_key()))?;
+    let everyone = table.scan::<User>().stream();
+    let count =
+        futures::TryStreamExt::try_fold(everyone, 0usize, |n, _| async move { Ok(n + 1) }).await?;
+    println!("{count} users in the table");
     Ok(())
 }
