@@ -8,6 +8,14 @@ use syn::{Expr, ExprLit, Lit, LitStr, Token};
 use crate::ctxt::Ctxt;
 use crate::suggest::did_you_mean;
 
+/// The option's name (`pk` in `pk = "..."`), empty for a path that is not a single name.
+pub(crate) fn key_of(meta: &ParseNestedMeta<'_>) -> String {
+    meta.path
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
 pub(crate) fn unknown_key(
     cx: &Ctxt,
     meta: &ParseNestedMeta<'_>,
@@ -45,11 +53,7 @@ pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
 /// Stores `value` in `slot`, or reports a duplicate at the second key.
 pub(crate) fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, meta: &ParseNestedMeta<'_>, value: T) {
     if slot.is_some() {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let key = key_of(meta);
         cx.error_spanned_by(&meta.path, format!("duplicate `{key}` option"));
     } else {
         *slot = Some(value);
@@ -58,11 +62,7 @@ pub(crate) fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, meta: &ParseNestedMet
 
 /// The string literal after `key =`; another expression is reported and skipped.
 pub(crate) fn string_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<LitStr>> {
-    let key = meta
-        .path
-        .get_ident()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let key = key_of(meta);
     let expr: Expr = meta.value()?.parse()?;
     match expr {
         Expr::Lit(ExprLit {

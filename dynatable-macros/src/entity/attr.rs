@@ -10,7 +10,7 @@ use syn::{Expr, Field, LitStr, Path, Token};
 
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
-use crate::meta_option::{set_once, set_string, skip_value, string_value, unknown_key};
+use crate::meta_option::{key_of, set_once, set_string, skip_value, string_value, unknown_key};
 use crate::suggest::did_you_mean;
 
 const CONTAINER_KEYS: &[&str] = &[
@@ -76,11 +76,7 @@ impl Container {
     }
 
     fn parse_option(&mut self, cx: &Ctxt, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let key = key_of(&meta);
         match key.as_str() {
             "pk" | "sk" => {
                 match string_value(cx, &meta)? {
@@ -159,11 +155,7 @@ impl Container {
 
 impl IndexAttr {
     fn parse_option(&mut self, cx: &Ctxt, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let key = key_of(&meta);
         match key.as_str() {
             "name" => set_string(cx, &mut self.name, &meta),
             "pk" => set_string(cx, &mut self.pk, &meta),
@@ -187,11 +179,7 @@ impl FieldAttrs {
     }
 
     fn parse_option(&mut self, cx: &Ctxt, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let key = key_of(&meta);
         match key.as_str() {
             "rename" => set_string(cx, &mut self.rename, &meta),
             "generate" => set_string(cx, &mut self.generate, &meta),

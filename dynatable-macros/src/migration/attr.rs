@@ -6,7 +6,7 @@ use syn::parse::Parser;
 use syn::{LitStr, Path};
 
 use crate::ctxt::Ctxt;
-use crate::meta_option::{set_once, set_string, string_value, unknown_key};
+use crate::meta_option::{key_of, set_once, set_string, string_value, unknown_key};
 
 const KEYS: &[&str] = &["version", "name", "irreversible", "crate"];
 
@@ -29,11 +29,7 @@ impl Args {
     }
 
     fn parse_option(&mut self, cx: &Ctxt, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let key = key_of(&meta);
         match key.as_str() {
             "version" => set_string(cx, &mut self.version, &meta),
             "name" => set_string(cx, &mut self.name, &meta),
