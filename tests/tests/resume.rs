@@ -2,7 +2,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
-use dynatable_core::{Entity, Table, entity};
+use dynatable_core::{Entity, SegmentPosition, Table, entity};
 use dynatable_migrate::{
     CheckpointRecord, Context, Error, Migration, MigrationRecord, MigrationStatus, Migrator,
     Result, migration,
@@ -59,6 +59,168 @@ impl Migration for FillBios {
     async fn down(&self, _ctx: &Context) -> Result<()> {
         Ok(())
     }
+}
+
+async fn control(ctx: &Context, name: &str) -> Result<Option<String>> {
+    Ok(ctx
+        .client()
+        .get_item()
+        .table_name(ctx.table_name())
+        .key("PK", s("CONTROL"))
+        .key("SK", s(name))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| Error::msg(format!("{e:?}")))?
+        .item
+        .and_then(|i| i.get("value").and_then(|v| v.as_s().ok()).cloned()))
+}
+
+/// Marks every user, over two scan segments, failing at a user the test names.
+pub struct MarkUsers;
+
+#[migration(version = "0.2.0")]
+impl Migration for MarkUsers {
+    async fn up(&self, ctx: &Context) -> Result<()> {
+        if control(ctx, "preset").await?.is_some() {
+            // As if an earlier run had finished segment 0 and then stopped.
+            ctx.save_checkpoint("users", &[SegmentPosition::Done, SegmentPosition::Start])
+                .await?;
+            return Err(Error::msg("stopped after segment 0"));
+        }
+        let fail_at = control(ctx, "fail_at").await?;
+        let t = ctx.table();
+        ctx.backfill(
+            "users",
+            t.scan::<User>().segments(2).page_size(100),
+            |u: User| {
+                let update = t.update::<User>(u.primary_key());
+                Some(if Some(&u.user_id) == fail_at.as_ref() {
+                    update.set_attribute("", AttributeValue::Bool(true)).into()
+                } else {
+                    update
+                        .set_attribute("marked", AttributeValue::Bool(true))
+                        .into()
+                })
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, _ctx: &Context) -> Result<()> {
+        Ok(())
+    }
+}
+
+async fn set_control(table: &Table, name: &str, value: Option<&str>) {
+    let client = table.client();
+    match value {
+        Some(value) => {
+            client
+                .put_item()
+                .table_name(table.name())
+                .item("PK", s("CONTROL"))
+                .item("SK", s(name))
+                .item("value", s(value))
+                .send()
+                .await
+                .unwrap();
+        }
+        None => {
+            client
+                .delete_item()
+                .table_name(table.name())
+                .key("PK", s("CONTROL"))
+                .key("SK", s(name))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn segments_finished_before_an_interruption_stay_finished() {
+    let test = TestTable::create(&[User::SCHEMA]).await;
+    let table = Table::new(test.client.clone(), &test.name);
+    table
+        .batch_put((0..2_000).map(|i| User {
+            user_id: format!("u{i:04}"),
+            bio: None,
+        }))
+        .await
+        .unwrap();
+    let m = Migrator::new(table.clone())
+        .unwrap()
+        .with_entities(vec![User::SCHEMA]);
+    m.up(Some("0.1.0")).await.unwrap();
+
+    // Run 1 stops with segment 0 done.
+    set_control(&table, "preset", Some("yes")).await;
+    assert!(m.up(None).await.is_err());
+    set_control(&table, "preset", None).await;
+
+    // Run 2 resumes: a page of segment 1 completes, then a write fails on its second page.
+    let pages: Vec<_> = table
+        .scan::<User>()
+        .segments(2)
+        .page_size(100)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    let segment_1: Vec<&User> = pages
+        .iter()
+        .filter(|p| p.segment == 1)
+        .flat_map(|p| &p.items)
+        .collect();
+    set_control(&table, "fail_at", Some(&segment_1[150].user_id)).await;
+    assert!(m.up(None).await.is_err());
+    let saved = table
+        .get::<CheckpointRecord>(CheckpointRecord::key("0.2.0", "users"))
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    let positions: Vec<SegmentPosition> = saved.positions.into_iter().map(|p| p.0).collect();
+    assert_eq!(
+        positions[0],
+        SegmentPosition::Done,
+        "segment 0 is still done"
+    );
+    assert!(
+        matches!(positions[1], SegmentPosition::After(_)),
+        "segment 1 moved on: {positions:?}"
+    );
+
+    // Run 3 finishes segment 1 without reading segment 0 again.
+    set_control(&table, "fail_at", None).await;
+    assert_eq!(m.up(None).await.unwrap().versions, ["0.2.0"]);
+    let applied = table
+        .get::<MigrationRecord>(MigrationRecord::key("0.2.0"))
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        applied.items_read < segment_1.len() as u64,
+        "read again: {}",
+        applied.items_read
+    );
+    let marked = test
+        .scan_all()
+        .await
+        .iter()
+        .filter(|i| i.contains_key("marked"))
+        .count();
+    assert_eq!(
+        marked,
+        segment_1.len(),
+        "segment 0 was never read after run 1 (it was preset as done)"
+    );
 }
 
 #[tokio::test]
@@ -127,7 +289,7 @@ async fn an_aborted_migration_resumes_from_its_checkpoint() {
         .send()
         .await
         .unwrap();
-    assert_eq!(m.up(None).await.unwrap().versions, ["0.1.0"]);
+    assert_eq!(m.up(Some("0.1.0")).await.unwrap().versions, ["0.1.0"]);
     let applied = table
         .get::<MigrationRecord>(MigrationRecord::key("0.1.0"))
         .consistent()
