@@ -11,8 +11,10 @@
 // Test support fails the test that called it, with the reason: panicking is how.
 #![allow(clippy::panic)]
 
+mod control;
 mod dynamodb_local;
 mod test_table;
 
+pub use control::{control, set_control};
 pub use dynamodb_local::{Endpoint, endpoint};
 pub use test_table::TestTable;

@@ -10,7 +10,7 @@ use dynatable_migrate::{
     Context, DownTarget, Error, LockRecord, Migration, MigrationRecord, MigrationStatus, Migrator,
     Result, migration,
 };
-use dynatable_tests::TestTable;
+use dynatable_tests::{TestTable, control, set_control};
 use futures::TryStreamExt;
 
 #[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
@@ -65,25 +65,6 @@ async fn bump(ctx: &Context, version: &str) -> Result<()> {
         .await
         .map_err(|e| Error::msg(dynatable_core::aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
     Ok(())
-}
-
-/// A control item the tests put to steer a migration.
-async fn control(ctx: &Context, name: &str) -> Option<String> {
-    let item = ctx
-        .client()
-        .get_item()
-        .table_name(ctx.table_name())
-        .key("PK", s("CONTROL"))
-        .key("SK", s(name))
-        .consistent_read(true)
-        .send()
-        .await
-        .ok()?
-        .item?;
-    match item.get("value") {
-        Some(AttributeValue::S(v)) => Some(v.clone()),
-        _ => None,
-    }
 }
 
 pub struct AddBio;
@@ -148,7 +129,7 @@ pub struct Flaky;
 impl Migration for Flaky {
     async fn up(&self, ctx: &Context) -> Result<()> {
         bump(ctx, "0.3.0").await?;
-        if control(ctx, "fail").await.is_some() {
+        if control(ctx.table(), "fail").await.is_some() {
             return Err(Error::msg("told to fail"));
         }
         Ok(())
@@ -165,7 +146,7 @@ pub struct Slow;
 impl Migration for Slow {
     async fn up(&self, ctx: &Context) -> Result<()> {
         bump(ctx, "0.4.0").await?;
-        if let Some(ms) = control(ctx, "sleep_ms").await {
+        if let Some(ms) = control(ctx.table(), "sleep_ms").await {
             tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
         }
         Ok(())
@@ -203,19 +184,6 @@ fn migrator(table: &Table) -> Migrator {
     Migrator::new(table.clone())
         .unwrap()
         .with_entities(entities())
-}
-
-async fn set_control(table: &Table, name: &str, value: &str) {
-    table
-        .client()
-        .put_item()
-        .table_name(table.name())
-        .item("PK", s("CONTROL"))
-        .item("SK", s(name))
-        .item("value", s(value))
-        .send()
-        .await
-        .unwrap();
 }
 
 async fn runs(table: &Table, version: &str) -> u64 {
@@ -330,7 +298,7 @@ async fn up_down_and_targets() {
 async fn a_failure_blocks_later_versions_until_retried() {
     let Setup { table, .. } = setup().await;
     let m = migrator(&table);
-    set_control(&table, "fail", "yes").await;
+    set_control(&table, "fail", Some("yes")).await;
     let err = m.up(None).await.unwrap_err();
     assert!(
         matches!(err, Error::MigrationFailed { ref version, .. } if version == "0.3.0"),
@@ -358,15 +326,7 @@ async fn a_failure_blocks_later_versions_until_retried() {
     assert_eq!(runs(&table, "0.4.0").await, 0);
 
     // Fixed: `up` retries 0.3.0, then runs 0.4.0.
-    table
-        .client()
-        .delete_item()
-        .table_name(table.name())
-        .key("PK", s("CONTROL"))
-        .key("SK", s("fail"))
-        .send()
-        .await
-        .unwrap();
+    set_control(&table, "fail", None).await;
     assert_eq!(m.up(None).await.unwrap().versions, ["0.3.0", "0.4.0"]);
     assert_eq!(runs(&table, "0.3.0").await, 3);
     assert_eq!(runs(&table, "0.1.0").await, 1);
@@ -376,7 +336,7 @@ async fn a_failure_blocks_later_versions_until_retried() {
 async fn a_failed_migration_can_be_marked_instead() {
     let Setup { table, .. } = setup().await;
     let m = migrator(&table);
-    set_control(&table, "fail", "yes").await;
+    set_control(&table, "fail", Some("yes")).await;
     assert!(m.up(None).await.is_err());
     m.mark("0.3.0", Applied).await.unwrap();
     let record = table
@@ -502,7 +462,7 @@ async fn a_held_lock_is_refused_an_expired_one_is_taken_over() {
 async fn the_heartbeat_keeps_the_lock_through_a_long_migration() {
     let Setup { table, .. } = setup().await;
     // A 3 s lock (renewed every second) and a migration of 8 s: only the heartbeat can keep it.
-    set_control(&table, "sleep_ms", "8000").await;
+    set_control(&table, "sleep_ms", Some("8000")).await;
     let ttl = Duration::from_secs(3);
     let long = migrator(&table).lock_ttl(ttl);
     let running = tokio::spawn(async move { long.up(None).await });

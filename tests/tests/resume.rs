@@ -7,7 +7,7 @@ use dynatable_migrate::{
     CheckpointRecord, Context, Error, Migration, MigrationRecord, MigrationStatus, Migrator,
     Result, migration,
 };
-use dynatable_tests::TestTable;
+use dynatable_tests::{TestTable, control, set_control};
 use futures::TryStreamExt;
 
 #[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
@@ -17,28 +17,13 @@ pub struct User {
     pub bio: Option<String>,
 }
 
-fn s(v: &str) -> AttributeValue {
-    AttributeValue::S(v.to_owned())
-}
-
 pub struct FillBios;
 
 #[migration(version = "0.1.0")]
 impl Migration for FillBios {
     async fn up(&self, ctx: &Context) -> Result<()> {
         // The test names a user whose write fails, to abort the run midway.
-        let fail_at = ctx
-            .client()
-            .get_item()
-            .table_name(ctx.table_name())
-            .key("PK", s("CONTROL"))
-            .key("SK", s("fail_at"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| Error::msg(format!("{e:?}")))?
-            .item
-            .and_then(|i| i.get("value").and_then(|v| v.as_s().ok()).cloned());
+        let fail_at = control(ctx.table(), "fail_at").await;
         let t = ctx.table();
         let f = User::fields();
         ctx.backfill("bios", t.scan::<User>().page_size(100), |u: User| {
@@ -61,34 +46,19 @@ impl Migration for FillBios {
     }
 }
 
-async fn control(ctx: &Context, name: &str) -> Result<Option<String>> {
-    Ok(ctx
-        .client()
-        .get_item()
-        .table_name(ctx.table_name())
-        .key("PK", s("CONTROL"))
-        .key("SK", s(name))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|e| Error::msg(format!("{e:?}")))?
-        .item
-        .and_then(|i| i.get("value").and_then(|v| v.as_s().ok()).cloned()))
-}
-
 /// Marks every user, over two scan segments, failing at a user the test names.
 pub struct MarkUsers;
 
 #[migration(version = "0.2.0")]
 impl Migration for MarkUsers {
     async fn up(&self, ctx: &Context) -> Result<()> {
-        if control(ctx, "preset").await?.is_some() {
+        if control(ctx.table(), "preset").await.is_some() {
             // As if an earlier run had finished segment 0 and then stopped.
             ctx.save_checkpoint("users", &[SegmentPosition::Done, SegmentPosition::Start])
                 .await?;
             return Err(Error::msg("stopped after segment 0"));
         }
-        let fail_at = control(ctx, "fail_at").await?;
+        let fail_at = control(ctx.table(), "fail_at").await;
         let t = ctx.table();
         ctx.backfill(
             "users",
@@ -110,33 +80,6 @@ impl Migration for MarkUsers {
 
     async fn down(&self, _ctx: &Context) -> Result<()> {
         Ok(())
-    }
-}
-
-async fn set_control(table: &Table, name: &str, value: Option<&str>) {
-    let client = table.client();
-    match value {
-        Some(value) => {
-            client
-                .put_item()
-                .table_name(table.name())
-                .item("PK", s("CONTROL"))
-                .item("SK", s(name))
-                .item("value", s(value))
-                .send()
-                .await
-                .unwrap();
-        }
-        None => {
-            client
-                .delete_item()
-                .table_name(table.name())
-                .key("PK", s("CONTROL"))
-                .key("SK", s(name))
-                .send()
-                .await
-                .unwrap();
-        }
     }
 }
 
@@ -243,16 +186,7 @@ async fn an_aborted_migration_resumes_from_its_checkpoint() {
         .await
         .unwrap();
     let victim = order[1_500].user_id.clone();
-    table
-        .client()
-        .put_item()
-        .table_name(table.name())
-        .item("PK", s("CONTROL"))
-        .item("SK", s("fail_at"))
-        .item("value", s(&victim))
-        .send()
-        .await
-        .unwrap();
+    set_control(&table, "fail_at", Some(&victim)).await;
 
     let m = Migrator::new(table.clone())
         .unwrap()
@@ -280,15 +214,7 @@ async fn an_aborted_migration_resumes_from_its_checkpoint() {
     );
 
     // Fixed: the rerun resumes at the failed page instead of reading all 2,000 users again.
-    table
-        .client()
-        .delete_item()
-        .table_name(table.name())
-        .key("PK", s("CONTROL"))
-        .key("SK", s("fail_at"))
-        .send()
-        .await
-        .unwrap();
+    set_control(&table, "fail_at", None).await;
     assert_eq!(m.up(Some("0.1.0")).await.unwrap().versions, ["0.1.0"]);
     let applied = table
         .get::<MigrationRecord>(MigrationRecord::key("0.1.0"))
