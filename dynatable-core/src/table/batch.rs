@@ -6,6 +6,7 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use super::Table;
 use super::bulk_report::{BulkError, BulkReport, Counters};
 use super::error::{Error, ErrorKind, Operation, Result};
+use crate::codec::Item;
 use crate::entity::Entity;
 use crate::key::PrimaryKey;
 
@@ -16,6 +17,21 @@ pub const MAX_BATCH_WRITE: usize = 25;
 struct Keyed {
     key: PrimaryKey,
     request: WriteRequest,
+}
+
+/// The batch request putting `item`.
+fn put_request(table: &Table, key: PrimaryKey, item: Item) -> Result<Keyed> {
+    Ok(Keyed {
+        key,
+        request: WriteRequest::builder()
+            .put_request(
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map_err(|e| build_error(table, e))?,
+            )
+            .build(),
+    })
 }
 
 impl Table {
@@ -54,17 +70,29 @@ impl Table {
                     ErrorKind::Encode(e),
                 )
             })?;
-            Ok(Keyed {
-                key,
-                request: WriteRequest::builder()
-                    .put_request(
-                        PutRequest::builder()
-                            .set_item(Some(item))
-                            .build()
-                            .map_err(|e| build_error(&table, e))?,
-                    )
-                    .build(),
-            })
+            put_request(&table, key, item)
+        });
+        self.batch_write(requests).await
+    }
+
+    /// Writes raw items (with string `PK` and `SK`), as [`batch_put`](Self::batch_put) writes
+    /// entities: for data of another shape than the entity types (a legacy layout, a seed).
+    ///
+    /// # Errors
+    /// As [`batch_put`](Self::batch_put); an item without string `PK` and `SK` is an encoding
+    /// error.
+    pub async fn batch_put_items<I>(&self, items: I) -> Result<BulkReport, BulkError>
+    where
+        I: IntoIterator<Item = Item>,
+        I::IntoIter: Send,
+    {
+        let table = self.clone();
+        let requests = futures::stream::iter(items).map(move |item| {
+            let Some(key) = PrimaryKey::of_item(&item) else {
+                let error = super::put::missing_key(&item);
+                return Err(table.error(Operation::BatchWrite, None, ErrorKind::Encode(error)));
+            };
+            put_request(&table, key, item)
         });
         self.batch_write(requests).await
     }

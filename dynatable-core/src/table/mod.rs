@@ -40,6 +40,7 @@ pub use update::{Addable, Update};
 pub use value::IntoValue;
 pub use write::Write;
 
+use crate::codec::Item;
 use crate::entity::Entity;
 use crate::key::PrimaryKey;
 
@@ -181,6 +182,16 @@ impl Table {
         Error::new(operation, self.name(), key, kind)
     }
 
+    /// Decodes a raw item read by a scan ([`scan_items`](Self::scan_items), [`Scan::raw`]) as
+    /// entity `E`.
+    ///
+    /// # Errors
+    /// The decoding error, naming the table and the item's key.
+    pub fn decode<E: Entity>(&self, item: Item) -> Result<E> {
+        let key = PrimaryKey::of_item(&item);
+        E::from_item(item).map_err(|e| self.error(Operation::Scan, key, ErrorKind::Decode(e)))
+    }
+
     /// Writes `entity` (replacing any item with its key) when sent.
     pub fn put<E: Entity>(&self, entity: &E) -> Put<E> {
         Put::new(self.clone(), entity)
@@ -205,6 +216,12 @@ impl Table {
     /// ([`Update::set_attribute`] and friends): for migrations that touch every item.
     pub fn update_item(&self, key: PrimaryKey) -> Update<()> {
         Update::new(self.clone(), key)
+    }
+
+    /// Puts a raw item, whatever its entity (`PK` and `SK` must be strings): for migrations that
+    /// rewrite items of an older shape the current entity types no longer describe.
+    pub fn put_item(&self, item: Item) -> Put<()> {
+        Put::item(self.clone(), item)
     }
 
     /// Deletes the item with `key`, whatever its entity.

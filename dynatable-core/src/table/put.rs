@@ -4,8 +4,10 @@ use super::Table;
 use super::condition::Condition;
 use super::error::Result;
 use super::write::{Write, WriteOp};
+use crate::codec::Item;
 use crate::entity::Entity;
-use crate::key::PARTITION_KEY_ATTRIBUTE;
+use crate::error::{EncodeError, ValueError};
+use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE};
 
 /// A `PutItem` of one entity, built by [`Table::put`]; nothing happens until [`send`](Self::send).
 #[derive(Debug, Clone)]
@@ -28,7 +30,47 @@ impl<E: Entity> Put<E> {
             marker: PhantomData,
         }
     }
+}
 
+impl Put<()> {
+    /// A put of a raw item, whose `PK` and `SK` are strings; without them the send fails with
+    /// an encoding error and nothing is written.
+    pub(crate) fn item(table: Table, item: Item) -> Self {
+        let (key, op) = match PrimaryKey::of_item(&item) {
+            Some(key) => (key, WriteOp::Put(Ok(item))),
+            None => (
+                PrimaryKey::new("", ""),
+                WriteOp::Put(Err(missing_key(&item))),
+            ),
+        };
+        Self {
+            table,
+            write: Write {
+                key,
+                op,
+                condition: None,
+            },
+            marker: PhantomData,
+        }
+    }
+}
+
+/// Why a raw item cannot be written: its `PK` or `SK` is missing or not a string.
+pub(crate) fn missing_key(item: &Item) -> EncodeError {
+    EncodeError {
+        entity: "item",
+        attribute: if matches!(item.get(PARTITION_KEY_ATTRIBUTE), Some(v) if v.is_s()) {
+            SORT_KEY_ATTRIBUTE
+        } else {
+            PARTITION_KEY_ATTRIBUTE
+        },
+        source: ValueError::NotRepresentable {
+            reason: "a raw item needs string PK and SK attributes".to_owned(),
+        },
+    }
+}
+
+impl<E> Put<E> {
     /// Writes only if no item has this key (`attribute_not_exists(PK)`); otherwise the send fails
     /// with [`is_conditional_check_failed`](super::Error::is_conditional_check_failed).
     pub fn if_absent(self) -> Self {

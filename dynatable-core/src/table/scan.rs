@@ -234,6 +234,19 @@ impl<E: Entity> Scan<E> {
     }
 }
 
+impl<E: Entity> Scan<E> {
+    /// The same scan (the same entity filter, segments and positions), yielding the raw items:
+    /// for migrations that need an item's stored keys or attributes of an older shape.
+    pub fn raw(self) -> ScanItems {
+        Scan {
+            raw: self.raw,
+            filter: self.filter,
+            entity: self.entity,
+            decode: Ok,
+        }
+    }
+}
+
 impl Scan<Item> {
     pub(crate) fn items(table: Table) -> Self {
         Self {

@@ -8,7 +8,6 @@ use super::expression::Placeholders;
 use super::put::Put;
 use super::update::{Update, UpdateParts};
 use crate::codec::Item;
-use crate::entity::Entity;
 use crate::error::EncodeError;
 use crate::key::PrimaryKey;
 
@@ -255,7 +254,7 @@ impl Write {
     }
 }
 
-impl<E: Entity> From<Put<E>> for Write {
+impl<E> From<Put<E>> for Write {
     fn from(put: Put<E>) -> Self {
         put.into_write()
     }
