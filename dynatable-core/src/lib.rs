@@ -94,6 +94,7 @@ pub use template::{KeyTemplate, Segment};
 /// | `name = "Notification"` | the entity type name stored in `_type` (default: the struct name) |
 /// | `rename_all = "camelCase"` | attribute names from field names: `camelCase`, `PascalCase`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `lowercase`, `UPPERCASE` |
 /// | `constructor = "create"` | the name of the generated constructor (default `new`) |
+/// | `since = "0.4.0"` | the migration version that introduced the entity: the runner's schema snapshots for earlier versions leave it out, so the change is recorded with that version |
 /// | `crate = "path"` | where `dynatable_core` is, when it is re-exported under another path |
 ///
 /// Field options (`#[entity(...)]` on a field):
@@ -104,6 +105,7 @@ pub use template::{KeyTemplate, Segment};
 /// | `default = expr` / `default` | value used by the constructor and when the attribute is absent (`default` alone: `Default::default()`) |
 /// | `generate = "ulid"` | a new monotonic ULID from the constructor (`String` fields) |
 /// | `serde` | store the field as a map (or the value serde gives it) through its serde implementation |
+/// | `since = "0.1.0"` | the migration version that introduced the attribute (recorded with that version); the field needs a `default` or an `Option` type, since older items lack it |
 ///
 /// Template placeholders `{field}` name fields (not attribute names); they must be strings,
 /// integers, `bool`, `char` or a type that implements [`KeySegment`] and [`ParseKeySegment`],

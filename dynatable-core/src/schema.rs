@@ -18,6 +18,9 @@ pub struct EntitySchema {
     pub indexes: &'static [IndexSchema],
     /// The stored attributes, in field order (key attributes not included).
     pub attributes: &'static [AttributeSchema],
+    /// The migration version that introduced the entity (`#[entity(since = "0.4.0")]`): schema
+    /// snapshots taken for earlier versions leave it out.
+    pub since: Option<&'static str>,
 }
 
 impl EntitySchema {
@@ -73,6 +76,8 @@ pub struct AttributeSchema {
     pub default: Option<&'static str>,
     /// The generator of the field's value, when it has one.
     pub generated: Option<Generator>,
+    /// The migration version that introduced the attribute (`#[entity(since = "0.1.0")]`).
+    pub since: Option<&'static str>,
 }
 
 /// A generator of field values.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use dynatable_core::EntitySchema;
+use semver::Version;
 use serde::{Deserialize, Serialize};
 
 /// The schemas of every entity at one point in time (entities named with a leading `_`, the
@@ -130,12 +131,30 @@ fn describe(attribute: &dynatable_core::AttributeSchema) -> String {
     text
 }
 
+/// Whether something introduced `since` a version exists at `version` (`None`: everything).
+fn exists_at(since: Option<&str>, version: Option<&Version>) -> bool {
+    match (since.map(Version::parse), version) {
+        (Some(Ok(since)), Some(version)) => since <= *version,
+        _ => true,
+    }
+}
+
 impl SchemaSnapshot {
     /// The snapshot of `entities`.
     pub fn of(entities: &[&'static EntitySchema]) -> Self {
+        Self::build(entities, None)
+    }
+
+    /// The snapshot of `entities` as of migration `version`: entities and attributes declared
+    /// `since` a later version are left out.
+    pub fn at(entities: &[&'static EntitySchema], version: &Version) -> Self {
+        Self::build(entities, Some(version))
+    }
+
+    fn build(entities: &[&'static EntitySchema], version: Option<&Version>) -> Self {
         let entities = entities
             .iter()
-            .filter(|e| !e.name.starts_with('_'))
+            .filter(|e| !e.name.starts_with('_') && exists_at(e.since, version))
             .map(|e| {
                 let indexes = e
                     .indexes
@@ -156,6 +175,7 @@ impl SchemaSnapshot {
                 let attributes = e
                     .attributes
                     .iter()
+                    .filter(|a| exists_at(a.since, version))
                     .map(|a| (a.name.to_owned(), describe(a)))
                     .collect();
                 let snapshot = EntitySnapshot {

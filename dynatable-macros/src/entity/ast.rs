@@ -19,6 +19,8 @@ pub(crate) struct Model {
     pub(crate) sk: Template,
     pub(crate) indexes: Vec<Index>,
     pub(crate) fields: Vec<FieldModel>,
+    /// The migration version that introduced the entity.
+    pub(crate) since: Option<LitStr>,
 }
 
 pub(crate) struct Index {
@@ -41,6 +43,8 @@ pub(crate) struct FieldModel {
     pub(crate) serde: bool,
     pub(crate) default: Option<DefaultValue>,
     pub(crate) generate: Option<LitStr>,
+    /// The migration version that introduced the attribute.
+    pub(crate) since: Option<LitStr>,
 }
 
 impl FieldModel {
@@ -103,6 +107,7 @@ pub(crate) fn build(cx: &Ctxt, input: &DeriveInput, container: Container) -> Opt
                 serde: attrs.serde.is_some(),
                 default: attrs.default,
                 generate: attrs.generate,
+                since: attrs.since,
             })
         })
         .collect();
@@ -136,6 +141,7 @@ pub(crate) fn build(cx: &Ctxt, input: &DeriveInput, container: Container) -> Opt
         sk,
         indexes,
         fields,
+        since: container.since,
     })
 }
 

@@ -20,10 +20,11 @@ const CONTAINER_KEYS: &[&str] = &[
     "name",
     "rename_all",
     "constructor",
+    "since",
     "crate",
 ];
 const INDEX_KEYS: &[&str] = &["name", "pk", "sk", "pk_attribute", "sk_attribute"];
-const FIELD_KEYS: &[&str] = &["rename", "default", "generate", "serde"];
+const FIELD_KEYS: &[&str] = &["rename", "default", "generate", "serde", "since"];
 
 /// The options on the struct.
 #[derive(Default)]
@@ -35,6 +36,8 @@ pub(crate) struct Container {
     pub(crate) rename_all: Option<RenameRule>,
     pub(crate) constructor: Option<syn::Ident>,
     pub(crate) crate_path: Option<Path>,
+    /// `since = "0.4.0"`: the migration version that introduced the entity.
+    pub(crate) since: Option<LitStr>,
     /// Keys given with a value of the wrong kind (already reported).
     pub(crate) invalid: BTreeSet<String>,
 }
@@ -57,6 +60,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) default: Option<DefaultValue>,
     pub(crate) generate: Option<LitStr>,
     pub(crate) serde: Option<Path>,
+    /// `since = "0.1.0"`: the migration version that introduced the attribute.
+    pub(crate) since: Option<LitStr>,
 }
 
 /// `default = expr`, or `default` alone for `Default::default()`.
@@ -95,6 +100,7 @@ impl Container {
                 Ok(())
             }
             "name" => set_string(cx, &mut self.name, &meta),
+            "since" => set_string(cx, &mut self.since, &meta),
             "rename_all" => {
                 if let Some(lit) = string_value(cx, &meta)? {
                     match RenameRule::from_name(&lit.value()) {
@@ -183,6 +189,7 @@ impl FieldAttrs {
         match key.as_str() {
             "rename" => set_string(cx, &mut self.rename, &meta),
             "generate" => set_string(cx, &mut self.generate, &meta),
+            "since" => set_string(cx, &mut self.since, &meta),
             "default" => {
                 let value = if meta.input.peek(Token![=]) {
                     DefaultValue::Expr(meta.value()?.parse()?)

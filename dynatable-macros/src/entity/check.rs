@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use syn::{Expr, ExprLit, ExprUnary, Lit, UnOp};
+use syn::{Expr, ExprLit, ExprUnary, Lit, LitStr, UnOp};
 
 use super::ast::{FieldModel, Model};
 use super::attr::DefaultValue;
@@ -29,8 +29,42 @@ pub(crate) fn check(cx: &Ctxt, model: &Model) {
     for field in &model.fields {
         check_generate(cx, field);
         check_default(cx, field);
+        check_field_since(cx, field);
+    }
+    if let Some(since) = &model.since {
+        check_version(cx, since);
     }
     check_attribute_names(cx, model);
+}
+
+/// A `since` version must be semver.
+fn check_version(cx: &Ctxt, lit: &LitStr) {
+    if let Err(e) = semver::Version::parse(&lit.value()) {
+        cx.error_spanned_by(
+            lit,
+            format!(
+                "since {:?} is not semver ({e}): name the migration version, e.g. since = \"0.4.0\"",
+                lit.value()
+            ),
+        );
+    }
+}
+
+/// Items written before a field's `since` version have no such attribute, so reading them needs
+/// a value for it.
+fn check_field_since(cx: &Ctxt, field: &FieldModel) {
+    let Some(since) = &field.since else { return };
+    check_version(cx, since);
+    if field.optional.is_none() && field.default.is_none() {
+        cx.error_spanned_by(
+            since,
+            format!(
+                "items written before {} have no `{}`: give the field a `default` or make it an `Option`",
+                since.value(),
+                field.attribute
+            ),
+        );
+    }
 }
 
 fn check_template(cx: &Ctxt, model: &Model, template: &Template) {

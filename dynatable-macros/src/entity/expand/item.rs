@@ -43,6 +43,7 @@ pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
     let ident_str = model.ident.to_string();
     let pk = template_tokens(p, &model.pk);
     let sk = template_tokens(p, &model.sk);
+    let since = option_tokens(model.since.as_ref());
     let indexes = model.indexes.iter().map(|index| {
         let name = index.name.value();
         let pk_attribute = &index.pk_attribute;
@@ -64,6 +65,7 @@ pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
             DefaultValue::Trait(_) => "Default::default()".to_owned(),
         }));
         let generated = option_tokens(f.generate.as_ref().map(|_| quote!(#p::Generator::Ulid)));
+        let since = option_tokens(f.since.as_ref());
         quote! {
             #p::AttributeSchema {
                 field: #field,
@@ -73,6 +75,7 @@ pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
                 required: #required,
                 default: #default,
                 generated: #generated,
+                since: #since,
             }
         }
     });
@@ -83,6 +86,7 @@ pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
             key: #p::KeySchema { pk: #pk, sk: #sk },
             indexes: &[#(#indexes),*],
             attributes: &[#(#attributes),*],
+            since: #since,
         }
     }
 }
