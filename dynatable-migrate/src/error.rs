@@ -84,7 +84,7 @@ pub enum Error {
         versions: Vec<String>,
     },
     /// A version given on the command line or to the runner is not one of the migrations.
-    #[error("no migration has version {0}")]
+    #[error("no migration has version {0}: `migrate status` lists the versions")]
     NoSuchVersion(String),
     /// Any other failure of a migration's own code.
     #[error("{0}")]

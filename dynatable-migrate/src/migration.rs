@@ -1,3 +1,4 @@
+use std::fmt;
 use std::future::Future;
 
 use crate::context::Context;
@@ -10,6 +11,15 @@ pub enum Direction {
     Up,
     /// Roll it back.
     Down,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Up => "up",
+            Self::Down => "down",
+        })
+    }
 }
 
 /// A data migration. Implement it with `async fn`s, on a unit struct, under

@@ -163,6 +163,31 @@ impl Migrator {
             .collect())
     }
 
+    /// Every ledger record, in version order: what ran, when, and the schema changes it recorded.
+    ///
+    /// # Errors
+    /// A table error reading the ledger.
+    pub async fn history(&self) -> Result<Vec<MigrationRecord>> {
+        let mut records: Vec<(Option<Version>, MigrationRecord)> = self
+            .ledger()
+            .await?
+            .into_values()
+            .map(|r| (Version::parse(&r.version).ok(), r))
+            .collect();
+        records.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(records.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The migrations this runner knows, in version order.
+    pub fn migrations(&self) -> &[&'static RegisteredMigration] {
+        &self.migrations
+    }
+
+    /// The entities whose schemas this runner tracks.
+    pub fn entities(&self) -> &[&'static EntitySchema] {
+        &self.entities
+    }
+
     /// The snapshot of the last applied migration that recorded one.
     pub(crate) fn last_snapshot(
         &self,
@@ -279,7 +304,7 @@ impl Migrator {
         let mut snapshot = self.last_snapshot(&ledger)?;
         let mut report = RunReport::default();
         for migration in self.pending(&ledger, target)? {
-            let next = SchemaSnapshot::of(&self.entities);
+            let next = SchemaSnapshot::at(&self.entities, &migration.semver()?);
             let changes = snapshot.diff(&next);
             self.run(lock, migration, Direction::Up, Some((&next, &changes)))
                 .await?;
@@ -298,6 +323,14 @@ impl Migrator {
         direction: Direction,
         schema: Option<(&SchemaSnapshot, &[SchemaChange])>,
     ) -> Result<()> {
+        // A rollback's record keeps the schema changes its `up` recorded, for the history.
+        let previous = match direction {
+            Direction::Down => self.ledger().await?.remove(migration.version),
+            Direction::Up => None,
+        };
+        let (schema_snapshot, schema_changes) = previous.map_or((None, Vec::new()), |p| {
+            (p.schema_snapshot, p.schema_changes)
+        });
         let mut record = MigrationRecord {
             version: migration.version.to_owned(),
             name: migration.name.to_owned(),
@@ -311,8 +344,8 @@ impl Migrator {
             items_written: 0,
             error: None,
             note: None,
-            schema_snapshot: None,
-            schema_changes: Vec::new(),
+            schema_snapshot,
+            schema_changes,
         };
         self.record(lock, &record).await?;
         let checkpoints = Checkpointer {
@@ -328,7 +361,7 @@ impl Migrator {
         );
         self.reporter.message(
             migration.version,
-            &format!("{} {direction:?} started", migration.name),
+            &format!("{} {direction} started", migration.name),
         );
         let started = Instant::now();
         let outcome = migration.run(direction, &ctx).await;
@@ -339,6 +372,14 @@ impl Migrator {
         record.duration_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
         match outcome {
             Ok(()) => {
+                self.reporter.message(
+                    migration.version,
+                    &format!(
+                        "{} {direction} done in {:.1?}: read {read}, wrote {written}",
+                        migration.name,
+                        started.elapsed()
+                    ),
+                );
                 record.status = match direction {
                     Direction::Up => MigrationStatus::Applied,
                     Direction::Down => MigrationStatus::RolledBack,
@@ -380,7 +421,22 @@ impl Migrator {
     }
 
     async fn down_locked(&self, lock: &Lock, target: DownTarget) -> Result<RunReport> {
-        let ledger = self.ledger().await?;
+        let to_undo = self.rollbacks(&self.ledger().await?, &target)?;
+        let mut report = RunReport::default();
+        for migration in to_undo {
+            self.run(lock, migration, Direction::Down, None).await?;
+            report.versions.push(migration.version.to_owned());
+        }
+        Ok(report)
+    }
+
+    /// The applied migrations `down` to `target` rolls back, newest first; refused as a whole when
+    /// one of them is irreversible.
+    fn rollbacks(
+        &self,
+        ledger: &BTreeMap<String, MigrationRecord>,
+        target: &DownTarget,
+    ) -> Result<Vec<&'static RegisteredMigration>> {
         let mut applied: Vec<&'static RegisteredMigration> = self
             .migrations
             .iter()
@@ -392,7 +448,7 @@ impl Migrator {
             })
             .collect();
         applied.reverse();
-        let to_undo: Vec<&'static RegisteredMigration> = match &target {
+        let to_undo: Vec<&'static RegisteredMigration> = match target {
             DownTarget::Steps(n) => applied.into_iter().take(*n).collect(),
             DownTarget::Version(version) => {
                 let floor = self.find(version)?.semver()?;
@@ -412,12 +468,30 @@ impl Migrator {
                 ),
             });
         }
-        let mut report = RunReport::default();
-        for migration in to_undo {
-            self.run(lock, migration, Direction::Down, None).await?;
-            report.versions.push(migration.version.to_owned());
-        }
-        Ok(report)
+        Ok(to_undo)
+    }
+
+    /// The migrations [`up`](Self::up) to `target` would run now, in order (nothing is run).
+    ///
+    /// # Errors
+    /// As [`up`](Self::up) before it takes the lock: changed or unknown applied code, an unknown
+    /// target, a table error.
+    pub async fn up_plan(&self, target: Option<&str>) -> Result<Vec<&'static RegisteredMigration>> {
+        let ledger = self.ledger().await?;
+        self.verify(&ledger)?;
+        self.pending(&ledger, target)
+    }
+
+    /// The migrations [`down`](Self::down) to `target` would roll back now, newest first
+    /// (nothing is run).
+    ///
+    /// # Errors
+    /// [`Error::Irreversible`], [`Error::NoSuchVersion`], a table error.
+    pub async fn down_plan(
+        &self,
+        target: &DownTarget,
+    ) -> Result<Vec<&'static RegisteredMigration>> {
+        self.rollbacks(&self.ledger().await?, target)
     }
 
     /// Runs the pending migrations' `up` on a client that cannot write, and reports what they
@@ -426,23 +500,52 @@ impl Migrator {
     /// # Errors
     /// As [`up`](Self::up), but nothing is recorded.
     pub async fn up_dry_run(&self, target: Option<&str>) -> Result<DryRunReport> {
-        let ledger = self.ledger().await?;
-        self.verify(&ledger)?;
+        let plan = self.up_plan(target).await?;
+        self.dry_run(plan, Direction::Up).await
+    }
+
+    /// Runs the `down` of the migrations [`down`](Self::down) would roll back on a client that
+    /// cannot write, and reports what they would write. Takes no lock and leaves the ledger
+    /// unchanged.
+    ///
+    /// # Errors
+    /// As [`down`](Self::down), but nothing is recorded.
+    pub async fn down_dry_run(&self, target: &DownTarget) -> Result<DryRunReport> {
+        let plan = self.down_plan(target).await?;
+        self.dry_run(plan, Direction::Down).await
+    }
+
+    async fn dry_run(
+        &self,
+        plan: Vec<&'static RegisteredMigration>,
+        direction: Direction,
+    ) -> Result<DryRunReport> {
         let mut report = DryRunReport::default();
-        for migration in self.pending(&ledger, target)? {
+        for migration in plan {
             let (ctx, log) = Context::dry_run(&self.table);
             let ctx = ctx.reporting(migration.version, self.reporter.clone());
+            self.reporter.message(
+                migration.version,
+                &format!("{} {direction} (dry run) started", migration.name),
+            );
             migration
-                .run(Direction::Up, &ctx)
+                .run(direction, &ctx)
                 .await
                 .map_err(|e| Error::MigrationFailed {
                     version: migration.version.to_owned(),
                     name: migration.name.to_owned(),
                     source: Box::new(e),
                 })?;
-            report
-                .writes
-                .push((migration.version.to_owned(), log.writes()));
+            let writes = log.writes();
+            self.reporter.message(
+                migration.version,
+                &format!(
+                    "{} {direction} (dry run) would make {} writes",
+                    migration.name,
+                    writes.len()
+                ),
+            );
+            report.writes.push((migration.version.to_owned(), writes));
         }
         Ok(report)
     }

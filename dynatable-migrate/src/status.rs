@@ -45,8 +45,12 @@ pub struct Status {
     pub migrations: Vec<MigrationState>,
     /// Who holds the lock and until when (ms since the Unix epoch), if anyone.
     pub lock: Option<(String, u64)>,
-    /// Entity schema changes since the last applied migration's snapshot.
+    /// Entity schema changes in the binary that no migration records: since the last applied
+    /// migration's snapshot when every migration is applied, else beyond what the pending
+    /// migrations will record (entities and attributes declared `since` a later version).
     pub drift: Vec<SchemaChange>,
+    /// The schema changes the pending migrations will record when applied.
+    pub pending_changes: Vec<SchemaChange>,
 }
 
 impl Migrator {
@@ -104,13 +108,25 @@ impl Migrator {
         let lock = lock::current(&self.table)
             .await?
             .map(|l| (l.holder, l.expires_at_ms));
-        let drift = self
-            .last_snapshot(&ledger)?
-            .diff(&SchemaSnapshot::of(&self.entities));
+        let recorded = self.last_snapshot(&ledger)?;
+        let binary = SchemaSnapshot::of(&self.entities);
+        let newest_pending = rows
+            .iter()
+            .filter(|(_, s)| s.known && s.status != MigrationStatus::Applied)
+            .map(|(v, _)| v)
+            .max();
+        let (drift, pending_changes) = match newest_pending {
+            None => (recorded.diff(&binary), Vec::new()),
+            Some(version) => {
+                let after_pending = SchemaSnapshot::at(&self.entities, version);
+                (after_pending.diff(&binary), recorded.diff(&after_pending))
+            }
+        };
         Ok(Status {
             migrations: rows.into_iter().map(|(_, s)| s).collect(),
             lock,
             drift,
+            pending_changes,
         })
     }
 }

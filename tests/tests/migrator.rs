@@ -551,21 +551,36 @@ async fn schema_changes_are_recorded_and_drift_is_reported() {
         later.status().await.unwrap().drift.is_empty(),
         "the binary matches the last snapshot"
     );
+    // With migrations pending, the changes are theirs to record, not drift.
     let drifted = Migrator::new(table.clone())
         .unwrap()
         .with_entities(vec![User::SCHEMA]);
-    let drift: Vec<String> = drifted
-        .status()
-        .await
-        .unwrap()
-        .drift
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let status = drifted.status().await.unwrap();
+    let texts = |changes: &[dynatable_migrate::SchemaChange]| -> Vec<String> {
+        changes.iter().map(ToString::to_string).collect()
+    };
+    assert!(status.drift.is_empty());
     assert_eq!(
-        drift,
+        texts(&status.pending_changes),
         ["entity Notification removed", "User.nickname removed"]
     );
+    // With every migration applied, they are drift.
+    let applied_only: Vec<_> = dynatable_migrate::migrations()
+        .unwrap()
+        .into_iter()
+        .filter(|m| ["0.1.0", "0.2.0"].contains(&m.version))
+        .collect();
+    let status = drifted
+        .with_migrations(applied_only)
+        .unwrap()
+        .status()
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(&status.drift),
+        ["entity Notification removed", "User.nickname removed"]
+    );
+    assert!(status.pending_changes.is_empty());
 }
 
 #[derive(Debug, Default)]
