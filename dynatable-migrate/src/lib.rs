@@ -48,7 +48,9 @@
 //!   would-be write. No lock is taken and the ledger is unchanged.
 //! - **Schema tracking.** Each applied migration records a snapshot of every `#[entity]` schema in
 //!   the binary and the changes since the previous snapshot, with no code in the migration;
-//!   [`Status::drift`] lists the changes since the last applied one.
+//!   [`Status::drift`] lists the changes in the binary that no applied or pending migration
+//!   records (an entity edited without a migration), [`Status::pending_changes`] what the
+//!   pending ones will record.
 //! - **Resumable work.** [`Context::backfill`] saves where each scan segment stands after every
 //!   page; a migration that failed or was interrupted resumes from there when run again. This
 //!   needs the backfill's writes to be idempotent: conditional (`condition(f.bio.not_exists())`),
@@ -56,6 +58,8 @@
 //!   stopped is read again.
 
 mod checkpoint;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod context;
 mod dry_run;
 mod error;

@@ -1,0 +1,152 @@
+//! The command line's arguments, as clap parses them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use crate::ledger::MigrationStatus;
+
+/// Runs, rolls back and inspects the data migrations of a single-table DynamoDB design.
+#[derive(Debug, Parser)]
+#[command(name = "migrate", version, max_term_width = 100)]
+pub(crate) struct Arguments {
+    #[command(flatten)]
+    pub(crate) global: GlobalOptions,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalOptions {
+    /// The table to migrate.
+    #[arg(long, global = true, env = "DYNATABLE_TABLE", value_name = "NAME")]
+    pub(crate) table: Option<String>,
+    /// An endpoint instead of AWS's (DynamoDB Local, LocalStack).
+    #[arg(long, global = true, env = "DYNATABLE_ENDPOINT", value_name = "URL")]
+    pub(crate) endpoint_url: Option<String>,
+    /// The AWS region (default: the AWS configuration chain's).
+    #[arg(long, global = true, env = "AWS_REGION", value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// The profile of ~/.aws/config to use.
+    #[arg(long, global = true, env = "AWS_PROFILE", value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+    /// Print one JSON document on stdout and nothing else (see the crate docs for its shape).
+    #[arg(long, global = true, env = "DYNATABLE_JSON", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) json: bool,
+    /// Do not ask for confirmation (`down`; `up` against a non-local endpoint from a terminal).
+    #[arg(long, short = 'y', global = true, env = "DYNATABLE_YES", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) yes: bool,
+    /// How many requests a migration's bulk work keeps in flight.
+    #[arg(long, global = true, env = "DYNATABLE_CONCURRENCY", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) concurrency: Option<u16>,
+    /// At most this many items written per second by a migration's bulk work.
+    #[arg(long, global = true, env = "DYNATABLE_MAX_RATE", value_name = "ITEMS_PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_rate: Option<u32>,
+    /// How long to wait for the migration lock another run holds (e.g. 30s, 5m; default: fail
+    /// at once).
+    #[arg(long, global = true, env = "DYNATABLE_LOCK_WAIT", value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) lock_wait: Option<Duration>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Where every migration stands, the lock and schema drift.
+    Status,
+    /// Apply pending migrations, in version order.
+    Up {
+        /// Stop once this version is applied.
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
+        /// Run the migrations on a client that cannot write and list what they would write.
+        #[arg(long)]
+        dry_run: bool,
+        /// Run even though applied migrations' code changed since they ran.
+        #[arg(long)]
+        allow_changed_checksums: bool,
+    },
+    /// Roll back applied migrations, newest first (default: one).
+    Down {
+        /// Roll back everything above this version (it stays applied).
+        #[arg(long, value_name = "VERSION", conflicts_with = "steps")]
+        to: Option<String>,
+        /// Roll back this many migrations.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        steps: Option<u32>,
+        /// Run the rollbacks on a client that cannot write and list what they would write.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Exit non-zero on drift, changed checksums, failed, interrupted or unknown recorded
+    /// versions (for CI).
+    Check,
+    /// Record a version's status without running it (repair after a failure).
+    Mark {
+        /// The version.
+        version: String,
+        /// The status to record.
+        status: MarkStatus,
+    },
+    /// Remove the migration lock (only an expired one unless --force).
+    Unlock {
+        /// Remove it even though it has not expired.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The entity schemas in this binary, and with --history the changes recorded per version.
+    Schema {
+        /// Also list the schema changes each recorded migration made.
+        #[arg(long)]
+        history: bool,
+    },
+    /// Create the table from the entities' keys and indexes (on-demand capacity).
+    CreateTable,
+    /// Write a new migration file with the next version.
+    New {
+        /// The migration's name, in snake_case (e.g. add_user_avatar).
+        name: String,
+        /// Its version (default: the newest version with the minor number raised).
+        #[arg(long, value_name = "VERSION")]
+        version: Option<String>,
+        /// Where to write it (default: the app's migrations folder).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The statuses `mark` records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MarkStatus {
+    /// As if it had run.
+    Applied,
+    /// As if it had been rolled back.
+    RolledBack,
+    /// Remove its record: it runs with the next `up`.
+    Pending,
+}
+
+impl From<MarkStatus> for MigrationStatus {
+    fn from(status: MarkStatus) -> Self {
+        match status {
+            MarkStatus::Applied => Self::Applied,
+            MarkStatus::RolledBack => Self::RolledBack,
+            MarkStatus::Pending => Self::Pending,
+        }
+    }
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. 30s or 5m)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_arguments_are_consistent() {
+        super::Arguments::command().debug_assert();
+    }
+}

@@ -1,0 +1,177 @@
+//! Why a command failed, as one sentence that says what to do, and the exit code that tells a
+//! script which kind of failure it was.
+
+use std::process::ExitCode;
+
+use dynatable_core::ErrorKind;
+use thiserror::Error;
+
+use crate::error::Error;
+
+/// The documented exit codes of the `migrate` command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// The command did what it was asked.
+    Success = 0,
+    /// Any failure not listed below: missing table, unreachable endpoint, no credentials, an
+    /// irreversible rollback, a table error.
+    Failure = 1,
+    /// Bad usage: an unknown command, flag or version, a bad value.
+    Usage = 2,
+    /// Another run holds the migration lock.
+    LockHeld = 3,
+    /// A migration failed (it is recorded as failed), or a failed one blocks the run.
+    MigrationFailed = 4,
+    /// `check` found problems, or `up` refused because applied migrations changed or are unknown.
+    CheckFailed = 5,
+    /// A confirmation was refused, or needed and impossible (stdin is not a terminal; pass --yes).
+    NotConfirmed = 6,
+}
+
+impl Exit {
+    /// The code, as a number.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// A short stable name, used in `--json` errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Usage => "usage",
+            Self::LockHeld => "lock_held",
+            Self::MigrationFailed => "migration_failed",
+            Self::CheckFailed => "check_failed",
+            Self::NotConfirmed => "not_confirmed",
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit.code())
+    }
+}
+
+/// A failed command.
+#[derive(Debug, Error)]
+pub(crate) enum Failure {
+    /// The arguments do not make sense.
+    #[error("{0}")]
+    Usage(String),
+    /// The user said no, or could not be asked.
+    #[error("{0}")]
+    NotConfirmed(String),
+    /// `check` found problems (already listed).
+    #[error("{0}")]
+    CheckFailed(String),
+    /// Another failure, described in full (a file not written, a table not created).
+    #[error("{0}")]
+    Other(String),
+    /// The migration machinery failed.
+    #[error("{}", describe(.error, .endpoint))]
+    Migrate {
+        /// The error.
+        error: Error,
+        /// Where DynamoDB was expected, for the message.
+        endpoint: String,
+    },
+}
+
+impl Failure {
+    pub(crate) fn migrate(error: impl Into<Error>, endpoint: &str) -> Self {
+        Self::Migrate {
+            error: error.into(),
+            endpoint: endpoint.to_owned(),
+        }
+    }
+
+    pub(crate) fn exit(&self) -> Exit {
+        match self {
+            Self::Usage(_) => Exit::Usage,
+            Self::NotConfirmed(_) => Exit::NotConfirmed,
+            Self::CheckFailed(_) => Exit::CheckFailed,
+            Self::Other(_) => Exit::Failure,
+            Self::Migrate { error, .. } => match error {
+                Error::LockHeld { .. } => Exit::LockHeld,
+                Error::MigrationFailed { .. } => Exit::MigrationFailed,
+                Error::ChecksumChanged { .. } | Error::UnknownVersions { .. } => Exit::CheckFailed,
+                Error::NoSuchVersion(_) | Error::InvalidVersion { .. } => Exit::Usage,
+                _ => Exit::Failure,
+            },
+        }
+    }
+}
+
+/// The table error underneath, if the error is one.
+fn table_kind(error: &Error) -> Option<&ErrorKind> {
+    match error {
+        Error::Table(e) => Some(e.kind()),
+        Error::Bulk(e) => Some(e.error.kind()),
+        _ => None,
+    }
+}
+
+/// One sentence with what to do, for the errors a user can cause.
+fn describe(error: &Error, endpoint: &str) -> String {
+    if let Error::MigrationFailed {
+        version,
+        name,
+        source,
+    } = error
+    {
+        return format!(
+            "migration {version} ({name}) failed: {}. Fix the cause and run the command again \
+             (an interrupted backfill resumes), or record the version with `migrate mark`",
+            describe(source, endpoint)
+        );
+    }
+    match table_kind(error) {
+        Some(ErrorKind::TableNotFound) => format!(
+            "the table does not exist at {endpoint}: create it with `migrate create-table`, or \
+             pass the right --table and --region"
+        ),
+        Some(ErrorKind::Configuration(text) | ErrorKind::Request(text))
+            if text.contains("credential") =>
+        {
+            "no AWS credentials were found: set AWS_PROFILE (or --profile), or \
+             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an IAM role is available"
+                .to_owned()
+        }
+        Some(ErrorKind::Configuration(text)) if text.to_lowercase().contains("region") => {
+            "no AWS region is configured: pass --region or set AWS_REGION".to_owned()
+        }
+        Some(ErrorKind::Request(text)) => format!(
+            "cannot reach DynamoDB at {endpoint} ({}): check that it is running and that \
+             --endpoint-url (DYNATABLE_ENDPOINT) is right",
+            root_cause(text)
+        ),
+        _ => error.to_string(),
+    }
+}
+
+/// The innermost cause of an SDK error's text ("a: b: connection refused" → "connection refused").
+fn root_cause(text: &str) -> &str {
+    text.rsplit(": ")
+        .map(str::trim)
+        .find(|part| !part.is_empty() && !part.starts_with('(') && !part.starts_with("Os {"))
+        .unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::root_cause;
+
+    #[test]
+    fn root_cause_is_the_last_part() {
+        assert_eq!(
+            root_cause(
+                "dispatch failure: io error: client error (Connect): tcp connect error: Connection refused (os error 111)"
+            ),
+            "Connection refused (os error 111)"
+        );
+        assert_eq!(root_cause("plain"), "plain");
+    }
+}

@@ -1,0 +1,629 @@
+//! The `migrate` command line: the entry point of an app's `src/bin/migrate.rs`.
+//!
+//! ```no_run
+//! // src/bin/migrate.rs: the migrations and entities of the app's library are linked in.
+//! fn main() -> std::process::ExitCode {
+//!     dynatable_migrate::cli::Cli::new()
+//!         .default_table("photo-app")
+//!         .run()
+//! }
+//! ```
+//!
+//! `cargo run --bin migrate -- <command>`, commands:
+//!
+//! | command | what it does |
+//! | --- | --- |
+//! | `status` | one row per known or recorded version (status, finished at, duration, items read and written, checksum, reversibility), the lock, schema drift |
+//! | `up [--to V] [--dry-run] [--allow-changed-checksums]` | applies pending migrations in version order (up to and including `V`) |
+//! | `down [--to V \| --steps N] [--dry-run]` | rolls back applied migrations newest first: one by default, `N`, or every one above `V` |
+//! | `check` | exits 5 on schema drift, changed checksums, failed, interrupted or unknown recorded versions (for CI) |
+//! | `mark V applied\|rolled-back\|pending` | records a status without running anything (repair), with who and when |
+//! | `unlock [--force]` | removes an expired lock, or with `--force` a live one |
+//! | `schema [--history]` | the entity schemas of the binary; with `--history` the changes each version recorded |
+//! | `create-table` | creates the table from the entities' keys and indexes (on-demand capacity) |
+//! | `new NAME [--version V] [--dir D]` | writes a migration file with the next version |
+//!
+//! Global options (each with its environment variable): `--table` (`DYNATABLE_TABLE`),
+//! `--endpoint-url` (`DYNATABLE_ENDPOINT`), `--region` (`AWS_REGION`), `--profile`
+//! (`AWS_PROFILE`), `--json` (`DYNATABLE_JSON`), `--yes` (`DYNATABLE_YES`), `--concurrency`
+//! (`DYNATABLE_CONCURRENCY`), `--max-rate` in items per second (`DYNATABLE_MAX_RATE`),
+//! `--lock-wait` (`DYNATABLE_LOCK_WAIT`, e.g. `30s`). Credentials come from the AWS chain.
+//!
+//! `down` asks for confirmation, and so does `up` against an endpoint that is not on this machine
+//! when stdin is a terminal; `--yes` answers. Without a terminal and without `--yes`, `down`
+//! refuses (exit code 6).
+//!
+//! # Exit codes
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 0 | success |
+//! | 1 | another failure: missing table, unreachable endpoint, no credentials, irreversible rollback |
+//! | 2 | bad usage: unknown command, flag or version, bad value |
+//! | 3 | the migration lock is held by another run |
+//! | 4 | a migration failed (recorded as failed in the ledger) |
+//! | 5 | `check` found problems, or `up` refused: applied migrations changed or are unknown |
+//! | 6 | not confirmed: refused at the prompt, or stdin is not a terminal and `--yes` was not given |
+//!
+//! # Output
+//!
+//! On a terminal, long steps show progress bars (items, items/s, ETA when the total is known);
+//! otherwise plain lines, free of escape codes. `RUST_LOG` (e.g. `RUST_LOG=info`) sends `tracing`
+//! logs to stderr.
+//!
+//! With `--json`, stdout carries one JSON document and nothing else. Its shapes are stable:
+//!
+//! - `status`: `{"table", "migrations": [{"version", "name", "status", "finished_at",
+//!   "duration_ms", "items_read", "items_written", "checksum" ("ok" | "changed" | null),
+//!   "known", "irreversible" (reason or null), "error"}], "lock": null | {"holder",
+//!   "expires_at"}, "drift": [text], "pending_changes": [text]}` (drift: entity changes no
+//!   migration records; pending changes: what the pending migrations will record); `status` is one of `pending`, `running`, `applied`,
+//!   `failed`, `rolled_back`.
+//! - `up`, `down`: `{"command", "dry_run": false, "versions": [run, in order]}`; with
+//!   `--dry-run`: `{"command", "dry_run": true, "versions", "writes": {version: [{"operation",
+//!   "table", "key", "expression"}]}}`.
+//! - `check`: `{"ok", "problems": [text]}`; `mark`: `{"version", "status"}`; `unlock`:
+//!   `{"removed"}`; `create-table`: `{"table", "created"}`; `new`: `{"version", "path"}`.
+//! - `schema`: `{"entities": {name: {"pk", "sk", "indexes", "attributes"}}, "history":
+//!   [{"version", "name", "status", "finished_at", "changes": [text]}]}` (history with
+//!   `--history` only).
+//! - any failure: `{"error": {"kind", "exit_code", "message"}}`, `kind` being the exit code's
+//!   name (`failure`, `usage`, `lock_held`, `migration_failed`, `check_failed`,
+//!   `not_confirmed`).
+
+mod args;
+mod confirm;
+mod failure;
+mod progress;
+mod render;
+mod scaffold;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use clap::Parser as _;
+use dynatable_core::client::ClientConfig;
+use dynatable_core::{RateLimit, Table, TableDefinition, registry};
+use serde_json::{Value, json};
+
+use self::args::{Arguments, Command, GlobalOptions};
+use self::confirm::confirm;
+pub use self::failure::Exit;
+use self::failure::Failure;
+use self::progress::{BarReporter, LineReporter};
+use crate::ledger::MigrationStatus;
+use crate::migrator::{DownTarget, DryRunReport, Migrator};
+use crate::reporter::{LogReporter, Reporter};
+use crate::schema_snapshot::SchemaSnapshot;
+
+/// An app's `migrate` command line. See the [module docs](self) for commands, exit codes and
+/// output.
+#[derive(Debug, Clone, Default)]
+pub struct Cli {
+    default_table: Option<String>,
+    migrations_dir: Option<PathBuf>,
+}
+
+impl Cli {
+    /// The command line of the migrations and entities linked into this binary.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The table used when neither `--table` nor `DYNATABLE_TABLE` names one.
+    #[must_use]
+    pub fn default_table(mut self, name: impl Into<String>) -> Self {
+        self.default_table = Some(name.into());
+        self
+    }
+
+    /// Where `new` writes migration files unless `--dir` says otherwise (default
+    /// `src/migrations`).
+    #[must_use]
+    pub fn migrations_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.migrations_dir = Some(dir.into());
+        self
+    }
+
+    /// Parses the process's arguments, runs the command and returns its exit code.
+    pub fn run(self) -> ExitCode {
+        self.run_from(std::env::args_os())
+    }
+
+    /// Parses `args` (the first being the program name), runs the command and returns its exit
+    /// code.
+    pub fn run_from<I, T>(self, args: I) -> ExitCode
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let arguments = match Arguments::try_parse_from(args) {
+            Ok(arguments) => arguments,
+            Err(e) => {
+                let _ = e.print();
+                return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(Exit::Usage.code()));
+            }
+        };
+        init_tracing();
+        let json = arguments.global.json;
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => return report(json, &Failure::Other(format!("cannot start tokio: {e}"))),
+        };
+        match runtime.block_on(self.execute(&arguments)) {
+            Ok(document) => {
+                if json {
+                    emit(&format!("{document}\n"));
+                }
+                Exit::Success.into()
+            }
+            Err(failure) => report(json, &failure),
+        }
+    }
+
+    async fn execute(&self, arguments: &Arguments) -> Result<Value, Failure> {
+        let global = &arguments.global;
+        let out = Printer { json: global.json };
+        if let Command::New { name, version, dir } = &arguments.command {
+            return self.new_migration(&out, name, version.as_deref(), dir.as_deref());
+        }
+        let session = Session::open(self, global).await?;
+        let fail = |e: crate::Error| Failure::migrate(e, &session.endpoint);
+        match &arguments.command {
+            Command::Status => session.status(&out).await,
+            Command::Up {
+                to,
+                dry_run,
+                allow_changed_checksums,
+            } => {
+                let migrator = session
+                    .migrator()?
+                    .allow_changed_checksums(*allow_changed_checksums);
+                let plan = migrator.up_plan(to.as_deref()).await.map_err(fail)?;
+                if plan.is_empty() {
+                    out.line("Nothing to apply: every migration is applied.");
+                    return Ok(json!({"command": "up", "dry_run": dry_run, "versions": []}));
+                }
+                if *dry_run {
+                    let report = session.finish(migrator.up_dry_run(to.as_deref()).await);
+                    return dry_run_document(&out, "up", report.map_err(fail)?);
+                }
+                if !session.config.is_local() && std::io::stdin().is_terminal() {
+                    confirm(
+                        &format!(
+                            "Apply {} on table {} at {}",
+                            describe_plan(&plan),
+                            session.table.name(),
+                            session.endpoint
+                        ),
+                        global.yes,
+                    )?;
+                }
+                let report = session
+                    .finish(migrator.up(to.as_deref()).await)
+                    .map_err(fail)?;
+                out.line(&match report.versions.len() {
+                    0 => "Nothing was applied.".to_owned(),
+                    n => format!("Applied {n}: {}", report.versions.join(", ")),
+                });
+                Ok(json!({"command": "up", "dry_run": false, "versions": report.versions}))
+            }
+            Command::Down { to, steps, dry_run } => {
+                let target = match (to, steps) {
+                    (Some(version), _) => DownTarget::Version(version.clone()),
+                    (None, Some(steps)) => DownTarget::Steps(*steps as usize),
+                    (None, None) => DownTarget::Steps(1),
+                };
+                let migrator = session.migrator()?;
+                let plan = migrator.down_plan(&target).await.map_err(fail)?;
+                if plan.is_empty() {
+                    out.line("Nothing to roll back.");
+                    return Ok(json!({"command": "down", "dry_run": dry_run, "versions": []}));
+                }
+                if *dry_run {
+                    let report = session.finish(migrator.down_dry_run(&target).await);
+                    return dry_run_document(&out, "down", report.map_err(fail)?);
+                }
+                confirm(
+                    &format!(
+                        "Roll back {} on table {} at {}",
+                        describe_plan(&plan),
+                        session.table.name(),
+                        session.endpoint
+                    ),
+                    global.yes,
+                )?;
+                let report = session.finish(migrator.down(target).await).map_err(fail)?;
+                out.line(&format!(
+                    "Rolled back {}: {}",
+                    report.versions.len(),
+                    report.versions.join(", ")
+                ));
+                Ok(json!({"command": "down", "dry_run": false, "versions": report.versions}))
+            }
+            Command::Check => session.check(&out).await,
+            Command::Mark { version, status } => {
+                let status = MigrationStatus::from(*status);
+                session
+                    .migrator()?
+                    .mark(version, status)
+                    .await
+                    .map_err(fail)?;
+                out.line(&format!("Recorded {version} as {status}."));
+                Ok(json!({"version": version, "status": status}))
+            }
+            Command::Unlock { force } => {
+                let removed = session.migrator()?.unlock(*force).await.map_err(fail)?;
+                out.line(if removed {
+                    "Removed the migration lock."
+                } else {
+                    "The migration lock was not held."
+                });
+                Ok(json!({ "removed": removed }))
+            }
+            Command::Schema { history } => session.schema(&out, *history).await,
+            Command::CreateTable => session.create_table(&out).await,
+            Command::New { .. } => Err(Failure::Usage("`new` was handled above".to_owned())),
+        }
+    }
+
+    fn new_migration(
+        &self,
+        out: &Printer,
+        name: &str,
+        version: Option<&str>,
+        dir: Option<&std::path::Path>,
+    ) -> Result<Value, Failure> {
+        let migrations = crate::registry::migrations().map_err(|e| Failure::migrate(e, "-"))?;
+        let version = match version {
+            Some(text) => semver::Version::parse(text).map_err(|e| {
+                Failure::Usage(format!(
+                    "version {text:?} is not semver ({e}): write e.g. 0.6.0"
+                ))
+            })?,
+            None => scaffold::next_version(&migrations),
+        };
+        let dir = dir
+            .map(std::path::Path::to_path_buf)
+            .or_else(|| self.migrations_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("src/migrations"));
+        let written = scaffold::scaffold(&dir, name, &version, &migrations)?;
+        out.line(&format!("Created {}", written.path.display()));
+        match &written.declared_in {
+            Some(mod_rs) => out.line(&format!("Declared it in {}", mod_rs.display())),
+            None => out.line("Declare it with a `mod` line where the app's migrations are."),
+        }
+        Ok(json!({"version": written.version, "path": written.path}))
+    }
+}
+
+/// What a command that talks to DynamoDB works with.
+struct Session {
+    config: ClientConfig,
+    table: Table,
+    endpoint: String,
+    reporter: Arc<dyn Reporter>,
+    bars: Option<Arc<BarReporter>>,
+    lock_wait: Option<Duration>,
+}
+
+impl Session {
+    async fn open(cli: &Cli, global: &GlobalOptions) -> Result<Self, Failure> {
+        let table_name = global
+            .table
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .or_else(|| cli.default_table.clone())
+            .ok_or_else(|| {
+                Failure::Usage("no table named: pass --table or set DYNATABLE_TABLE".to_owned())
+            })?;
+        let mut config = ClientConfig::default();
+        if let Some(url) = global
+            .endpoint_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            config = config.endpoint_url(url);
+        }
+        if let Some(region) = global.region.as_deref().filter(|r| !r.trim().is_empty()) {
+            config = config.region(region);
+        }
+        if let Some(profile) = global.profile.as_deref().filter(|p| !p.trim().is_empty()) {
+            config = config.profile(profile);
+        }
+        let sdk = config.load_sdk_config().await;
+        let endpoint = match (&config.endpoint_url, sdk.region()) {
+            (Some(url), _) => url.clone(),
+            (None, Some(region)) => format!("AWS {region}"),
+            (None, None) => "AWS (no region configured)".to_owned(),
+        };
+        let mut table = Table::new(
+            dynatable_core::aws_sdk_dynamodb::Client::new(&sdk),
+            table_name,
+        );
+        if let Some(concurrency) = global.concurrency {
+            table = table.with_concurrency(usize::from(concurrency));
+        }
+        if let Some(rate) = global.max_rate {
+            table = table.with_rate_limit(RateLimit::ItemsPerSecond(f64::from(rate)));
+        }
+        let (reporter, bars): (Arc<dyn Reporter>, _) = if global.json {
+            (Arc::new(LogReporter), None)
+        } else if std::io::stdout().is_terminal() {
+            let bars = Arc::new(BarReporter::new());
+            (bars.clone(), Some(bars))
+        } else {
+            (Arc::new(LineReporter::default()), None)
+        };
+        Ok(Self {
+            config,
+            table,
+            endpoint,
+            reporter,
+            bars,
+            lock_wait: global.lock_wait,
+        })
+    }
+
+    fn migrator(&self) -> Result<Migrator, Failure> {
+        let migrator = Migrator::new(self.table.clone())
+            .map_err(|e| Failure::migrate(e, &self.endpoint))?
+            .with_reporter(self.reporter.clone());
+        Ok(match self.lock_wait {
+            Some(wait) => migrator.lock_wait(wait),
+            None => migrator,
+        })
+    }
+
+    /// Stops the progress bars once a run is over.
+    fn finish<T>(&self, result: T) -> T {
+        if let Some(bars) = &self.bars {
+            bars.finish();
+        }
+        result
+    }
+
+    async fn status(&self, out: &Printer) -> Result<Value, Failure> {
+        let status = self
+            .migrator()?
+            .status()
+            .await
+            .map_err(|e| Failure::migrate(e, &self.endpoint))?;
+        let expires_at = status.lock.as_ref().map(|(_, ms)| rfc3339(*ms));
+        out.line(&format!(
+            "Table {} at {}\n",
+            self.table.name(),
+            self.endpoint
+        ));
+        out.text(&render::status(&status, expires_at.as_deref()));
+        let migrations: Vec<Value> = status
+            .migrations
+            .iter()
+            .map(|m| {
+                json!({
+                    "version": m.version,
+                    "name": m.name,
+                    "status": m.status,
+                    "finished_at": m.finished_at,
+                    "duration_ms": m.duration_ms,
+                    "items_read": m.items_read,
+                    "items_written": m.items_written,
+                    "checksum": m.checksum_ok.map(|ok| if ok { "ok" } else { "changed" }),
+                    "known": m.known,
+                    "irreversible": m.irreversible,
+                    "error": m.error,
+                })
+            })
+            .collect();
+        Ok(json!({
+            "table": self.table.name(),
+            "migrations": migrations,
+            "lock": status.lock.as_ref().map(|(holder, _)| json!({"holder": holder, "expires_at": expires_at})),
+            "drift": status.drift.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "pending_changes": status.pending_changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }))
+    }
+
+    async fn check(&self, out: &Printer) -> Result<Value, Failure> {
+        let status = self
+            .migrator()?
+            .status()
+            .await
+            .map_err(|e| Failure::migrate(e, &self.endpoint))?;
+        let mut problems: Vec<String> = Vec::new();
+        for m in &status.migrations {
+            if !m.known {
+                problems.push(format!(
+                    "{} ({}) is recorded as {} but is not in this binary",
+                    m.version, m.name, m.status
+                ));
+                continue;
+            }
+            if m.checksum_ok == Some(false) && m.status == MigrationStatus::Applied {
+                problems.push(format!(
+                    "{} ({}) changed since it was applied",
+                    m.version, m.name
+                ));
+            }
+            match m.status {
+                MigrationStatus::Failed => problems.push(format!(
+                    "{} ({}) failed: {}",
+                    m.version,
+                    m.name,
+                    m.error.as_deref().unwrap_or("no error recorded")
+                )),
+                MigrationStatus::Running if status.lock.is_none() => problems.push(format!(
+                    "{} ({}) was interrupted: run `migrate up` to resume it",
+                    m.version, m.name
+                )),
+                _ => {}
+            }
+        }
+        problems.extend(
+            status
+                .drift
+                .iter()
+                .map(|change| format!("schema drift: {change}")),
+        );
+        if problems.is_empty() {
+            out.line("OK: no drift, no changed, failed, interrupted or unknown migrations.");
+            return Ok(json!({"ok": true, "problems": []}));
+        }
+        if out.json {
+            emit(&format!("{}\n", json!({"ok": false, "problems": problems})));
+        } else {
+            for problem in &problems {
+                emit(&format!("problem: {problem}\n"));
+            }
+        }
+        Err(Failure::CheckFailed(format!(
+            "check found {} problem(s)",
+            problems.len()
+        )))
+    }
+
+    async fn schema(&self, out: &Printer, with_history: bool) -> Result<Value, Failure> {
+        let migrator = self.migrator()?;
+        let snapshot = SchemaSnapshot::of(migrator.entities());
+        let history = if with_history {
+            Some(
+                migrator
+                    .history()
+                    .await
+                    .map_err(|e| Failure::migrate(e, &self.endpoint))?,
+            )
+        } else {
+            None
+        };
+        out.text(&render::schema(&snapshot, history.as_deref()));
+        let mut document = json!({ "entities": snapshot.entities });
+        if let Some(records) = &history {
+            document["history"] = records
+                .iter()
+                .map(|r| {
+                    json!({
+                        "version": r.version,
+                        "name": r.name,
+                        "status": r.status,
+                        "finished_at": r.finished_at,
+                        "changes": r.schema_changes,
+                    })
+                })
+                .collect();
+        }
+        Ok(document)
+    }
+
+    async fn create_table(&self, out: &Printer) -> Result<Value, Failure> {
+        let entities = registry::entities();
+        if let Err(problems) = registry::check_schemas(&entities) {
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Err(Failure::Other(format!(
+                "the entities cannot share one table: {}",
+                text.join("; ")
+            )));
+        }
+        let definition = TableDefinition::for_entities(self.table.name(), &entities)
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        let created = match definition.create(self.table.client()).await {
+            Ok(()) => true,
+            Err(e) if e.is_already_exists() => false,
+            Err(e) => {
+                return Err(Failure::Other(format!(
+                    "{e} (endpoint {}): check the endpoint, region and credentials",
+                    self.endpoint
+                )));
+            }
+        };
+        out.line(&if created {
+            format!("Created table {} at {}.", self.table.name(), self.endpoint)
+        } else {
+            format!(
+                "Table {} exists at {}; nothing changed.",
+                self.table.name(),
+                self.endpoint
+            )
+        });
+        Ok(json!({"table": self.table.name(), "created": created}))
+    }
+}
+
+/// Human output, silenced by `--json`.
+struct Printer {
+    json: bool,
+}
+
+impl Printer {
+    fn line(&self, text: &str) {
+        if !self.json {
+            emit(&format!("{text}\n"));
+        }
+    }
+
+    fn text(&self, text: &str) {
+        if !self.json {
+            emit(text);
+        }
+    }
+}
+
+fn dry_run_document(out: &Printer, command: &str, report: DryRunReport) -> Result<Value, Failure> {
+    out.text(&render::dry_run(&report.writes));
+    let versions: Vec<&String> = report.writes.iter().map(|(v, _)| v).collect();
+    let writes: serde_json::Map<String, Value> = report
+        .writes
+        .iter()
+        .map(|(version, planned)| (version.clone(), json!(planned)))
+        .collect();
+    Ok(json!({"command": command, "dry_run": true, "versions": versions, "writes": writes}))
+}
+
+fn describe_plan(plan: &[&'static crate::RegisteredMigration]) -> String {
+    plan.iter()
+        .map(|m| format!("{} ({})", m.version, m.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn rfc3339(ms: u64) -> String {
+    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+}
+
+/// Writes `text` to stdout; a closed stdout (`| head`) is not an error worth a panic.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Prints the failure (as JSON with `--json`, else one line on stderr) and returns its code.
+fn report(json: bool, failure: &Failure) -> ExitCode {
+    let exit = failure.exit();
+    if json {
+        emit(&format!(
+            "{}\n",
+            json!({"error": {"kind": exit.name(), "exit_code": exit.code(), "message": failure.to_string()}})
+        ));
+    } else {
+        eprintln!("error: {failure}");
+    }
+    exit.into()
+}
+
+/// `RUST_LOG` sends `tracing` logs to stderr.
+fn init_tracing() {
+    if std::env::var_os("RUST_LOG").is_none() {
+        return;
+    }
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}

@@ -1,0 +1,123 @@
+//! How the command line shows a run: progress bars on a terminal, plain lines otherwise, nothing
+//! with `--json` (messages then go to `tracing` only).
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::reporter::{LogReporter, Reporter};
+
+/// How often a plain-line progress report is printed per migration.
+const LINE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Progress bars on the terminal: one per migration, with items, items/s and (when the total is
+/// known) an ETA; messages printed above them.
+#[derive(Debug)]
+pub(crate) struct BarReporter {
+    bars: MultiProgress,
+    active: Mutex<HashMap<String, ProgressBar>>,
+}
+
+impl BarReporter {
+    pub(crate) fn new() -> Self {
+        Self {
+            bars: MultiProgress::with_draw_target(ProgressDrawTarget::stdout()),
+            active: Mutex::default(),
+        }
+    }
+
+    fn bar(&self, version: &str, total: Option<u64>) -> ProgressBar {
+        let mut active = self.active.lock().unwrap_or_else(PoisonError::into_inner);
+        let bar = active
+            .entry(version.to_owned())
+            .or_insert_with(|| {
+                let bar = self.bars.add(ProgressBar::no_length());
+                bar.set_prefix(version.to_owned());
+                bar.enable_steady_tick(Duration::from_millis(200));
+                bar
+            })
+            .clone();
+        let template = match total {
+            Some(total) => {
+                bar.set_length(total);
+                "{prefix:>8} [{bar:30}] {human_pos}/{human_len} items, {per_sec}, ETA {eta}"
+            }
+            None => "{prefix:>8} {spinner} {human_pos} items, {per_sec}, {elapsed}",
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    }
+
+    /// Stops every bar, leaving its last state on screen.
+    pub(crate) fn finish(&self) {
+        let mut active = self.active.lock().unwrap_or_else(PoisonError::into_inner);
+        for (_, bar) in active.drain() {
+            bar.finish();
+        }
+    }
+}
+
+impl Reporter for BarReporter {
+    fn message(&self, version: &str, text: &str) {
+        LogReporter.message(version, text);
+        if let Some(bar) = self
+            .active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(version)
+        {
+            bar.finish();
+        }
+        // println on the MultiProgress keeps the line above the bars.
+        let _ = self.bars.println(format!("{version:>8} {text}"));
+    }
+
+    fn progress(&self, version: &str, done: u64, total: Option<u64>) {
+        LogReporter.progress(version, done, total);
+        self.bar(version, total).set_position(done);
+    }
+}
+
+/// Plain lines on stdout (no escape codes): every message, and progress every few seconds.
+#[derive(Debug, Default)]
+pub(crate) struct LineReporter {
+    /// Per migration: when its progress began, when a line was last printed.
+    last: Mutex<HashMap<String, (Instant, Instant)>>,
+}
+
+impl Reporter for LineReporter {
+    fn message(&self, version: &str, text: &str) {
+        LogReporter.message(version, text);
+        self.last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(version);
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{version:>8} {text}");
+    }
+
+    fn progress(&self, version: &str, done: u64, total: Option<u64>) {
+        LogReporter.progress(version, done, total);
+        let now = Instant::now();
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        let (started, printed) = last.entry(version.to_owned()).or_insert((now, now));
+        if now.duration_since(*printed) < LINE_INTERVAL {
+            return;
+        }
+        *printed = now;
+        let seconds = now.duration_since(*started).as_secs_f64().max(0.001);
+        #[allow(clippy::cast_precision_loss)] // a rate for people to read
+        let rate = done as f64 / seconds;
+        let of_total = total.map(|t| format!("/{t}")).unwrap_or_default();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "{version:>8} {done}{of_total} items, {rate:.0} items/s"
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! Text for people: the status table, schemas, dry-run reports.
+
+use std::fmt::Write as _;
+
+use crate::dry_run::PlannedWrite;
+use crate::ledger::MigrationRecord;
+use crate::schema_snapshot::SchemaSnapshot;
+use crate::status::Status;
+
+/// How many planned writes a dry run shows per migration (all are in `--json`).
+const SHOWN_WRITES: usize = 5;
+
+/// Left-aligned columns wide enough for every cell.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut text = String::new();
+        for (cell, width) in cells.zip(&widths) {
+            let _ = write!(text, "{cell:<width$}  ");
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(&mut header.iter().copied());
+    for row in rows {
+        line(&mut row.iter().map(String::as_str));
+    }
+    out
+}
+
+/// `status`: one row per migration, then the lock and the drift.
+pub(crate) fn status(status: &Status, lock_expires_at: Option<&str>) -> String {
+    let dash = || "-".to_owned();
+    let rows: Vec<Vec<String>> = status
+        .migrations
+        .iter()
+        .map(|m| {
+            let ran = m.finished_at.is_some();
+            vec![
+                m.version.clone(),
+                m.name.clone(),
+                m.status.to_string(),
+                m.finished_at.clone().unwrap_or_else(dash),
+                m.duration_ms
+                    .map_or_else(dash, |ms| format!("{:.1}s", ms as f64 / 1000.0)),
+                if ran {
+                    m.items_read.to_string()
+                } else {
+                    dash()
+                },
+                if ran {
+                    m.items_written.to_string()
+                } else {
+                    dash()
+                },
+                match (m.known, m.checksum_ok) {
+                    (false, _) => "not in binary".to_owned(),
+                    (true, Some(true)) => "ok".to_owned(),
+                    (true, Some(false)) => "CHANGED".to_owned(),
+                    (true, None) => dash(),
+                },
+                if m.irreversible.is_some() {
+                    "no".to_owned()
+                } else {
+                    "yes".to_owned()
+                },
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &[
+            "VERSION",
+            "NAME",
+            "STATUS",
+            "FINISHED AT",
+            "DURATION",
+            "READ",
+            "WRITTEN",
+            "CHECKSUM",
+            "REVERSIBLE",
+        ],
+        &rows,
+    );
+    for m in &status.migrations {
+        if let Some(error) = &m.error {
+            let _ = writeln!(out, "\n{} failed: {error}", m.version);
+        }
+    }
+    match (&status.lock, lock_expires_at) {
+        (Some((holder, _)), Some(until)) => {
+            let _ = writeln!(out, "\nLock: held by {holder} until {until}");
+        }
+        _ => out.push_str("\nLock: free\n"),
+    }
+    if !status.pending_changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "Schema changes the pending migrations will record: {}",
+            status.pending_changes.len()
+        );
+    }
+    if status.drift.is_empty() {
+        out.push_str("Schema drift: none\n");
+    } else {
+        out.push_str("Schema drift (entity changes no migration records):\n");
+        for change in &status.drift {
+            let _ = writeln!(out, "  {change}");
+        }
+    }
+    out
+}
+
+/// `up --dry-run` / `down --dry-run`: per migration, how many writes and the first few.
+pub(crate) fn dry_run(writes: &[(String, Vec<PlannedWrite>)]) -> String {
+    let mut out = String::new();
+    if writes.is_empty() {
+        out.push_str("Nothing to run.\n");
+    }
+    for (version, planned) in writes {
+        let _ = writeln!(out, "{version}: would make {} writes", planned.len());
+        for write in planned.iter().take(SHOWN_WRITES) {
+            let _ = write!(out, "  {}", write.operation);
+            if let Some(key) = &write.key {
+                let _ = write!(out, " {key}");
+            }
+            if let Some(expression) = &write.expression {
+                let _ = write!(out, " {expression}");
+            }
+            out.push('\n');
+        }
+        if planned.len() > SHOWN_WRITES {
+            let _ = writeln!(
+                out,
+                "  ... and {} more (--json lists them all)",
+                planned.len() - SHOWN_WRITES
+            );
+        }
+    }
+    out.push_str(
+        "Dry run: nothing was written. Each migration read the table as it is now, without the \
+         writes of the ones before it.\n",
+    );
+    out
+}
+
+/// `schema`: every entity's keys and attributes; with the history, the changes per version.
+pub(crate) fn schema(snapshot: &SchemaSnapshot, history: Option<&[MigrationRecord]>) -> String {
+    let mut out = String::new();
+    for (name, entity) in &snapshot.entities {
+        let _ = writeln!(out, "{name}\n  PK {}\n  SK {}", entity.pk, entity.sk);
+        for (index, keys) in &entity.indexes {
+            let _ = writeln!(out, "  index {index}: {keys}");
+        }
+        for (attribute, description) in &entity.attributes {
+            let _ = writeln!(out, "  {attribute}: {description}");
+        }
+    }
+    if let Some(records) = history {
+        out.push_str("\nHistory:\n");
+        if records.is_empty() {
+            out.push_str("  no migration has run\n");
+        }
+        for record in records {
+            let _ = writeln!(
+                out,
+                "  {} {} ({}{})",
+                record.version,
+                record.name,
+                record.status,
+                record
+                    .finished_at
+                    .as_deref()
+                    .map(|at| format!(" {at}"))
+                    .unwrap_or_default()
+            );
+            if record.schema_changes.is_empty() {
+                out.push_str("    no schema change\n");
+            }
+            for change in &record.schema_changes {
+                let _ = writeln!(out, "    {change}");
+            }
+        }
+    }
+    out
+}
