@@ -1,23 +1,35 @@
-//! The photo-sharing example app for dynatable: users and their photos in one DynamoDB table.
+//! The photo-sharing example app for dynatable: users, their photos and notifications in one
+//! DynamoDB table, and the migrations that took its data from the seed document's first shape to
+//! this one.
 //!
-//! Item shapes (they follow the seed document's patterns):
+//! Item shapes:
 //!
 //! | entity | `PK` | `SK` | attributes |
 //! | --- | --- | --- | --- |
-//! | [`User`] | `USER#{userId}` | `PROFILE` | `userId`, `username`, `email`, `createdAt` |
-//! | [`Photo`] | `USER#{userId}` | `PHOTO#{photoId}` | `userId`, `photoId`, `url`, `createdAt` |
+//! | [`User`] | `USER#{userId}` | `PROFILE` | `userId`, `username`, `email`, `createdAt`, `bio` (0.1.0), `updatedAt` (0.5.0) |
+//! | [`Photo`] | `USER#{userId}` | `PHOTO#{timestampMs}#{photoId}` (0.3.0; before: `PHOTO#{photoId}`) | `userId`, `photoId`, `url`, `createdAt`, `updatedAt` (0.5.0) |
+//! | [`Notification`] (0.4.0) | `USER#{userId}` | `NOTIFICATION#{notificationId}` | `userId`, `notificationId`, `message`, `read`, `createdAt`, `updatedAt` (0.5.0) |
+//!
+//! Migrations ([`migrations`]), the seed document's five patterns:
+//!
+//! | version | name | what it does |
+//! | --- | --- | --- |
+//! | 0.1.0 | `add_user_bio` | `bio = ""` on every user; down removes it |
+//! | 0.2.0 | `normalize_usernames` | lowercases usernames, writing only changed users; irreversible |
+//! | 0.3.0 | `change_photo_sort_key` | re-keys photos by delete + put transactions; down restores the old keys |
+//! | 0.4.0 | `add_notification_entity` | schema only (recorded automatically); down deletes every notification |
+//! | 0.5.0 | `add_timestamps` | `createdAt` where missing, `updatedAt` on every item; down removes `updatedAt` only |
+//!
+//! Binaries: `migrate` (the `dynatable_migrate::cli` command line) and `seed` (fills the table
+//! with data in the pre-0.1.0 shape).
 
 mod entities;
+pub mod migrations;
+pub mod seed;
+mod timestamp;
 
-pub use entities::{Photo, User};
+pub use entities::{Notification, Photo, User};
+pub use timestamp::Timestamp;
 
-/// The table the example uses unless `DYNATABLE_TABLE` names another.
+/// The table the example uses unless `--table` or `DYNATABLE_TABLE` names another.
 pub const DEFAULT_TABLE: &str = "photo-app";
-
-/// The table name: `DYNATABLE_TABLE`, or [`DEFAULT_TABLE`].
-pub fn table_name() -> String {
-    std::env::var("DYNATABLE_TABLE")
-        .ok()
-        .filter(|name| !name.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_TABLE.to_owned())
-}
