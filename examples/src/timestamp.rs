@@ -5,14 +5,14 @@ use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{AttributeCodec, AttributeKind, KeySegment, ParseKeySegment, ValueError};
 
 /// A point in time, to the millisecond: stored as ISO-8601 text (`2026-11-24T06:20:47.000Z`),
-/// written in keys as milliseconds since the Unix epoch (`1795588847000`), so that photos sort
+/// written in keys as milliseconds since the Unix epoch (`1795501247000`), so that photos sort
 /// by upload time.
 ///
 /// ```
 /// use dynatable_example::Timestamp;
 ///
 /// let t: Timestamp = "2026-11-24T06:20:47.000Z".parse().unwrap();
-/// assert_eq!(t.as_millis(), 1_795_588_847_000);
+/// assert_eq!(t.as_millis(), 1_795_501_247_000);
 /// assert_eq!(t.to_string(), "2026-11-24T06:20:47.000Z");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

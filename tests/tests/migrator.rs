@@ -291,7 +291,10 @@ async fn up_down_and_targets() {
     assert_eq!(statuses(&m).await[1], ("0.2.0".to_owned(), Applied));
 
     let err = m.up(Some("9.9.9")).await.unwrap_err();
-    assert_eq!(err.to_string(), "no migration has version 9.9.9");
+    assert_eq!(
+        err.to_string(),
+        "no migration has version 9.9.9: `migrate status` lists the versions"
+    );
 }
 
 #[tokio::test]
@@ -611,7 +614,12 @@ async fn messages_and_progress_reach_the_reporter() {
     let lines = reporter.0.lock().unwrap().clone();
     assert_eq!(
         lines[..2],
-        ["0.1.0: add_bio Up started", "0.1.0: filling bios"]
+        ["0.1.0: add_bio up started", "0.1.0: filling bios"]
     );
-    assert_eq!(lines.last().map(String::as_str), Some("0.1.0: 25 done"));
+    assert_eq!(lines[lines.len() - 2], "0.1.0: 25 done");
+    let last = lines.last().unwrap();
+    assert!(
+        last.starts_with("0.1.0: add_bio up done in ") && last.ends_with(": read 25, wrote 25"),
+        "{last}"
+    );
 }

@@ -64,9 +64,9 @@ pub(crate) enum Failure {
     /// The user said no, or could not be asked.
     #[error("{0}")]
     NotConfirmed(String),
-    /// `check` found problems (already listed).
-    #[error("{0}")]
-    CheckFailed(String),
+    /// `check` found problems.
+    #[error("check found {} problem(s): {}", .0.len(), .0.join("; "))]
+    CheckFailed(Vec<String>),
     /// Another failure, described in full (a file not written, a table not created).
     #[error("{0}")]
     Other(String),

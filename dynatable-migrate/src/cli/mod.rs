@@ -62,7 +62,7 @@
 //! - `up`, `down`: `{"command", "dry_run": false, "versions": [run, in order]}`; with
 //!   `--dry-run`: `{"command", "dry_run": true, "versions", "writes": {version: [{"operation",
 //!   "table", "key", "expression"}]}}`.
-//! - `check`: `{"ok", "problems": [text]}`; `mark`: `{"version", "status"}`; `unlock`:
+//! - `check`: `{"ok", "problems": [text]}`, with `"error"` too when problems are found; `mark`: `{"version", "status"}`; `unlock`:
 //!   `{"removed"}`; `create-table`: `{"table", "created"}`; `new`: `{"version", "path"}`.
 //! - `schema`: `{"entities": {name: {"pk", "sk", "indexes", "attributes"}}, "history":
 //!   [{"version", "name", "status", "finished_at", "changes": [text]}]}` (history with
@@ -476,17 +476,12 @@ impl Session {
             out.line("OK: no drift, no changed, failed, interrupted or unknown migrations.");
             return Ok(json!({"ok": true, "problems": []}));
         }
-        if out.json {
-            emit(&format!("{}\n", json!({"ok": false, "problems": problems})));
-        } else {
+        if !out.json {
             for problem in &problems {
                 emit(&format!("problem: {problem}\n"));
             }
         }
-        Err(Failure::CheckFailed(format!(
-            "check found {} problem(s)",
-            problems.len()
-        )))
+        Err(Failure::CheckFailed(problems))
     }
 
     async fn schema(&self, out: &Printer, with_history: bool) -> Result<Value, Failure> {
@@ -606,10 +601,12 @@ fn emit(text: &str) {
 fn report(json: bool, failure: &Failure) -> ExitCode {
     let exit = failure.exit();
     if json {
-        emit(&format!(
-            "{}\n",
-            json!({"error": {"kind": exit.name(), "exit_code": exit.code(), "message": failure.to_string()}})
-        ));
+        let mut document = json!({"error": {"kind": exit.name(), "exit_code": exit.code(), "message": failure.to_string()}});
+        if let Failure::CheckFailed(problems) = failure {
+            document["ok"] = json!(false);
+            document["problems"] = json!(problems);
+        }
+        emit(&format!("{document}\n"));
     } else {
         eprintln!("error: {failure}");
     }

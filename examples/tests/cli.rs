@@ -1,0 +1,512 @@
+//! The `migrate` command line: each command and flag, each documented exit code, `--json`, plain
+//! output without a terminal, confirmations.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use dynatable_core::PrimaryKey;
+use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
+use dynatable_migrate::{LockRecord, MigrationRecord};
+use support::{App, stderr, stdout};
+
+const VERSIONS: [&str; 5] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0"];
+
+fn versions(document: &serde_json::Value) -> Vec<String> {
+    document["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn create_table_and_status_of_a_new_table() {
+    let app = App::new("status");
+    let created = app.migrate_json(&["create-table"], 0);
+    assert_eq!(created["created"], true);
+    let again = app.migrate(&["create-table"]).assert().success();
+    assert!(stdout(&again).contains("exists"), "{}", stdout(&again));
+
+    let status = app.migrate_json(&["status"], 0);
+    assert_eq!(status["table"], app.table.as_str());
+    let rows = status["migrations"].as_array().unwrap();
+    let listed: Vec<&str> = rows
+        .iter()
+        .map(|m| m["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, VERSIONS);
+    assert!(rows.iter().all(|m| m["status"] == "pending"));
+    assert_eq!(rows[1]["name"], "normalize_usernames");
+    assert!(
+        rows[1]["irreversible"]
+            .as_str()
+            .unwrap()
+            .contains("lowercased")
+    );
+    assert!(rows[0]["irreversible"].is_null());
+    assert!(status["lock"].is_null());
+    assert_eq!(status["drift"], serde_json::json!([]));
+    assert!(
+        status["pending_changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "entity Notification added")
+    );
+
+    let text = stdout(&app.migrate(&["status"]).assert().success());
+    for header in [
+        "VERSION",
+        "NAME",
+        "STATUS",
+        "FINISHED AT",
+        "DURATION",
+        "READ",
+        "WRITTEN",
+        "CHECKSUM",
+        "REVERSIBLE",
+    ] {
+        assert!(text.contains(header), "{header} missing from\n{text}");
+    }
+    assert!(text.contains("Lock: free"));
+}
+
+#[tokio::test]
+async fn up_to_a_version_then_down_by_steps_and_to_a_version() {
+    let app = App::new("targets");
+    app.create_and_seed(10, 2);
+    assert_eq!(
+        versions(&app.migrate_json(&["up", "--to", "0.3.0"], 0)),
+        ["0.1.0", "0.2.0", "0.3.0"]
+    );
+    assert_eq!(versions(&app.migrate_json(&["up"], 0)), ["0.4.0", "0.5.0"]);
+    assert_eq!(
+        versions(&app.migrate_json(&["up"], 0)),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        versions(&app.migrate_json(&["down", "--steps", "2", "--yes"], 0)),
+        ["0.5.0", "0.4.0"]
+    );
+    // A dry run of down writes nothing.
+    let before = app.dump().await;
+    let dry = app.migrate_json(&["down", "--dry-run"], 0);
+    assert_eq!(versions(&dry), ["0.3.0"]);
+    assert_eq!(dry["writes"]["0.3.0"].as_array().unwrap().len(), 2 * 20);
+    assert_eq!(app.dump().await, before);
+    // --to keeps the target applied.
+    assert_eq!(
+        versions(&app.migrate_json(&["down", "--to", "0.2.0", "--yes"], 0)),
+        ["0.3.0"]
+    );
+    let status = app.migrate_json(&["status"], 0);
+    let statuses: Vec<&str> = status["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "applied",
+            "applied",
+            "rolled_back",
+            "rolled_back",
+            "rolled_back"
+        ]
+    );
+    let row = &status["migrations"][0];
+    assert_eq!(row["items_read"], 10);
+    assert_eq!(row["items_written"], 10);
+    assert_eq!(row["checksum"], "ok");
+    assert!(row["finished_at"].is_string() && row["duration_ms"].is_u64());
+}
+
+#[tokio::test]
+async fn down_needs_confirmation() {
+    let app = App::new("confirm");
+    app.create_and_seed(3, 1);
+    app.migrate(&["up"]).assert().success();
+    let before = app.dump().await;
+    // stdin is not a terminal and --yes is missing: refused, exit 6, nothing rolled back.
+    let refused = app.migrate(&["down"]).assert().code(6);
+    assert!(
+        stderr(&refused).contains("pass --yes"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(app.dump().await, before);
+    let refused = app.migrate_json(&["down"], 6);
+    assert_eq!(refused["error"]["kind"], "not_confirmed");
+    assert_eq!(refused["error"]["exit_code"], 6);
+    // The environment variable answers like the flag.
+    app.migrate(&["down"])
+        .env("DYNATABLE_YES", "1")
+        .assert()
+        .success();
+}
+
+#[tokio::test]
+async fn usage_errors_exit_2() {
+    let app = App::new("usage");
+    app.migrate(&["create-table"]).assert().success();
+    let unknown = app.migrate(&["up", "--to", "9.9.9"]).assert().code(2);
+    assert!(stderr(&unknown).contains("no migration has version 9.9.9"));
+    assert_eq!(
+        app.migrate_json(&["down", "--to", "0.9.0", "--yes"], 2)["error"]["kind"],
+        "usage"
+    );
+    app.migrate(&["frobnicate"]).assert().code(2);
+    app.migrate(&["up", "--bogus"]).assert().code(2);
+    app.migrate(&["down", "--to", "0.1.0", "--steps", "2"])
+        .assert()
+        .code(2);
+    app.migrate(&["mark", "0.1.0", "done"]).assert().code(2);
+    app.migrate(&["--concurrency", "0", "status"])
+        .assert()
+        .code(2);
+    app.migrate(&["--lock-wait", "soon", "status"])
+        .assert()
+        .code(2);
+    app.migrate(&["--help"]).assert().success();
+}
+
+#[tokio::test]
+async fn a_held_lock_exits_3_until_it_is_removed() {
+    let app = App::new("lock");
+    app.migrate(&["create-table"]).assert().success();
+    let table = app.table().await;
+    let now_ms = u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    table
+        .put(&LockRecord {
+            owner: "01TESTOWNER".to_owned(),
+            holder: "deploy@ci".to_owned(),
+            acquired_at: "2026-11-24T00:00:00.000Z".to_owned(),
+            expires_at_ms: now_ms + 600_000,
+        })
+        .send()
+        .await
+        .unwrap();
+    let held = app.migrate(&["up"]).assert().code(3);
+    assert!(
+        stderr(&held).contains("Could not acquire migration lock: held by deploy@ci"),
+        "{}",
+        stderr(&held)
+    );
+    assert_eq!(app.migrate_json(&["up"], 3)["error"]["kind"], "lock_held");
+    let status = app.migrate_json(&["status"], 0);
+    assert_eq!(status["lock"]["holder"], "deploy@ci");
+    assert!(
+        stdout(&app.migrate(&["status"]).assert().success()).contains("Lock: held by deploy@ci")
+    );
+    // A live lock is removed only with --force.
+    app.migrate(&["unlock"]).assert().code(3);
+    assert_eq!(app.migrate_json(&["unlock", "--force"], 0)["removed"], true);
+    assert_eq!(app.migrate_json(&["unlock"], 0)["removed"], false);
+    app.migrate(&["up"]).assert().success();
+}
+
+#[tokio::test]
+async fn a_failed_migration_exits_4_and_check_exits_5_until_repaired() {
+    let app = App::new("failed");
+    app.create_and_seed(5, 2);
+    // A photo whose createdAt is not a timestamp cannot be re-keyed by 0.3.0.
+    let table = app.table().await;
+    let broken = PrimaryKey::new("USER#broken", "PHOTO#p1");
+    let mut item = broken.to_key_item();
+    for (name, value) in [
+        ("userId", "broken"),
+        ("photoId", "p1"),
+        ("url", "u"),
+        ("createdAt", "yesterday"),
+    ] {
+        item.insert(name.to_owned(), AttributeValue::S(value.to_owned()));
+    }
+    table.put_item(item).send().await.unwrap();
+
+    let failed = app.migrate(&["up"]).assert().code(4);
+    let message = stderr(&failed);
+    assert!(
+        message.contains("migration 0.3.0 (change_photo_sort_key) failed"),
+        "{message}"
+    );
+    assert!(message.contains("yesterday"), "{message}");
+    let status = app.migrate_json(&["status"], 0);
+    assert_eq!(status["migrations"][2]["status"], "failed");
+    assert!(
+        status["migrations"][2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("yesterday")
+    );
+    assert_eq!(
+        status["migrations"][3]["status"], "pending",
+        "later versions wait"
+    );
+    let check = app.migrate_json(&["check"], 5);
+    assert_eq!(check["ok"], false);
+    assert!(
+        check["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("0.3.0 (change_photo_sort_key) failed")
+    );
+    app.migrate(&["check"]).assert().code(5);
+
+    // Fix the data; `up` retries the failed migration and goes on.
+    table
+        .update_item(broken)
+        .set_attribute(
+            "createdAt",
+            AttributeValue::S("2025-03-01T00:00:00.000Z".to_owned()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        versions(&app.migrate_json(&["up"], 0)),
+        ["0.3.0", "0.4.0", "0.5.0"]
+    );
+    assert_eq!(app.migrate_json(&["check"], 0)["ok"], true);
+}
+
+#[tokio::test]
+async fn changed_code_exits_5_and_mark_repairs() {
+    let app = App::new("checksum");
+    app.create_and_seed(3, 1);
+    app.migrate(&["up", "--to", "0.1.0"]).assert().success();
+    // As if the code of 0.1.0 had been edited after it ran.
+    let table = app.table().await;
+    table
+        .update_item(MigrationRecord::key("0.1.0"))
+        .set_attribute("checksum", AttributeValue::S("0000".to_owned()))
+        .send()
+        .await
+        .unwrap();
+    let refused = app.migrate_json(&["up"], 5);
+    assert_eq!(refused["error"]["kind"], "check_failed");
+    assert!(stdout(&app.migrate(&["status"]).assert().success()).contains("CHANGED"));
+    let check = app.migrate_json(&["check"], 5);
+    assert!(
+        check["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("0.1.0 (add_user_bio) changed")
+    );
+    // Allowed explicitly, up runs.
+    app.migrate(&["up", "--to", "0.2.0", "--allow-changed-checksums"])
+        .assert()
+        .success();
+    // mark records the current code, with who and when.
+    assert_eq!(
+        app.migrate_json(&["mark", "0.1.0", "applied"], 0)["status"],
+        "applied"
+    );
+    app.migrate(&["check"]).assert().success();
+    let record = table
+        .get::<MigrationRecord>(MigrationRecord::key("0.1.0"))
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(record.note.unwrap().starts_with("marked applied by "));
+    // pending removes the record: the next up runs it again.
+    app.migrate(&["mark", "0.5.0", "applied"])
+        .assert()
+        .success();
+    app.migrate(&["mark", "0.5.0", "pending"])
+        .assert()
+        .success();
+    assert_eq!(
+        versions(&app.migrate_json(&["up"], 0)),
+        ["0.3.0", "0.4.0", "0.5.0"]
+    );
+}
+
+#[tokio::test]
+async fn environment_errors_are_one_sentence_with_exit_1() {
+    let app = App::new("environment");
+    // The table does not exist.
+    let missing = app.migrate(&["status"]).assert().code(1);
+    let text = stderr(&missing);
+    assert!(
+        text.contains("the table does not exist") && text.contains("migrate create-table"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+    // Nothing listens on the endpoint.
+    let unreachable = app
+        .migrate(&["--endpoint-url", "http://127.0.0.1:9", "status"])
+        .assert()
+        .code(1);
+    let text = stderr(&unreachable);
+    assert!(
+        text.contains("cannot reach DynamoDB at http://127.0.0.1:9"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("panicked") && !text.contains("backtrace"),
+        "{text}"
+    );
+    // No credentials anywhere in the chain.
+    let no_credentials = app
+        .migrate(&["status"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .env("AWS_CONFIG_FILE", "/nonexistent/config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .assert()
+        .code(1);
+    assert!(
+        stderr(&no_credentials).contains("no AWS credentials were found"),
+        "{}",
+        stderr(&no_credentials)
+    );
+    // An irreversible rollback.
+    app.create_and_seed(2, 1);
+    app.migrate(&["up", "--to", "0.2.0"]).assert().success();
+    let irreversible = app.migrate_json(&["down", "--yes"], 1);
+    assert!(
+        irreversible["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("irreversible")
+    );
+}
+
+#[tokio::test]
+async fn plain_output_has_no_escape_codes_and_json_is_one_document() {
+    let app = App::new("output");
+    app.create_and_seed(200, 5);
+    let run = app
+        .migrate(&["--concurrency", "8", "--max-rate", "5000", "up"])
+        .assert()
+        .success();
+    let (out, err) = (stdout(&run), stderr(&run));
+    assert!(
+        !out.contains('\u{1b}') && !err.contains('\u{1b}'),
+        "escape codes in\n{out}{err}"
+    );
+    assert!(out.contains("0.5.0 add_timestamps up done"), "{out}");
+    assert!(
+        out.contains("Applied 5: 0.1.0, 0.2.0, 0.3.0, 0.4.0, 0.5.0"),
+        "{out}"
+    );
+    for args in [
+        &["status"][..],
+        &["check"],
+        &["schema"],
+        &["schema", "--history"],
+        &["create-table"],
+        &["unlock"],
+        &["up", "--dry-run"],
+    ] {
+        app.migrate_json(args, 0);
+    }
+    let schema = app.migrate_json(&["schema", "--history"], 0);
+    assert_eq!(
+        schema["entities"]["Photo"]["sk"],
+        "PHOTO#{created_at}#{photo_id}"
+    );
+    let history = schema["history"].as_array().unwrap();
+    assert_eq!(history[3]["version"], "0.4.0");
+    assert!(
+        history[3]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "entity Notification added")
+    );
+    assert!(
+        history[2]["changes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Photo sk:")
+    );
+    // Logs go to stderr, never into the JSON.
+    let logged = app
+        .migrate(&["--json", "status"])
+        .env("RUST_LOG", "debug")
+        .assert()
+        .success();
+    serde_json::from_slice::<serde_json::Value>(&logged.get_output().stdout).unwrap();
+}
+
+#[tokio::test]
+async fn the_table_flag_wins_over_the_environment() {
+    let app = App::new("flags");
+    let other = App::new("flags-other");
+    app.migrate(&["--table", &other.table, "create-table"])
+        .assert()
+        .success();
+    other.migrate(&["status"]).assert().success();
+    app.migrate(&["status"]).assert().code(1);
+}
+
+#[test]
+fn new_writes_the_next_migration() {
+    let dir = std::env::temp_dir().join(format!("dynatable-new-{}", ulid::Ulid::new()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("mod.rs"), "mod v0_1_0_first;\n").unwrap();
+    let app = App::new("new");
+    let dir_arg = dir.to_str().unwrap();
+    let made = app.migrate_json(&["new", "add_user_avatar", "--dir", dir_arg], 0);
+    assert_eq!(made["version"], "0.6.0");
+    let file = dir.join("v0_6_0_add_user_avatar.rs");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(r#"#[migration(version = "0.6.0", name = "add_user_avatar")]"#));
+    assert!(text.contains("pub struct AddUserAvatar;"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("mod.rs")).unwrap(),
+        "mod v0_1_0_first;\nmod v0_6_0_add_user_avatar;\n"
+    );
+    // Never overwrites; rejects bad names and taken versions.
+    app.migrate(&["new", "add_user_avatar", "--dir", dir_arg])
+        .assert()
+        .code(1);
+    app.migrate(&["new", "Add-Avatar", "--dir", dir_arg])
+        .assert()
+        .code(2);
+    app.migrate(&["new", "again", "--version", "0.3.0", "--dir", dir_arg])
+        .assert()
+        .code(2);
+    app.migrate(&["new", "x", "--dir", "/nonexistent/dir"])
+        .assert()
+        .code(2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_documented_exit_codes_are_the_ones_used() {
+    use dynatable_migrate::cli::Exit;
+    let codes: Vec<u8> = [
+        Exit::Success,
+        Exit::Failure,
+        Exit::Usage,
+        Exit::LockHeld,
+        Exit::MigrationFailed,
+        Exit::CheckFailed,
+        Exit::NotConfirmed,
+    ]
+    .iter()
+    .map(|e| e.code())
+    .collect();
+    assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6]);
+}

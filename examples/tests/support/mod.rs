@@ -1,0 +1,154 @@
+//! Runs the example's `migrate` and `seed` binaries against a table of the test's own on the
+//! tests' DynamoDB (DynamoDB Local, or `DYNATABLE_ENDPOINT`).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use assert_cmd::Command;
+use dynatable_core::Table;
+use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
+use dynatable_tests::{Endpoint, endpoint};
+
+/// One test's table, not created until `migrate create-table` runs.
+pub struct App {
+    pub table: String,
+    pub endpoint: Endpoint,
+}
+
+/// An item as text: attribute name to its value (strings as they are, other values in Debug form).
+pub type Row = BTreeMap<String, String>;
+
+impl App {
+    pub fn new(test: &str) -> Self {
+        Self {
+            table: format!(
+                "cli-{test}-{}",
+                ulid::Ulid::new().to_string().to_lowercase()
+            ),
+            endpoint: endpoint(),
+        }
+    }
+
+    /// The example's binary `bin` with this table and endpoint in its environment, stdin not a
+    /// terminal, and nothing else from the environment that would change its behaviour.
+    pub fn command(&self, bin: &str) -> Command {
+        let mut command = Command::new(match bin {
+            "migrate" => env!("CARGO_BIN_EXE_migrate"),
+            _ => env!("CARGO_BIN_EXE_seed"),
+        });
+        command
+            .env("DYNATABLE_TABLE", &self.table)
+            .env("DYNATABLE_ENDPOINT", self.endpoint.url())
+            .env_remove("DYNATABLE_JSON")
+            .env_remove("DYNATABLE_YES")
+            .env_remove("DYNATABLE_LOCK_WAIT")
+            .env_remove("DYNATABLE_CONCURRENCY")
+            .env_remove("DYNATABLE_MAX_RATE")
+            .env_remove("RUST_LOG")
+            .write_stdin("");
+        if let Endpoint::Local(_) = self.endpoint {
+            command
+                .env("AWS_ACCESS_KEY_ID", "local")
+                .env("AWS_SECRET_ACCESS_KEY", "local")
+                .env("AWS_REGION", "us-east-1")
+                .env_remove("AWS_PROFILE");
+        }
+        command
+    }
+
+    pub fn migrate(&self, args: &[&str]) -> Command {
+        let mut command = self.command("migrate");
+        command.args(args);
+        command
+    }
+
+    /// Runs `migrate ARGS --json` and parses its stdout, asserting the exit code.
+    pub fn migrate_json(&self, args: &[&str], code: i32) -> serde_json::Value {
+        let output = self
+            .migrate(args)
+            .arg("--json")
+            .assert()
+            .code(code)
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&output).unwrap_or_else(|e| {
+            panic!(
+                "migrate {args:?} --json printed something else than one JSON document ({e}):\n{}",
+                String::from_utf8_lossy(&output)
+            )
+        })
+    }
+
+    pub fn create_and_seed(&self, users: usize, photos_per_user: usize) {
+        self.migrate(&["create-table"]).assert().success();
+        self.command("seed")
+            .args([
+                "--users",
+                &users.to_string(),
+                "--photos-per-user",
+                &photos_per_user.to_string(),
+            ])
+            .assert()
+            .success();
+    }
+
+    pub async fn table(&self) -> Table {
+        Table::new(self.endpoint.client().await, &self.table)
+    }
+
+    /// Every item, ledger included, sorted by key.
+    pub async fn dump(&self) -> Vec<Row> {
+        let client = self.endpoint.client().await;
+        let mut rows = Vec::new();
+        let mut start = None;
+        loop {
+            let page = client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            for item in page.items.unwrap_or_default() {
+                rows.push(
+                    item.into_iter()
+                        .map(|(name, value)| {
+                            let text = match value {
+                                AttributeValue::S(s) => s,
+                                other => format!("{other:?}"),
+                            };
+                            (name, text)
+                        })
+                        .collect::<Row>(),
+                );
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        rows.sort_by(|a, b| (&a["PK"], &a["SK"]).cmp(&(&b["PK"], &b["SK"])));
+        rows
+    }
+
+    /// The items of the app (not the ledger's), sorted by key.
+    pub async fn data(&self) -> Vec<Row> {
+        self.dump()
+            .await
+            .into_iter()
+            .filter(|row| !row["PK"].starts_with("_SCHEMA#"))
+            .collect()
+    }
+}
+
+/// stdout of a finished command, as text.
+pub fn stdout(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+/// stderr of a finished command, as text.
+pub fn stderr(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
