@@ -103,12 +103,7 @@ async fn up_to_a_version_then_down_by_steps_and_to_a_version() {
         ["0.3.0"]
     );
     let status = app.migrate_json(&["status"], 0);
-    let statuses: Vec<&str> = status["migrations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["status"].as_str().unwrap())
-        .collect();
+    let statuses = support::statuses(&status);
     assert_eq!(
         statuses,
         [

@@ -116,12 +116,7 @@ async fn up_then_down_to_zero_and_back_up() {
         assert_eq!(photo["SK"], new_photo_sk(photo));
     }
     let status = app.migrate_json(&["status"], 0);
-    let statuses: Vec<&str> = status["migrations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["status"].as_str().unwrap())
-        .collect();
+    let statuses = support::statuses(&status);
     assert_eq!(statuses, ["applied"; 5]);
     app.migrate(&["check"]).assert().success();
 

@@ -17,4 +17,4 @@ mod test_table;
 
 pub use control::{control, set_control};
 pub use dynamodb_local::{Endpoint, endpoint};
-pub use test_table::TestTable;
+pub use test_table::{TestTable, scan_all};

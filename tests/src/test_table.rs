@@ -88,26 +88,7 @@ impl TestTable {
 
     /// Every item of the table, following `LastEvaluatedKey` to the end.
     pub async fn scan_all(&self) -> Vec<Item> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.name)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .unwrap_or_else(|e| {
-                    panic!("scan: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))
-                });
-            items.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return items;
-            }
-        }
+        scan_all(&self.client, &self.name).await
     }
 }
 
@@ -132,5 +113,31 @@ impl Drop for TestTable {
             });
         })
         .join();
+    }
+}
+
+/// Every item of table `name`, following `LastEvaluatedKey` to the end (consistent reads).
+///
+/// # Panics
+/// When a scan fails.
+pub async fn scan_all(client: &Client, name: &str) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(name)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap_or_else(|e| {
+                panic!("scan: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))
+            });
+        items.extend(page.items.unwrap_or_default());
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return items;
+        }
     }
 }

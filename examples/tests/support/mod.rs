@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use assert_cmd::Command;
 use dynatable_core::Table;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
-use dynatable_tests::{Endpoint, endpoint};
+use dynatable_tests::{Endpoint, endpoint, scan_all};
 
 /// One test's table, not created until `migrate create-table` runs.
 pub struct App {
@@ -100,35 +100,21 @@ impl App {
     /// Every item, ledger included, sorted by key.
     pub async fn dump(&self) -> Vec<Row> {
         let client = self.endpoint.client().await;
-        let mut rows = Vec::new();
-        let mut start = None;
-        loop {
-            let page = client
-                .scan()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .unwrap();
-            for item in page.items.unwrap_or_default() {
-                rows.push(
-                    item.into_iter()
-                        .map(|(name, value)| {
-                            let text = match value {
-                                AttributeValue::S(s) => s,
-                                other => format!("{other:?}"),
-                            };
-                            (name, text)
-                        })
-                        .collect::<Row>(),
-                );
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
+        let mut rows: Vec<Row> = scan_all(&client, &self.table)
+            .await
+            .into_iter()
+            .map(|item| {
+                item.into_iter()
+                    .map(|(name, value)| {
+                        let text = match value {
+                            AttributeValue::S(s) => s,
+                            other => format!("{other:?}"),
+                        };
+                        (name, text)
+                    })
+                    .collect()
+            })
+            .collect();
         rows.sort_by(|a, b| (&a["PK"], &a["SK"]).cmp(&(&b["PK"], &b["SK"])));
         rows
     }
@@ -141,6 +127,16 @@ impl App {
             .filter(|row| !row["PK"].starts_with("_SCHEMA#"))
             .collect()
     }
+}
+
+/// The `status` of each migration in a `status --json` document.
+pub fn statuses(status: &serde_json::Value) -> Vec<String> {
+    status["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["status"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// stdout of a finished command, as text.
