@@ -5,7 +5,7 @@ use dynatable_core::aws_sdk_dynamodb::Client;
 use dynatable_core::{
     BulkError, BulkReport, Result as TableResult, Scan, SegmentPosition, Table, Write,
 };
-use futures::{Stream, TryStreamExt};
+use futures::{Stream, StreamExt as _, TryStreamExt};
 
 use crate::checkpoint::Checkpointer;
 use crate::dry_run::{DryRunLog, dry_run_client};
@@ -32,7 +32,12 @@ pub struct Context {
 struct Counts {
     read: AtomicU64,
     written: AtomicU64,
+    /// Items handed to the bulk helpers so far, for progress while they work.
+    streamed: AtomicU64,
 }
+
+/// How many items pass between two progress reports of the bulk helpers.
+const PROGRESS_EVERY: u64 = 50;
 
 impl Context {
     /// A context for migrations of `table`.
@@ -154,13 +159,23 @@ impl Context {
         S: Stream<Item = TableResult<T>> + Send,
         F: FnMut(T) -> Option<Write> + Send,
     {
+        let (counts, reporter, version) = (
+            self.counts.clone(),
+            self.reporter.clone(),
+            self.version.clone(),
+        );
+        let items = items.inspect(move |_| {
+            let streamed = counts.streamed.fetch_add(1, Ordering::Relaxed) + 1;
+            if streamed % PROGRESS_EVERY == 0 {
+                reporter.progress(&version, streamed, None);
+            }
+        });
         let result = self.table.apply(items, plan).await;
         self.count(match &result {
             Ok(report) => report,
             Err(e) => &e.report,
         });
-        let (read, _) = self.counts();
-        self.progress(read, None);
+        self.progress(self.counts.streamed.load(Ordering::Relaxed), None);
         result
     }
 

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::reporter::{LogReporter, Reporter};
 
@@ -43,12 +43,18 @@ impl BarReporter {
         let template = match total {
             Some(total) => {
                 bar.set_length(total);
-                "{prefix:>8} [{bar:30}] {human_pos}/{human_len} items, {per_sec}, ETA {eta}"
+                "{prefix:>8} [{bar:30}] {human_pos}/{human_len} items, {rate}, ETA {eta}"
             }
-            None => "{prefix:>8} {spinner} {human_pos} items, {per_sec}, {elapsed}",
+            None => "{prefix:>8} {spinner} {human_pos} items, {rate}, {elapsed}",
         };
         if let Ok(style) = ProgressStyle::with_template(template) {
-            bar.set_style(style.progress_chars("=> "));
+            bar.set_style(
+                style
+                    .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                        let _ = write!(out, "{:.0} items/s", state.per_sec());
+                    })
+                    .progress_chars("=> "),
+            );
         }
         bar
     }
