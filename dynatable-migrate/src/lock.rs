@@ -67,12 +67,12 @@ impl Lock {
             match table.put(&record).condition(free).send().await {
                 Ok(()) => break,
                 Err(e) if e.is_conditional_check_failed() => {
+                    let current = current(table).await?;
+                    // A retry after a lost response finds the lock this very put took.
+                    if current.as_ref().is_some_and(|lock| lock.owner == owner) {
+                        break;
+                    }
                     if started.elapsed() >= wait {
-                        let current = table
-                            .get::<LockRecord>(LockRecord::key())
-                            .consistent()
-                            .send()
-                            .await?;
                         return Err(match current {
                             Some(lock) => Error::LockHeld {
                                 holder: lock.holder,
@@ -125,7 +125,11 @@ impl Lock {
             .await
         {
             Ok(()) => Ok(()),
-            Err(e) if e.is_conditional_check_failed() => Err(Error::LockLost),
+            // Gone: a retry after a lost response, or an expiry nobody took over.
+            Err(e) if e.is_conditional_check_failed() => match current(&self.table).await? {
+                None => Ok(()),
+                Some(_) => Err(Error::LockLost),
+            },
             Err(e) => Err(e.into()),
         }
     }

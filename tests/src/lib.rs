@@ -13,8 +13,10 @@
 
 mod control;
 mod dynamodb_local;
+pub mod proxy;
 mod test_table;
 
 pub use control::{control, set_control};
 pub use dynamodb_local::{Endpoint, endpoint};
+pub use proxy::{Faults, Proxy, ProxyStats};
 pub use test_table::{TestTable, scan_all};

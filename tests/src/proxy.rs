@@ -1,0 +1,262 @@
+//! A DynamoDB proxy that injects latency and faults: what a real network and a real DynamoDB do
+//! to a client, in front of DynamoDB Local. For tests and benchmarks.
+//!
+//! Each request is, in this order: delayed by [`Faults::latency`] (plus
+//! [`Faults::spike_latency`] for a [`Faults::spikes`] fraction); answered with
+//! `ProvisionedThroughputExceededException` or `ThrottlingException` without being forwarded for
+//! a [`Faults::throttles`] fraction; forwarded, and for a [`Faults::lost_responses`] fraction its
+//! response thrown away and the connection closed (the write happened, the client sees a
+//! connection error). Table management requests (`CreateTable`, `DescribeTable`, `DeleteTable`)
+//! are only delayed.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// What the proxy does to requests. Fractions are between 0 and 1.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Faults {
+    /// Added to every request, before it is forwarded.
+    pub latency: Duration,
+    /// The fraction of requests delayed by `spike_latency` more.
+    pub spikes: f64,
+    /// The extra delay of a spike.
+    pub spike_latency: Duration,
+    /// The fraction of requests answered with a throttling error, not forwarded.
+    pub throttles: f64,
+    /// The fraction of requests forwarded whose response is lost.
+    pub lost_responses: f64,
+    /// The random seed of the choices.
+    pub seed: u64,
+}
+
+impl Faults {
+    /// Only a delay per request.
+    pub fn latency(latency: Duration) -> Self {
+        Self {
+            latency,
+            ..Self::default()
+        }
+    }
+}
+
+/// What the proxy did so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProxyStats {
+    /// Requests received.
+    pub requests: u64,
+    /// Answered with a throttling error.
+    pub throttled: u64,
+    /// Forwarded with the response lost.
+    pub lost: u64,
+    /// Delayed by a spike.
+    pub spikes: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: AtomicU64,
+    throttled: AtomicU64,
+    lost: AtomicU64,
+    spikes: AtomicU64,
+}
+
+struct State {
+    upstream: String,
+    faults: Faults,
+    rng: Mutex<fastrand::Rng>,
+    client: Client<HttpConnector, Full<Bytes>>,
+    counters: Counters,
+}
+
+/// A running proxy; it stops when dropped.
+pub struct Proxy {
+    url: String,
+    state: Arc<State>,
+    task: JoinHandle<()>,
+}
+
+impl Proxy {
+    /// Starts a proxy on a free loopback port in front of `upstream` (e.g. DynamoDB Local's URL),
+    /// on the current tokio runtime.
+    ///
+    /// # Errors
+    /// When no port can be bound.
+    pub async fn start(upstream: &str, faults: Faults) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let state = Arc::new(State {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            faults,
+            rng: Mutex::new(fastrand::Rng::with_seed(faults.seed)),
+            client: Client::builder(TokioExecutor::new())
+                .pool_max_idle_per_host(256)
+                .build_http(),
+            counters: Counters::default(),
+        });
+        let task = tokio::spawn(accept(listener, state.clone()));
+        Ok(Self { url, state, task })
+    }
+
+    /// The URL to point clients at.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// What it did so far.
+    pub fn stats(&self) -> ProxyStats {
+        let c = &self.state.counters;
+        ProxyStats {
+            requests: c.requests.load(Ordering::Relaxed),
+            throttled: c.throttled.load(Ordering::Relaxed),
+            lost: c.lost.load(Ordering::Relaxed),
+            spikes: c.spikes.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn accept(listener: TcpListener, state: Arc<State>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| handle(state.clone(), request));
+            // A connection closed to lose a response ends here with an error: that is the point.
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Why the proxy gives no response: the connection is closed instead.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("response dropped by the proxy")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// The choices for one request.
+struct Roll {
+    spike: bool,
+    throttle: Option<&'static str>,
+    lose: bool,
+}
+
+impl State {
+    fn roll(&self, management: bool) -> Roll {
+        let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
+        let f = &self.faults;
+        let spike = rng.f64() < f.spikes;
+        let throttle = (!management && rng.f64() < f.throttles).then(|| {
+            if rng.bool() {
+                "ProvisionedThroughputExceededException"
+            } else {
+                "ThrottlingException"
+            }
+        });
+        let lose = !management && rng.f64() < f.lost_responses;
+        Roll {
+            spike,
+            throttle,
+            lose,
+        }
+    }
+}
+
+async fn handle(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Dropped> {
+    state.counters.requests.fetch_add(1, Ordering::Relaxed);
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let management = ["CreateTable", "DescribeTable", "DeleteTable"]
+        .iter()
+        .any(|op| target.ends_with(op));
+    let roll = state.roll(management);
+
+    let mut delay = state.faults.latency;
+    if roll.spike {
+        state.counters.spikes.fetch_add(1, Ordering::Relaxed);
+        delay += state.faults.spike_latency;
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(code) = roll.throttle {
+        state.counters.throttled.fetch_add(1, Ordering::Relaxed);
+        return Ok(throttled(code));
+    }
+
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let mut forward = Request::builder()
+        .method(parts.method)
+        .uri(format!("{}{path}", state.upstream));
+    for (name, value) in &parts.headers {
+        if name != hyper::header::HOST {
+            forward = forward.header(name, value);
+        }
+    }
+    let forward = forward.body(Full::new(body)).map_err(|_| Dropped)?;
+    let response = state.client.request(forward).await.map_err(|_| Dropped)?;
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
+    if roll.lose {
+        state.counters.lost.fetch_add(1, Ordering::Relaxed);
+        return Err(Dropped);
+    }
+    Ok(Response::from_parts(parts, Full::new(body)))
+}
+
+fn throttled(code: &str) -> Response<Full<Bytes>> {
+    let body = format!(
+        r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{code}","message":"injected by the test proxy"}}"#
+    );
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    let headers = response.headers_mut();
+    headers.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
+    headers.insert(
+        "x-amzn-requestid",
+        hyper::header::HeaderValue::from_static("proxy-throttle"),
+    );
+    response
+}
+
