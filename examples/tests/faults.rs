@@ -67,7 +67,10 @@ async fn throttling_and_lost_responses_change_nothing() {
     assert_eq!(comparable(faulty.data().await), expected);
     let keys = photo_keys(&faulty.data().await);
     assert_eq!(keys.len(), USERS);
-    assert!(keys.values().all(|&n| n == PHOTOS), "no photo lost or doubled");
+    assert!(
+        keys.values().all(|&n| n == PHOTOS),
+        "no photo lost or doubled"
+    );
 
     // And back: the re-key's down and the backfill's down under the same faults.
     reference
@@ -78,12 +81,17 @@ async fn throttling_and_lost_responses_change_nothing() {
         .down(DownTarget::Version("0.2.0".to_owned()))
         .await
         .unwrap();
-    assert_eq!(comparable(faulty.data().await), comparable(clean.data().await));
+    assert_eq!(
+        comparable(faulty.data().await),
+        comparable(clean.data().await)
+    );
 
     // One record per version, as in the fault-free run; no lock left behind.
     let history = under_faults.history().await.unwrap();
-    let statuses: Vec<(String, MigrationStatus)> =
-        history.iter().map(|r| (r.version.clone(), r.status)).collect();
+    let statuses: Vec<(String, MigrationStatus)> = history
+        .iter()
+        .map(|r| (r.version.clone(), r.status))
+        .collect();
     let reference_statuses: Vec<(String, MigrationStatus)> = reference
         .history()
         .await

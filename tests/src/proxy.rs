@@ -259,4 +259,3 @@ fn throttled(code: &str) -> Response<Full<Bytes>> {
     );
     response
 }
-

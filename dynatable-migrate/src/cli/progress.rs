@@ -50,9 +50,12 @@ impl BarReporter {
         if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(
                 style
-                    .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
-                        let _ = write!(out, "{:.0} items/s", state.per_sec());
-                    })
+                    .with_key(
+                        "rate",
+                        |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                            let _ = write!(out, "{:.0} items/s", state.per_sec());
+                        },
+                    )
                     .progress_chars("=> "),
             );
         }
