@@ -159,6 +159,20 @@ impl Context {
         S: Stream<Item = TableResult<T>> + Send,
         F: FnMut(T) -> Option<Write> + Send,
     {
+        self.apply_on(&self.table, items, plan).await
+    }
+
+    /// [`apply`](Self::apply) on `table` (this context's table with other settings).
+    async fn apply_on<T, S, F>(
+        &self,
+        table: &Table,
+        items: S,
+        plan: F,
+    ) -> Result<BulkReport, BulkError>
+    where
+        S: Stream<Item = TableResult<T>> + Send,
+        F: FnMut(T) -> Option<Write> + Send,
+    {
         let (counts, reporter, version) = (
             self.counts.clone(),
             self.reporter.clone(),
@@ -170,7 +184,7 @@ impl Context {
                 reporter.progress(&version, streamed, None);
             }
         });
-        let result = self.table.apply(items, plan).await;
+        let result = table.apply(items, plan).await;
         self.count(match &result {
             Ok(report) => report,
             Err(e) => &e.report,
@@ -227,10 +241,11 @@ impl Context {
         }
     }
 
-    /// A resumable backfill: applies `plan` to every item of `scan`, page after page (the items of
-    /// a page concurrently), and after each page saves where every scan segment stands. When the
-    /// run is interrupted or fails, the next run of the migration resumes from the last saved
-    /// page instead of starting over; the pages in flight when it stopped are read again, so
+    /// A resumable backfill: applies `plan` to every item of `scan`. The scan's segments are read
+    /// concurrently, each page's items written concurrently (the table's concurrency shared out
+    /// among the segments), and after each page the positions of every segment are saved. When
+    /// the run is interrupted or fails, the next run of the migration resumes from the last saved
+    /// positions instead of starting over; the pages in flight when it stopped are read again, so
     /// `plan` must be idempotent (write conditionally, or set values that do not depend on the
     /// old ones). `name` tells apart several backfills of one migration. Outside a run of the
     /// migrator (a dry run, a plain [`Context::new`]) nothing is saved.
@@ -241,34 +256,57 @@ impl Context {
         &self,
         name: &str,
         scan: Scan<T>,
-        mut plan: F,
+        plan: F,
     ) -> MigrationResult<BulkReport>
     where
         T: Send + 'static,
-        F: FnMut(T) -> Option<Write> + Send,
+        F: Fn(T) -> Option<Write> + Send + Sync,
     {
         // Segments finished before an interruption stay finished in every later checkpoint.
         let saved = self.load_checkpoint(name).await?;
-        let mut positions = saved
+        let positions = saved
             .clone()
             .unwrap_or_else(|| vec![SegmentPosition::Start; scan.segment_count()]);
         let scan = match saved {
             Some(saved) => scan.resume(saved),
             None => scan,
         };
-        let mut pages = Box::pin(scan.pages());
-        let mut total = BulkReport::default();
-        while let Some(page) = pages.try_next().await? {
-            let items = futures::stream::iter(page.items.into_iter().map(Ok));
-            total.merge(&self.apply(items, &mut plan).await?);
-            let segment = usize::try_from(page.segment).unwrap_or_default();
-            if let Some(position) = positions.get_mut(segment) {
-                *position = page
-                    .cursor
-                    .map_or(SegmentPosition::Done, SegmentPosition::After);
+        let segments = scan.segment_pages();
+        let per_segment = (self.table.concurrency() / segments.len().max(1)).max(1);
+        let table = self.table.with_concurrency(per_segment);
+        let positions = Mutex::new(positions);
+        let total = Mutex::new(BulkReport::default());
+        let plan = &plan;
+        futures::future::try_join_all(segments.into_iter().map(|mut pages| {
+            let (table, positions, total) = (&table, &positions, &total);
+            async move {
+                while let Some(page) = pages.try_next().await? {
+                    let items = futures::stream::iter(page.items.into_iter().map(Ok));
+                    let report = self.apply_on(table, items, plan).await?;
+                    total
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .merge(&report);
+                    // Every page of this segment before the cursor is done: record it.
+                    let snapshot = {
+                        let mut positions =
+                            positions.lock().unwrap_or_else(PoisonError::into_inner);
+                        let segment = usize::try_from(page.segment).unwrap_or_default();
+                        if let Some(position) = positions.get_mut(segment) {
+                            *position = page
+                                .cursor
+                                .map_or(SegmentPosition::Done, SegmentPosition::After);
+                        }
+                        positions.clone()
+                    };
+                    // Saves may land out of order; each snapshot holds only finished work, so
+                    // an older one only makes a resumed run read some pages again.
+                    self.save_checkpoint(name, &snapshot).await?;
+                }
+                Ok::<(), crate::Error>(())
             }
-            self.save_checkpoint(name, &positions).await?;
-        }
-        Ok(total)
+        }))
+        .await?;
+        Ok(total.into_inner().unwrap_or_else(PoisonError::into_inner))
     }
 }

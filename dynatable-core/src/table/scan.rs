@@ -1,4 +1,5 @@
 use aws_sdk_dynamodb::types::AttributeValue;
+use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt};
 
 use super::Table;
@@ -94,7 +95,8 @@ impl RawScan {
         ))
     }
 
-    fn pages(self) -> impl Stream<Item = Result<Page<Item>>> + Send + 'static {
+    /// One stream of pages per segment.
+    fn segment_pages(self) -> Vec<BoxStream<'static, Result<Page<Item>>>> {
         let scan = std::sync::Arc::new(self);
         let segments = scan
             .positions
@@ -128,7 +130,7 @@ impl RawScan {
                 })
                 .boxed()
             });
-        futures::stream::select_all(segments)
+        segments.collect()
     }
 }
 
@@ -302,31 +304,57 @@ impl<T: Send + 'static> Scan<T> {
     }
 
     /// The pages of every segment, as they arrive; each names its segment and its cursor.
-    pub fn pages(mut self) -> impl Stream<Item = Result<Page<T>>> + Send + 'static {
+    pub fn pages(self) -> impl Stream<Item = Result<Page<T>>> + Send + 'static {
+        futures::stream::select_all(self.segment_pages())
+    }
+
+    /// One stream of pages per segment, to be read concurrently (each fetches its next page when
+    /// polled): what a resumable backfill uses to finish one segment's page before it records
+    /// the segment's position.
+    pub fn segment_pages(mut self) -> Vec<BoxStream<'static, Result<Page<T>>>> {
         self.raw.filter = Some(with_ledger_excluded(
             self.entity.map(|e| entity_filter(e, self.filter)),
         ));
         let table = self.raw.table.clone();
         let decode = self.decode;
-        self.raw.pages().and_then(move |page| {
-            let table = table.clone();
-            async move {
-                let items = page
-                    .items
-                    .into_iter()
-                    .map(decode)
-                    .collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(|e| table.error(Operation::Scan, None, ErrorKind::Decode(e)))?;
-                Ok(Page {
-                    items,
-                    cursor: page.cursor,
-                    segment: page.segment,
-                    scanned: page.scanned,
-                })
-            }
-        })
+        self.raw
+            .segment_pages()
+            .into_iter()
+            .map(|pages| decode_pages(pages, table.clone(), decode))
+            .collect()
     }
+}
 
+/// Decodes the items of each page.
+fn decode_pages<T: Send + 'static>(
+    pages: BoxStream<'static, Result<Page<Item>>>,
+    table: Table,
+    decode: fn(Item) -> std::result::Result<T, DecodeError>,
+) -> BoxStream<'static, Result<Page<T>>> {
+    {
+        pages
+            .and_then(move |page| {
+                let table = table.clone();
+                async move {
+                    let items = page
+                        .items
+                        .into_iter()
+                        .map(decode)
+                        .collect::<std::result::Result<Vec<_>, _>>()
+                        .map_err(|e| table.error(Operation::Scan, None, ErrorKind::Decode(e)))?;
+                    Ok(Page {
+                        items,
+                        cursor: page.cursor,
+                        segment: page.segment,
+                        scanned: page.scanned,
+                    })
+                }
+            })
+            .boxed()
+    }
+}
+
+impl<T: Send + 'static> Scan<T> {
     /// Every item of the scan.
     pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'static {
         self.pages()

@@ -1,0 +1,356 @@
+//! The migration benchmarks of issue 6, printed side by side from one run:
+//!
+//! 1. Backfill (the example's 0.5.0 `add_timestamps`: `createdAt = if_not_exists(createdAt, now)`,
+//!    `updatedAt = now` on every item) of 20,000 items at 0 ms and 5 ms of injected latency per
+//!    request: the migration through the runner (`Migrator`, with its lock, ledger and
+//!    checkpoints) vs a hand-tuned raw-SDK loop (8-segment parallel scan, 64 requests in flight)
+//!    vs the seed's naive loop (scan a page, await each `UpdateItem`).
+//! 2. Peak RSS of the `migrate` binary backfilling 100,000 items vs a larger table.
+//!
+//! `cargo bench -p dynatable-example --bench migration [-- ITEMS RSS_SMALL RSS_LARGE]`
+//! (`scripts/bench` runs it with the codec bench). Starts its own DynamoDB Local unless
+//! `DYNATABLE_ENDPOINT` is set. The naive loop is stopped after 60 s at 5 ms (it would take
+//! minutes); its rate is over the items it did.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dynatable_core::aws_sdk_dynamodb::Client;
+use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
+use dynatable_core::{Item, Table, TableDefinition, registry};
+use dynatable_example::seed::{SeedOptions, seed};
+use dynatable_migrate::{MigrationStatus, Migrator, RegisteredMigration};
+use dynatable_tests::{Endpoint, Faults, Proxy, endpoint};
+use futures::{StreamExt, TryStreamExt};
+
+const SEGMENTS: i32 = 8;
+const IN_FLIGHT: usize = 64;
+const NAIVE_TIME_BOX: Duration = Duration::from_secs(60);
+const PHOTOS_PER_USER: usize = 9;
+
+fn now() -> AttributeValue {
+    AttributeValue::S(dynatable_example::Timestamp::now().to_string())
+}
+
+async fn update_raw(client: &Client, table: &str, item: &Item, now: &AttributeValue) {
+    client
+        .update_item()
+        .table_name(table)
+        .key("PK", item["PK"].clone())
+        .key("SK", item["SK"].clone())
+        .update_expression("SET #c = if_not_exists(#c, :now), #u = :now")
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_names("#c", "createdAt")
+        .expression_attribute_names("#u", "updatedAt")
+        .expression_attribute_values(":now", now.clone())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Hand-tuned: 8 scan segments as streams of items, 64 updates in flight.
+async fn raw_sdk(client: &Client, table: &str) -> usize {
+    let now = now();
+    let segments = (0..SEGMENTS).map(|segment| {
+        let (client, table) = (client.clone(), table.to_owned());
+        futures::stream::try_unfold(
+            Some(None),
+            move |start: Option<Option<HashMap<String, AttributeValue>>>| {
+                let (client, table) = (client.clone(), table.clone());
+                async move {
+                    let Some(start) = start else {
+                        return Ok::<_, ()>(None);
+                    };
+                    let page = client
+                        .scan()
+                        .table_name(&table)
+                        .filter_expression("NOT begins_with(PK, :ledger)")
+                        .expression_attribute_values(
+                            ":ledger",
+                            AttributeValue::S("_SCHEMA#".into()),
+                        )
+                        .segment(segment)
+                        .total_segments(SEGMENTS)
+                        .set_exclusive_start_key(start)
+                        .send()
+                        .await
+                        .unwrap();
+                    let next = page.last_evaluated_key.map(Some);
+                    Ok(Some((
+                        futures::stream::iter(page.items.unwrap_or_default()),
+                        next,
+                    )))
+                }
+            },
+        )
+        .map_ok(|items| items.map(Ok))
+        .try_flatten()
+        .boxed()
+    });
+    futures::stream::select_all(segments)
+        .map(|item: Result<Item, ()>| {
+            let now = now.clone();
+            async move {
+                update_raw(client, table, &item.unwrap(), &now).await;
+                1
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .fold(0, |n, one| async move { n + one })
+        .await
+}
+
+/// The seed's loop in Rust: scan a page, await each update in turn; stops after `time_box`.
+async fn naive(client: &Client, table: &str, time_box: Duration) -> usize {
+    let now = now();
+    let started = Instant::now();
+    let mut done = 0;
+    let mut start: Option<HashMap<String, AttributeValue>> = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(table)
+            .filter_expression("NOT begins_with(PK, :ledger)")
+            .expression_attribute_values(":ledger", AttributeValue::S("_SCHEMA#".into()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        for item in page.items.unwrap_or_default() {
+            update_raw(client, table, &item, &now).await;
+            done += 1;
+            if started.elapsed() >= time_box {
+                return done;
+            }
+        }
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return done;
+        }
+    }
+}
+
+fn add_timestamps() -> &'static RegisteredMigration {
+    dynatable_migrate::migrations()
+        .unwrap()
+        .into_iter()
+        .find(|m| m.version == "0.5.0")
+        .unwrap()
+}
+
+/// The example's 0.5.0 through the runner, from pending to applied.
+async fn runner(table: &Table) -> usize {
+    let migrator = Migrator::new(table.clone())
+        .unwrap()
+        .with_migrations(vec![add_timestamps()])
+        .unwrap()
+        .run_by("bench");
+    migrator
+        .mark("0.5.0", MigrationStatus::Pending)
+        .await
+        .unwrap();
+    migrator.up(None).await.unwrap();
+    let record = migrator.history().await.unwrap().pop().unwrap();
+    usize::try_from(record.items_written).unwrap()
+}
+
+async fn create_seeded(client: &Client, name: &str, items: usize) {
+    TableDefinition::for_entities(name, &registry::entities())
+        .unwrap()
+        .create(client)
+        .await
+        .unwrap();
+    let options = SeedOptions {
+        users: items / (PHOTOS_PER_USER + 1),
+        photos_per_user: PHOTOS_PER_USER,
+        seed: 1,
+    };
+    seed(&Table::new(client.clone(), name), &options)
+        .await
+        .unwrap();
+}
+
+fn rate(items: usize, took: Duration) -> f64 {
+    items as f64 / took.as_secs_f64()
+}
+
+fn median(mut rates: Vec<f64>) -> f64 {
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
+}
+
+/// Runs the three contenders on `client`'s endpoint: medians of 3 alternating passes for the
+/// runner and the raw loop, one naive pass.
+async fn backfill(client: &Client, table: &str, items: usize, label: &str) -> (f64, f64, f64) {
+    let typed = Table::new(client.clone(), table);
+    raw_sdk(client, table).await; // warms DynamoDB Local's JVM and the connections; not counted
+    let (mut runner_rates, mut raw_rates) = (Vec::new(), Vec::new());
+    for pass in 0..3 {
+        for contender in if pass % 2 == 0 {
+            ["runner", "raw"]
+        } else {
+            ["raw", "runner"]
+        } {
+            let started = Instant::now();
+            let done = if contender == "runner" {
+                runner(&typed).await
+            } else {
+                raw_sdk(client, table).await
+            };
+            let took = started.elapsed();
+            assert_eq!(done, items, "{contender} updated every item");
+            println!(
+                "  {label} {contender:>6} pass {pass}: {done} items in {:6.2} s = {:6.0} items/s",
+                took.as_secs_f64(),
+                rate(done, took)
+            );
+            if contender == "runner" {
+                runner_rates.push(rate(done, took));
+            } else {
+                raw_rates.push(rate(done, took));
+            }
+        }
+    }
+    let started = Instant::now();
+    let done = naive(client, table, NAIVE_TIME_BOX).await;
+    let took = started.elapsed();
+    println!(
+        "  {label}  naive: {done} items in {:6.2} s = {:6.0} items/s",
+        took.as_secs_f64(),
+        rate(done, took)
+    );
+    (median(runner_rates), median(raw_rates), rate(done, took))
+}
+
+/// Peak RSS of `migrate up` running only 0.5.0 over a table of `items` items, in KiB, sampled
+/// from /proc every 20 ms.
+async fn peak_rss(endpoint: &Endpoint, items: usize) -> (u64, Duration) {
+    let client = endpoint.client().await;
+    let name = format!(
+        "bench-rss-{items}-{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    create_seeded(&client, &name, items).await;
+    let migrate = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
+        command
+            .args(args)
+            .env("DYNATABLE_TABLE", &name)
+            .env("DYNATABLE_ENDPOINT", endpoint.url())
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", "local")
+            .env("AWS_REGION", "us-east-1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        command
+    };
+    for version in ["0.1.0", "0.2.0", "0.3.0", "0.4.0"] {
+        assert!(
+            migrate(&["mark", version, "applied"])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    let started = Instant::now();
+    let mut child = migrate(&["up"]).spawn().unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(status) = std::fs::read_to_string(&status_file) {
+            let hwm = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0);
+            peak = peak.max(hwm);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(child.wait().unwrap().success());
+    (peak, started.elapsed())
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    format!("{cores} cores, {model}")
+}
+
+#[tokio::main]
+async fn main() {
+    let numbers: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let items = numbers.first().copied().unwrap_or(20_000);
+    let rss_small = numbers.get(1).copied().unwrap_or(100_000);
+    let rss_large = numbers.get(2).copied().unwrap_or(250_000);
+    let items = items / (PHOTOS_PER_USER + 1) * (PHOTOS_PER_USER + 1);
+    let endpoint = endpoint();
+    println!(
+        "dynatable migration benchmarks, {}, {}, release build, DynamoDB Local at {}",
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
+        machine(),
+        endpoint.url()
+    );
+
+    println!("\n1. Backfill (0.5.0 add_timestamps) of {items} items");
+    let mut results = Vec::new();
+    for latency_ms in [0, 5] {
+        let proxy = Proxy::start(
+            endpoint.url(),
+            Faults::latency(Duration::from_millis(latency_ms)),
+        )
+        .await
+        .unwrap();
+        let url = if latency_ms == 0 {
+            endpoint.url().to_owned()
+        } else {
+            proxy.url().to_owned()
+        };
+        let client = Endpoint::Local(url).client().await;
+        let name = format!(
+            "bench-backfill-{latency_ms}ms-{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
+        create_seeded(&endpoint.client().await, &name, items).await;
+        let label = format!("{latency_ms} ms");
+        results.push((latency_ms, backfill(&client, &name, items, &label).await));
+    }
+    println!(
+        "\n   latency | runner items/s | raw-SDK items/s | naive items/s | runner/raw | runner/naive"
+    );
+    for (latency_ms, (runner, raw, naive)) in &results {
+        println!(
+            "   {latency_ms:>4} ms | {runner:>14.0} | {raw:>15.0} | {naive:>13.0} | {:>9.2}x | {:>11.1}x",
+            runner / raw,
+            runner / naive
+        );
+    }
+
+    println!("\n2. Peak RSS of `migrate up` (0.5.0 only), sampled every 20 ms");
+    let (small, small_took) = peak_rss(&endpoint, rss_small).await;
+    println!(
+        "   {rss_small:>7} items: {:>7.1} MiB ({:.0} s)",
+        small as f64 / 1024.0,
+        small_took.as_secs_f64()
+    );
+    let (large, large_took) = peak_rss(&endpoint, rss_large).await;
+    println!(
+        "   {rss_large:>7} items: {:>7.1} MiB ({:.0} s)",
+        large as f64 / 1024.0,
+        large_took.as_secs_f64()
+    );
+    println!(
+        "   ratio {rss_large} / {rss_small}: {:.2}",
+        large as f64 / small as f64
+    );
+}
