@@ -10,6 +10,7 @@ use futures::{Stream, StreamExt as _, TryStreamExt};
 use crate::checkpoint::Checkpointer;
 use crate::dry_run::{DryRunLog, dry_run_client};
 use crate::error::Result as MigrationResult;
+use crate::page_tracker::PageTracker;
 use crate::reporter::{LogReporter, Reporter};
 
 /// What a migration runs with: the table (typed operations and the bulk helpers), the SDK client
@@ -159,19 +160,23 @@ impl Context {
         S: Stream<Item = TableResult<T>> + Send,
         F: FnMut(T) -> Option<Write> + Send,
     {
-        self.apply_on(&self.table, items, plan).await
+        self.apply_tagged(&self.table, items.map_ok(|item| ((), item)), plan, |()| {})
+            .await
     }
 
-    /// [`apply`](Self::apply) on `table` (this context's table with other settings).
-    async fn apply_on<T, S, F>(
+    /// [`Table::apply_tagged`] on `table`, counted in the run's ledger record, with progress.
+    async fn apply_tagged<K, T, S, F, D>(
         &self,
         table: &Table,
         items: S,
         plan: F,
+        done: D,
     ) -> Result<BulkReport, BulkError>
     where
-        S: Stream<Item = TableResult<T>> + Send,
+        K: Send,
+        S: Stream<Item = TableResult<(K, T)>> + Send,
         F: FnMut(T) -> Option<Write> + Send,
+        D: Fn(K) + Send + Sync,
     {
         let (counts, reporter, version) = (
             self.counts.clone(),
@@ -184,7 +189,7 @@ impl Context {
                 reporter.progress(&version, streamed, None);
             }
         });
-        let result = table.apply(items, plan).await;
+        let result = table.apply_tagged(items, plan, done).await;
         self.count(match &result {
             Ok(report) => report,
             Err(e) => &e.report,
@@ -242,9 +247,9 @@ impl Context {
     }
 
     /// A resumable backfill: applies `plan` to every item of `scan`. The scan's segments are read
-    /// concurrently, each page's items written concurrently (the table's concurrency shared out
-    /// among the segments), and after each page the positions of every segment are saved. When
-    /// the run is interrupted or fails, the next run of the migration resumes from the last saved
+    /// concurrently and their items written with the table's concurrency; whenever a page of a
+    /// segment and every earlier page of it are written, the segment's position is saved. When
+    /// the run is interrupted or fails, the next run of the migration resumes from the saved
     /// positions instead of starting over; the pages in flight when it stopped are read again, so
     /// `plan` must be idempotent (write conditionally, or set values that do not depend on the
     /// old ones). `name` tells apart several backfills of one migration. Outside a run of the
@@ -260,7 +265,7 @@ impl Context {
     ) -> MigrationResult<BulkReport>
     where
         T: Send + 'static,
-        F: Fn(T) -> Option<Write> + Send + Sync,
+        F: FnMut(T) -> Option<Write> + Send,
     {
         // Segments finished before an interruption stay finished in every later checkpoint.
         let saved = self.load_checkpoint(name).await?;
@@ -271,42 +276,59 @@ impl Context {
             Some(saved) => scan.resume(saved),
             None => scan,
         };
-        let segments = scan.segment_pages();
-        let per_segment = (self.table.concurrency() / segments.len().max(1)).max(1);
-        let table = self.table.with_concurrency(per_segment);
-        let positions = Mutex::new(positions);
-        let total = Mutex::new(BulkReport::default());
-        let plan = &plan;
-        futures::future::try_join_all(segments.into_iter().map(|mut pages| {
-            let (table, positions, total) = (&table, &positions, &total);
-            async move {
-                while let Some(page) = pages.try_next().await? {
-                    let items = futures::stream::iter(page.items.into_iter().map(Ok));
-                    let report = self.apply_on(table, items, plan).await?;
-                    total
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .merge(&report);
-                    // Every page of this segment before the cursor is done: record it.
-                    let snapshot = {
-                        let mut positions =
-                            positions.lock().unwrap_or_else(PoisonError::into_inner);
-                        let segment = usize::try_from(page.segment).unwrap_or_default();
-                        if let Some(position) = positions.get_mut(segment) {
-                            *position = page
-                                .cursor
-                                .map_or(SegmentPosition::Done, SegmentPosition::After);
-                        }
-                        positions.clone()
-                    };
-                    // Saves may land out of order; each snapshot holds only finished work, so
-                    // an older one only makes a resumed run read some pages again.
-                    self.save_checkpoint(name, &snapshot).await?;
-                }
-                Ok::<(), crate::Error>(())
+        let tracker = Mutex::new(PageTracker::new(positions.clone()));
+        let (moved, mut to_save) = tokio::sync::watch::channel(positions);
+        // Dropped once the writes are over, which ends the saves.
+        let moved = Mutex::new(Some(moved));
+        let record = |tracker: &mut PageTracker, moved_now: bool| {
+            if moved_now
+                && let Some(moved) = moved
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .as_ref()
+            {
+                moved.send_replace(tracker.positions().to_vec());
             }
-        }))
-        .await?;
-        Ok(total.into_inner().unwrap_or_else(PoisonError::into_inner))
+        };
+        let items = futures::stream::select_all(scan.segment_pages())
+            .map_ok(|page| {
+                let segment = usize::try_from(page.segment).unwrap_or_default();
+                let mut tracker = tracker.lock().unwrap_or_else(PoisonError::into_inner);
+                let (id, moved_now) = tracker.page(segment, page.items.len(), page.cursor);
+                record(&mut tracker, moved_now);
+                futures::stream::iter(
+                    page.items
+                        .into_iter()
+                        .map(move |item| Ok(((segment, id), item))),
+                )
+            })
+            .try_flatten();
+        let written = self.apply_tagged(&self.table, items, plan, |(segment, id)| {
+            let mut tracker = tracker.lock().unwrap_or_else(PoisonError::into_inner);
+            let moved_now = tracker.item_done(segment, id);
+            record(&mut tracker, moved_now);
+        });
+        // Saves run beside the writes, one at a time, each of the newest positions; every
+        // position saved covers only written pages.
+        let saves = async {
+            while to_save.changed().await.is_ok() {
+                let positions = to_save.borrow_and_update().clone();
+                self.save_checkpoint(name, &positions).await?;
+            }
+            Ok::<(), crate::Error>(())
+        };
+        let written = async {
+            let result = written.await;
+            moved.lock().unwrap_or_else(PoisonError::into_inner).take();
+            result.map_err(crate::Error::from)
+        };
+        let (report, ()) = futures::future::try_join(written, saves).await?;
+        let last = tracker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .positions()
+            .to_vec();
+        self.save_checkpoint(name, &last).await?;
+        Ok(report)
     }
 }

@@ -67,6 +67,7 @@ mod ledger;
 mod lock;
 mod migration;
 mod migrator;
+mod page_tracker;
 mod registry;
 mod reporter;
 mod schema_snapshot;

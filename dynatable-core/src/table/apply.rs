@@ -36,20 +36,43 @@ impl Table {
     ///
     /// # Errors
     /// A [`BulkError`]: the first read or write error, with the report of what was done.
-    pub async fn apply<T, S, F>(&self, items: S, mut plan: F) -> Result<BulkReport, BulkError>
+    pub async fn apply<T, S, F>(&self, items: S, plan: F) -> Result<BulkReport, BulkError>
     where
         S: Stream<Item = Result<T>> + Send,
         F: FnMut(T) -> Option<Write> + Send,
     {
+        self.apply_tagged(items.map_ok(|item| ((), item)), plan, |()| {})
+            .await
+    }
+
+    /// [`apply`](Self::apply) over items that carry a tag, calling `done(tag)` once the item's
+    /// write succeeded or was skipped: what a resumable driver needs to know which pages are
+    /// finished while later ones are still being written.
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub async fn apply_tagged<K, T, S, F, D>(
+        &self,
+        items: S,
+        mut plan: F,
+        done: D,
+    ) -> Result<BulkReport, BulkError>
+    where
+        K: Send,
+        S: Stream<Item = Result<(K, T)>> + Send,
+        F: FnMut(T) -> Option<Write> + Send,
+        D: Fn(K) + Send + Sync,
+    {
         let counters = Counters::default();
         let result = items
             .inspect_ok(|_| Counters::add(&counters.read, 1))
-            .map_ok(&mut plan)
-            .try_for_each_concurrent(self.concurrency(), |write| {
-                let counters = &counters;
+            .map_ok(|(tag, item)| (tag, plan(item)))
+            .try_for_each_concurrent(self.concurrency(), |(tag, write)| {
+                let (counters, done) = (&counters, &done);
                 async move {
                     let Some(write) = write else {
                         Counters::add(&counters.skipped, 1);
+                        done(tag);
                         return Ok(());
                     };
                     Counters::add(&counters.requests, 1);
@@ -63,6 +86,7 @@ impl Table {
                             return Err(e);
                         }
                     }
+                    done(tag);
                     Ok(())
                 }
             })
