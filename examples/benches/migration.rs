@@ -13,123 +13,21 @@
 //! minutes); its rate is over the items it did.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dynatable_core::aws_sdk_dynamodb::Client;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
-use dynatable_core::{Item, Table, TableDefinition, registry};
+use dynatable_core::{Table, TableDefinition, registry};
 use dynatable_example::seed::{SeedOptions, seed};
 use dynatable_migrate::{MigrationStatus, Migrator, RegisteredMigration};
-use dynatable_tests::{Endpoint, Faults, Proxy, endpoint};
-use futures::{StreamExt, TryStreamExt};
+use dynatable_tests::{Endpoint, Faults, Proxy, endpoint, sdk_loops};
 
-const SEGMENTS: i32 = 8;
-const IN_FLIGHT: usize = 64;
 const NAIVE_TIME_BOX: Duration = Duration::from_secs(60);
 const PHOTOS_PER_USER: usize = 9;
 
 fn now() -> AttributeValue {
     AttributeValue::S(dynatable_example::Timestamp::now().to_string())
-}
-
-async fn update_raw(client: &Client, table: &str, item: &Item, now: &AttributeValue) {
-    client
-        .update_item()
-        .table_name(table)
-        .key("PK", item["PK"].clone())
-        .key("SK", item["SK"].clone())
-        .update_expression("SET #c = if_not_exists(#c, :now), #u = :now")
-        .condition_expression("attribute_exists(PK)")
-        .expression_attribute_names("#c", "createdAt")
-        .expression_attribute_names("#u", "updatedAt")
-        .expression_attribute_values(":now", now.clone())
-        .send()
-        .await
-        .unwrap();
-}
-
-/// Hand-tuned: 8 scan segments as streams of items, 64 updates in flight.
-async fn raw_sdk(client: &Client, table: &str) -> usize {
-    let now = now();
-    let segments = (0..SEGMENTS).map(|segment| {
-        let (client, table) = (client.clone(), table.to_owned());
-        futures::stream::try_unfold(
-            Some(None),
-            move |start: Option<Option<HashMap<String, AttributeValue>>>| {
-                let (client, table) = (client.clone(), table.clone());
-                async move {
-                    let Some(start) = start else {
-                        return Ok::<_, ()>(None);
-                    };
-                    let page = client
-                        .scan()
-                        .table_name(&table)
-                        .filter_expression("NOT begins_with(PK, :ledger)")
-                        .expression_attribute_values(
-                            ":ledger",
-                            AttributeValue::S("_SCHEMA#".into()),
-                        )
-                        .segment(segment)
-                        .total_segments(SEGMENTS)
-                        .set_exclusive_start_key(start)
-                        .send()
-                        .await
-                        .unwrap();
-                    let next = page.last_evaluated_key.map(Some);
-                    Ok(Some((
-                        futures::stream::iter(page.items.unwrap_or_default()),
-                        next,
-                    )))
-                }
-            },
-        )
-        .map_ok(|items| items.map(Ok))
-        .try_flatten()
-        .boxed()
-    });
-    futures::stream::select_all(segments)
-        .map(|item: Result<Item, ()>| {
-            let now = now.clone();
-            async move {
-                update_raw(client, table, &item.unwrap(), &now).await;
-                1
-            }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .fold(0, |n, one| async move { n + one })
-        .await
-}
-
-/// The seed's loop in Rust: scan a page, await each update in turn; stops after `time_box`.
-async fn naive(client: &Client, table: &str, time_box: Duration) -> usize {
-    let now = now();
-    let started = Instant::now();
-    let mut done = 0;
-    let mut start: Option<HashMap<String, AttributeValue>> = None;
-    loop {
-        let page = client
-            .scan()
-            .table_name(table)
-            .filter_expression("NOT begins_with(PK, :ledger)")
-            .expression_attribute_values(":ledger", AttributeValue::S("_SCHEMA#".into()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        for item in page.items.unwrap_or_default() {
-            update_raw(client, table, &item, &now).await;
-            done += 1;
-            if started.elapsed() >= time_box {
-                return done;
-            }
-        }
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return done;
-        }
-    }
 }
 
 fn add_timestamps() -> &'static RegisteredMigration {
@@ -185,7 +83,7 @@ fn median(mut rates: Vec<f64>) -> f64 {
 /// runner and the raw loop, one naive pass.
 async fn backfill(client: &Client, table: &str, items: usize, label: &str) -> (f64, f64, f64) {
     let typed = Table::new(client.clone(), table);
-    raw_sdk(client, table).await; // warms DynamoDB Local's JVM and the connections; not counted
+    sdk_loops::hand_tuned(client, table, &now()).await; // warms DynamoDB Local's JVM and the connections; not counted
     let (mut runner_rates, mut raw_rates) = (Vec::new(), Vec::new());
     for pass in 0..3 {
         for contender in if pass % 2 == 0 {
@@ -197,7 +95,7 @@ async fn backfill(client: &Client, table: &str, items: usize, label: &str) -> (f
             let done = if contender == "runner" {
                 runner(&typed).await
             } else {
-                raw_sdk(client, table).await
+                sdk_loops::hand_tuned(client, table, &now()).await
             };
             let took = started.elapsed();
             assert_eq!(done, items, "{contender} updated every item");
@@ -214,7 +112,7 @@ async fn backfill(client: &Client, table: &str, items: usize, label: &str) -> (f
         }
     }
     let started = Instant::now();
-    let done = naive(client, table, NAIVE_TIME_BOX).await;
+    let done = sdk_loops::naive(client, table, &now(), None, Some(NAIVE_TIME_BOX)).await;
     let took = started.elapsed();
     println!(
         "  {label}  naive: {done} items in {:6.2} s = {:6.0} items/s",

@@ -10,17 +10,11 @@
 //! driver and the raw loop run three times each in alternating order and keep their median.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use dynatable_core::aws_sdk_dynamodb::Client;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{Entity, Item, PrimaryKey, Table, entity};
-use dynatable_tests::TestTable;
-use futures::{StreamExt, TryStreamExt};
-
-const SEGMENTS: i32 = 8;
-const IN_FLIGHT: usize = 64;
+use dynatable_tests::{TestTable, sdk_loops};
 
 #[entity(
     pk = "USER#{user_id}",
@@ -55,102 +49,6 @@ async fn driver(table: &Table) -> usize {
     report.written
 }
 
-async fn update_raw(client: &Client, table: &str, item: &Item, now: &AttributeValue) {
-    client
-        .update_item()
-        .table_name(table)
-        .key("PK", item["PK"].clone())
-        .key("SK", item["SK"].clone())
-        .update_expression("SET #c = if_not_exists(#c, :now), #u = :now")
-        .condition_expression("attribute_exists(PK)")
-        .expression_attribute_names("#c", "createdAt")
-        .expression_attribute_names("#u", "updatedAt")
-        .expression_attribute_values(":now", now.clone())
-        .send()
-        .await
-        .unwrap();
-}
-
-/// Hand-written: every segment's pages become a stream of items, updated 64 at a time.
-async fn raw_sdk(client: &Client, table: &str) -> usize {
-    let now = now();
-    let segments = (0..SEGMENTS).map(|segment| {
-        let client = client.clone();
-        let table = table.to_owned();
-        futures::stream::try_unfold(
-            Some(None),
-            move |start: Option<Option<HashMap<String, AttributeValue>>>| {
-                let client = client.clone();
-                let table = table.clone();
-                async move {
-                    let Some(start) = start else {
-                        return Ok::<_, ()>(None);
-                    };
-                    let page = client
-                        .scan()
-                        .table_name(&table)
-                        .filter_expression("NOT begins_with(PK, :ledger)")
-                        .expression_attribute_values(
-                            ":ledger",
-                            AttributeValue::S("_SCHEMA#".into()),
-                        )
-                        .segment(segment)
-                        .total_segments(SEGMENTS)
-                        .set_exclusive_start_key(start)
-                        .send()
-                        .await
-                        .unwrap();
-                    let next = page.last_evaluated_key.map(Some);
-                    Ok(Some((
-                        futures::stream::iter(page.items.unwrap_or_default()),
-                        next,
-                    )))
-                }
-            },
-        )
-        .map_ok(|items| items.map(Ok))
-        .try_flatten()
-        .boxed()
-    });
-    let items = futures::stream::select_all(segments);
-    items
-        .map(|item: Result<Item, ()>| {
-            let now = now.clone();
-            async move {
-                update_raw(client, table, &item.unwrap(), &now).await;
-                1
-            }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .fold(0, |n, one| async move { n + one })
-        .await
-}
-
-/// The seed's loop, in Rust: one page at a time, one awaited update at a time.
-async fn one_at_a_time(client: &Client, table: &str) -> usize {
-    let now = now();
-    let mut done = 0;
-    let mut start: Option<HashMap<String, AttributeValue>> = None;
-    loop {
-        let page = client
-            .scan()
-            .table_name(table)
-            .limit(100)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        for item in page.items.unwrap_or_default() {
-            update_raw(client, table, &item, &now).await;
-            done += 1;
-        }
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return done;
-        }
-    }
-}
-
 fn rate(items: usize, took: Duration) -> f64 {
     items as f64 / took.as_secs_f64()
 }
@@ -175,7 +73,7 @@ async fn main() {
         dynatable_tests::endpoint().url()
     );
     // DynamoDB Local is a JVM: the first pass over the table warms it up and is not counted.
-    raw_sdk(&test.client, &test.name).await;
+    sdk_loops::hand_tuned(&test.client, &test.name, &now()).await;
     // The two fast contenders run three times each, in alternating order (the server is shared
     // and noisy); each keeps its median pass.
     let mut passes: [Vec<f64>; 3] = Default::default();
@@ -192,8 +90,8 @@ async fn main() {
         let started = Instant::now();
         let done = match run {
             0 => driver(&table).await,
-            1 => raw_sdk(&test.client, &test.name).await,
-            _ => one_at_a_time(&test.client, &test.name).await,
+            1 => sdk_loops::hand_tuned(&test.client, &test.name, &now()).await,
+            _ => sdk_loops::naive(&test.client, &test.name, &now(), Some(100), None).await,
         };
         let took = started.elapsed();
         assert_eq!(done, items, "{name} updated every item");

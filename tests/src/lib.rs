@@ -14,6 +14,7 @@
 mod control;
 mod dynamodb_local;
 pub mod proxy;
+pub mod sdk_loops;
 mod test_table;
 
 pub use control::{control, set_control};
