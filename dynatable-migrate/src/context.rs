@@ -322,13 +322,16 @@ impl Context {
             moved.lock().unwrap_or_else(PoisonError::into_inner).take();
             result.map_err(crate::Error::from)
         };
-        let (report, ()) = futures::future::try_join(written, saves).await?;
+        let outcome = futures::future::try_join(written, saves).await;
+        // Also when the run stops on an error: the pages finished by then need not be read again.
         let last = tracker
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .positions()
             .to_vec();
-        self.save_checkpoint(name, &last).await?;
+        let saved = self.save_checkpoint(name, &last).await;
+        let (report, ()) = outcome?;
+        saved?;
         Ok(report)
     }
 }
