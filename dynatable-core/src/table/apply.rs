@@ -2,6 +2,7 @@ use futures::{Stream, TryStreamExt};
 
 use super::Table;
 use super::bulk_report::{BulkError, BulkReport, Counters};
+use super::concurrent::run_concurrent;
 use super::error::Result;
 use super::write::Write;
 
@@ -10,7 +11,8 @@ impl Table {
     /// the item alone), and the writes are sent with at most the table's
     /// [concurrency](Table::with_concurrency) in flight, sharing its rate limit. A write whose
     /// condition fails counts as skipped (already done, for an idempotent migration); any other
-    /// error stops the run, and the error carries the report of what was done.
+    /// error stops the run: no new item is taken, the writes in flight finish, and the error
+    /// carries the report of what was done.
     ///
     /// ```no_run
     /// # async fn demo(table: dynatable_core::Table) -> Result<(), dynatable_core::BulkError> {
@@ -64,33 +66,33 @@ impl Table {
         D: Fn(K) + Send + Sync,
     {
         let counters = Counters::default();
-        let result = items
+        let planned = items
             .inspect_ok(|_| Counters::add(&counters.read, 1))
-            .map_ok(|(tag, item)| (tag, plan(item)))
-            .try_for_each_concurrent(self.concurrency(), |(tag, write)| {
-                let (counters, done) = (&counters, &done);
-                async move {
-                    let Some(write) = write else {
-                        Counters::add(&counters.skipped, 1);
-                        done(tag);
-                        return Ok(());
-                    };
-                    Counters::add(&counters.requests, 1);
-                    match write.execute(self).await {
-                        Ok(()) => Counters::add(&counters.written, 1),
-                        Err(e) if e.is_conditional_check_failed() => {
-                            Counters::add(&counters.skipped, 1)
-                        }
-                        Err(e) => {
-                            Counters::add(&counters.failed, 1);
-                            return Err(e);
-                        }
-                    }
+            .map_ok(|(tag, item)| (tag, plan(item)));
+        let result = run_concurrent(planned, self.concurrency(), |(tag, write)| {
+            let (counters, done) = (&counters, &done);
+            async move {
+                let Some(write) = write else {
+                    Counters::add(&counters.skipped, 1);
                     done(tag);
-                    Ok(())
+                    return Ok(());
+                };
+                Counters::add(&counters.requests, 1);
+                match write.execute(self).await {
+                    Ok(()) => Counters::add(&counters.written, 1),
+                    Err(e) if e.is_conditional_check_failed() => {
+                        Counters::add(&counters.skipped, 1)
+                    }
+                    Err(e) => {
+                        Counters::add(&counters.failed, 1);
+                        return Err(e);
+                    }
                 }
-            })
-            .await;
+                done(tag);
+                Ok(())
+            }
+        })
+        .await;
         counters.finish(result)
     }
 }

@@ -5,6 +5,7 @@ use futures::{Stream, StreamExt, TryStreamExt};
 
 use super::Table;
 use super::bulk_report::{BulkError, BulkReport, Counters};
+use super::concurrent::run_concurrent;
 use super::error::{Error, ErrorKind, Operation, Result};
 use crate::codec::Item;
 use crate::entity::Entity;
@@ -42,7 +43,8 @@ impl Table {
     ///
     /// # Errors
     /// A [`BulkError`] with the report of what was written when an entity cannot be encoded, a
-    /// request fails, or items stay unprocessed after every retry.
+    /// request fails, or items stay unprocessed after every retry. No chunk is sent after the
+    /// error; the ones in flight finish first, so the report counts every write made.
     pub async fn batch_put<E, I>(&self, entities: I) -> Result<BulkReport, BulkError>
     where
         E: Entity,
@@ -140,11 +142,10 @@ impl Table {
     ) -> Result<BulkReport, BulkError> {
         let counters = Counters::default();
         let chunks = chunk_distinct(requests.inspect_ok(|_| Counters::add(&counters.read, 1)));
-        let result = chunks
-            .map_ok(|chunk| self.write_chunk(chunk, &counters))
-            .try_buffer_unordered(self.concurrency())
-            .try_collect::<()>()
-            .await;
+        let result = run_concurrent(chunks, self.concurrency(), |chunk| {
+            self.write_chunk(chunk, &counters)
+        })
+        .await;
         counters.finish(result)
     }
 

@@ -4,6 +4,7 @@ mod apply;
 mod backoff;
 mod batch;
 mod bulk_report;
+mod concurrent;
 mod condition;
 mod delete;
 mod error;

@@ -7,6 +7,7 @@ use futures::{Stream, StreamExt, TryStreamExt};
 
 use super::Table;
 use super::bulk_report::{BulkError, BulkReport, Counters};
+use super::concurrent::run_concurrent;
 use super::condition::Condition;
 use super::error::{CancellationReason, Error, ErrorKind, Operation, Result};
 use super::write::Write;
@@ -188,18 +189,18 @@ impl Table {
     ///
     /// # Errors
     /// A [`BulkError`] with the report: a unit larger than one transaction, a read error, or a
-    /// transaction that fails for another reason than its units' conditions.
+    /// transaction that fails for another reason than its units' conditions. No transaction is
+    /// sent after the error; the ones in flight finish first, so the report counts them.
     pub async fn transact_units<S>(&self, units: S) -> Result<BulkReport, BulkError>
     where
         S: Stream<Item = Result<Vec<Write>>> + Send,
     {
         let counters = Counters::default();
         let packed = pack_units(self, units.inspect_ok(|_| Counters::add(&counters.read, 1)));
-        let result = packed
-            .map_ok(|units| self.send_units(units, &counters))
-            .try_buffer_unordered(self.concurrency())
-            .try_collect::<()>()
-            .await;
+        let result = run_concurrent(packed, self.concurrency(), |units| {
+            self.send_units(units, &counters)
+        })
+        .await;
         counters.finish(result)
     }
 
