@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use dynatable_core::PrimaryKey;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_migrate::{LockRecord, MigrationRecord};
+use dynatable_tests::ledger_record;
 use support::{App, stderr, stdout};
 
 const VERSIONS: [&str; 5] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0"];
@@ -308,13 +309,7 @@ async fn changed_code_exits_5_and_mark_repairs() {
         "applied"
     );
     app.migrate(&["check"]).assert().success();
-    let record = table
-        .get::<MigrationRecord>(MigrationRecord::key("0.1.0"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let record = ledger_record(&table, "0.1.0").await;
     assert!(record.note.unwrap().starts_with("marked applied by "));
     // pending removes the record: the next up runs it again.
     app.migrate(&["mark", "0.5.0", "applied"])

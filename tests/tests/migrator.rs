@@ -7,10 +7,9 @@ use std::time::Duration;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{Entity, EntitySchema, Table, entity};
 use dynatable_migrate::{
-    Context, DownTarget, Error, LockRecord, Migration, MigrationRecord, MigrationStatus, Migrator,
-    Result, migration,
+    Context, DownTarget, Error, LockRecord, Migration, MigrationStatus, Migrator, Result, migration,
 };
-use dynatable_tests::{TestTable, control, set_control};
+use dynatable_tests::{TestTable, control, ledger_record, set_control};
 use futures::TryStreamExt;
 
 #[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
@@ -342,13 +341,7 @@ async fn a_failed_migration_can_be_marked_instead() {
     set_control(&table, "fail", Some("yes")).await;
     assert!(m.up(None).await.is_err());
     m.mark("0.3.0", Applied).await.unwrap();
-    let record = table
-        .get::<MigrationRecord>(MigrationRecord::key("0.3.0"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let record = ledger_record(&table, "0.3.0").await;
     assert_eq!(record.status, Applied);
     assert!(record.note.unwrap().starts_with("marked applied by "));
     assert_eq!(m.up(None).await.unwrap().versions, ["0.4.0"]);
@@ -362,13 +355,7 @@ async fn an_edited_applied_migration_blocks_up() {
     let m = migrator(&table);
     m.up(Some("0.1.0")).await.unwrap();
     // As if the code of 0.1.0 had changed since it ran.
-    let mut record = table
-        .get::<MigrationRecord>(MigrationRecord::key("0.1.0"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let mut record = ledger_record(&table, "0.1.0").await;
     record.checksum = "0".repeat(64);
     table.put(&record).send().await.unwrap();
 
@@ -523,21 +510,9 @@ async fn schema_changes_are_recorded_and_drift_is_reported() {
         .with_entities(vec![UserWithNickname::SCHEMA, Notification::SCHEMA]);
     later.up(Some("0.2.0")).await.unwrap();
 
-    let first = table
-        .get::<MigrationRecord>(MigrationRecord::key("0.1.0"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let first = ledger_record(&table, "0.1.0").await;
     assert_eq!(first.schema_changes[0], "entity User added");
-    let second = table
-        .get::<MigrationRecord>(MigrationRecord::key("0.2.0"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let second = ledger_record(&table, "0.2.0").await;
     assert_eq!(
         second.schema_changes,
         [

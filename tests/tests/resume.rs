@@ -4,10 +4,9 @@
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{Entity, SegmentPosition, Table, entity};
 use dynatable_migrate::{
-    CheckpointRecord, Context, Error, Migration, MigrationRecord, MigrationStatus, Migrator,
-    Result, migration,
+    CheckpointRecord, Context, Error, Migration, MigrationStatus, Migrator, Result, migration,
 };
-use dynatable_tests::{TestTable, control, set_control};
+use dynatable_tests::{TestTable, control, ledger_record, set_control};
 use futures::TryStreamExt;
 
 #[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
@@ -141,13 +140,7 @@ async fn segments_finished_before_an_interruption_stay_finished() {
     // Run 3 finishes segment 1 without reading segment 0 again.
     set_control(&table, "fail_at", None).await;
     assert_eq!(m.up(None).await.unwrap().versions, ["0.2.0"]);
-    let applied = table
-        .get::<MigrationRecord>(MigrationRecord::key("0.2.0"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let applied = ledger_record(&table, "0.2.0").await;
     assert!(
         applied.items_read < segment_1.len() as u64,
         "read again: {}",
@@ -193,13 +186,7 @@ async fn an_aborted_migration_resumes_from_its_checkpoint() {
         .with_entities(vec![User::SCHEMA]);
     let err = m.up(None).await.unwrap_err();
     assert!(matches!(err, Error::MigrationFailed { .. }), "{err}");
-    let failed = table
-        .get::<MigrationRecord>(MigrationRecord::key("0.1.0"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let failed = ledger_record(&table, "0.1.0").await;
     assert_eq!(failed.status, MigrationStatus::Failed);
     assert!(failed.items_read >= 1_500, "{}", failed.items_read);
     let checkpoint = table
@@ -216,13 +203,7 @@ async fn an_aborted_migration_resumes_from_its_checkpoint() {
     // Fixed: the rerun resumes at the failed page instead of reading all 2,000 users again.
     set_control(&table, "fail_at", None).await;
     assert_eq!(m.up(Some("0.1.0")).await.unwrap().versions, ["0.1.0"]);
-    let applied = table
-        .get::<MigrationRecord>(MigrationRecord::key("0.1.0"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let applied = ledger_record(&table, "0.1.0").await;
     assert_eq!(applied.status, MigrationStatus::Applied);
     // Pages hold at most 100 items read, the run's ledger and lock items among them, so the
     // resumed run reads the failed page and the rest: about 500 users, not 2,000.
