@@ -11,24 +11,13 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{App, Row};
+use support::{App, Row, comparable};
 
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn comparable(rows: Vec<Row>) -> Vec<Row> {
-    rows.into_iter()
-        .map(|mut row| {
-            if let Some(updated) = row.get_mut("updatedAt") {
-                *updated = "<set>".to_owned();
-            }
-            row
-        })
-        .collect()
 }
 
 /// `migrate up` as a plain child process, to be killed.

@@ -10,22 +10,10 @@ use dynatable_core::Table;
 use dynatable_example::DEFAULT_TABLE;
 use dynatable_migrate::{DownTarget, MigrationStatus, Migrator};
 use dynatable_tests::{Endpoint, Faults, Proxy};
-use support::{App, Row};
+use support::{App, Row, comparable};
 
 const USERS: usize = 60;
 const PHOTOS: usize = 5;
-
-/// The items with `updatedAt` (a time of the run) replaced by whether it is there.
-fn comparable(rows: Vec<Row>) -> Vec<Row> {
-    rows.into_iter()
-        .map(|mut row| {
-            if let Some(updated) = row.get_mut("updatedAt") {
-                *updated = "<set>".to_owned();
-            }
-            row
-        })
-        .collect()
-}
 
 /// Photos per user partition, and whether each has exactly one key of the expected form.
 fn photo_keys(rows: &[Row]) -> BTreeMap<String, usize> {

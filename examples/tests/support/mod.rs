@@ -148,3 +148,15 @@ pub fn stdout(assert: &assert_cmd::assert::Assert) -> String {
 pub fn stderr(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
+
+/// The items with `updatedAt` (a time of the run) replaced by whether it is there.
+pub fn comparable(rows: Vec<Row>) -> Vec<Row> {
+    rows.into_iter()
+        .map(|mut row| {
+            if let Some(updated) = row.get_mut("updatedAt") {
+                *updated = "<set>".to_owned();
+            }
+            row
+        })
+        .collect()
+}
