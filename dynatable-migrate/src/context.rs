@@ -322,16 +322,23 @@ impl Context {
             moved.lock().unwrap_or_else(PoisonError::into_inner).take();
             result.map_err(crate::Error::from)
         };
-        let outcome = futures::future::try_join(written, saves).await;
-        // Also when the run stops on an error: the pages finished by then need not be read again.
-        let last = tracker
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .positions()
-            .to_vec();
-        let saved = self.save_checkpoint(name, &last).await;
-        let (report, ()) = outcome?;
-        saved?;
-        Ok(report)
+        match futures::future::try_join(written, saves).await {
+            // The saves ran until the writes were over, the newest positions last.
+            Ok((report, ())) => Ok(report),
+            // The saves stopped with the error, perhaps before the newest positions: save them
+            // now, so the pages finished by then are not read again. The run's error is the one
+            // to report.
+            Err(error) => {
+                let last = tracker
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .positions()
+                    .to_vec();
+                if let Err(not_saved) = self.save_checkpoint(name, &last).await {
+                    tracing::warn!(%not_saved, "the checkpoint of {name} was not saved");
+                }
+                Err(error)
+            }
+        }
     }
 }
