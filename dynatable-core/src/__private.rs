@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use crate::codec::{AttributeCodec, Item};
-pub use crate::entity::Entity;
+pub use crate::entity::{BatchWritable, Entity, Versioned};
 pub use crate::error::{DecodeError, EncodeError, KeyError, ValueError};
 pub use crate::field::{Field, role};
 pub use crate::key::{

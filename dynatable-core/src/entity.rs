@@ -39,3 +39,26 @@ pub trait Entity: Sized + Send + 'static {
     /// found types, when a required attribute is missing or has the wrong type.
     fn from_item(item: Item) -> Result<Self, DecodeError>;
 }
+
+/// An entity that batch writes may store: one without an optimistic-locking version.
+///
+/// `BatchWriteItem` cannot carry conditions, so it could neither check an entity's
+/// [version](macro@crate::entity) nor keep a concurrent writer's
+/// change; [`Table::batch_put`](crate::Table::batch_put) therefore refuses versioned entities at
+/// compile time. `#[entity]` implements this trait for every entity without a version field.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has a version field, and batch writes cannot check it",
+    label = "an entity with #[entity(version)]",
+    note = "BatchWriteItem carries no condition: write versioned entities with `Table::put` (or in a transaction), which checks and increments the version"
+)]
+pub trait BatchWritable: Entity {}
+
+/// An entity with an optimistic-locking version (`#[entity(version)]`), whose updates and
+/// deletes can check it with `if_version`. `#[entity]` implements it; by hand, it needs
+/// [`EntitySchema::version`](crate::EntitySchema::version) to name the attribute.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no version field",
+    label = "an entity without #[entity(version)]",
+    note = "declare an integer field #[entity(version)] to check versions on writes"
+)]
+pub trait Versioned: Entity {}

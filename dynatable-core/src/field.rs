@@ -48,11 +48,17 @@ pub mod role {
     #[derive(Debug, Clone, Copy)]
     pub enum Key {}
 
+    /// The entity's optimistic-locking version (`#[entity(version)]`): every typed write checks
+    /// and increments it, so updates may not set it themselves.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Version {}
+
     /// The roles whose fields an update may change.
     #[diagnostic::on_unimplemented(
-        message = "this field is part of a key template (role `{Self}`), so an update cannot change it",
-        label = "used in a primary key or index key template",
-        note = "an update that changed it would leave the item's key attributes stale: write the whole entity with `Table::put`, which renders every key from the full set of values"
+        message = "this field is part of a key template or is the version (role `{Self}`), so an update cannot change it",
+        label = "used in a primary key or index key template, or the entity's version",
+        note = "an update that changed a key field would leave the item's key attributes stale: write the whole entity with `Table::put`, which renders every key from the full set of values",
+        note = "the version is incremented by every typed write of the entity"
     )]
     pub trait Writable: sealed::Sealed {}
 

@@ -64,7 +64,7 @@ pub mod __private;
 
 pub use aws_sdk_dynamodb;
 pub use codec::{AttributeCodec, Bytes, Item};
-pub use entity::Entity;
+pub use entity::{BatchWritable, Entity, Versioned};
 pub use error::{DecodeError, EncodeError, KeyError, ValueError};
 pub use field::{Field, role};
 pub use key::{
@@ -75,9 +75,10 @@ pub use key_segment::{KeySegment, ParseKeySegment};
 pub use schema::{AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema};
 pub use table::{
     Addable, Backoff, BulkError, BulkReport, CancellationReason, Condition, Cursor,
-    DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, Error, ErrorKind, Get, IntoValue,
-    MAX_TRANSACTION_ACTIONS, Operation, Page, Put, Query, RateLimit, Result, Scan, ScanFilter,
-    ScanItems, SegmentPosition, SortKey, Table, Transaction, Update, Write,
+    DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, Error, ErrorKind, Get, IntoValue, ItemMatcher,
+    MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, Operation, Page, Put, Query,
+    RateLimit, Result, Scan, ScanFilter, ScanItems, SegmentPosition, Snapshot, SortKey, Table,
+    Transaction, Update, Write,
 };
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};

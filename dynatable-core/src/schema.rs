@@ -21,6 +21,10 @@ pub struct EntitySchema {
     /// The migration version that introduced the entity (`#[entity(since = "0.4.0")]`): schema
     /// snapshots taken for earlier versions leave it out.
     pub since: Option<&'static str>,
+    /// The attribute holding the entity's optimistic-locking version (`#[entity(version)]`):
+    /// every typed write checks the version it was given and increments it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<&'static str>,
 }
 
 impl EntitySchema {

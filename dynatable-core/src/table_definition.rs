@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TableStatus,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
 };
 use thiserror::Error;
 
@@ -33,6 +33,9 @@ pub struct TableDefinition {
     pub name: String,
     /// Index name to its partition key attribute and sort key attribute.
     pub indexes: BTreeMap<String, (String, Option<String>)>,
+    /// Whether the table gets a `KEYS_ONLY` DynamoDB Stream, which the migration runner follows
+    /// to convert the items written during a run.
+    pub stream: bool,
 }
 
 /// Why a table could not be defined or created.
@@ -120,7 +123,15 @@ impl TableDefinition {
         Ok(Self {
             name: name.into(),
             indexes,
+            stream: false,
         })
+    }
+
+    /// The same table with a `KEYS_ONLY` stream (what `migrate create-table` creates).
+    #[must_use]
+    pub fn with_stream(mut self) -> Self {
+        self.stream = true;
+        self
     }
 
     /// Creates the table (on-demand capacity) and waits until it is active.
@@ -160,6 +171,15 @@ impl TableDefinition {
                 AttributeDefinition::builder()
                     .attribute_name(attribute)
                     .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(build_error(&self.name))?,
+            );
+        }
+        if self.stream {
+            request = request.stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::KeysOnly)
                     .build()
                     .map_err(build_error(&self.name))?,
             );

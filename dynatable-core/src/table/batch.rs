@@ -8,7 +8,7 @@ use super::bulk_report::{BulkError, BulkReport, Counters};
 use super::concurrent::run_concurrent;
 use super::error::{Error, ErrorKind, Operation, Result};
 use crate::codec::Item;
-use crate::entity::Entity;
+use crate::entity::{BatchWritable, Entity};
 use crate::key::PrimaryKey;
 
 /// The most requests one `BatchWriteItem` takes.
@@ -47,7 +47,7 @@ impl Table {
     /// error; the ones in flight finish first, so the report counts every write made.
     pub async fn batch_put<E, I>(&self, entities: I) -> Result<BulkReport, BulkError>
     where
-        E: Entity,
+        E: Entity + BatchWritable,
         I: IntoIterator<Item = E>,
         I::IntoIter: Send,
     {
@@ -58,7 +58,7 @@ impl Table {
     ///
     /// # Errors
     /// As [`batch_put`](Self::batch_put).
-    pub async fn batch_put_stream<E: Entity>(
+    pub async fn batch_put_stream<E: Entity + BatchWritable>(
         &self,
         entities: impl Stream<Item = E> + Send,
     ) -> Result<BulkReport, BulkError> {

@@ -21,6 +21,9 @@ pub struct BulkReport {
     pub failed: usize,
     /// Requests sent.
     pub requests: usize,
+    /// Items read again because another writer changed them between the read and the write
+    /// (the compare-and-swap drivers; each re-read item was planned anew).
+    pub reread: usize,
 }
 
 impl BulkReport {
@@ -32,6 +35,7 @@ impl BulkReport {
         self.retried += other.retried;
         self.failed += other.failed;
         self.requests += other.requests;
+        self.reread += other.reread;
     }
 }
 
@@ -55,6 +59,7 @@ pub(crate) struct Counters {
     pub(crate) retried: AtomicUsize,
     pub(crate) failed: AtomicUsize,
     pub(crate) requests: AtomicUsize,
+    pub(crate) reread: AtomicUsize,
 }
 
 impl Counters {
@@ -71,6 +76,7 @@ impl Counters {
             retried: get(&self.retried),
             failed: get(&self.failed),
             requests: get(&self.requests),
+            reread: get(&self.reread),
         }
     }
 

@@ -58,6 +58,8 @@ enum Node {
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Not(Box<Node>),
+    /// Every listed attribute holds exactly this value.
+    AllEqual(Vec<(String, AttributeValue)>),
     Raw {
         expression: String,
         names: HashMap<String, String>,
@@ -125,6 +127,17 @@ impl<E> Condition<E> {
         })
     }
 
+    /// Every attribute of `item` holds the value it has in `item`: the item is as it was read
+    /// (attributes added since are not seen).
+    pub(crate) fn unchanged(item: &crate::codec::Item) -> Self {
+        let mut attributes: Vec<(String, AttributeValue)> = item
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        attributes.sort_by(|a, b| a.0.cmp(&b.0));
+        Self::new(Node::AllEqual(attributes))
+    }
+
     /// A raw condition expression with its own placeholders: names start with `#`, values with
     /// `:`, and neither may look like a generated one (`#n0`, `:v0`).
     ///
@@ -188,6 +201,17 @@ fn render(node: &Node, p: &mut Placeholders) -> Result<String, String> {
         Node::And(a, b) => format!("({}) AND ({})", render(a, p)?, render(b, p)?),
         Node::Or(a, b) => format!("({}) OR ({})", render(a, p)?, render(b, p)?),
         Node::Not(a) => format!("NOT ({})", render(a, p)?),
+        Node::AllEqual(attributes) => {
+            let mut parts = Vec::with_capacity(attributes.len());
+            for (name, v) in attributes {
+                let n = p.name(name);
+                parts.push(format!("{n} = {}", p.value(v.clone())));
+            }
+            if parts.is_empty() {
+                return Err("a condition on an item with no attributes".to_owned());
+            }
+            parts.join(" AND ")
+        }
         Node::Raw {
             expression,
             names,

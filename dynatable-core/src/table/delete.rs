@@ -3,7 +3,9 @@ use std::marker::PhantomData;
 use super::Table;
 use super::condition::Condition;
 use super::error::Result;
+use super::version;
 use super::write::{Write, WriteOp};
+use crate::entity::Versioned;
 use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey};
 
 /// A `DeleteItem`, built by [`Table::delete`]; nothing happens until [`send`](Self::send).
@@ -19,11 +21,7 @@ impl<E> Delete<E> {
     pub(crate) fn new(table: Table, key: PrimaryKey) -> Self {
         Self {
             table,
-            write: Write {
-                key,
-                op: WriteOp::Delete,
-                condition: None,
-            },
+            write: Write::new(key, WriteOp::Delete),
             marker: PhantomData,
         }
     }
@@ -37,6 +35,19 @@ impl<E> Delete<E> {
     /// Deletes only if `condition` holds (AND-ed with earlier ones).
     pub fn condition(mut self, condition: Condition<E>) -> Self {
         self.write.add_condition(condition);
+        self
+    }
+
+    /// Deletes only if the stored version of the entity is `version` (an item stored without
+    /// the attribute is version 0); otherwise the send fails with
+    /// [`is_version_conflict`](super::Error::is_version_conflict).
+    pub fn if_version(mut self, version: u64) -> Self
+    where
+        E: Versioned,
+    {
+        if let Some(check) = version::check::<E>(version) {
+            self.write.check_version(check);
+        }
         self
     }
 

@@ -6,7 +6,7 @@ use thiserror::Error;
 use crate::error::{DecodeError, EncodeError};
 use crate::key::PrimaryKey;
 
-/// The DynamoDB operation an [`Error`] comes from.
+/// The DynamoDB operation an [`Error`](struct@Error) comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Operation {
@@ -24,6 +24,8 @@ pub enum Operation {
     Scan,
     /// `BatchWriteItem`
     BatchWrite,
+    /// `BatchGetItem`
+    BatchGet,
     /// `TransactWriteItems`
     Transaction,
 }
@@ -38,6 +40,7 @@ impl fmt::Display for Operation {
             Self::Query => "Query",
             Self::Scan => "Scan",
             Self::BatchWrite => "BatchWriteItem",
+            Self::BatchGet => "BatchGetItem",
             Self::Transaction => "TransactWriteItems",
         })
     }
@@ -61,6 +64,20 @@ pub enum ErrorKind {
     /// A condition of the request was not met.
     #[error("the condition was not met")]
     ConditionalCheckFailed,
+    /// A write of a versioned entity (`#[entity(version)]`) expected another version than the
+    /// one stored: another writer changed the item since it was read.
+    #[error(
+        "version conflict on {entity}: the write expected version {expected}, the table holds {}; read the item again and retry",
+        found.map_or_else(|| "no item".to_owned(), |v| format!("version {v}"))
+    )]
+    VersionConflict {
+        /// The entity's name.
+        entity: &'static str,
+        /// The version the write expected.
+        expected: u64,
+        /// The version stored, or `None` when no item has the key.
+        found: Option<u64>,
+    },
     /// DynamoDB throttled the request and the retries ran out.
     #[error(
         "throttled ({code}) after retries: lower the concurrency or the rate limit, or raise the table's capacity"
@@ -74,6 +91,15 @@ pub enum ErrorKind {
     TransactionCanceled {
         /// One reason per failed action (actions that did not fail are left out).
         reasons: Vec<CancellationReason>,
+    },
+    /// An item changed every time it was read again, while a bulk driver tried to write it
+    /// from its latest state.
+    #[error(
+        "the item changed again after each of {rereads} re-reads: another writer keeps changing it; run again when it is quieter"
+    )]
+    ItemKeptChanging {
+        /// How many times it was read again.
+        rereads: u32,
     },
     /// A transaction had more actions than DynamoDB accepts; nothing was sent.
     #[error(
@@ -233,15 +259,22 @@ impl Error {
         &self.0.kind
     }
 
-    /// A condition was not met (for a transaction: one of its actions' conditions).
+    /// A condition was not met (for a transaction: one of its actions' conditions); a
+    /// [version conflict](Self::is_version_conflict) is one too.
     pub fn is_conditional_check_failed(&self) -> bool {
         match &self.0.kind {
-            ErrorKind::ConditionalCheckFailed => true,
+            ErrorKind::ConditionalCheckFailed | ErrorKind::VersionConflict { .. } => true,
             ErrorKind::TransactionCanceled { reasons } => {
                 reasons.iter().any(|r| r.code == "ConditionalCheckFailed")
             }
             _ => false,
         }
+    }
+
+    /// A write of a versioned entity found another version than it expected
+    /// ([`ErrorKind::VersionConflict`]): read the item again and retry.
+    pub fn is_version_conflict(&self) -> bool {
+        matches!(self.0.kind, ErrorKind::VersionConflict { .. })
     }
 
     /// DynamoDB throttled the request (after the retries).

@@ -2,6 +2,7 @@ use std::marker::PhantomData;
 
 use super::Table;
 use super::error::{Error, ErrorKind, Operation, Result};
+use crate::codec::Item;
 use crate::entity::Entity;
 use crate::key::PrimaryKey;
 
@@ -38,27 +39,35 @@ impl<E: Entity> Get<E> {
     /// valid `E`.
     pub async fn send(self) -> Result<Option<E>> {
         let table = &self.table;
-        let output = table
-            .backoff()
-            .retry(|| async {
-                table
-                    .client()
-                    .get_item()
-                    .table_name(table.name())
-                    .set_key(Some(self.key.to_key_item()))
-                    .consistent_read(self.consistent)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        Error::from_sdk(Operation::Get, table.name(), Some(self.key.clone()), e)
-                    })
-            })
-            .await?;
-        match output.item {
+        match table.read_item(&self.key, self.consistent).await? {
             Some(item) => E::from_item(item).map(Some).map_err(|e| {
                 table.error(Operation::Get, Some(self.key.clone()), ErrorKind::Decode(e))
             }),
             None => Ok(None),
         }
+    }
+}
+
+impl Table {
+    /// The raw item with `key`, or `None`: one `GetItem`, retried with the table's backoff.
+    pub(crate) async fn read_item(
+        &self,
+        key: &PrimaryKey,
+        consistent: bool,
+    ) -> Result<Option<Item>> {
+        let output = self
+            .backoff()
+            .retry(|| async {
+                self.client()
+                    .get_item()
+                    .table_name(self.name())
+                    .set_key(Some(key.to_key_item()))
+                    .consistent_read(consistent)
+                    .send()
+                    .await
+                    .map_err(|e| Error::from_sdk(Operation::Get, self.name(), Some(key.clone()), e))
+            })
+            .await?;
+        Ok(output.item)
     }
 }

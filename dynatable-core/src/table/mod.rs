@@ -3,21 +3,26 @@
 mod apply;
 mod backoff;
 mod batch;
+mod batch_get;
 mod bulk_report;
+mod compare_and_swap;
 mod concurrent;
 mod condition;
 mod delete;
 mod error;
 mod expression;
 mod get;
+mod item_matcher;
 mod page;
 mod put;
 mod query;
 mod rate_limit;
 mod scan;
+mod snapshot;
 mod transaction;
 mod update;
 mod value;
+mod version;
 mod write;
 
 use std::sync::Arc;
@@ -26,16 +31,20 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 
 pub use backoff::Backoff;
+pub use batch_get::MAX_BATCH_GET_KEYS;
 pub use bulk_report::{BulkError, BulkReport};
+pub use compare_and_swap::MAX_REREADS;
 pub use condition::Condition;
 pub use delete::Delete;
 pub use error::{CancellationReason, Error, ErrorKind, Operation, Result};
 pub use get::Get;
+pub use item_matcher::ItemMatcher;
 pub use page::{Cursor, Page, SegmentPosition};
 pub use put::Put;
 pub use query::{Query, SortKey};
 pub use rate_limit::RateLimit;
 pub use scan::{DEFAULT_SEGMENTS, Scan, ScanFilter, ScanItems};
+pub use snapshot::Snapshot;
 pub use transaction::{MAX_TRANSACTION_ACTIONS, Transaction};
 pub use update::{Addable, Update};
 pub use value::IntoValue;
@@ -210,7 +219,7 @@ impl Table {
 
     /// Updates the existing entity with `key` when sent.
     pub fn update<E: Entity>(&self, key: PrimaryKey) -> Update<E> {
-        Update::new(self.clone(), key)
+        Update::of_entity(self.clone(), key)
     }
 
     /// Updates the existing item with `key`, whatever its entity, through raw attribute names

@@ -3,6 +3,7 @@ use std::marker::PhantomData;
 use super::Table;
 use super::condition::Condition;
 use super::error::Result;
+use super::version;
 use super::write::{Write, WriteOp};
 use crate::codec::Item;
 use crate::entity::Entity;
@@ -20,13 +21,17 @@ pub struct Put<E> {
 
 impl<E: Entity> Put<E> {
     pub(crate) fn new(table: Table, entity: &E) -> Self {
+        let mut write = Write::new(entity.primary_key(), WriteOp::Put(entity.to_item()));
+        if let (Some((name, attribute)), WriteOp::Put(Ok(item))) =
+            (version::of::<E>(), &mut write.op)
+        {
+            let (check, versioned) = version::versioned_put(name, attribute, std::mem::take(item));
+            *item = versioned;
+            write.check_version(check);
+        }
         Self {
             table,
-            write: Write {
-                key: entity.primary_key(),
-                op: WriteOp::Put(entity.to_item()),
-                condition: None,
-            },
+            write,
             marker: PhantomData,
         }
     }
@@ -45,11 +50,7 @@ impl Put<()> {
         };
         Self {
             table,
-            write: Write {
-                key,
-                op,
-                condition: None,
-            },
+            write: Write::new(key, op),
             marker: PhantomData,
         }
     }

@@ -5,7 +5,9 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use super::Table;
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::Placeholders;
+use super::item_matcher::ItemMatcher;
 use super::page::{Cursor, Page, SegmentPosition};
+use super::snapshot::{Snapshot, SnapshotReader};
 use crate::codec::Item;
 use crate::entity::Entity;
 use crate::error::DecodeError;
@@ -249,6 +251,25 @@ impl<E: Entity> Scan<E> {
     }
 }
 
+impl<E: Entity> Scan<E> {
+    /// The same scan, yielding each entity with the raw item it was decoded from: for
+    /// migrations that need both the typed value and the item as stored (its old keys, or every
+    /// attribute to copy).
+    pub fn with_items(self) -> Scan<(E, Item)> {
+        Scan {
+            raw: self.raw,
+            filter: self.filter,
+            entity: self.entity,
+            decode: decode_with_item::<E>,
+        }
+    }
+}
+
+/// Decodes `item` as `E`, keeping the item.
+fn decode_with_item<E: Entity>(item: Item) -> std::result::Result<(E, Item), DecodeError> {
+    E::from_item(item.clone()).map(|entity| (entity, item))
+}
+
 impl Scan<Item> {
     pub(crate) fn items(table: Table) -> Self {
         Self {
@@ -311,12 +332,52 @@ impl<T: Send + 'static> Scan<T> {
     /// One stream of pages per segment, to be read concurrently (each fetches its next page when
     /// polled): what a resumable backfill uses to finish one segment's page before it records
     /// the segment's position.
-    pub fn segment_pages(mut self) -> Vec<BoxStream<'static, Result<Page<T>>>> {
+    pub fn segment_pages(self) -> Vec<BoxStream<'static, Result<Page<T>>>> {
+        let decode = self.decode;
+        self.decoded_segment_pages(decode)
+    }
+
+    /// [`segment_pages`](Self::segment_pages) of [snapshots](Snapshot): each item with what the
+    /// compare-and-swap drivers need to write it safely while other writers change the table.
+    pub fn segment_snapshot_pages(self) -> Vec<BoxStream<'static, Result<Page<Snapshot<T>>>>> {
+        let reader = self.snapshot_reader();
+        self.decoded_segment_pages(move |item| reader.read(item))
+    }
+
+    /// Every item of the scan as a [`Snapshot`], for
+    /// [`Table::apply_snapshots`] and [`Table::transact_snapshots`].
+    pub fn snapshots(self) -> impl Stream<Item = Result<Snapshot<T>>> + Send + 'static {
+        let reader = self.snapshot_reader();
+        futures::stream::select_all(self.decoded_segment_pages(move |item| reader.read(item)))
+            .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
+    }
+
+    /// What recognises this scan's items among items read by key, and decodes them into
+    /// snapshots: for following the changes made behind a scan.
+    pub fn item_matcher(&self) -> ItemMatcher<T> {
+        ItemMatcher::new(self.entity, self.filter, self.snapshot_reader())
+    }
+
+    fn snapshot_reader(&self) -> SnapshotReader<T> {
+        SnapshotReader {
+            decode: self.decode,
+            version: self
+                .entity
+                .and_then(|e| e.version.map(|attribute| (e.name, attribute))),
+            declared: self.entity.map_or(&[], |e| e.attributes),
+        }
+    }
+
+    fn decoded_segment_pages<U, D>(mut self, decode: D) -> Vec<BoxStream<'static, Result<Page<U>>>>
+    where
+        U: Send + 'static,
+        D: Fn(Item) -> std::result::Result<U, DecodeError> + Copy + Send + Sync + 'static,
+    {
         self.raw.filter = Some(with_ledger_excluded(
             self.entity.map(|e| entity_filter(e, self.filter)),
         ));
         let table = self.raw.table.clone();
-        let decode = self.decode;
         self.raw
             .segment_pages()
             .into_iter()
@@ -326,11 +387,15 @@ impl<T: Send + 'static> Scan<T> {
 }
 
 /// Decodes the items of each page.
-fn decode_pages<T: Send + 'static>(
+fn decode_pages<T, D>(
     pages: BoxStream<'static, Result<Page<Item>>>,
     table: Table,
-    decode: fn(Item) -> std::result::Result<T, DecodeError>,
-) -> BoxStream<'static, Result<Page<T>>> {
+    decode: D,
+) -> BoxStream<'static, Result<Page<T>>>
+where
+    T: Send + 'static,
+    D: Fn(Item) -> std::result::Result<T, DecodeError> + Copy + Send + Sync + 'static,
+{
     {
         pages
             .and_then(move |page| {

@@ -180,6 +180,27 @@ fn transaction_error(
 }
 
 impl Table {
+    /// Sends `writes` as one request: a single write alone, several as a transaction. `Ok(false)`
+    /// when it was refused only because conditions failed (nothing was written).
+    pub(crate) async fn send_unit(&self, writes: Vec<Write>) -> Result<bool> {
+        if let [write] = writes.as_slice() {
+            return match write.execute(self).await {
+                Ok(()) => Ok(true),
+                Err(e) if e.is_conditional_check_failed() => Ok(false),
+                Err(e) => Err(e),
+            };
+        }
+        let transaction = Transaction {
+            table: self.clone(),
+            writes,
+            token: None,
+        };
+        match transaction.send_checked().await? {
+            Sent::Applied => Ok(true),
+            Sent::ConditionsFailed(_) => Ok(false),
+        }
+    }
+
     /// Applies many independent units of writes (say the delete and the put that re-key one
     /// item) in transactions: whole units are packed into transactions of at most
     /// [`MAX_TRANSACTION_ACTIONS`] actions, never splitting a unit nor putting two writes of one

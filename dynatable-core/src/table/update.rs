@@ -8,9 +8,10 @@ use super::condition::Condition;
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::Placeholders;
 use super::value::IntoValue;
+use super::version::{self, VersionCheck};
 use super::write::{Write, WriteOp};
 use crate::codec::{AttributeCodec, SetMember};
-use crate::entity::Entity;
+use crate::entity::{Entity, Versioned};
 use crate::field::{Field, role::Writable};
 use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey};
 
@@ -59,6 +60,7 @@ pub struct Update<E> {
     key: PrimaryKey,
     parts: UpdateParts,
     condition: Option<Condition<()>>,
+    version: Option<VersionCheck>,
     marker: PhantomData<fn() -> E>,
 }
 
@@ -164,8 +166,23 @@ impl<E> Update<E> {
             key,
             parts: UpdateParts::default(),
             condition: None,
+            version: None,
             marker: PhantomData,
         }
+    }
+
+    /// The typed update of entity `E`: a versioned entity's version is incremented.
+    pub(crate) fn of_entity(table: Table, key: PrimaryKey) -> Self
+    where
+        E: Entity,
+    {
+        let mut update = Self::new(table, key);
+        if let Some((_, attribute)) = version::of::<E>() {
+            update
+                .parts
+                .push(attribute, Action::Add(version::number(1)));
+        }
+        update
     }
 
     fn encoded<T: AttributeCodec>(
@@ -271,6 +288,18 @@ impl<E> Update<E> {
         self
     }
 
+    /// Updates only if the stored version of the entity is `version` (an item stored without
+    /// the attribute is version 0); otherwise the send fails with
+    /// [`is_version_conflict`](super::Error::is_version_conflict). Every typed update of a
+    /// versioned entity increments the version, checked or not.
+    pub fn if_version(mut self, version: u64) -> Self
+    where
+        E: Versioned,
+    {
+        self.version = version::check::<E>(version);
+        self
+    }
+
     /// Also creates the item when it does not exist (DynamoDB's default; off here because a
     /// partial item may not decode).
     pub fn upsert(mut self) -> Self {
@@ -289,11 +318,12 @@ impl<E> Update<E> {
     }
 
     pub(crate) fn into_write(self) -> Write {
-        Write {
-            key: self.key,
-            op: WriteOp::Update(self.parts),
-            condition: self.condition,
+        let mut write = Write::new(self.key, WriteOp::Update(self.parts));
+        write.condition = self.condition;
+        if let Some(check) = self.version {
+            write.check_version(check);
         }
+        write
     }
 }
 

@@ -7,6 +7,7 @@ use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::Placeholders;
 use super::put::Put;
 use super::update::{Update, UpdateParts};
+use super::version::VersionCheck;
 use crate::codec::Item;
 use crate::error::EncodeError;
 use crate::key::PrimaryKey;
@@ -20,6 +21,10 @@ pub struct Write {
     pub(crate) key: PrimaryKey,
     pub(crate) op: WriteOp,
     pub(crate) condition: Option<Condition<()>>,
+    /// The version this write expects, for a versioned entity's typed write.
+    pub(crate) version: Option<VersionCheck>,
+    /// Declared independent of what was read: the bulk drivers add no compare-and-swap guard.
+    pub(crate) blind: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -54,11 +59,31 @@ pub(crate) struct Rendered {
 impl Write {
     /// A transaction action that only checks `condition` on the item with `key`.
     pub fn condition_check<E>(key: PrimaryKey, condition: Condition<E>) -> Self {
+        let mut write = Self::new(key, WriteOp::ConditionCheck);
+        write.condition = Some(condition.cast());
+        write
+    }
+
+    /// A write of `op` to `key`, with no condition yet.
+    pub(crate) fn new(key: PrimaryKey, op: WriteOp) -> Self {
         Self {
             key,
-            op: WriteOp::ConditionCheck,
-            condition: Some(condition.cast()),
+            op,
+            condition: None,
+            version: None,
+            blind: false,
         }
+    }
+
+    /// Declares that this write does not depend on what was read: the bulk drivers that write
+    /// from items they read ([`Table::apply_snapshots`], [`Table::transact_snapshots`]) then
+    /// send it with its own condition only, instead of conditioning it on the item being
+    /// unchanged since the read. For writes such as `updatedAt = now` whose value is the same
+    /// whatever the item holds; a concurrent writer's change of another attribute is kept
+    /// either way, since an update only touches the attributes it names.
+    pub fn blind(mut self) -> Self {
+        self.blind = true;
+        self
     }
 
     /// The key of the item written.
@@ -69,6 +94,12 @@ impl Write {
     /// AND-s `condition` with the write's condition.
     pub(crate) fn add_condition<E>(&mut self, condition: Condition<E>) {
         self.condition = and(self.condition.take(), condition);
+    }
+
+    /// Makes the write check that the stored version is `check.expected`.
+    pub(crate) fn check_version(&mut self, check: VersionCheck) {
+        self.add_condition(check.condition());
+        self.version = Some(check);
     }
 
     pub(crate) fn operation(&self) -> Operation {
@@ -128,10 +159,15 @@ impl Write {
             limiter.acquire(1.0).await;
         }
         let rendered = self.render(table)?;
-        let consumed = table
+        let sent = table
             .backoff()
             .retry(|| self.send_once(table, &rendered, capacity.clone()))
-            .await?;
+            .await;
+        let consumed = match (sent, &self.version) {
+            (Ok(consumed), _) => consumed,
+            (Err(error), Some(check)) => return Err(check.explain(table, &self.key, error).await),
+            (Err(error), None) => return Err(error),
+        };
         if let (Some(limiter), Some(consumed)) = (table.rate_limiter(), consumed) {
             limiter.adjust(consumed - 1.0);
         }

@@ -45,6 +45,8 @@ pub(crate) struct FieldModel {
     pub(crate) generate: Option<LitStr>,
     /// The migration version that introduced the attribute.
     pub(crate) since: Option<LitStr>,
+    /// `#[entity(version)]`: the optimistic-locking version (the keyword, for errors).
+    pub(crate) version: Option<Path>,
 }
 
 impl FieldModel {
@@ -53,9 +55,13 @@ impl FieldModel {
         self.optional.as_ref().unwrap_or(&self.ty)
     }
 
-    /// A non-`Option` field without `default` or `generate`: the constructor takes it.
+    /// A non-`Option` field without `default`, `generate` or `version`: the constructor
+    /// takes it.
     pub(crate) fn is_required(&self) -> bool {
-        self.optional.is_none() && self.default.is_none() && self.generate.is_none()
+        self.optional.is_none()
+            && self.default.is_none()
+            && self.generate.is_none()
+            && self.version.is_none()
     }
 }
 
@@ -108,6 +114,7 @@ pub(crate) fn build(cx: &Ctxt, input: &DeriveInput, container: Container) -> Opt
                 default: attrs.default,
                 generate: attrs.generate,
                 since: attrs.since,
+                version: attrs.version,
             })
         })
         .collect();

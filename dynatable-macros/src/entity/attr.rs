@@ -24,7 +24,7 @@ const CONTAINER_KEYS: &[&str] = &[
     "crate",
 ];
 const INDEX_KEYS: &[&str] = &["name", "pk", "sk", "pk_attribute", "sk_attribute"];
-const FIELD_KEYS: &[&str] = &["rename", "default", "generate", "serde", "since"];
+const FIELD_KEYS: &[&str] = &["rename", "default", "generate", "serde", "since", "version"];
 
 /// The options on the struct.
 #[derive(Default)]
@@ -62,6 +62,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) serde: Option<Path>,
     /// `since = "0.1.0"`: the migration version that introduced the attribute.
     pub(crate) since: Option<LitStr>,
+    /// `version`: the field is the entity's optimistic-locking version.
+    pub(crate) version: Option<Path>,
 }
 
 /// `default = expr`, or `default` alone for `Default::default()`.
@@ -199,18 +201,23 @@ impl FieldAttrs {
                 set_once(cx, &mut self.default, &meta, value);
                 Ok(())
             }
-            "serde" => {
-                if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
-                    cx.error_spanned_by(
-                        &meta.path,
-                        "`serde` takes no value: write #[entity(serde)]",
-                    );
-                    skip_value(&meta)?;
-                }
-                set_once(cx, &mut self.serde, &meta, meta.path.clone());
-                Ok(())
-            }
+            "serde" => flag(cx, &mut self.serde, &meta),
+            "version" => flag(cx, &mut self.version, &meta),
             _ => unknown_key(cx, &meta, "field", FIELD_KEYS),
         }
     }
+}
+
+/// A flag option (`serde`, `version`): a bare key, given once.
+fn flag(cx: &Ctxt, slot: &mut Option<Path>, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+        let key = key_of(meta);
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` takes no value: write #[entity({key})]"),
+        );
+        skip_value(meta)?;
+    }
+    set_once(cx, slot, meta, meta.path.clone());
+    Ok(())
 }

@@ -34,7 +34,73 @@ pub(crate) fn check(cx: &Ctxt, model: &Model) {
     if let Some(since) = &model.since {
         check_version(cx, since);
     }
+    check_version_field(cx, model);
     check_attribute_names(cx, model);
+}
+
+/// `#[entity(version)]`: one integer field, outside every key template, counting from 0.
+fn check_version_field(cx: &Ctxt, model: &Model) {
+    let mut first: Option<&FieldModel> = None;
+    for field in &model.fields {
+        let Some(keyword) = &field.version else {
+            continue;
+        };
+        if let Some(first) = first {
+            cx.error_spanned_by(
+                keyword,
+                format!(
+                    "`{}` is already the version field of `{}`: an entity has one",
+                    first.ident, model.ident
+                ),
+            );
+            continue;
+        }
+        first = Some(field);
+        if field.optional.is_some() || ty::primitive(&field.ty) != Some(Primitive::Integer) {
+            cx.error_spanned_by(
+                &field.ty,
+                format!(
+                    "the version field `{}` is a `{}`: a version counts writes, so it must be an \
+                     integer such as `u64`",
+                    field.ident,
+                    ty::display(&field.ty)
+                ),
+            );
+        }
+        let name = field.ident.to_string();
+        let templates = std::iter::once(&model.pk)
+            .chain(std::iter::once(&model.sk))
+            .chain(
+                model
+                    .indexes
+                    .iter()
+                    .flat_map(|i| std::iter::once(&i.pk).chain(&i.sk)),
+            );
+        if let Some(template) = templates
+            .into_iter()
+            .find(|t| t.fields().any(|f| f == name))
+        {
+            cx.error_spanned_by(
+                keyword,
+                format!(
+                    "the version field `{name}` is a placeholder of the key template {:?}: every \
+                     write changes the version, so it cannot be part of a key",
+                    template.lit.value()
+                ),
+            );
+        }
+        if let Some(default) = &field.default {
+            let tokens: &dyn quote::ToTokens = match default {
+                DefaultValue::Expr(expr) => expr,
+                DefaultValue::Trait(path) => path,
+            };
+            cx.error_spanned_by(
+                tokens,
+                "a version field takes no `default`: new values and items stored without the \
+                 attribute both count as version 0",
+            );
+        }
+    }
 }
 
 /// A `since` version must be semver.

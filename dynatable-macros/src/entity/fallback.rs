@@ -33,6 +33,7 @@ pub(crate) fn fallback(input: &DeriveInput, crate_path: Option<Path>, cx: Ctxt) 
                 indexes: &[],
                 attributes: &[],
                 since: ::core::option::Option::None,
+                version: ::core::option::Option::None,
             };
             fn primary_key(&self) -> #p::PrimaryKey {
                 loop {}

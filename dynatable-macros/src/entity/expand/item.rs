@@ -44,6 +44,13 @@ pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
     let pk = template_tokens(p, &model.pk);
     let sk = template_tokens(p, &model.sk);
     let since = option_tokens(model.since.as_ref());
+    let version = option_tokens(
+        model
+            .fields
+            .iter()
+            .find(|f| f.version.is_some())
+            .map(|f| &f.attribute),
+    );
     let indexes = model.indexes.iter().map(|index| {
         let name = index.name.value();
         let pk_attribute = &index.pk_attribute;
@@ -87,6 +94,7 @@ pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
             indexes: &[#(#indexes),*],
             attributes: &[#(#attributes),*],
             since: #since,
+            version: #version,
         }
     }
 }

@@ -23,10 +23,18 @@ pub(crate) fn generate(model: &Model) -> TokenStream {
     let entity = entity_impl(model);
     let p = private(model);
     let ident = &model.ident;
+    // Batch writes cannot carry the version's condition: only entities without one may use them.
+    let versioning = if model.fields.iter().any(|f| f.version.is_some()) {
+        quote!(#p::Versioned)
+    } else {
+        quote!(#p::BatchWritable)
+    };
     quote! {
         #fields_struct
         #inherent
         #entity
+        #[automatically_derived]
+        impl #versioning for #ident {}
         #p::inventory::submit! {
             #p::EntityRegistration::new(<#ident as #p::Entity>::SCHEMA)
         }
@@ -163,6 +171,10 @@ fn inherent_impl(model: &Model) -> TokenStream {
 
 pub(super) fn default_expr(field: &FieldModel) -> Option<TokenStream> {
     let ty = &field.ty;
+    if let Some(keyword) = &field.version {
+        // New values, and items stored before the field existed, are version 0.
+        return Some(quote_spanned!(keyword.span()=> ::core::default::Default::default()));
+    }
     Some(match field.default.as_ref()? {
         DefaultValue::Trait(path) => {
             quote_spanned!(path.span()=> ::core::default::Default::default())
@@ -240,7 +252,12 @@ pub(super) fn fields_struct(model: &Model) -> TokenStream {
         let name = &f.ident;
         let ty = &f.ty;
         let field_name = f.ident.to_string();
-        let (role, note) = if in_key.contains(&field_name.as_str()) {
+        let (role, note) = if f.version.is_some() {
+            (
+                quote!(#p::role::Version),
+                " The optimistic-locking version: every typed write checks and increments it.",
+            )
+        } else if in_key.contains(&field_name.as_str()) {
             (
                 quote!(#p::role::Key),
                 " Part of the primary key: updates cannot change it.",

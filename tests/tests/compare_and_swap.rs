@@ -1,0 +1,378 @@
+//! The compare-and-swap bulk drivers on DynamoDB Local: writes made from items read earlier do
+//! not overwrite what another writer changed since, deleted items stay deleted, and the plan sees
+//! the item's new state.
+//!
+//! Each test reads its snapshots first, then changes items as an application would, then hands
+//! the (now stale) snapshots to the driver: the interleaving a live table produces by chance,
+//! made deterministic.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
+use dynatable_core::{
+    Entity, Item, PrimaryKey, SORT_KEY_ATTRIBUTE, Snapshot, Table, Write, entity,
+};
+use dynatable_tests::TestTable;
+use futures::TryStreamExt;
+
+#[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub user_id: String,
+    pub username: String,
+    pub bio: Option<String>,
+}
+
+#[entity(pk = "MEMBER#{member_id}", sk = "MEMBER", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub member_id: String,
+    pub username: String,
+    #[entity(version)]
+    pub version: u64,
+}
+
+async fn users(n: usize) -> (TestTable, Table) {
+    let test = TestTable::create(&[User::SCHEMA]).await;
+    let table = Table::new(test.client.clone(), &test.name);
+    let users = (0..n).map(|i| User {
+        user_id: format!("u{i:03}"),
+        username: format!("User{i:03}"),
+        bio: None,
+    });
+    table.batch_put(users).await.unwrap();
+    (test, table)
+}
+
+async fn snapshots<T: Send + 'static>(scan: dynatable_core::Scan<T>) -> Vec<Snapshot<T>> {
+    scan.snapshots().try_collect().await.unwrap()
+}
+
+fn lowercase_plan(table: &Table) -> impl FnMut(User) -> Option<Write> + Send + '_ {
+    let f = User::fields();
+    move |user: User| {
+        let lower = user.username.to_lowercase();
+        (lower != user.username).then(|| {
+            table
+                .update::<User>(user.primary_key())
+                .set(f.username, lower)
+                .into()
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_rename_made_after_the_read_is_not_overwritten() {
+    let (_t, table) = users(100).await;
+    let read = snapshots(table.scan::<User>()).await;
+    let f = User::fields();
+    // The application renames 30 users and deletes 10 after the migration read them.
+    for i in 0..30 {
+        table
+            .update::<User>(User::key(&format!("u{i:03}")))
+            .set(f.username, format!("renamed-{i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    for i in 30..40 {
+        table
+            .delete::<User>(User::key(&format!("u{i:03}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let report = table
+        .apply_snapshots(
+            futures::stream::iter(read.into_iter().map(Ok)),
+            lowercase_plan(&table),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.read, 100);
+    assert_eq!(report.written, 60, "{report:?}");
+    assert_eq!(report.skipped, 40, "{report:?}");
+    assert_eq!(
+        report.reread, 30,
+        "each renamed user was read again: {report:?}"
+    );
+
+    let now: Vec<User> = table.scan::<User>().stream().try_collect().await.unwrap();
+    assert_eq!(now.len(), 90, "no deleted user came back");
+    for user in now {
+        let i: usize = user.user_id[1..].parse().unwrap();
+        let expected = if i < 30 {
+            format!("renamed-{i}")
+        } else {
+            format!("user{i:03}")
+        };
+        assert_eq!(user.username, expected);
+    }
+}
+
+#[tokio::test]
+async fn the_plan_sees_the_new_state_and_may_write_something_else() {
+    let (_t, table) = users(10).await;
+    let read = snapshots(table.scan::<User>()).await;
+    let f = User::fields();
+    // Renamed to another name with capitals: the plan must lowercase the new name, not the old.
+    table
+        .update::<User>(User::key("u003"))
+        .set(f.username, "NewName")
+        .send()
+        .await
+        .unwrap();
+    let report = table
+        .apply_snapshots(
+            futures::stream::iter(read.into_iter().map(Ok)),
+            lowercase_plan(&table),
+        )
+        .await
+        .unwrap();
+    assert_eq!((report.written, report.reread), (10, 1), "{report:?}");
+    let user = table
+        .get::<User>(User::key("u003"))
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.username, "newname");
+}
+
+#[tokio::test]
+async fn an_attribute_written_after_the_read_is_kept_and_the_write_is_redone() {
+    let (_t, table) = users(5).await;
+    let read = snapshots(table.scan::<User>()).await;
+    let f = User::fields();
+    table
+        .update::<User>(User::key("u001"))
+        .set(f.bio, Some("hello".to_owned()))
+        .send()
+        .await
+        .unwrap();
+    let report = table
+        .apply_snapshots(
+            futures::stream::iter(read.into_iter().map(Ok)),
+            lowercase_plan(&table),
+        )
+        .await
+        .unwrap();
+    assert_eq!((report.written, report.reread), (5, 1), "{report:?}");
+    let user = table
+        .get::<User>(User::key("u001"))
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (user.username.as_str(), user.bio.as_deref()),
+        ("user001", Some("hello"))
+    );
+}
+
+#[tokio::test]
+async fn a_migrations_own_condition_still_skips_without_rereading() {
+    let (_t, table) = users(20).await;
+    let f = User::fields();
+    for i in 0..5 {
+        table
+            .update::<User>(User::key(&format!("u{i:03}")))
+            .set(f.bio, Some("mine".to_owned()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let read = snapshots(table.scan::<User>().parallel()).await;
+    let report = table
+        .apply_snapshots(
+            futures::stream::iter(read.into_iter().map(Ok)),
+            |u: User| {
+                // Written without looking at `bio` (the read says none), so the condition decides.
+                Some(
+                    table
+                        .update::<User>(u.primary_key())
+                        .set(f.bio, Some(String::new()))
+                        .condition(f.bio.not_exists())
+                        .into(),
+                )
+            },
+        )
+        .await
+        .unwrap();
+    // The 5 users with a bio were read with it, so the plan's write is refused by its own
+    // condition: the item is unchanged since the read, so it is skipped, not read again.
+    assert_eq!(
+        (report.written, report.skipped, report.reread),
+        (15, 5, 0),
+        "{report:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_blind_write_is_sent_without_the_guard() {
+    let (_t, table) = users(3).await;
+    let read = snapshots(table.scan::<User>()).await;
+    let f = User::fields();
+    table
+        .update::<User>(User::key("u000"))
+        .set(f.username, "Changed")
+        .send()
+        .await
+        .unwrap();
+    let report = table
+        .apply_snapshots(
+            futures::stream::iter(read.into_iter().map(Ok)),
+            |u: User| {
+                Some(
+                    Write::from(
+                        table
+                            .update::<User>(u.primary_key())
+                            .set(f.bio, Some("same for everyone".to_owned())),
+                    )
+                    .blind(),
+                )
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((report.written, report.reread), (3, 0), "{report:?}");
+    let user = table
+        .get::<User>(User::key("u000"))
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        user.username, "Changed",
+        "an update only touches what it names"
+    );
+}
+
+#[tokio::test]
+async fn versioned_entities_are_guarded_by_their_version() {
+    let test = TestTable::create(&[Member::SCHEMA]).await;
+    let table = Table::new(test.client.clone(), &test.name);
+    for i in 0..10 {
+        table
+            .put(&Member::new(format!("m{i}"), format!("Member{i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let read = snapshots(table.scan::<Member>()).await;
+    let mut changed = Member::new("m2", "Changed");
+    changed.version = 1;
+    table.put(&changed).send().await.unwrap();
+    let f = Member::fields();
+    let report = table
+        .apply_snapshots(
+            futures::stream::iter(read.into_iter().map(Ok)),
+            |m: Member| {
+                let lower = m.username.to_lowercase();
+                (lower != m.username).then(|| {
+                    table
+                        .update::<Member>(m.primary_key())
+                        .set(f.username, lower)
+                        .into()
+                })
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((report.written, report.reread), (10, 1), "{report:?}");
+    let m2 = table
+        .get::<Member>(Member::key("m2"))
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((m2.username.as_str(), m2.version), ("changed", 3));
+}
+
+#[entity(
+    pk = "USER#{user_id}",
+    sk = "PHOTO#{photo_id}",
+    rename_all = "camelCase"
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Photo {
+    pub user_id: String,
+    pub photo_id: String,
+    pub caption: String,
+}
+
+/// The re-key unit: delete the old item, put a copy of it under `NEW#{photoId}`.
+fn move_unit(table: &Table, item: Item) -> Option<Vec<Write>> {
+    let old = PrimaryKey::of_item(&item)?;
+    let photo_id = old.sk.strip_prefix("PHOTO#")?.to_owned();
+    let mut moved = item;
+    moved.insert(
+        SORT_KEY_ATTRIBUTE.to_owned(),
+        AttributeValue::S(format!("NEW#{photo_id}")),
+    );
+    Some(vec![
+        table.delete_item(old).if_exists().into(),
+        table.put_item(moved).if_absent().into(),
+    ])
+}
+
+#[tokio::test]
+async fn a_rekey_moves_updates_made_after_the_read_and_never_revives_deleted_items() {
+    let test = TestTable::create(&[Photo::SCHEMA]).await;
+    let table = Table::new(test.client.clone(), &test.name);
+    let photos = (0..40).map(|i| Photo {
+        user_id: "u1".into(),
+        photo_id: format!("p{i:02}"),
+        caption: "old".into(),
+    });
+    table.batch_put(photos).await.unwrap();
+    let read = snapshots(table.scan::<Photo>().raw()).await;
+    let f = Photo::fields();
+    for i in 0..10 {
+        table
+            .update::<Photo>(Photo::key("u1", &format!("p{i:02}")))
+            .set(f.caption, "updated during the move")
+            .send()
+            .await
+            .unwrap();
+    }
+    for i in 10..15 {
+        table
+            .delete::<Photo>(Photo::key("u1", &format!("p{i:02}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let report = table
+        .transact_snapshots(
+            futures::stream::iter(read.into_iter().map(Ok)),
+            |item: Item| move_unit(&table, item),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.written, report.skipped, report.reread),
+        (35, 5, 10),
+        "{report:?}"
+    );
+    let items = test.scan_all().await;
+    assert_eq!(items.len(), 35, "nothing under two keys, nothing revived");
+    for item in items {
+        let AttributeValue::S(sk) = &item["SK"] else {
+            panic!()
+        };
+        assert!(sk.starts_with("NEW#"), "{sk} was not moved");
+        let i: usize = sk["NEW#p".len()..].parse().unwrap();
+        assert!(!(10..15).contains(&i), "deleted photo {i} came back");
+        let caption = item["caption"].as_s().unwrap();
+        let expected = if i < 10 {
+            "updated during the move"
+        } else {
+            "old"
+        };
+        assert_eq!(caption, expected, "photo {i}");
+    }
+}
