@@ -10,6 +10,7 @@ use dynatable_core::{
 use crate::error::Result;
 use crate::lock::{LockRecord, held_by};
 use crate::migration::Direction;
+use crate::stream::{StreamPosition, StreamPositionRecord};
 
 /// Where one segment stands, as stored: `"start"`, `"done"`, or the cursor map.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,10 +99,33 @@ impl Checkpointer {
             positions: positions.iter().cloned().map(StoredPosition).collect(),
             saved_at: crate::ledger::now(),
         };
+        self.fenced(self.table.put(&record)).await
+    }
+
+    /// The catch-up position saved under `name`, if any.
+    pub(crate) async fn load_stream(&self, name: &str) -> Result<Option<StreamPosition>> {
+        let record = self
+            .table
+            .get::<StreamPositionRecord>(StreamPositionRecord::key(&self.key_version(), name))
+            .consistent()
+            .send()
+            .await?;
+        Ok(record.map(StreamPositionRecord::position))
+    }
+
+    /// Saves the catch-up position of `name`, while the run holds the lock.
+    pub(crate) async fn save_stream(&self, name: &str, position: &StreamPosition) -> Result<()> {
+        let record =
+            StreamPositionRecord::of_position(self.key_version(), name.to_owned(), position);
+        self.fenced(self.table.put(&record)).await
+    }
+
+    /// `write`, in a transaction that checks the run still holds the lock.
+    async fn fenced(&self, write: impl Into<dynatable_core::Write>) -> Result<()> {
         self.table
             .transaction()
             .condition_check(LockRecord::key(), held_by(&self.lock_owner))
-            .write(self.table.put(&record))
+            .write(write)
             .send()
             .await
             .map_err(|e| {
@@ -126,6 +150,25 @@ impl Checkpointer {
         for record in records {
             self.table
                 .delete::<CheckpointRecord>(CheckpointRecord::key(&record.version, &record.name))
+                .send()
+                .await?;
+        }
+        let positions = self
+            .table
+            .query::<StreamPositionRecord>(StreamPositionRecord::partition_key())
+            .sort_key(dynatable_core::SortKey::BeginsWith(format!(
+                "STREAM#{}#",
+                self.version
+            )))
+            .consistent()
+            .all()
+            .await?;
+        for record in positions {
+            self.table
+                .delete::<StreamPositionRecord>(StreamPositionRecord::key(
+                    &record.version,
+                    &record.name,
+                ))
                 .send()
                 .await?;
         }

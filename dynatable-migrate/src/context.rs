@@ -1,17 +1,16 @@
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use dynatable_core::aws_sdk_dynamodb::Client;
-use dynatable_core::{
-    BulkError, BulkReport, Result as TableResult, Scan, SegmentPosition, Table, Write,
-};
-use futures::{Stream, StreamExt as _, TryStreamExt};
+use dynatable_core::{BulkError, BulkReport, Result as TableResult, SegmentPosition, Table, Write};
+use futures::{Stream, StreamExt as _};
 
 use crate::checkpoint::Checkpointer;
 use crate::dry_run::{DryRunLog, dry_run_client};
 use crate::error::Result as MigrationResult;
-use crate::page_tracker::PageTracker;
 use crate::reporter::{LogReporter, Reporter};
+use crate::stream::{ChangeStream, StreamPosition};
 
 /// What a migration runs with: the table (typed operations and the bulk helpers), the SDK client
 /// for any raw call, and whether this is a dry run.
@@ -27,6 +26,30 @@ pub struct Context {
     version: String,
     reporter: Arc<dyn Reporter>,
     notes: Arc<Mutex<Vec<String>>>,
+    /// The table's item count, read once for progress estimates.
+    estimate: Arc<tokio::sync::OnceCell<Option<u64>>>,
+    /// The table's stream, when backfills catch up with the changes made behind their scans.
+    stream: Option<ChangeStream>,
+    /// Replaying a run's migrations to convert what changed since they were applied: backfills
+    /// only catch up, from the positions their run ended at.
+    replay: Option<Arc<Replay>>,
+    /// Where each backfill's catch-up ended, by name: where a replay continues from.
+    caught_up: Arc<Mutex<HashMap<String, StreamPosition>>>,
+}
+
+/// A replay of an applied migration over the changes made since its run (or its last replay).
+#[derive(Debug, Default)]
+pub(crate) struct Replay {
+    /// Per backfill name, where its catch-up stands.
+    pub(crate) positions: Mutex<HashMap<String, StreamPosition>>,
+}
+
+impl From<HashMap<String, StreamPosition>> for Replay {
+    fn from(positions: HashMap<String, StreamPosition>) -> Self {
+        Self {
+            positions: Mutex::new(positions),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +74,10 @@ impl Context {
             version: String::new(),
             reporter: Arc::new(LogReporter),
             notes: Arc::default(),
+            estimate: Arc::default(),
+            stream: None,
+            replay: None,
+            caught_up: Arc::default(),
         }
     }
 
@@ -59,12 +86,97 @@ impl Context {
         table: Table,
         checkpoints: Checkpointer,
         reporter: Arc<dyn Reporter>,
+        stream: Option<ChangeStream>,
     ) -> Self {
         Self {
             version: checkpoints.version.clone(),
             checkpoints: Some(checkpoints),
             reporter,
+            stream,
             ..Self::new(table)
+        }
+    }
+
+    /// The context of a replay of migration `version`: backfills catch up from `replay`'s
+    /// positions and record where they end there.
+    pub(crate) fn for_replay(
+        table: Table,
+        version: &str,
+        reporter: Arc<dyn Reporter>,
+        stream: ChangeStream,
+        replay: Arc<Replay>,
+    ) -> Self {
+        Self {
+            version: version.to_owned(),
+            reporter,
+            stream: Some(stream),
+            replay: Some(replay),
+            ..Self::new(table)
+        }
+    }
+
+    /// The table's stream, when this run catches up with concurrent changes.
+    pub(crate) fn change_stream(&self) -> Option<&ChangeStream> {
+        self.stream.as_ref()
+    }
+
+    /// The replay this context runs, if any.
+    pub(crate) fn replay(&self) -> Option<&Arc<Replay>> {
+        self.replay.as_ref()
+    }
+
+    /// Where each backfill's catch-up ended in this run.
+    pub(crate) fn caught_up(&self) -> HashMap<String, StreamPosition> {
+        self.caught_up
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Records where backfill `name`'s catch-up ended.
+    pub(crate) fn record_caught_up(&self, name: &str, position: &StreamPosition) {
+        self.caught_up
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_owned(), position.clone());
+        if let Some(replay) = &self.replay {
+            replay
+                .positions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(name.to_owned(), position.clone());
+        }
+    }
+
+    /// The catch-up position saved under `name`: in the ledger during a run, or where the run
+    /// (or the last replay) ended during a replay.
+    pub(crate) async fn load_stream_position(
+        &self,
+        name: &str,
+    ) -> MigrationResult<Option<StreamPosition>> {
+        if let Some(replay) = &self.replay {
+            return Ok(replay
+                .positions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(name)
+                .cloned());
+        }
+        match &self.checkpoints {
+            Some(c) => c.load_stream(name).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Saves the catch-up position of `name` in the ledger (a no-op outside a run).
+    pub(crate) async fn save_stream_position(
+        &self,
+        name: &str,
+        position: &StreamPosition,
+    ) -> MigrationResult<()> {
+        match &self.checkpoints {
+            Some(c) => c.save_stream(name, position).await,
+            None => Ok(()),
         }
     }
 
@@ -141,7 +253,16 @@ impl Context {
         )
     }
 
-    fn count(&self, report: &BulkReport) {
+    /// Adds a bulk driver's counts (of its result or its error) to the run's, and reports the
+    /// progress it ended at.
+    pub(crate) fn count<T>(&self, result: Result<T, BulkError>) -> Result<T, BulkError>
+    where
+        T: std::borrow::Borrow<BulkReport>,
+    {
+        let report = match &result {
+            Ok(report) => report.borrow(),
+            Err(e) => &e.report,
+        };
         let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
         self.counts
             .read
@@ -149,9 +270,59 @@ impl Context {
         self.counts
             .written
             .fetch_add(as_u64(report.written), Ordering::Relaxed);
+        self.report_progress(self.counts.streamed.load(Ordering::Relaxed));
+        result
     }
 
-    /// [`Table::apply`], counted in the run's ledger record.
+    /// `items`, reporting progress every [`PROGRESS_EVERY`] items taken from it (against the
+    /// table's estimated item count, once known).
+    pub(crate) fn with_progress<S: Stream>(&self, items: S) -> impl Stream<Item = S::Item> {
+        let context = self.clone();
+        items.inspect(move |_| {
+            let streamed = context.counts.streamed.fetch_add(1, Ordering::Relaxed) + 1;
+            if streamed.is_multiple_of(PROGRESS_EVERY) {
+                context.report_progress(streamed);
+            }
+        })
+    }
+
+    /// Reports `done` items, out of the table's estimated item count when it is known.
+    fn report_progress(&self, done: u64) {
+        match self.estimate.get().copied().flatten() {
+            Some(estimate) => self
+                .reporter
+                .progress_estimated(&self.version, done, estimate),
+            None => self.reporter.progress(&self.version, done, None),
+        }
+    }
+
+    /// Reads the table's item count once (`DescribeTable`; DynamoDB refreshes it about every six
+    /// hours), as the progress estimate of the bulk helpers.
+    pub(crate) async fn estimate_total(&self) {
+        self.estimate
+            .get_or_init(|| async {
+                let described = self
+                    .client()
+                    .describe_table()
+                    .table_name(self.table_name())
+                    .send()
+                    .await;
+                described
+                    .ok()
+                    .and_then(|d| d.table?.item_count)
+                    .and_then(|count| u64::try_from(count).ok())
+                    .filter(|count| *count > 0)
+            })
+            .await;
+    }
+
+    /// [`Table::apply`], counted in the run's ledger record, with progress. The values carry no
+    /// record of how their items looked when read, so the writes carry only their own
+    /// conditions: for writes made from items read from the table, use
+    /// [`backfill`](Self::backfill), which also guards each write against concurrent changes
+    /// and catches up with the items written behind its scan. When the runner replays an
+    /// applied migration over later changes (`up` over several versions, `up --follow`), this
+    /// loop does not run again: only backfills replay.
     ///
     /// # Errors
     /// As [`Table::apply`].
@@ -160,45 +331,18 @@ impl Context {
         S: Stream<Item = TableResult<T>> + Send,
         F: FnMut(T) -> Option<Write> + Send,
     {
-        self.apply_tagged(&self.table, items.map_ok(|item| ((), item)), plan, |()| {})
-            .await
+        if self.replay.is_some() {
+            return Ok(BulkReport::default());
+        }
+        self.estimate_total().await;
+        let result = self.table.apply(self.with_progress(items), plan).await;
+        self.count(result)
     }
 
-    /// [`Table::apply_tagged`] on `table`, counted in the run's ledger record, with progress.
-    async fn apply_tagged<K, T, S, F, D>(
-        &self,
-        table: &Table,
-        items: S,
-        plan: F,
-        done: D,
-    ) -> Result<BulkReport, BulkError>
-    where
-        K: Send,
-        S: Stream<Item = TableResult<(K, T)>> + Send,
-        F: FnMut(T) -> Option<Write> + Send,
-        D: Fn(K) + Send + Sync,
-    {
-        let (counts, reporter, version) = (
-            self.counts.clone(),
-            self.reporter.clone(),
-            self.version.clone(),
-        );
-        let items = items.inspect(move |_| {
-            let streamed = counts.streamed.fetch_add(1, Ordering::Relaxed) + 1;
-            if streamed % PROGRESS_EVERY == 0 {
-                reporter.progress(&version, streamed, None);
-            }
-        });
-        let result = table.apply_tagged(items, plan, done).await;
-        self.count(match &result {
-            Ok(report) => report,
-            Err(e) => &e.report,
-        });
-        self.progress(self.counts.streamed.load(Ordering::Relaxed), None);
-        result
-    }
-
-    /// [`Table::transact_units`], counted in the run's ledger record.
+    /// [`Table::transact_units`], counted in the run's ledger record, with progress. Like
+    /// [`apply`](Self::apply), it cannot tell whether the items the units were made from changed
+    /// since they were read: for that, use [`backfill_units`](Self::backfill_units). Not run
+    /// again when the runner replays the migration, like [`apply`](Self::apply).
     ///
     /// # Errors
     /// As [`Table::transact_units`].
@@ -206,12 +350,12 @@ impl Context {
     where
         S: Stream<Item = TableResult<Vec<Write>>> + Send,
     {
-        let result = self.table.transact_units(units).await;
-        self.count(match &result {
-            Ok(report) => report,
-            Err(e) => &e.report,
-        });
-        result
+        if self.replay.is_some() {
+            return Ok(BulkReport::default());
+        }
+        self.estimate_total().await;
+        let result = self.table.transact_units(self.with_progress(units)).await;
+        self.count(result)
     }
 
     /// The positions saved under `name` by an earlier, interrupted run of this migration, for a
@@ -243,102 +387,6 @@ impl Context {
         match &self.checkpoints {
             Some(c) => c.save(name, positions).await,
             None => Ok(()),
-        }
-    }
-
-    /// A resumable backfill: applies `plan` to every item of `scan`. The scan's segments are read
-    /// concurrently and their items written with the table's concurrency; whenever a page of a
-    /// segment and every earlier page of it are written, the segment's position is saved. When
-    /// the run is interrupted or fails, the next run of the migration resumes from the saved
-    /// positions instead of starting over; the pages in flight when it stopped are read again, so
-    /// `plan` must be idempotent (write conditionally, or set values that do not depend on the
-    /// old ones). `name` tells apart several backfills of one migration. Outside a run of the
-    /// migrator (a dry run, a plain [`Context::new`]) nothing is saved.
-    ///
-    /// # Errors
-    /// The first read or write error; a lost lock.
-    pub async fn backfill<T, F>(
-        &self,
-        name: &str,
-        scan: Scan<T>,
-        plan: F,
-    ) -> MigrationResult<BulkReport>
-    where
-        T: Send + 'static,
-        F: FnMut(T) -> Option<Write> + Send,
-    {
-        // Segments finished before an interruption stay finished in every later checkpoint.
-        let saved = self.load_checkpoint(name).await?;
-        let positions = saved
-            .clone()
-            .unwrap_or_else(|| vec![SegmentPosition::Start; scan.segment_count()]);
-        let scan = match saved {
-            Some(saved) => scan.resume(saved),
-            None => scan,
-        };
-        let tracker = Mutex::new(PageTracker::new(positions.clone()));
-        let (moved, mut to_save) = tokio::sync::watch::channel(positions);
-        // Dropped once the writes are over, which ends the saves.
-        let moved = Mutex::new(Some(moved));
-        let record = |tracker: &mut PageTracker, moved_now: bool| {
-            if moved_now
-                && let Some(moved) = moved
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .as_ref()
-            {
-                moved.send_replace(tracker.positions().to_vec());
-            }
-        };
-        let items = futures::stream::select_all(scan.segment_pages())
-            .map_ok(|page| {
-                let segment = usize::try_from(page.segment).unwrap_or_default();
-                let mut tracker = tracker.lock().unwrap_or_else(PoisonError::into_inner);
-                let (id, moved_now) = tracker.page(segment, page.items.len(), page.cursor);
-                record(&mut tracker, moved_now);
-                futures::stream::iter(
-                    page.items
-                        .into_iter()
-                        .map(move |item| Ok(((segment, id), item))),
-                )
-            })
-            .try_flatten();
-        let written = self.apply_tagged(&self.table, items, plan, |(segment, id)| {
-            let mut tracker = tracker.lock().unwrap_or_else(PoisonError::into_inner);
-            let moved_now = tracker.item_done(segment, id);
-            record(&mut tracker, moved_now);
-        });
-        // Saves run beside the writes, one at a time, each of the newest positions; every
-        // position saved covers only written pages.
-        let saves = async {
-            while to_save.changed().await.is_ok() {
-                let positions = to_save.borrow_and_update().clone();
-                self.save_checkpoint(name, &positions).await?;
-            }
-            Ok::<(), crate::Error>(())
-        };
-        let written = async {
-            let result = written.await;
-            moved.lock().unwrap_or_else(PoisonError::into_inner).take();
-            result.map_err(crate::Error::from)
-        };
-        match futures::future::try_join(written, saves).await {
-            // The saves ran until the writes were over, the newest positions last.
-            Ok((report, ())) => Ok(report),
-            // The saves stopped with the error, perhaps before the newest positions: save them
-            // now, so the pages finished by then are not read again. The run's error is the one
-            // to report.
-            Err(error) => {
-                let last = tracker
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .positions()
-                    .to_vec();
-                if let Err(not_saved) = self.save_checkpoint(name, &last).await {
-                    tracing::warn!(%not_saved, "the checkpoint of {name} was not saved");
-                }
-                Err(error)
-            }
         }
     }
 }

@@ -86,6 +86,9 @@ pub enum Error {
     /// A version given on the command line or to the runner is not one of the migrations.
     #[error("no migration has version {0}: `migrate status` lists the versions")]
     NoSuchVersion(String),
+    /// The table's stream could not be followed.
+    #[error(transparent)]
+    Stream(#[from] crate::stream::StreamError),
     /// Any other failure of a migration's own code.
     #[error("{0}")]
     Other(Box<dyn std::error::Error + Send + Sync>),

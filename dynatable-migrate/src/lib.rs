@@ -57,12 +57,15 @@
 //!   or setting values that do not depend on the old ones, since the page in flight when the run
 //!   stopped is read again.
 
+mod backfill;
+mod catch_up;
 mod checkpoint;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod context;
 mod dry_run;
 mod error;
+mod follow;
 mod ledger;
 mod lock;
 mod migration;
@@ -72,6 +75,7 @@ mod registry;
 mod reporter;
 mod schema_snapshot;
 mod status;
+mod stream;
 
 #[doc(hidden)]
 pub mod __private;
@@ -81,6 +85,7 @@ pub use context::Context;
 pub use dry_run::{DryRunLog, PlannedWrite, dry_run_client};
 pub use dynatable_core;
 pub use error::{Error, Result};
+pub use follow::{FollowRecord, FollowReport};
 pub use ledger::{MigrationRecord, MigrationStatus};
 pub use lock::LockRecord;
 pub use migration::{Direction, Migration};
@@ -91,6 +96,7 @@ pub use registry::{RegisteredMigration, check_versions, migrations};
 pub use reporter::{LogReporter, Reporter};
 pub use schema_snapshot::{EntitySnapshot, SchemaChange, SchemaSnapshot};
 pub use status::{MigrationState, Status};
+pub use stream::{StreamEnabled, StreamError, StreamPositionRecord, stream_client};
 
 /// Registers a data migration: `#[migration(version = "0.4.0")]` on `impl Migration for T`.
 ///

@@ -1,7 +1,7 @@
 //! The runner: lock → read the ledger → refuse on changed or unknown code → apply (or roll back)
 //! in version order, recording each run and the schema change it made → unlock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,7 @@ use semver::Version;
 use serde::Serialize;
 
 use crate::checkpoint::Checkpointer;
-use crate::context::Context;
+use crate::context::{Context, Replay};
 use crate::dry_run::PlannedWrite;
 use crate::error::{Error, Result};
 use crate::ledger::{self, MigrationRecord, MigrationStatus, now, who};
@@ -19,11 +19,16 @@ use crate::migration::Direction;
 use crate::registry::{RegisteredMigration, migrations};
 use crate::reporter::{LogReporter, Reporter};
 use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
+use crate::stream::{ChangeStream, StreamError, StreamPosition, aws_stream_client};
+use aws_sdk_dynamodbstreams::Client as StreamsClient;
 
 /// How long the lock lives without a heartbeat, unless configured.
 pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(300);
 /// How long a run waits for a lock another run holds, unless configured.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(0);
+
+/// The migrations of a run, each with where its backfills' catch-ups stand.
+pub(crate) type Replays = Vec<(&'static RegisteredMigration, Arc<Replay>)>;
 
 /// Where `down` stops.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,11 +70,13 @@ pub struct Migrator {
     pub(crate) table: Table,
     pub(crate) migrations: Vec<&'static RegisteredMigration>,
     pub(crate) entities: Vec<&'static EntitySchema>,
-    lock_ttl: Duration,
-    lock_wait: Duration,
+    pub(crate) lock_ttl: Duration,
+    pub(crate) lock_wait: Duration,
     allow_changed_checksums: bool,
-    who: String,
-    reporter: Arc<dyn Reporter>,
+    pub(crate) who: String,
+    pub(crate) reporter: Arc<dyn Reporter>,
+    catch_up: bool,
+    stream_client: Option<StreamsClient>,
 }
 
 impl Migrator {
@@ -87,6 +94,8 @@ impl Migrator {
             allow_changed_checksums: false,
             who: who(),
             reporter: Arc::new(LogReporter),
+            catch_up: true,
+            stream_client: None,
         })
     }
 
@@ -136,6 +145,54 @@ impl Migrator {
     pub fn with_reporter(mut self, reporter: Arc<dyn Reporter>) -> Self {
         self.reporter = reporter;
         self
+    }
+
+    /// Whether backfills catch up with the items written behind their scans, from the table's
+    /// stream (default: yes). Without it, a run is safe only while nothing writes to the table:
+    /// items written behind a scan are left in the old shape.
+    #[must_use]
+    pub fn catch_up(mut self, catch_up: bool) -> Self {
+        self.catch_up = catch_up;
+        self
+    }
+
+    /// The DynamoDB Streams client the catch-up reads the table's stream with (default: one on
+    /// AWS's streams endpoint, in the DynamoDB client's region; for DynamoDB Local or LocalStack,
+    /// give one for that endpoint, e.g. [`stream_client`](crate::stream_client)).
+    #[must_use]
+    pub fn stream_client(mut self, client: StreamsClient) -> Self {
+        self.stream_client = Some(client);
+        self
+    }
+
+    /// The table's stream, when the runs catch up.
+    ///
+    /// # Errors
+    /// [`StreamError::NotEnabled`] when the table has none; a table error.
+    async fn change_stream(&self) -> Result<Option<ChangeStream>> {
+        if !self.catch_up {
+            return Ok(None);
+        }
+        let client = match &self.stream_client {
+            Some(client) => client.clone(),
+            None => aws_stream_client(self.table.client()).await,
+        };
+        match ChangeStream::of_table(self.table.client(), client, self.table.name()).await? {
+            Some(stream) => Ok(Some(stream)),
+            None => Err(StreamError::NotEnabled {
+                table: self.table.name().to_owned(),
+            }
+            .into()),
+        }
+    }
+
+    /// Turns on a `KEYS_ONLY` stream on the table (or accepts the one it has), so that runs can
+    /// catch up with the items written behind their scans.
+    ///
+    /// # Errors
+    /// A DynamoDB error: the table is missing, or the caller may not update it.
+    pub async fn enable_stream(&self) -> Result<crate::StreamEnabled> {
+        ChangeStream::enable(self.table.client(), self.table.name()).await
     }
 
     /// Records who runs the migrations (default `user@host`).
@@ -209,7 +266,7 @@ impl Migrator {
     }
 
     /// Refuses to migrate over changed or unknown applied code.
-    fn verify(&self, ledger: &BTreeMap<String, MigrationRecord>) -> Result<()> {
+    pub(crate) fn verify(&self, ledger: &BTreeMap<String, MigrationRecord>) -> Result<()> {
         let unknown: Vec<String> = ledger
             .values()
             .filter(|r| r.status == MigrationStatus::Applied)
@@ -292,26 +349,93 @@ impl Migrator {
         let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
         let result = self.up_locked(&lock, target).await;
         let released = lock.release().await;
-        let report = result?;
+        let (report, _) = result?;
         released?;
         Ok(report)
     }
 
-    async fn up_locked(&self, lock: &Lock, target: Option<&str>) -> Result<RunReport> {
+    /// Applies the pending migrations under `lock`; returns what a follow period replays: the
+    /// table's stream and, per migration applied, where its catch-ups ended.
+    pub(crate) async fn up_locked(
+        &self,
+        lock: &Lock,
+        target: Option<&str>,
+    ) -> Result<(RunReport, Option<(ChangeStream, Replays)>)> {
         // Another run may have applied migrations while this one waited for the lock.
         let ledger = self.ledger().await?;
         self.verify(&ledger)?;
         let mut snapshot = self.last_snapshot(&ledger)?;
         let mut report = RunReport::default();
-        for migration in self.pending(&ledger, target)? {
+        let pending = self.pending(&ledger, target)?;
+        let stream = match pending.is_empty() {
+            true => None,
+            false => self.change_stream().await?,
+        };
+        let mut replays = Vec::new();
+        for migration in pending {
             let next = SchemaSnapshot::at(&self.entities, &migration.semver()?);
             let changes = snapshot.diff(&next);
-            self.run(lock, migration, Direction::Up, Some((&next, &changes)))
+            let caught_up = self
+                .run(
+                    lock,
+                    migration,
+                    Direction::Up,
+                    Some((&next, &changes)),
+                    stream.as_ref(),
+                )
                 .await?;
+            replays.push((migration, Arc::new(Replay::from(caught_up))));
             snapshot = next;
             report.versions.push(migration.version.to_owned());
         }
-        Ok(report)
+        if let Some(stream) = &stream
+            && replays.len() > 1
+        {
+            self.replay(stream, Direction::Up, &replays).await?;
+        }
+        Ok((report, stream.map(|stream| (stream, replays))))
+    }
+
+    /// Runs the backfills of migrations applied in this run again over the changes made since
+    /// their catch-up ended, in version order, each from where it stands: an item an old
+    /// application instance wrote after an earlier migration finished passes through every plan
+    /// of the run, in order, and ends in the run's target shape.
+    pub(crate) async fn replay(
+        &self,
+        stream: &ChangeStream,
+        direction: Direction,
+        replays: &[(&'static RegisteredMigration, Arc<Replay>)],
+    ) -> Result<u64> {
+        let mut converted = 0;
+        for (migration, replay) in replays {
+            let ctx = Context::for_replay(
+                self.table.clone(),
+                migration.version,
+                self.reporter.clone(),
+                stream.clone(),
+                replay.clone(),
+            );
+            migration
+                .run(direction, &ctx)
+                .await
+                .map_err(|error| Error::MigrationFailed {
+                    version: migration.version.to_owned(),
+                    name: migration.name.to_owned(),
+                    source: Box::new(error),
+                })?;
+            let (_, written) = ctx.counts();
+            converted += written;
+            if written > 0 {
+                self.reporter.message(
+                    migration.version,
+                    &format!(
+                        "{} converted {written} items changed since it was applied",
+                        migration.name
+                    ),
+                );
+            }
+        }
+        Ok(converted)
     }
 
     /// Runs one migration one way, recording it as running, then as applied (or rolled back) or
@@ -322,7 +446,8 @@ impl Migrator {
         migration: &'static RegisteredMigration,
         direction: Direction,
         schema: Option<(&SchemaSnapshot, &[SchemaChange])>,
-    ) -> Result<()> {
+        stream: Option<&ChangeStream>,
+    ) -> Result<HashMap<String, StreamPosition>> {
         // A rollback's record keeps the schema changes its `up` recorded, for the history.
         let previous = match direction {
             Direction::Down => self.ledger().await?.remove(migration.version),
@@ -358,6 +483,7 @@ impl Migrator {
             self.table.clone(),
             checkpoints.clone(),
             self.reporter.clone(),
+            stream.cloned(),
         );
         self.reporter.message(
             migration.version,
@@ -390,7 +516,8 @@ impl Migrator {
                 }
                 record.schema_changes.extend(ctx.noted_changes());
                 self.record(lock, &record).await?;
-                checkpoints.clear().await
+                checkpoints.clear().await?;
+                Ok(ctx.caught_up())
             }
             Err(error) => {
                 record.status = MigrationStatus::Failed;
@@ -422,10 +549,23 @@ impl Migrator {
 
     async fn down_locked(&self, lock: &Lock, target: DownTarget) -> Result<RunReport> {
         let to_undo = self.rollbacks(&self.ledger().await?, &target)?;
+        let stream = match to_undo.is_empty() {
+            true => None,
+            false => self.change_stream().await?,
+        };
         let mut report = RunReport::default();
+        let mut replays = Vec::new();
         for migration in to_undo {
-            self.run(lock, migration, Direction::Down, None).await?;
+            let caught_up = self
+                .run(lock, migration, Direction::Down, None, stream.as_ref())
+                .await?;
+            replays.push((migration, Arc::new(Replay::from(caught_up))));
             report.versions.push(migration.version.to_owned());
+        }
+        if let Some(stream) = &stream
+            && replays.len() > 1
+        {
+            self.replay(stream, Direction::Down, &replays).await?;
         }
         Ok(report)
     }

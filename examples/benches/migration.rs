@@ -42,6 +42,7 @@ fn add_timestamps() -> &'static RegisteredMigration {
 async fn runner(table: &Table) -> usize {
     let migrator = Migrator::new(table.clone())
         .unwrap()
+        .catch_up(false)
         .with_migrations(vec![add_timestamps()])
         .unwrap()
         .run_by("bench");

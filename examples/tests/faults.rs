@@ -27,7 +27,9 @@ fn photo_keys(rows: &[Row]) -> BTreeMap<String, usize> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_and_lost_responses_change_nothing() {
     let clean = App::new("faults-clean");
-    let faulty = App::new("faults");
+    // This binary's DynamoDB Local has one stream-enabled table: the one migrated through faults,
+    // with catch-up on (the stream's requests go through the proxy too).
+    let faulty = App::with_streams("faults", clean.endpoint.clone());
     clean.create_and_seed(USERS, PHOTOS);
     faulty.create_and_seed(USERS, PHOTOS);
     assert_eq!(clean.data().await, faulty.data().await, "the same seed");
@@ -46,8 +48,12 @@ async fn throttling_and_lost_responses_change_nothing() {
     .unwrap();
     let through_proxy = Endpoint::Local(proxy.url().to_owned()).client().await;
     let faulty_table = Table::new(through_proxy, &faulty.table);
-    let reference = Migrator::new(clean.table().await).unwrap();
-    let under_faults = Migrator::new(faulty_table).unwrap();
+    let reference = Migrator::new(clean.table().await).unwrap().catch_up(false);
+    let under_faults = Migrator::new(faulty_table).unwrap().stream_client(
+        Endpoint::Local(proxy.url().to_owned())
+            .stream_client()
+            .await,
+    );
 
     reference.up(None).await.unwrap();
     under_faults.up(None).await.unwrap();

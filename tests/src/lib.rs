@@ -19,7 +19,7 @@ pub mod sdk_loops;
 mod test_table;
 
 pub use control::{control, set_control};
-pub use dynamodb_local::{Endpoint, endpoint};
+pub use dynamodb_local::{Endpoint, dedicated_endpoint, endpoint};
 pub use ledger_record::ledger_record;
 pub use proxy::{Faults, Proxy, ProxyStats};
 pub use test_table::{TestTable, scan_all};

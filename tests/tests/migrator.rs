@@ -182,6 +182,7 @@ fn entities() -> Vec<&'static EntitySchema> {
 fn migrator(table: &Table) -> Migrator {
     Migrator::new(table.clone())
         .unwrap()
+        .catch_up(false)
         .with_entities(entities())
 }
 
@@ -501,12 +502,14 @@ async fn schema_changes_are_recorded_and_drift_is_reported() {
     let Setup { table, .. } = setup().await;
     Migrator::new(table.clone())
         .unwrap()
+        .catch_up(false)
         .with_entities(vec![User::SCHEMA])
         .up(Some("0.1.0"))
         .await
         .unwrap();
     let later = Migrator::new(table.clone())
         .unwrap()
+        .catch_up(false)
         .with_entities(vec![UserWithNickname::SCHEMA, Notification::SCHEMA]);
     later.up(Some("0.2.0")).await.unwrap();
 
@@ -532,6 +535,7 @@ async fn schema_changes_are_recorded_and_drift_is_reported() {
     // With migrations pending, the changes are theirs to record, not drift.
     let drifted = Migrator::new(table.clone())
         .unwrap()
+        .catch_up(false)
         .with_entities(vec![User::SCHEMA]);
     let status = drifted.status().await.unwrap();
     let texts = |changes: &[dynatable_migrate::SchemaChange]| -> Vec<String> {

@@ -95,6 +95,7 @@ async fn segments_finished_before_an_interruption_stay_finished() {
         .unwrap();
     let m = Migrator::new(table.clone())
         .unwrap()
+        .catch_up(false)
         .with_entities(vec![User::SCHEMA]);
     m.up(Some("0.1.0")).await.unwrap();
 
@@ -183,6 +184,7 @@ async fn an_aborted_migration_resumes_from_its_checkpoint() {
 
     let m = Migrator::new(table.clone())
         .unwrap()
+        .catch_up(false)
         .with_entities(vec![User::SCHEMA]);
     let err = m.up(None).await.unwrap_err();
     assert!(matches!(err, Error::MigrationFailed { .. }), "{err}");

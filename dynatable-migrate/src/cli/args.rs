@@ -66,6 +66,15 @@ pub(crate) enum Command {
         /// Run even though applied migrations' code changed since they ran.
         #[arg(long)]
         allow_changed_checksums: bool,
+        /// Do not follow the table's stream: items written behind a backfill's scan are left in
+        /// the old shape. Only for tables nothing writes to during the run.
+        #[arg(long, env = "DYNATABLE_NO_CATCH_UP", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+        no_catch_up: bool,
+        /// After the last migration, keep converting the items that change (old application
+        /// instances still writing the old shape) for DURATION (default 15m), or until Ctrl-C or
+        /// SIGTERM; every item written before it stops is converted.
+        #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "15m", value_parser = parse_duration, conflicts_with_all = ["dry_run", "no_catch_up"])]
+        follow: Option<Duration>,
     },
     /// Roll back applied migrations, newest first (default: one).
     Down {
@@ -78,6 +87,9 @@ pub(crate) enum Command {
         /// Run the rollbacks on a client that cannot write and list what they would write.
         #[arg(long)]
         dry_run: bool,
+        /// Do not follow the table's stream (see `up --no-catch-up`).
+        #[arg(long, env = "DYNATABLE_NO_CATCH_UP", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+        no_catch_up: bool,
     },
     /// Exit non-zero on drift, changed checksums, failed, interrupted or unknown recorded
     /// versions (for CI).
@@ -101,8 +113,16 @@ pub(crate) enum Command {
         #[arg(long)]
         history: bool,
     },
-    /// Create the table from the entities' keys and indexes (on-demand capacity).
-    CreateTable,
+    /// Create the table from the entities' keys and indexes (on-demand capacity, with a
+    /// KEYS_ONLY stream).
+    CreateTable {
+        /// Create it without a stream (then `up` and `down` need --no-catch-up).
+        #[arg(long, env = "DYNATABLE_NO_STREAM", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+        no_stream: bool,
+    },
+    /// Turn on a KEYS_ONLY stream on the table (or accept the one it has), which `up` and
+    /// `down` follow to convert the items written during a run.
+    EnableStream,
     /// Write a new migration file with the next version.
     New {
         /// The migration's name, in snake_case (e.g. add_user_avatar).

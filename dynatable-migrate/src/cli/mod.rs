@@ -99,6 +99,7 @@ use crate::ledger::MigrationStatus;
 use crate::migrator::{DownTarget, DryRunReport, Migrator};
 use crate::reporter::{LogReporter, Reporter};
 use crate::schema_snapshot::SchemaSnapshot;
+use crate::stream::StreamEnabled;
 
 /// An app's `migrate` command line. See the [module docs](self) for commands, exit codes and
 /// output.
@@ -182,10 +183,13 @@ impl Cli {
                 to,
                 dry_run,
                 allow_changed_checksums,
+                no_catch_up,
+                follow,
             } => {
                 let migrator = session
                     .migrator()?
-                    .allow_changed_checksums(*allow_changed_checksums);
+                    .allow_changed_checksums(*allow_changed_checksums)
+                    .catch_up(!no_catch_up);
                 let plan = migrator.up_plan(to.as_deref()).await.map_err(fail)?;
                 if plan.is_empty() {
                     out.line("Nothing to apply: every migration is applied.");
@@ -206,22 +210,46 @@ impl Cli {
                         global.yes,
                     )?;
                 }
+                let Some(follow) = follow else {
+                    let report = session
+                        .finish(migrator.up(to.as_deref()).await)
+                        .map_err(fail)?;
+                    out.line(&applied(&report.versions));
+                    return Ok(
+                        json!({"command": "up", "dry_run": false, "versions": report.versions}),
+                    );
+                };
                 let report = session
-                    .finish(migrator.up(to.as_deref()).await)
+                    .finish(
+                        migrator
+                            .up_follow(to.as_deref(), *follow, stop_signal())
+                            .await,
+                    )
                     .map_err(fail)?;
-                out.line(&match report.versions.len() {
-                    0 => "Nothing was applied.".to_owned(),
-                    n => format!("Applied {n}: {}", report.versions.join(", ")),
-                });
-                Ok(json!({"command": "up", "dry_run": false, "versions": report.versions}))
+                out.line(&applied(&report.run.versions));
+                out.line(&format!(
+                    "Followed the table's stream in {} passes: {} items converted.",
+                    report.passes, report.converted
+                ));
+                Ok(json!({
+                    "command": "up",
+                    "dry_run": false,
+                    "versions": report.run.versions,
+                    "follow": {"passes": report.passes, "converted": report.converted},
+                }))
             }
-            Command::Down { to, steps, dry_run } => {
+            Command::Down {
+                to,
+                steps,
+                dry_run,
+                no_catch_up,
+            } => {
                 let target = match (to, steps) {
                     (Some(version), _) => DownTarget::Version(version.clone()),
                     (None, Some(steps)) => DownTarget::Steps(*steps as usize),
                     (None, None) => DownTarget::Steps(1),
                 };
-                let migrator = session.migrator()?;
+                let migrator = session.migrator()?.catch_up(!no_catch_up);
                 let plan = migrator.down_plan(&target).await.map_err(fail)?;
                 if plan.is_empty() {
                     out.line("Nothing to roll back.");
@@ -269,7 +297,32 @@ impl Cli {
                 Ok(json!({ "removed": removed }))
             }
             Command::Schema { history } => session.schema(&out, *history).await,
-            Command::CreateTable => session.create_table(&out).await,
+            Command::CreateTable { no_stream } => session.create_table(&out, !no_stream).await,
+            Command::EnableStream => {
+                let enabled = session.migrator()?.enable_stream().await.map_err(fail)?;
+                let (line, view_type) = match &enabled {
+                    StreamEnabled::AlreadyEnabled { view_type } => (
+                        format!(
+                            "Table {} already has a {view_type} stream; `up` and `down` follow it.",
+                            session.table.name()
+                        ),
+                        view_type.clone(),
+                    ),
+                    _ => (
+                        format!(
+                            "Turned on a KEYS_ONLY stream on table {}.",
+                            session.table.name()
+                        ),
+                        "KEYS_ONLY".to_owned(),
+                    ),
+                };
+                out.line(&line);
+                Ok(json!({
+                    "table": session.table.name(),
+                    "enabled": enabled == StreamEnabled::Enabled,
+                    "view_type": view_type,
+                }))
+            }
             Command::New { .. } => Err(Failure::Usage("`new` was handled above".to_owned())),
         }
     }
@@ -312,6 +365,7 @@ struct Session {
     reporter: Arc<dyn Reporter>,
     bars: Option<Arc<BarReporter>>,
     lock_wait: Option<Duration>,
+    streams: aws_sdk_dynamodbstreams::Client,
 }
 
 impl Session {
@@ -369,13 +423,15 @@ impl Session {
             reporter,
             bars,
             lock_wait: global.lock_wait,
+            streams: crate::stream_client(&sdk),
         })
     }
 
     fn migrator(&self) -> Result<Migrator, Failure> {
         let migrator = Migrator::new(self.table.clone())
             .map_err(|e| Failure::migrate(e, &self.endpoint))?
-            .with_reporter(self.reporter.clone());
+            .with_reporter(self.reporter.clone())
+            .stream_client(self.streams.clone());
         Ok(match self.lock_wait {
             Some(wait) => migrator.lock_wait(wait),
             None => migrator,
@@ -516,7 +572,7 @@ impl Session {
         Ok(document)
     }
 
-    async fn create_table(&self, out: &Printer) -> Result<Value, Failure> {
+    async fn create_table(&self, out: &Printer, stream: bool) -> Result<Value, Failure> {
         let entities = registry::entities();
         if let Err(problems) = registry::check_schemas(&entities) {
             let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -525,8 +581,11 @@ impl Session {
                 text.join("; ")
             )));
         }
-        let definition = TableDefinition::for_entities(self.table.name(), &entities)
+        let mut definition = TableDefinition::for_entities(self.table.name(), &entities)
             .map_err(|e| Failure::Other(e.to_string()))?;
+        if stream {
+            definition = definition.with_stream();
+        }
         let created = match definition.create(self.table.client()).await {
             Ok(()) => true,
             Err(e) if e.is_already_exists() => false,
@@ -546,7 +605,7 @@ impl Session {
                 self.endpoint
             )
         });
-        Ok(json!({"table": self.table.name(), "created": created}))
+        Ok(json!({"table": self.table.name(), "created": created, "stream": created && stream}))
     }
 }
 
@@ -578,6 +637,30 @@ fn dry_run_document(out: &Printer, command: &str, report: DryRunReport) -> Resul
         .map(|(version, planned)| (version.clone(), json!(planned)))
         .collect();
     Ok(json!({"command": command, "dry_run": true, "versions": versions, "writes": writes}))
+}
+
+/// The line saying which versions `up` applied.
+fn applied(versions: &[String]) -> String {
+    match versions.len() {
+        0 => "Nothing was applied.".to_owned(),
+        n => format!("Applied {n}: {}", versions.join(", ")),
+    }
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM (what Kubernetes and ECS send to stop a task).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn describe_plan(plan: &[&'static crate::RegisteredMigration]) -> String {

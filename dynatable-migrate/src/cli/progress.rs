@@ -29,7 +29,7 @@ impl BarReporter {
         }
     }
 
-    fn bar(&self, version: &str, total: Option<u64>) -> ProgressBar {
+    fn bar(&self, version: &str, total: Total) -> ProgressBar {
         let mut active = self.active.lock().unwrap_or_else(PoisonError::into_inner);
         let bar = active
             .entry(version.to_owned())
@@ -41,11 +41,16 @@ impl BarReporter {
             })
             .clone();
         let template = match total {
-            Some(total) => {
+            Total::Known(total) => {
                 bar.set_length(total);
                 "{prefix:>8} [{bar:30}] {human_pos}/{human_len} items, {rate}, ETA {eta}"
             }
-            None => "{prefix:>8} {spinner} {human_pos} items, {rate}, {elapsed}",
+            Total::Estimated(estimate) => {
+                // The estimate may be short of the truth: never let the bar run past its end.
+                bar.set_length(estimate.max(bar.position()));
+                "{prefix:>8} [{bar:30}] {human_pos}/~{human_len} items (estimated total), {rate}, ETA ~{eta}"
+            }
+            Total::Unknown => "{prefix:>8} {spinner} {human_pos} items, {rate}, {elapsed}",
         };
         if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(
@@ -88,8 +93,24 @@ impl Reporter for BarReporter {
 
     fn progress(&self, version: &str, done: u64, total: Option<u64>) {
         LogReporter.progress(version, done, total);
+        let total = total.map_or(Total::Unknown, Total::Known);
         self.bar(version, total).set_position(done);
     }
+
+    fn progress_estimated(&self, version: &str, done: u64, estimate: u64) {
+        LogReporter.progress_estimated(version, done, estimate);
+        let bar = self.bar(version, Total::Estimated(estimate.max(done)));
+        bar.set_position(done);
+    }
+}
+
+/// What a bar counts towards.
+#[derive(Debug, Clone, Copy)]
+enum Total {
+    Known(u64),
+    /// The table's item count from `DescribeTable`: approximate.
+    Estimated(u64),
+    Unknown,
 }
 
 /// Plain lines on stdout (no escape codes): every message, and progress every few seconds.
@@ -112,6 +133,18 @@ impl Reporter for LineReporter {
 
     fn progress(&self, version: &str, done: u64, total: Option<u64>) {
         LogReporter.progress(version, done, total);
+        self.line(version, done, total.map(|t| format!("/{t}")));
+    }
+
+    fn progress_estimated(&self, version: &str, done: u64, estimate: u64) {
+        LogReporter.progress_estimated(version, done, estimate);
+        self.line(version, done, Some(format!("/~{estimate} (estimated)")));
+    }
+}
+
+impl LineReporter {
+    /// Prints a progress line, at most one per [`LINE_INTERVAL`] and migration.
+    fn line(&self, version: &str, done: u64, of_total: Option<String>) {
         let now = Instant::now();
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         let (started, printed) = last.entry(version.to_owned()).or_insert((now, now));
@@ -122,7 +155,7 @@ impl Reporter for LineReporter {
         let seconds = now.duration_since(*started).as_secs_f64().max(0.001);
         #[allow(clippy::cast_precision_loss)] // a rate for people to read
         let rate = done as f64 / seconds;
-        let of_total = total.map(|t| format!("/{t}")).unwrap_or_default();
+        let of_total = of_total.unwrap_or_default();
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
             out,

@@ -2,9 +2,8 @@
 //! `PHOTO#{timestampMs}#{photoId}`, by delete + put transactions.
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
-use dynatable_core::{Entity, Item, PrimaryKey, SORT_KEY_ATTRIBUTE, Write};
+use dynatable_core::{Entity, Item, PrimaryKey, SORT_KEY_ATTRIBUTE, Table, Write};
 use dynatable_migrate::{Context, Migration, Result, migration};
-use futures::{StreamExt as _, future};
 
 use crate::Photo;
 
@@ -27,41 +26,30 @@ impl Migration for ChangePhotoSortKey {
 }
 
 /// Moves every photo whose sort key is not `sort_key(photo)` there: one transaction unit per
-/// photo deletes the old item (if it is still there) and puts a copy of it, every attribute kept,
-/// under the new key (if nothing is there). A unit whose condition fails (a concurrent or an
-/// earlier, interrupted run moved it) is skipped, so no photo is lost, duplicated, or left
-/// under both keys or neither.
+/// photo deletes the old item (if it is still as read) and puts a copy of it, every attribute
+/// kept, under the new key (if nothing is there). A photo the app changed meanwhile is read again
+/// and moved with its change; one it deleted stays deleted; a unit whose own condition fails (an
+/// earlier, interrupted run moved it) is skipped. No photo is lost, duplicated, or left under
+/// both keys or neither.
 async fn rekey(ctx: &Context, sort_key: fn(&Photo) -> String) -> Result<()> {
     let t = ctx.table();
-    let units = t.scan::<Photo>().raw().stream().filter_map(|item| {
-        future::ready(match item {
-            Ok(item) => move_unit(ctx, item, sort_key).transpose(),
-            Err(e) => Some(Err(e)),
-        })
-    });
-    ctx.transact_units(units).await?;
+    ctx.backfill_units("photos", t.scan::<Photo>().with_items(), |(photo, item)| {
+        move_unit(t, item, sort_key(&photo))
+    })
+    .await?;
     Ok(())
 }
 
-/// The delete + put moving `item`, or `None` when it is where it belongs.
-fn move_unit(
-    ctx: &Context,
-    item: Item,
-    sort_key: fn(&Photo) -> String,
-) -> dynatable_core::Result<Option<Vec<Write>>> {
-    let photo: Photo = ctx.table().decode(item.clone())?;
-    let Some(old) = PrimaryKey::of_item(&item) else {
-        return Ok(None);
-    };
-    let new_sk = sort_key(&photo);
+/// The delete + put moving `item` to `new_sk`, or `None` when it is there already.
+fn move_unit(t: &Table, item: Item, new_sk: String) -> Option<Vec<Write>> {
+    let old = PrimaryKey::of_item(&item)?;
     if old.sk == new_sk {
-        return Ok(None);
+        return None;
     }
     let mut moved = item;
     moved.insert(SORT_KEY_ATTRIBUTE.to_owned(), AttributeValue::S(new_sk));
-    let t = ctx.table();
-    Ok(Some(vec![
+    Some(vec![
         t.delete_item(old).if_exists().into(),
         t.put_item(moved).if_absent().into(),
-    ]))
+    ])
 }

@@ -1,0 +1,184 @@
+//! The resumable, live-table-safe backfill: a migration's plan applied to every item of a scan,
+//! each write conditioned on its item being as read, with the scan's positions checkpointed in
+//! the ledger.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
+
+use dynatable_core::{BulkReport, Scan, SegmentPosition, Write};
+use futures::TryStreamExt as _;
+
+use crate::catch_up::CatchUp;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::page_tracker::PageTracker;
+
+impl Context {
+    /// A resumable backfill, safe on a table in use: applies `plan` to every item of `scan`.
+    ///
+    /// - **Concurrent writers.** Each write is conditioned on its item being as the scan read it
+    ///   (on the version of an entity declared with `#[entity(version)]`, otherwise on every
+    ///   attribute read; see [`Snapshot`](dynatable_core::Snapshot)). When an application
+    ///   changed the item meanwhile, it is read again and `plan` decides anew from its new
+    ///   state; an item deleted meanwhile is left deleted. The report's `reread` counts these.
+    ///   A write declared [`blind`](Write::blind) opts out.
+    /// - **Resumable.** The scan's segments are read concurrently and their items written with
+    ///   the table's concurrency; whenever a page of a segment and every earlier page of it are
+    ///   written, the segment's position is saved. The next run of an interrupted or failed
+    ///   migration resumes from the saved positions; the pages in flight when it stopped are read
+    ///   again, so `plan` must be idempotent (write conditionally, or set values that do not
+    ///   depend on the old ones).
+    ///
+    /// - **No item left behind.** When the run follows the table's stream (the default; see
+    ///   [`Migrator::catch_up`](crate::Migrator::catch_up)), the stream's position is recorded
+    ///   before the scan, and after it every item changed since is read again and handed to
+    ///   `plan` with the same rules, until the catch-up reaches the moment the scan ended: the
+    ///   items the application wrote behind the scan are converted too. The catch-up sees the
+    ///   backfill's own writes as well, so `plan` must be *convergent*: given an item it already
+    ///   converted, it returns `None` (or a write whose condition fails, or that changes
+    ///   nothing), never a new change (`updatedAt = now` on every call would rewrite the table
+    ///   again).
+    ///
+    /// `name` tells apart several backfills of one migration. Outside a run of the migrator (a
+    /// dry run, a plain [`Context::new`]) nothing is saved and nothing is caught up with.
+    ///
+    /// # Errors
+    /// The first read or write error (an item that kept changing through every re-read among
+    /// them); a lost lock.
+    pub async fn backfill<T, F>(&self, name: &str, scan: Scan<T>, mut plan: F) -> Result<BulkReport>
+    where
+        T: Send + 'static,
+        F: FnMut(T) -> Option<Write> + Send,
+    {
+        self.backfill_units(name, scan, move |value| {
+            plan(value).map(|write| vec![write])
+        })
+        .await
+    }
+
+    /// [`backfill`](Self::backfill) for plans that write a unit of several items per item read,
+    /// all or none: a re-key's delete of the old item and put of the new one, say. A unit of one
+    /// write is sent alone, a larger one as its own transaction; the compare-and-swap guard goes
+    /// on the unit's write to the item read (the delete, for a re-key), so a unit made from an
+    /// item another writer changed meanwhile is made again from the item's new state.
+    ///
+    /// # Errors
+    /// As [`backfill`](Self::backfill); a transaction that fails for another reason than its
+    /// conditions.
+    pub async fn backfill_units<T, F>(
+        &self,
+        name: &str,
+        scan: Scan<T>,
+        plan: F,
+    ) -> Result<BulkReport>
+    where
+        T: Send + 'static,
+        F: FnMut(T) -> Option<Vec<Write>> + Send,
+    {
+        let plan = Mutex::new(plan);
+        let plan_ref = &plan;
+        let call = move |value: T| (plan_ref.lock().unwrap_or_else(PoisonError::into_inner))(value);
+        let mut catch_up = match self.change_stream() {
+            Some(stream) => {
+                Some(CatchUp::start(self, stream.clone(), name, scan.item_matcher()).await?)
+            }
+            None => None,
+        };
+        let mut report = match self.replay() {
+            // A replay only follows the changes since the last catch-up.
+            Some(_) => BulkReport::default(),
+            None => self.scan_and_write(name, scan, call).await?,
+        };
+        if let Some(catch_up) = &mut catch_up {
+            report.merge(&catch_up.run(SystemTime::now(), &plan).await?);
+            self.record_caught_up(name, catch_up.position());
+        }
+        Ok(report)
+    }
+
+    /// The scan half of a backfill: every item of `scan` through `plan`, with checkpoints.
+    async fn scan_and_write<T, F>(&self, name: &str, scan: Scan<T>, plan: F) -> Result<BulkReport>
+    where
+        T: Send + 'static,
+        F: FnMut(T) -> Option<Vec<Write>> + Send,
+    {
+        self.estimate_total().await;
+        // Segments finished before an interruption stay finished in every later checkpoint.
+        let saved = self.load_checkpoint(name).await?;
+        let positions = saved
+            .clone()
+            .unwrap_or_else(|| vec![SegmentPosition::Start; scan.segment_count()]);
+        let scan = match saved {
+            Some(saved) => scan.resume(saved),
+            None => scan,
+        };
+        let tracker = Mutex::new(PageTracker::new(positions.clone()));
+        let (moved, mut to_save) = tokio::sync::watch::channel(positions);
+        // Dropped once the writes are over, which ends the saves.
+        let moved = Mutex::new(Some(moved));
+        let record = |tracker: &mut PageTracker, moved_now: bool| {
+            if moved_now
+                && let Some(moved) = moved
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .as_ref()
+            {
+                moved.send_replace(tracker.positions().to_vec());
+            }
+        };
+        let items = futures::stream::select_all(scan.segment_snapshot_pages())
+            .map_ok(|page| {
+                let segment = usize::try_from(page.segment).unwrap_or_default();
+                let mut tracker = tracker.lock().unwrap_or_else(PoisonError::into_inner);
+                let (id, moved_now) = tracker.page(segment, page.items.len(), page.cursor);
+                record(&mut tracker, moved_now);
+                futures::stream::iter(
+                    page.items
+                        .into_iter()
+                        .map(move |item| Ok(((segment, id), item))),
+                )
+            })
+            .try_flatten();
+        let written = self.table().transact_snapshots_tagged(
+            self.with_progress(items),
+            plan,
+            |(segment, id)| {
+                let mut tracker = tracker.lock().unwrap_or_else(PoisonError::into_inner);
+                let moved_now = tracker.item_done(segment, id);
+                record(&mut tracker, moved_now);
+            },
+        );
+        // Saves run beside the writes, one at a time, each of the newest positions; every
+        // position saved covers only written pages.
+        let saves = async {
+            while to_save.changed().await.is_ok() {
+                let positions = to_save.borrow_and_update().clone();
+                self.save_checkpoint(name, &positions).await?;
+            }
+            Ok::<(), Error>(())
+        };
+        let written = async {
+            let result = self.count(written.await);
+            moved.lock().unwrap_or_else(PoisonError::into_inner).take();
+            result.map_err(Error::from)
+        };
+        match futures::future::try_join(written, saves).await {
+            // The saves ran until the writes were over, the newest positions last.
+            Ok((report, ())) => Ok(report),
+            // The saves stopped with the error, perhaps before the newest positions: save them
+            // now, so the pages finished by then are not read again. The run's error is the one
+            // to report.
+            Err(error) => {
+                let last = tracker
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .positions()
+                    .to_vec();
+                if let Err(not_saved) = self.save_checkpoint(name, &last).await {
+                    tracing::warn!(%not_saved, "the checkpoint of {name} was not saved");
+                }
+                Err(error)
+            }
+        }
+    }
+}

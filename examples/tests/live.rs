@@ -1,0 +1,415 @@
+//! Migrating a table in use: an application writes (creates in the old and the new shape,
+//! renames, deletes) at more than 100 writes/s while `up` applies the five migrations in one run,
+//! and while `down` rolls three of them back, through 2 ms of latency per request. Afterwards
+//! every item is in the target shape, every application write survives, no deleted item is back
+//! and no photo is under two keys. Each test has a DynamoDB Local of its own: one instance copes
+//! with one stream-enabled table.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
+use dynatable_core::{Item, PrimaryKey, Table};
+use dynatable_example::Timestamp;
+use dynatable_migrate::{DownTarget, MigrationStatus, Migrator};
+use dynatable_tests::{Endpoint, Faults, Proxy, dedicated_endpoint};
+use support::{App, Row};
+
+const USERS: usize = 200;
+const PHOTOS: usize = 4;
+const WRITERS: usize = 16;
+/// Each writer's pause between writes: 16 writers at most 640 writes/s together.
+const PAUSE: Duration = Duration::from_millis(25);
+
+/// What the application wrote, and so what the table must show afterwards.
+#[derive(Debug, Default, Clone)]
+struct Expected {
+    /// User id to the username it last wrote (before any migration's rule).
+    usernames: BTreeMap<String, String>,
+    deleted: BTreeSet<String>,
+    /// Photo ids the application created, with the user they belong to and their time.
+    photos: BTreeMap<String, (String, u64)>,
+    writes: usize,
+}
+
+/// The application's shape: before the migrations, or after them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Old,
+    New,
+}
+
+fn s(text: &str) -> AttributeValue {
+    AttributeValue::S(text.to_owned())
+}
+
+fn user_item(id: &str, username: &str, shape: Shape) -> Item {
+    let now = Timestamp::now().to_string();
+    let mut item: Item = [
+        ("PK", s(&format!("USER#{id}"))),
+        ("SK", s("PROFILE")),
+        ("userId", s(id)),
+        ("username", s(username)),
+        (
+            "email",
+            s(&format!("{}@example.com", username.to_lowercase())),
+        ),
+        ("createdAt", s(&now)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    if shape == Shape::New {
+        item.insert("bio".into(), s(""));
+        item.insert("updatedAt".into(), s(&now));
+        item.insert("_type".into(), s("User"));
+    }
+    item
+}
+
+fn photo_item(user: &str, photo: &str, at: u64, shape: Shape) -> Item {
+    let created = Timestamp::from_millis(at).to_string();
+    let sk = match shape {
+        Shape::Old => format!("PHOTO#{photo}"),
+        Shape::New => format!("PHOTO#{at}#{photo}"),
+    };
+    let mut item: Item = [
+        ("PK", s(&format!("USER#{user}"))),
+        ("SK", s(&sk)),
+        ("userId", s(user)),
+        ("photoId", s(photo)),
+        ("url", s(&format!("https://photos.example.com/{photo}.jpg"))),
+        ("createdAt", s(&created)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    if shape == Shape::New {
+        item.insert("updatedAt".into(), s(&created));
+        item.insert("_type".into(), s("Photo"));
+    }
+    item
+}
+
+/// One application write, chosen at random, recorded in `expected` once DynamoDB acknowledged it.
+async fn write_once(
+    table: &Table,
+    rng: &mut fastrand::Rng,
+    seeded: &[String],
+    shape: Shape,
+    expected: &Mutex<Expected>,
+    writer: usize,
+    n: usize,
+) {
+    let client = table.client();
+    match rng.u8(..10) {
+        // Create a user (the old shape has capitals in the name).
+        0..=1 => {
+            let id = format!("app-{writer}-{n}");
+            let name = match shape {
+                Shape::Old => format!("NewUser{writer}x{n}"),
+                Shape::New => format!("newuser{writer}x{n}"),
+            };
+            table
+                .put_item(user_item(&id, &name, shape))
+                .send()
+                .await
+                .unwrap();
+            expected.lock().unwrap().usernames.insert(id, name);
+        }
+        // Rename a seeded user (new names are lowercase).
+        2..=5 => {
+            let id = mine(rng, seeded, writer);
+            if expected.lock().unwrap().deleted.contains(id) {
+                return;
+            }
+            let name = format!("renamed{writer}x{n}");
+            let renamed = client
+                .update_item()
+                .table_name(table.name())
+                .set_key(Some(
+                    PrimaryKey::new(format!("USER#{id}"), "PROFILE").to_key_item(),
+                ))
+                .update_expression("SET username = :n")
+                .condition_expression("attribute_exists(PK)")
+                .expression_attribute_values(":n", s(&name))
+                .send()
+                .await;
+            let mut expected = expected.lock().unwrap();
+            if renamed.is_ok() && !expected.deleted.contains(id) {
+                expected.usernames.insert(id.clone(), name);
+            }
+        }
+        // Delete a seeded user.
+        6 => {
+            let id = mine(rng, seeded, writer).clone();
+            table
+                .delete_item(PrimaryKey::new(format!("USER#{id}"), "PROFILE"))
+                .send()
+                .await
+                .unwrap();
+            let mut expected = expected.lock().unwrap();
+            expected.usernames.remove(&id);
+            expected.deleted.insert(id);
+        }
+        // Upload a photo.
+        _ => {
+            let user = seeded[rng.usize(..seeded.len())].clone();
+            let at = 1_750_000_000_000 + rng.u64(..1_000_000_000);
+            let photo = format!("app{writer}x{n}");
+            table
+                .put_item(photo_item(&user, &photo, at, shape))
+                .send()
+                .await
+                .unwrap();
+            expected.lock().unwrap().photos.insert(photo, (user, at));
+        }
+    }
+    expected.lock().unwrap().writes += 1;
+}
+
+/// A seeded user only writer `writer` renames or deletes, so that each user's writes are made,
+/// and recorded, in one order.
+fn mine<'a>(rng: &mut fastrand::Rng, seeded: &'a [String], writer: usize) -> &'a String {
+    let slots = seeded.len() / WRITERS;
+    &seeded[rng.usize(..slots) * WRITERS + writer]
+}
+
+/// Writers until `stop`; returns the writes per second they made.
+fn application(
+    table: Table,
+    seeded: Arc<Vec<String>>,
+    shape: Shape,
+    expected: Arc<Mutex<Expected>>,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<f64> {
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let before = expected.lock().unwrap().writes;
+        let mut tasks = Vec::new();
+        for writer in 0..WRITERS {
+            let (table, seeded, expected, stop) = (
+                table.clone(),
+                seeded.clone(),
+                expected.clone(),
+                stop.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let mut rng = fastrand::Rng::with_seed(writer as u64 + 1);
+                let mut n = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    n += 1;
+                    let tag = n + if shape == Shape::New { 1_000_000 } else { 0 };
+                    write_once(&table, &mut rng, &seeded, shape, &expected, writer, tag).await;
+                    tokio::time::sleep(PAUSE).await;
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let writes = expected.lock().unwrap().writes - before;
+        #[allow(clippy::cast_precision_loss)]
+        let rate = writes as f64 / started.elapsed().as_secs_f64();
+        rate
+    })
+}
+
+/// Waits until the ledger records `version` with `status`, or fails with the run's error when
+/// the run ends first.
+async fn wait_for<T: std::fmt::Debug>(
+    migrator: &Migrator,
+    version: &str,
+    status: MigrationStatus,
+    run: &mut tokio::task::JoinHandle<dynatable_migrate::Result<T>>,
+) {
+    tokio::select! {
+        () = recorded(migrator, version, status) => {}
+        ended = run => panic!("the run ended before {version} was {status}: {ended:?}"),
+    }
+}
+
+async fn recorded(migrator: &Migrator, version: &str, status: MigrationStatus) {
+    loop {
+        let history = migrator.history().await.unwrap();
+        if history
+            .iter()
+            .any(|r| r.version == version && r.status == status)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn user_id(row: &Row) -> String {
+    row["PK"].trim_start_matches("USER#").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_and_down_while_the_application_writes() {
+    let endpoint = dedicated_endpoint();
+    let app = App::with_streams("live", endpoint.clone());
+    app.create_and_seed(USERS, PHOTOS);
+    let seeded: Arc<Vec<String>> = Arc::new(
+        app.data()
+            .await
+            .iter()
+            .filter(|r| r["SK"] == "PROFILE")
+            .map(user_id)
+            .collect(),
+    );
+    let seeded_photos: BTreeSet<String> = app
+        .data()
+        .await
+        .iter()
+        .filter(|r| r["SK"].starts_with("PHOTO#"))
+        .map(|r| r["photoId"].clone())
+        .collect();
+    let proxy = Proxy::start(endpoint.url(), Faults::latency(Duration::from_millis(2)))
+        .await
+        .unwrap();
+    let through_proxy = Endpoint::Local(proxy.url().to_owned());
+    let table = Table::new(through_proxy.client().await, &app.table).with_concurrency(16);
+    let migrator = Migrator::new(table.clone())
+        .unwrap()
+        .stream_client(through_proxy.stream_client().await);
+    let expected = Arc::new(Mutex::new(Expected::default()));
+
+    // Up, all five in one run, then following until the application (old shape) has stopped.
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = application(
+        table.clone(),
+        seeded.clone(),
+        Shape::Old,
+        expected.clone(),
+        stop.clone(),
+    );
+    let (stop_following, following_stopped) = tokio::sync::oneshot::channel::<()>();
+    let started = Instant::now();
+    let mut run = {
+        let migrator = migrator.clone();
+        tokio::spawn(async move {
+            migrator
+                .up_follow(None, Duration::from_secs(600), async {
+                    let _ = following_stopped.await;
+                })
+                .await
+        })
+    };
+    wait_for(&migrator, "0.5.0", MigrationStatus::Applied, &mut run).await;
+    let migrated = started.elapsed();
+    stop.store(true, Ordering::SeqCst);
+    let rate = writer.await.unwrap();
+    stop_following.send(()).unwrap();
+    let report = run.await.unwrap().unwrap();
+    eprintln!(
+        "up: 5 migrations in {migrated:.1?} with the application writing {rate:.0} writes/s; \
+         following converted {} items in {} passes",
+        report.converted, report.passes
+    );
+    assert_eq!(report.run.versions.len(), 5);
+    assert!(
+        rate >= 100.0,
+        "the application wrote only {rate:.0} writes/s"
+    );
+    let written = expected.lock().unwrap().clone();
+    check(&app, &written, &seeded_photos, Shape::New).await;
+
+    // Down to 0.2.0 while the application (new shape) writes, until 0.4.0 is rolled back.
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = application(
+        table.clone(),
+        seeded.clone(),
+        Shape::New,
+        expected.clone(),
+        stop.clone(),
+    );
+    let mut run = {
+        let migrator = migrator.clone();
+        tokio::spawn(async move { migrator.down(DownTarget::Version("0.2.0".into())).await })
+    };
+    wait_for(&migrator, "0.4.0", MigrationStatus::RolledBack, &mut run).await;
+    stop.store(true, Ordering::SeqCst);
+    let rate = writer.await.unwrap();
+    run.await.unwrap().unwrap();
+    eprintln!("down: the application wrote {rate:.0} writes/s");
+    assert!(
+        rate >= 100.0,
+        "the application wrote only {rate:.0} writes/s"
+    );
+    let written = expected.lock().unwrap().clone();
+    check(&app, &written, &seeded_photos, Shape::Old).await;
+}
+
+/// Every item in `shape` (the shape at 0.5.0, or at 0.2.0 after the rollback), every
+/// application write kept, no deleted user back, every photo once under the key of `shape`.
+async fn check(app: &App, expected: &Expected, seeded_photos: &BTreeSet<String>, shape: Shape) {
+    let rows = app.data().await;
+    let users: Vec<&Row> = rows.iter().filter(|r| r["SK"] == "PROFILE").collect();
+    for user in &users {
+        let id = user_id(user);
+        assert!(!expected.deleted.contains(&id), "deleted user {id} is back");
+        assert!(user.contains_key("bio"), "user {id} has no bio: {user:?}");
+        assert_eq!(
+            user["username"],
+            user["username"].to_lowercase(),
+            "user {id} keeps capitals"
+        );
+        if let Some(name) = expected.usernames.get(&id) {
+            assert_eq!(
+                user["username"],
+                name.to_lowercase(),
+                "user {id}'s last write was lost"
+            );
+        }
+        assert_eq!(
+            user.contains_key("updatedAt"),
+            shape == Shape::New,
+            "user {id}: {user:?}"
+        );
+    }
+    for id in expected.usernames.keys() {
+        assert!(
+            users.iter().any(|u| &user_id(u) == id),
+            "user {id} written by the application is missing"
+        );
+    }
+    let mut photos: BTreeMap<String, usize> = BTreeMap::new();
+    for photo in rows.iter().filter(|r| r["SK"].starts_with("PHOTO#")) {
+        let id = &photo["photoId"];
+        let created: Timestamp = photo["createdAt"].parse().unwrap();
+        let key = match shape {
+            Shape::New => format!("PHOTO#{}#{id}", created.as_millis()),
+            Shape::Old => format!("PHOTO#{id}"),
+        };
+        assert_eq!(
+            photo["SK"], key,
+            "photo {id} is not under the key of the target shape"
+        );
+        assert_eq!(
+            photo.contains_key("updatedAt"),
+            shape == Shape::New,
+            "photo {id}: {photo:?}"
+        );
+        *photos.entry(id.clone()).or_default() += 1;
+    }
+    for id in seeded_photos.iter().chain(expected.photos.keys()) {
+        assert_eq!(
+            photos.get(id),
+            Some(&1),
+            "photo {id} is not under exactly one key"
+        );
+    }
+    eprintln!(
+        "checked {} users, {} photos, {} application writes",
+        users.len(),
+        photos.len(),
+        expected.writes
+    );
+}
