@@ -90,6 +90,11 @@ impl Context {
             None => self.scan_and_write(name, scan, call).await?,
         };
         if let Some(catch_up) = &mut catch_up {
+            if self.replay().is_none() {
+                self.log(format!(
+                    "{name}: scan done, catching up with the changes made since it started"
+                ));
+            }
             report.merge(&catch_up.run(SystemTime::now(), &plan).await?);
             self.record_caught_up(name, catch_up.position());
         }

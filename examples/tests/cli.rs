@@ -500,3 +500,21 @@ fn the_documented_exit_codes_are_the_ones_used() {
     .collect();
     assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6]);
 }
+
+#[tokio::test]
+async fn a_table_without_a_stream_is_refused_with_what_to_do() {
+    let app = App::new("no-stream");
+    app.create_and_seed(5, 1);
+    let refused = app
+        .migrate(&["up"])
+        .env_remove("DYNATABLE_NO_CATCH_UP")
+        .assert()
+        .code(1);
+    let text = stderr(&refused);
+    for part in ["has no stream", "migrate enable-stream", "--no-catch-up"] {
+        assert!(text.contains(part), "{text:?} should say {part:?}");
+    }
+    let status = app.migrate_json(&["status"], 0);
+    assert_eq!(support::statuses(&status), ["pending"; 5], "nothing ran");
+    assert!(status["lock"].is_null(), "no lock left behind");
+}

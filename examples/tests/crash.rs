@@ -41,7 +41,9 @@ async fn killed_runs_resume_to_the_same_table() {
     let users = setting("DYNATABLE_CRASH_USERS", 50);
     let kills = setting("DYNATABLE_CRASH_KILLS", 3);
     let clean = App::new("crash-clean");
-    let crashed = App::new("crash");
+    // The killed runs follow the table's stream (this binary's DynamoDB Local has this one
+    // stream-enabled table), so kills also land in catch-ups.
+    let crashed = App::with_streams("crash", clean.endpoint.clone());
     clean.create_and_seed(users, 10);
     crashed.create_and_seed(users, 10);
 

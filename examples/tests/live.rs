@@ -20,8 +20,8 @@ use dynatable_migrate::{DownTarget, MigrationStatus, Migrator};
 use dynatable_tests::{Endpoint, Faults, Proxy, dedicated_endpoint};
 use support::{App, Row};
 
-const USERS: usize = 200;
-const PHOTOS: usize = 4;
+const USERS: usize = 150;
+const PHOTOS: usize = 3;
 const WRITERS: usize = 16;
 /// Each writer's pause between writes: 16 writers at most 640 writes/s together.
 const PAUSE: Duration = Duration::from_millis(25);
@@ -109,7 +109,7 @@ async fn write_once(
     let client = table.client();
     match rng.u8(..10) {
         // Create a user (the old shape has capitals in the name).
-        0..=1 => {
+        0 => {
             let id = format!("app-{writer}-{n}");
             let name = match shape {
                 Shape::Old => format!("NewUser{writer}x{n}"),
@@ -123,7 +123,7 @@ async fn write_once(
             expected.lock().unwrap().usernames.insert(id, name);
         }
         // Rename a seeded user (new names are lowercase).
-        2..=5 => {
+        1..=6 => {
             let id = mine(rng, seeded, writer);
             if expected.lock().unwrap().deleted.contains(id) {
                 return;
@@ -146,7 +146,7 @@ async fn write_once(
             }
         }
         // Delete a seeded user.
-        6 => {
+        7 => {
             let id = mine(rng, seeded, writer).clone();
             table
                 .delete_item(PrimaryKey::new(format!("USER#{id}"), "PROFILE"))
@@ -411,5 +411,42 @@ async fn check(app: &App, expected: &Expected, seeded_photos: &BTreeSet<String>,
         users.len(),
         photos.len(),
         expected.writes
+    );
+}
+
+#[tokio::test]
+async fn enable_stream_turns_one_on_and_up_then_follows_it() {
+    let app = App::with_streams("enable-stream", dedicated_endpoint());
+    let created = app.migrate_json(&["create-table", "--no-stream"], 0);
+    assert_eq!(
+        (created["created"].as_bool(), created["stream"].as_bool()),
+        (Some(true), Some(false))
+    );
+    app.command("seed")
+        .args(["--users", "20", "--photos-per-user", "2"])
+        .assert()
+        .success();
+    let refused = app.migrate(&["up"]).assert().code(1);
+    assert!(support::stderr(&refused).contains("migrate enable-stream"));
+
+    let enabled = app.migrate_json(&["enable-stream"], 0);
+    assert_eq!(enabled["enabled"].as_bool(), Some(true), "{enabled}");
+    assert_eq!(enabled["view_type"], "KEYS_ONLY");
+    let again = app.migrate_json(&["enable-stream"], 0);
+    assert_eq!(
+        again["enabled"].as_bool(),
+        Some(false),
+        "a stream is accepted as it is"
+    );
+
+    app.migrate(&["up"]).assert().success();
+    let status = app.migrate_json(&["status"], 0);
+    assert_eq!(support::statuses(&status), ["applied"; 5]);
+    assert!(
+        app.data()
+            .await
+            .iter()
+            .all(|row| row.contains_key("updatedAt")),
+        "every item migrated"
     );
 }

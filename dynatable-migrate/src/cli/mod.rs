@@ -14,13 +14,14 @@
 //! | command | what it does |
 //! | --- | --- |
 //! | `status` | one row per known or recorded version (status, finished at, duration, items read and written, checksum, reversibility), the lock, schema drift |
-//! | `up [--to V] [--dry-run] [--allow-changed-checksums]` | applies pending migrations in version order (up to and including `V`) |
-//! | `down [--to V \| --steps N] [--dry-run]` | rolls back applied migrations newest first: one by default, `N`, or every one above `V` |
+//! | `up [--to V] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--follow [DURATION]]` | applies pending migrations in version order (up to and including `V`); with `--follow` (default `15m`), then keeps converting the items that change until the duration passes or Ctrl-C / SIGTERM |
+//! | `down [--to V \| --steps N] [--dry-run] [--no-catch-up]` | rolls back applied migrations newest first: one by default, `N`, or every one above `V` |
 //! | `check` | exits 5 on schema drift, changed checksums, failed, interrupted or unknown recorded versions (for CI) |
 //! | `mark V applied\|rolled-back\|pending` | records a status without running anything (repair), with who and when |
 //! | `unlock [--force]` | removes an expired lock, or with `--force` a live one |
 //! | `schema [--history]` | the entity schemas of the binary; with `--history` the changes each version recorded |
-//! | `create-table` | creates the table from the entities' keys and indexes (on-demand capacity) |
+//! | `create-table [--no-stream]` | creates the table from the entities' keys and indexes (on-demand capacity, with a `KEYS_ONLY` stream) |
+//! | `enable-stream` | turns on a `KEYS_ONLY` stream on the table, or accepts the one it has |
 //! | `new NAME [--version V] [--dir D]` | writes a migration file with the next version |
 //!
 //! Global options (each with its environment variable): `--table` (`DYNATABLE_TABLE`),
@@ -28,6 +29,12 @@
 //! (`AWS_PROFILE`), `--json` (`DYNATABLE_JSON`), `--yes` (`DYNATABLE_YES`), `--concurrency`
 //! (`DYNATABLE_CONCURRENCY`), `--max-rate` in items per second (`DYNATABLE_MAX_RATE`),
 //! `--lock-wait` (`DYNATABLE_LOCK_WAIT`, e.g. `30s`). Credentials come from the AWS chain.
+//!
+//! `up` and `down` follow the table's DynamoDB Stream, so that the items written behind a
+//! backfill's scan are converted too (see the crate docs of [`Context::backfill`](crate::Context::backfill));
+//! on a table without a stream they refuse, saying to run `enable-stream`. `--no-catch-up`
+//! (`DYNATABLE_NO_CATCH_UP`) runs without it, for tables nothing writes to during the run;
+//! `create-table --no-stream` (`DYNATABLE_NO_STREAM`) creates a table without one.
 //!
 //! `down` asks for confirmation, and so does `up` against an endpoint that is not on this machine
 //! when stdin is a terminal; `--yes` answers. Without a terminal and without `--yes`, `down`
@@ -59,11 +66,13 @@
 //!   "expires_at"}, "drift": [text], "pending_changes": [text]}` (drift: entity changes no
 //!   migration records; pending changes: what the pending migrations will record); `status` is one of `pending`, `running`, `applied`,
 //!   `failed`, `rolled_back`.
-//! - `up`, `down`: `{"command", "dry_run": false, "versions": [run, in order]}`; with
+//! - `up`, `down`: `{"command", "dry_run": false, "versions": [run, in order]}`, and for `up
+//!   --follow` also `"follow": {"passes", "converted"}`; with
 //!   `--dry-run`: `{"command", "dry_run": true, "versions", "writes": {version: [{"operation",
 //!   "table", "key", "expression"}]}}`.
 //! - `check`: `{"ok", "problems": [text]}`, with `"error"` too when problems are found; `mark`: `{"version", "status"}`; `unlock`:
-//!   `{"removed"}`; `create-table`: `{"table", "created"}`; `new`: `{"version", "path"}`.
+//!   `{"removed"}`; `create-table`: `{"table", "created", "stream"}`; `enable-stream`:
+//!   `{"table", "enabled" (false when it had one), "view_type"}`; `new`: `{"version", "path"}`.
 //! - `schema`: `{"entities": {name: {"pk", "sk", "indexes", "attributes"}}, "history":
 //!   [{"version", "name", "status", "finished_at", "changes": [text]}]}` (history with
 //!   `--history` only).
@@ -74,31 +83,29 @@
 mod args;
 mod confirm;
 mod failure;
+mod printer;
 mod progress;
 mod render;
 mod scaffold;
+mod session;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use clap::Parser as _;
-use dynatable_core::client::ClientConfig;
-use dynatable_core::{RateLimit, Table, TableDefinition, registry};
 use serde_json::{Value, json};
 
-use self::args::{Arguments, Command, GlobalOptions};
+use self::args::{Arguments, Command};
 use self::confirm::confirm;
 pub use self::failure::Exit;
 use self::failure::Failure;
-use self::progress::{BarReporter, LineReporter};
+use self::printer::Printer;
+use self::session::Session;
 use crate::ledger::MigrationStatus;
-use crate::migrator::{DownTarget, DryRunReport, Migrator};
-use crate::reporter::{LogReporter, Reporter};
-use crate::schema_snapshot::SchemaSnapshot;
+use crate::migrator::{DownTarget, DryRunReport};
 use crate::stream::StreamEnabled;
 
 /// An app's `migrate` command line. See the [module docs](self) for commands, exit codes and
@@ -354,277 +361,6 @@ impl Cli {
             None => out.line("Declare it with a `mod` line where the app's migrations are."),
         }
         Ok(json!({"version": written.version, "path": written.path}))
-    }
-}
-
-/// What a command that talks to DynamoDB works with.
-struct Session {
-    config: ClientConfig,
-    table: Table,
-    endpoint: String,
-    reporter: Arc<dyn Reporter>,
-    bars: Option<Arc<BarReporter>>,
-    lock_wait: Option<Duration>,
-    streams: aws_sdk_dynamodbstreams::Client,
-}
-
-impl Session {
-    async fn open(cli: &Cli, global: &GlobalOptions) -> Result<Self, Failure> {
-        let table_name = global
-            .table
-            .clone()
-            .filter(|t| !t.trim().is_empty())
-            .or_else(|| cli.default_table.clone())
-            .ok_or_else(|| {
-                Failure::Usage("no table named: pass --table or set DYNATABLE_TABLE".to_owned())
-            })?;
-        let mut config = ClientConfig::default();
-        if let Some(url) = global
-            .endpoint_url
-            .as_deref()
-            .filter(|u| !u.trim().is_empty())
-        {
-            config = config.endpoint_url(url);
-        }
-        if let Some(region) = global.region.as_deref().filter(|r| !r.trim().is_empty()) {
-            config = config.region(region);
-        }
-        if let Some(profile) = global.profile.as_deref().filter(|p| !p.trim().is_empty()) {
-            config = config.profile(profile);
-        }
-        let sdk = config.load_sdk_config().await;
-        let endpoint = match (&config.endpoint_url, sdk.region()) {
-            (Some(url), _) => url.clone(),
-            (None, Some(region)) => format!("AWS {region}"),
-            (None, None) => "AWS (no region configured)".to_owned(),
-        };
-        let mut table = Table::new(
-            dynatable_core::aws_sdk_dynamodb::Client::new(&sdk),
-            table_name,
-        );
-        if let Some(concurrency) = global.concurrency {
-            table = table.with_concurrency(usize::from(concurrency));
-        }
-        if let Some(rate) = global.max_rate {
-            table = table.with_rate_limit(RateLimit::ItemsPerSecond(f64::from(rate)));
-        }
-        let (reporter, bars): (Arc<dyn Reporter>, _) = if global.json {
-            (Arc::new(LogReporter), None)
-        } else if std::io::stdout().is_terminal() {
-            let bars = Arc::new(BarReporter::new());
-            (bars.clone(), Some(bars))
-        } else {
-            (Arc::new(LineReporter::default()), None)
-        };
-        Ok(Self {
-            config,
-            table,
-            endpoint,
-            reporter,
-            bars,
-            lock_wait: global.lock_wait,
-            streams: crate::stream_client(&sdk),
-        })
-    }
-
-    fn migrator(&self) -> Result<Migrator, Failure> {
-        let migrator = Migrator::new(self.table.clone())
-            .map_err(|e| Failure::migrate(e, &self.endpoint))?
-            .with_reporter(self.reporter.clone())
-            .stream_client(self.streams.clone());
-        Ok(match self.lock_wait {
-            Some(wait) => migrator.lock_wait(wait),
-            None => migrator,
-        })
-    }
-
-    /// Stops the progress bars once a run is over.
-    fn finish<T>(&self, result: T) -> T {
-        if let Some(bars) = &self.bars {
-            bars.finish();
-        }
-        result
-    }
-
-    async fn status(&self, out: &Printer) -> Result<Value, Failure> {
-        let status = self
-            .migrator()?
-            .status()
-            .await
-            .map_err(|e| Failure::migrate(e, &self.endpoint))?;
-        let expires_at = status.lock.as_ref().map(|(_, ms)| rfc3339(*ms));
-        out.line(&format!(
-            "Table {} at {}\n",
-            self.table.name(),
-            self.endpoint
-        ));
-        out.text(&render::status(&status, expires_at.as_deref()));
-        let migrations: Vec<Value> = status
-            .migrations
-            .iter()
-            .map(|m| {
-                json!({
-                    "version": m.version,
-                    "name": m.name,
-                    "status": m.status,
-                    "finished_at": m.finished_at,
-                    "duration_ms": m.duration_ms,
-                    "items_read": m.items_read,
-                    "items_written": m.items_written,
-                    "checksum": m.checksum_ok.map(|ok| if ok { "ok" } else { "changed" }),
-                    "known": m.known,
-                    "irreversible": m.irreversible,
-                    "error": m.error,
-                })
-            })
-            .collect();
-        Ok(json!({
-            "table": self.table.name(),
-            "migrations": migrations,
-            "lock": status.lock.as_ref().map(|(holder, _)| json!({"holder": holder, "expires_at": expires_at})),
-            "drift": status.drift.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "pending_changes": status.pending_changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }))
-    }
-
-    async fn check(&self, out: &Printer) -> Result<Value, Failure> {
-        let status = self
-            .migrator()?
-            .status()
-            .await
-            .map_err(|e| Failure::migrate(e, &self.endpoint))?;
-        let mut problems: Vec<String> = Vec::new();
-        for m in &status.migrations {
-            if !m.known {
-                problems.push(format!(
-                    "{} ({}) is recorded as {} but is not in this binary",
-                    m.version, m.name, m.status
-                ));
-                continue;
-            }
-            if m.checksum_ok == Some(false) && m.status == MigrationStatus::Applied {
-                problems.push(format!(
-                    "{} ({}) changed since it was applied",
-                    m.version, m.name
-                ));
-            }
-            match m.status {
-                MigrationStatus::Failed => problems.push(format!(
-                    "{} ({}) failed: {}",
-                    m.version,
-                    m.name,
-                    m.error.as_deref().unwrap_or("no error recorded")
-                )),
-                MigrationStatus::Running if status.lock.is_none() => problems.push(format!(
-                    "{} ({}) was interrupted: run `migrate up` to resume it",
-                    m.version, m.name
-                )),
-                _ => {}
-            }
-        }
-        problems.extend(
-            status
-                .drift
-                .iter()
-                .map(|change| format!("schema drift: {change}")),
-        );
-        if problems.is_empty() {
-            out.line("OK: no drift, no changed, failed, interrupted or unknown migrations.");
-            return Ok(json!({"ok": true, "problems": []}));
-        }
-        if !out.json {
-            for problem in &problems {
-                emit(&format!("problem: {problem}\n"));
-            }
-        }
-        Err(Failure::CheckFailed(problems))
-    }
-
-    async fn schema(&self, out: &Printer, with_history: bool) -> Result<Value, Failure> {
-        let migrator = self.migrator()?;
-        let snapshot = SchemaSnapshot::of(migrator.entities());
-        let history = if with_history {
-            Some(
-                migrator
-                    .history()
-                    .await
-                    .map_err(|e| Failure::migrate(e, &self.endpoint))?,
-            )
-        } else {
-            None
-        };
-        out.text(&render::schema(&snapshot, history.as_deref()));
-        let mut document = json!({ "entities": snapshot.entities });
-        if let Some(records) = &history {
-            document["history"] = records
-                .iter()
-                .map(|r| {
-                    json!({
-                        "version": r.version,
-                        "name": r.name,
-                        "status": r.status,
-                        "finished_at": r.finished_at,
-                        "changes": r.schema_changes,
-                    })
-                })
-                .collect();
-        }
-        Ok(document)
-    }
-
-    async fn create_table(&self, out: &Printer, stream: bool) -> Result<Value, Failure> {
-        let entities = registry::entities();
-        if let Err(problems) = registry::check_schemas(&entities) {
-            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            return Err(Failure::Other(format!(
-                "the entities cannot share one table: {}",
-                text.join("; ")
-            )));
-        }
-        let mut definition = TableDefinition::for_entities(self.table.name(), &entities)
-            .map_err(|e| Failure::Other(e.to_string()))?;
-        if stream {
-            definition = definition.with_stream();
-        }
-        let created = match definition.create(self.table.client()).await {
-            Ok(()) => true,
-            Err(e) if e.is_already_exists() => false,
-            Err(e) => {
-                return Err(Failure::Other(format!(
-                    "{e} (endpoint {}): check the endpoint, region and credentials",
-                    self.endpoint
-                )));
-            }
-        };
-        out.line(&if created {
-            format!("Created table {} at {}.", self.table.name(), self.endpoint)
-        } else {
-            format!(
-                "Table {} exists at {}; nothing changed.",
-                self.table.name(),
-                self.endpoint
-            )
-        });
-        Ok(json!({"table": self.table.name(), "created": created, "stream": created && stream}))
-    }
-}
-
-/// Human output, silenced by `--json`.
-struct Printer {
-    json: bool,
-}
-
-impl Printer {
-    fn line(&self, text: &str) {
-        if !self.json {
-            emit(&format!("{text}\n"));
-        }
-    }
-
-    fn text(&self, text: &str) {
-        if !self.json {
-            emit(text);
-        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! The table's DynamoDB Stream: finding it, turning one on, and where it stands now.
 
 use std::collections::HashMap;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_sdk_dynamodbstreams::Client as StreamsClient;
-use aws_sdk_dynamodbstreams::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodbstreams::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use dynatable_core::aws_sdk_dynamodb::Client;
 use dynatable_core::aws_sdk_dynamodb::types::{StreamSpecification, StreamViewType, TableStatus};
@@ -49,12 +49,10 @@ impl ChangeStream {
         streams: StreamsClient,
         table: &str,
     ) -> Result<Option<Self>, crate::Error> {
-        let described = dynamodb
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| request_error("DescribeTable", table, e))?;
+        let described = with_retries("DescribeTable", table, || {
+            dynamodb.describe_table().table_name(table).send()
+        })
+        .await?;
         let Some(description) = described.table else {
             return Ok(None);
         };
@@ -136,21 +134,80 @@ impl ChangeStream {
         let mut latest = HashMap::new();
         for shard in shards.iter().filter(|s| s.open) {
             let taken = Instant::now();
-            let output = self
-                .client
-                .get_shard_iterator()
-                .stream_arn(&self.arn)
-                .shard_id(&shard.id)
-                .shard_iterator_type(ShardIteratorType::Latest)
-                .send()
-                .await
-                .map_err(|e| request_error("GetShardIterator", &self.table, e))?;
+            let output = with_retries("GetShardIterator", &self.table, || {
+                self.client
+                    .get_shard_iterator()
+                    .stream_arn(&self.arn)
+                    .shard_id(&shard.id)
+                    .shard_iterator_type(ShardIteratorType::Latest)
+                    .send()
+            })
+            .await?;
             if let Some(iterator) = output.shard_iterator {
                 latest.insert(shard.id.clone(), LatestIterator { iterator, taken });
             }
         }
         Ok((StreamPosition::starting(now, &shards), latest))
     }
+}
+
+/// Attempts at a request that fails for a passing reason (throttling, a server error, a lost
+/// connection).
+pub(crate) const ATTEMPTS: u32 = 8;
+
+/// Sends a request until it succeeds, fails for a reason that will not pass, or the attempts
+/// run out, with exponential backoff and jitter in between.
+pub(crate) async fn with_retries<T, E, R, F, Fut>(
+    operation: &'static str,
+    table: &str,
+    mut call: F,
+) -> Result<T, StreamError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let mut attempt = 0;
+    loop {
+        match call().await {
+            Ok(output) => return Ok(output),
+            Err(e) if attempt + 1 < ATTEMPTS && is_passing(&e) => {
+                attempt += 1;
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            Err(e) => return Err(request_error(operation, table, e)),
+        }
+    }
+}
+
+/// Whether an error may pass: throttling, a server error, or no answer.
+pub(crate) fn is_passing<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    match error {
+        SdkError::ServiceError(service) => matches!(
+            service.err().code(),
+            Some(
+                "ThrottlingException"
+                    | "LimitExceededException"
+                    | "ProvisionedThroughputExceededException"
+                    | "RequestLimitExceeded"
+                    | "InternalServerError"
+                    | "ServiceUnavailable"
+            )
+        ),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The delay before attempt `attempt` (1 for the first retry): 50 ms doubling to 5 s, jittered.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    let ceiling = Duration::from_millis(50)
+        .saturating_mul(1u32.checked_shl(attempt.min(10)).unwrap_or(u32::MAX))
+        .min(Duration::from_secs(5));
+    ceiling.mul_f64(fastrand::f64())
 }
 
 /// A stream request's error, with the SDK's context.

@@ -9,7 +9,9 @@ use dynatable_core::{
 };
 
 use super::StreamError;
-use super::change_stream::{ChangeStream, LatestIterator, request_error};
+use super::change_stream::{
+    ATTEMPTS, ChangeStream, LatestIterator, backoff, is_passing, request_error, with_retries,
+};
 use super::position::{ShardPosition, epoch_ms};
 
 /// Records asked for per `GetRecords` (DynamoDB's maximum).
@@ -18,8 +20,6 @@ const RECORDS_PER_READ: i32 = 1_000;
 const ITERATOR_LIFETIME: Duration = Duration::from_secs(14 * 60);
 /// How much earlier than a record's rounded time it may have been written.
 const TIME_MARGIN: Duration = Duration::from_secs(60);
-/// Attempts at a request that fails for a passing reason (throttling, a server error).
-const ATTEMPTS: u32 = 8;
 
 /// The changes one `GetRecords` returned.
 #[derive(Debug, Default)]
@@ -111,7 +111,7 @@ impl<'a> ShardReader<'a> {
                         s.is_trimmed_data_access_exception() || s.is_resource_not_found_exception()
                     }) {
                         return Err(self.trimmed());
-                    } else if attempt + 1 >= ATTEMPTS {
+                    } else if attempt + 1 >= ATTEMPTS || !is_passing(&e) {
                         return Err(request_error("GetRecords", &self.stream.table, e));
                     }
                     attempt += 1;
@@ -205,7 +205,7 @@ impl<'a> ShardReader<'a> {
                     }) {
                         return Err(self.trimmed());
                     }
-                    if attempt + 1 >= ATTEMPTS {
+                    if attempt + 1 >= ATTEMPTS || !is_passing(&e) {
                         return Err(request_error("GetShardIterator", &self.stream.table, e));
                     }
                     attempt += 1;
@@ -226,14 +226,6 @@ impl<'a> ShardReader<'a> {
             .to_string(),
         }
     }
-}
-
-/// The delay before attempt `attempt` (1 for the first retry): 50 ms doubling to 5 s, jittered.
-fn backoff(attempt: u32) -> Duration {
-    let ceiling = Duration::from_millis(50)
-        .saturating_mul(1u32.checked_shl(attempt.min(10)).unwrap_or(u32::MAX))
-        .min(Duration::from_secs(5));
-    ceiling.mul_f64(fastrand::f64())
 }
 
 /// The item key of a stream record's `Keys`.
@@ -261,15 +253,16 @@ pub(crate) struct Boundary {
 impl Boundary {
     /// The boundary of `shard` now.
     pub(crate) async fn now(stream: &ChangeStream, shard: &str) -> Result<Self, StreamError> {
-        let output = stream
-            .client
-            .get_shard_iterator()
-            .stream_arn(&stream.arn)
-            .shard_id(shard)
-            .shard_iterator_type(ShardIteratorType::Latest)
-            .send()
-            .await
-            .map_err(|e| request_error("GetShardIterator", &stream.table, e))?;
+        let output = with_retries("GetShardIterator", &stream.table, || {
+            stream
+                .client
+                .get_shard_iterator()
+                .stream_arn(&stream.arn)
+                .shard_id(shard)
+                .shard_iterator_type(ShardIteratorType::Latest)
+                .send()
+        })
+        .await?;
         Ok(Self {
             iterator: output.shard_iterator,
             first_after: None,
@@ -286,14 +279,15 @@ impl Boundary {
         if self.first_after.is_none()
             && let Some(iterator) = self.iterator.take()
         {
-            let output = stream
-                .client
-                .get_records()
-                .shard_iterator(&iterator)
-                .limit(1)
-                .send()
-                .await
-                .map_err(|e| request_error("GetRecords", &stream.table, e))?;
+            let output = with_retries("GetRecords", &stream.table, || {
+                stream
+                    .client
+                    .get_records()
+                    .shard_iterator(&iterator)
+                    .limit(1)
+                    .send()
+            })
+            .await?;
             self.first_after = output
                 .records()
                 .first()
@@ -323,8 +317,14 @@ mod tests {
 
     #[test]
     fn sequence_numbers_compare_as_numbers() {
-        assert_eq!(sequence_order("000000000000000000009", "000000000000000000010"), Ordering::Less);
-        assert_eq!(sequence_order("111100000000000000000123", "99"), Ordering::Greater);
+        assert_eq!(
+            sequence_order("000000000000000000009", "000000000000000000010"),
+            Ordering::Less
+        );
+        assert_eq!(
+            sequence_order("111100000000000000000123", "99"),
+            Ordering::Greater
+        );
         assert_eq!(sequence_order("0042", "42"), Ordering::Equal);
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodbstreams::Client;
 
 use super::StreamError;
-use super::change_stream::request_error;
+use super::change_stream::with_retries;
 
 /// One shard, as `DescribeStream` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,13 +27,14 @@ pub(crate) async fn list_shards(
     let mut shards = Vec::new();
     let mut start: Option<String> = None;
     loop {
-        let output = client
-            .describe_stream()
-            .stream_arn(arn)
-            .set_exclusive_start_shard_id(start.clone())
-            .send()
-            .await
-            .map_err(|e| request_error("DescribeStream", table, e))?;
+        let output = with_retries("DescribeStream", table, || {
+            client
+                .describe_stream()
+                .stream_arn(arn)
+                .set_exclusive_start_shard_id(start.clone())
+                .send()
+        })
+        .await?;
         let Some(description) = output.stream_description else {
             return Ok(shards);
         };
