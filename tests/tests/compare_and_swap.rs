@@ -47,6 +47,24 @@ async fn snapshots<T: Send + 'static>(scan: dynatable_core::Scan<T>) -> Vec<Snap
     scan.snapshots().try_collect().await.unwrap()
 }
 
+/// Snapshots read earlier, handed to a driver after the table changed: stale on purpose.
+fn stale<T>(
+    read: Vec<Snapshot<T>>,
+) -> impl futures::Stream<Item = dynatable_core::Result<Snapshot<T>>> {
+    futures::stream::iter(read.into_iter().map(Ok))
+}
+
+/// The entity stored under `key` now (consistent read).
+async fn stored<E: Entity>(table: &Table, key: PrimaryKey) -> E {
+    table
+        .get::<E>(key)
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 fn lowercase_plan(table: &Table) -> impl FnMut(User) -> Option<Write> + Send + '_ {
     let f = User::fields();
     move |user: User| {
@@ -82,10 +100,7 @@ async fn a_rename_made_after_the_read_is_not_overwritten() {
             .unwrap();
     }
     let report = table
-        .apply_snapshots(
-            futures::stream::iter(read.into_iter().map(Ok)),
-            lowercase_plan(&table),
-        )
+        .apply_snapshots(stale(read), lowercase_plan(&table))
         .await
         .unwrap();
     assert_eq!(report.read, 100);
@@ -122,20 +137,11 @@ async fn the_plan_sees_the_new_state_and_may_write_something_else() {
         .await
         .unwrap();
     let report = table
-        .apply_snapshots(
-            futures::stream::iter(read.into_iter().map(Ok)),
-            lowercase_plan(&table),
-        )
+        .apply_snapshots(stale(read), lowercase_plan(&table))
         .await
         .unwrap();
     assert_eq!((report.written, report.reread), (10, 1), "{report:?}");
-    let user = table
-        .get::<User>(User::key("u003"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let user: User = stored(&table, User::key("u003")).await;
     assert_eq!(user.username, "newname");
 }
 
@@ -151,20 +157,11 @@ async fn an_attribute_written_after_the_read_is_kept_and_the_write_is_redone() {
         .await
         .unwrap();
     let report = table
-        .apply_snapshots(
-            futures::stream::iter(read.into_iter().map(Ok)),
-            lowercase_plan(&table),
-        )
+        .apply_snapshots(stale(read), lowercase_plan(&table))
         .await
         .unwrap();
     assert_eq!((report.written, report.reread), (5, 1), "{report:?}");
-    let user = table
-        .get::<User>(User::key("u001"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let user: User = stored(&table, User::key("u001")).await;
     assert_eq!(
         (user.username.as_str(), user.bio.as_deref()),
         ("user001", Some("hello"))
@@ -185,19 +182,16 @@ async fn a_migrations_own_condition_still_skips_without_rereading() {
     }
     let read = snapshots(table.scan::<User>().parallel()).await;
     let report = table
-        .apply_snapshots(
-            futures::stream::iter(read.into_iter().map(Ok)),
-            |u: User| {
-                // Written without looking at `bio` (the read says none), so the condition decides.
-                Some(
-                    table
-                        .update::<User>(u.primary_key())
-                        .set(f.bio, Some(String::new()))
-                        .condition(f.bio.not_exists())
-                        .into(),
-                )
-            },
-        )
+        .apply_snapshots(stale(read), |u: User| {
+            // Written without looking at `bio` (the read says none), so the condition decides.
+            Some(
+                table
+                    .update::<User>(u.primary_key())
+                    .set(f.bio, Some(String::new()))
+                    .condition(f.bio.not_exists())
+                    .into(),
+            )
+        })
         .await
         .unwrap();
     // The 5 users with a bio were read with it, so the plan's write is refused by its own
@@ -221,29 +215,20 @@ async fn a_blind_write_is_sent_without_the_guard() {
         .await
         .unwrap();
     let report = table
-        .apply_snapshots(
-            futures::stream::iter(read.into_iter().map(Ok)),
-            |u: User| {
-                Some(
-                    Write::from(
-                        table
-                            .update::<User>(u.primary_key())
-                            .set(f.bio, Some("same for everyone".to_owned())),
-                    )
-                    .blind(),
+        .apply_snapshots(stale(read), |u: User| {
+            Some(
+                Write::from(
+                    table
+                        .update::<User>(u.primary_key())
+                        .set(f.bio, Some("same for everyone".to_owned())),
                 )
-            },
-        )
+                .blind(),
+            )
+        })
         .await
         .unwrap();
     assert_eq!((report.written, report.reread), (3, 0), "{report:?}");
-    let user = table
-        .get::<User>(User::key("u000"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let user: User = stored(&table, User::key("u000")).await;
     assert_eq!(
         user.username, "Changed",
         "an update only touches what it names"
@@ -267,28 +252,19 @@ async fn versioned_entities_are_guarded_by_their_version() {
     table.put(&changed).send().await.unwrap();
     let f = Member::fields();
     let report = table
-        .apply_snapshots(
-            futures::stream::iter(read.into_iter().map(Ok)),
-            |m: Member| {
-                let lower = m.username.to_lowercase();
-                (lower != m.username).then(|| {
-                    table
-                        .update::<Member>(m.primary_key())
-                        .set(f.username, lower)
-                        .into()
-                })
-            },
-        )
+        .apply_snapshots(stale(read), |m: Member| {
+            let lower = m.username.to_lowercase();
+            (lower != m.username).then(|| {
+                table
+                    .update::<Member>(m.primary_key())
+                    .set(f.username, lower)
+                    .into()
+            })
+        })
         .await
         .unwrap();
     assert_eq!((report.written, report.reread), (10, 1), "{report:?}");
-    let m2 = table
-        .get::<Member>(Member::key("m2"))
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let m2: Member = stored(&table, Member::key("m2")).await;
     assert_eq!((m2.username.as_str(), m2.version), ("changed", 3));
 }
 
@@ -347,10 +323,7 @@ async fn a_rekey_moves_updates_made_after_the_read_and_never_revives_deleted_ite
             .unwrap();
     }
     let report = table
-        .transact_snapshots(
-            futures::stream::iter(read.into_iter().map(Ok)),
-            |item: Item| move_unit(&table, item),
-        )
+        .transact_snapshots(stale(read), |item: Item| move_unit(&table, item))
         .await
         .unwrap();
     assert_eq!(
@@ -375,4 +348,38 @@ async fn a_rekey_moves_updates_made_after_the_read_and_never_revives_deleted_ite
         };
         assert_eq!(caption, expected, "photo {i}");
     }
+}
+
+#[tokio::test]
+async fn without_the_guard_the_same_stale_values_overwrite_the_renames() {
+    // What every backfill did before compare-and-swap: write from values read earlier.
+    let (_t, table) = users(20).await;
+    let read: Vec<User> = table.scan::<User>().stream().try_collect().await.unwrap();
+    let f = User::fields();
+    for i in 0..5 {
+        table
+            .update::<User>(User::key(&format!("u{i:03}")))
+            .set(f.username, format!("renamed-{i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    table
+        .apply(
+            futures::stream::iter(read.into_iter().map(Ok)),
+            lowercase_plan(&table),
+        )
+        .await
+        .unwrap();
+    let mut lost = 0;
+    for i in 0..5 {
+        let user: User = stored(&table, User::key(&format!("u{i:03}"))).await;
+        if user.username == format!("user{i:03}") {
+            lost += 1;
+        }
+    }
+    assert_eq!(
+        lost, 5,
+        "the unguarded driver overwrote every rename with the old name's lowercase"
+    );
 }

@@ -219,34 +219,21 @@ async fn writes_inside_transactions_check_and_increment_the_version() {
     let f = Account::fields();
     let mut a1 = stored(&table, "a1").await;
     a1.balance = -5;
-    table
-        .transaction()
-        .write(table.put(&a1))
-        .write(
+    // Both writes in one transaction: `a1` as read, a deposit on `a2` expecting `version`.
+    let transfer = |version: u64| {
+        table.transaction().write(table.put(&a1)).write(
             table
                 .update::<Account>(Account::key("a2"))
                 .add(f.balance, 5)
-                .if_version(1),
+                .if_version(version),
         )
-        .send()
-        .await
-        .unwrap();
+    };
+    transfer(1).send().await.unwrap();
     assert_eq!(stored(&table, "a1").await.version, 2);
     assert_eq!(stored(&table, "a2").await.version, 2);
 
     // `a1` is stale now: the whole transaction is refused.
-    let error = table
-        .transaction()
-        .write(table.put(&a1))
-        .write(
-            table
-                .update::<Account>(Account::key("a2"))
-                .add(f.balance, 5)
-                .if_version(2),
-        )
-        .send()
-        .await
-        .unwrap_err();
+    let error = transfer(2).send().await.unwrap_err();
     assert!(
         error.is_transaction_canceled() && error.is_conditional_check_failed(),
         "{error}"

@@ -149,14 +149,7 @@ impl StreamPositionRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn shard(id: &str, parent: Option<&str>, open: bool) -> Shard {
-        Shard {
-            id: id.to_owned(),
-            parent: parent.map(str::to_owned),
-            open,
-        }
-    }
+    use crate::stream::shard::tests::shard;
 
     #[test]
     fn the_shards_open_at_the_start_and_every_later_one_are_read() {

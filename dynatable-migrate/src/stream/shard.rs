@@ -75,10 +75,11 @@ pub(crate) fn ready(selected: &[Shard], finished: impl Fn(&str) -> bool) -> Vec<
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn shard(id: &str, parent: Option<&str>, open: bool) -> Shard {
+    /// A shard as `DescribeStream` would list it.
+    pub(crate) fn shard(id: &str, parent: Option<&str>, open: bool) -> Shard {
         Shard {
             id: id.to_owned(),
             parent: parent.map(str::to_owned),
