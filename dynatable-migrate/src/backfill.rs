@@ -28,7 +28,6 @@ impl Context {
     ///   migration resumes from the saved positions; the pages in flight when it stopped are read
     ///   again, so `plan` must be idempotent (write conditionally, or set values that do not
     ///   depend on the old ones).
-    ///
     /// - **No item left behind.** When the run follows the table's stream (the default; see
     ///   [`Migrator::catch_up`](crate::Migrator::catch_up)), the stream's position is recorded
     ///   before the scan, and after it every item changed since is read again and handed to
