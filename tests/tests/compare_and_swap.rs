@@ -54,6 +54,16 @@ fn stale<T>(
     futures::stream::iter(read.into_iter().map(Ok))
 }
 
+/// The application's rename of a user, made after the migration read it.
+async fn rename(table: &Table, key: PrimaryKey, name: impl Into<String>) {
+    table
+        .update::<User>(key)
+        .set(User::fields().username, name.into())
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The entity stored under `key` now (consistent read).
 async fn stored<E: Entity>(table: &Table, key: PrimaryKey) -> E {
     table
@@ -82,15 +92,14 @@ fn lowercase_plan(table: &Table) -> impl FnMut(User) -> Option<Write> + Send + '
 async fn a_rename_made_after_the_read_is_not_overwritten() {
     let (_t, table) = users(100).await;
     let read = snapshots(table.scan::<User>()).await;
-    let f = User::fields();
     // The application renames 30 users and deletes 10 after the migration read them.
     for i in 0..30 {
-        table
-            .update::<User>(User::key(&format!("u{i:03}")))
-            .set(f.username, format!("renamed-{i}"))
-            .send()
-            .await
-            .unwrap();
+        rename(
+            &table,
+            User::key(&format!("u{i:03}")),
+            format!("renamed-{i}"),
+        )
+        .await;
     }
     for i in 30..40 {
         table
@@ -128,14 +137,8 @@ async fn a_rename_made_after_the_read_is_not_overwritten() {
 async fn the_plan_sees_the_new_state_and_may_write_something_else() {
     let (_t, table) = users(10).await;
     let read = snapshots(table.scan::<User>()).await;
-    let f = User::fields();
     // Renamed to another name with capitals: the plan must lowercase the new name, not the old.
-    table
-        .update::<User>(User::key("u003"))
-        .set(f.username, "NewName")
-        .send()
-        .await
-        .unwrap();
+    rename(&table, User::key("u003"), "NewName").await;
     let report = table
         .apply_snapshots(stale(read), lowercase_plan(&table))
         .await
@@ -208,12 +211,7 @@ async fn a_blind_write_is_sent_without_the_guard() {
     let (_t, table) = users(3).await;
     let read = snapshots(table.scan::<User>()).await;
     let f = User::fields();
-    table
-        .update::<User>(User::key("u000"))
-        .set(f.username, "Changed")
-        .send()
-        .await
-        .unwrap();
+    rename(&table, User::key("u000"), "Changed").await;
     let report = table
         .apply_snapshots(stale(read), |u: User| {
             Some(
@@ -355,14 +353,13 @@ async fn without_the_guard_the_same_stale_values_overwrite_the_renames() {
     // What every backfill did before compare-and-swap: write from values read earlier.
     let (_t, table) = users(20).await;
     let read: Vec<User> = table.scan::<User>().stream().try_collect().await.unwrap();
-    let f = User::fields();
     for i in 0..5 {
-        table
-            .update::<User>(User::key(&format!("u{i:03}")))
-            .set(f.username, format!("renamed-{i}"))
-            .send()
-            .await
-            .unwrap();
+        rename(
+            &table,
+            User::key(&format!("u{i:03}")),
+            format!("renamed-{i}"),
+        )
+        .await;
     }
     table
         .apply(
