@@ -137,22 +137,19 @@ impl Checkpointer {
             })
     }
 
-    /// Deletes every checkpoint of the version, both ways (a run of it finished).
-    pub(crate) async fn clear(&self) -> Result<()> {
-        let prefix = format!("CHECKPOINT#{}#", self.version);
-        let records = self
+    /// The keys of every checkpoint and catch-up position of the version, both ways: what a
+    /// finished run of it deletes, in the transaction that records the run's outcome.
+    pub(crate) async fn saved_keys(&self) -> Result<Vec<dynatable_core::PrimaryKey>> {
+        let checkpoints = self
             .table
             .query::<CheckpointRecord>(CheckpointRecord::partition_key())
-            .sort_key(dynatable_core::SortKey::BeginsWith(prefix))
+            .sort_key(dynatable_core::SortKey::BeginsWith(format!(
+                "CHECKPOINT#{}#",
+                self.version
+            )))
             .consistent()
             .all()
             .await?;
-        for record in records {
-            self.table
-                .delete::<CheckpointRecord>(CheckpointRecord::key(&record.version, &record.name))
-                .send()
-                .await?;
-        }
         let positions = self
             .table
             .query::<StreamPositionRecord>(StreamPositionRecord::partition_key())
@@ -163,15 +160,14 @@ impl Checkpointer {
             .consistent()
             .all()
             .await?;
-        for record in positions {
-            self.table
-                .delete::<StreamPositionRecord>(StreamPositionRecord::key(
-                    &record.version,
-                    &record.name,
-                ))
-                .send()
-                .await?;
-        }
-        Ok(())
+        Ok(checkpoints
+            .iter()
+            .map(|r| CheckpointRecord::key(&r.version, &r.name))
+            .chain(
+                positions
+                    .iter()
+                    .map(|r| StreamPositionRecord::key(&r.version, &r.name)),
+            )
+            .collect())
     }
 }

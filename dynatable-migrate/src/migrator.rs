@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dynatable_core::{EntitySchema, Table, registry};
+use dynatable_core::{EntitySchema, MAX_TRANSACTION_ACTIONS, PrimaryKey, Table, registry};
 use semver::Version;
 use serde::Serialize;
 
@@ -322,20 +322,51 @@ impl Migrator {
 
     /// Writes `record`, only while this run holds the lock.
     async fn record(&self, lock: &Lock, record: &MigrationRecord) -> Result<()> {
+        self.record_deleting(lock, record, Vec::new()).await
+    }
+
+    /// Puts `record` and deletes `keys` in one transaction, while the run holds the lock.
+    async fn record_deleting(
+        &self,
+        lock: &Lock,
+        record: &MigrationRecord,
+        keys: Vec<PrimaryKey>,
+    ) -> Result<()> {
         if lock.is_lost() {
             return Err(Error::LockLost);
         }
-        let result = self
-            .table
-            .transaction()
-            .condition_check(LockRecord::key(), lock::held_by(lock.owner()))
-            .write(self.table.put(record))
-            .send()
-            .await;
-        match result {
+        let transaction = keys.into_iter().fold(
+            self.table
+                .transaction()
+                .condition_check(LockRecord::key(), lock::held_by(lock.owner()))
+                .write(self.table.put(record)),
+            |transaction, key| transaction.write(self.table.delete_item(key)),
+        );
+        match transaction.send().await {
             Err(e) if e.is_conditional_check_failed() => Err(Error::LockLost),
             other => Ok(other?),
         }
+    }
+
+    /// Records a finished run and deletes the version's checkpoints in one transaction, so that
+    /// a run killed in between leaves neither a finished version with checkpoints nor an
+    /// unfinished one without them. Checkpoints beyond one transaction's room go first: losing
+    /// those only makes a rerun start over, which plans allow.
+    async fn record_finished(
+        &self,
+        lock: &Lock,
+        record: &MigrationRecord,
+        checkpoints: &Checkpointer,
+    ) -> Result<()> {
+        let mut keys = checkpoints.saved_keys().await?;
+        // Two actions are the lock check and the record.
+        let room = MAX_TRANSACTION_ACTIONS - 2;
+        while keys.len() > room {
+            if let Some(key) = keys.pop() {
+                self.table.delete_item(key).send().await?;
+            }
+        }
+        self.record_deleting(lock, record, keys).await
     }
 
     /// Applies the pending migrations up to `target` (all when `None`), in version order. A
@@ -515,8 +546,7 @@ impl Migrator {
                     record.schema_changes = changes.iter().map(ToString::to_string).collect();
                 }
                 record.schema_changes.extend(ctx.noted_changes());
-                self.record(lock, &record).await?;
-                checkpoints.clear().await?;
+                self.record_finished(lock, &record, &checkpoints).await?;
                 Ok(ctx.caught_up())
             }
             Err(error) => {
