@@ -482,3 +482,45 @@ async fn parallel_scan_is_disjoint_and_complete() {
     assert_eq!(keys.len(), 1_000);
     assert_eq!(distinct.len(), 1_000);
 }
+
+#[tokio::test]
+async fn batch_get_returns_items_in_request_order_with_none_for_missing_keys() {
+    let (_t, table) = table().await;
+    let photos: Vec<Photo> = (0..250)
+        .filter(|i| i % 7 != 3)
+        .map(|i| Photo {
+            user_id: format!("u{}", i % 11),
+            photo_id: format!("p{i}"),
+            url: format!("https://example.com/{i}.jpg"),
+        })
+        .collect();
+    table.batch_put(photos).await.unwrap();
+    // 250 keys (three chunks, read side by side), one in seven missing, then two repeated.
+    let mut keys: Vec<_> = (0..250)
+        .map(|i| Photo::key(&format!("u{}", i % 11), &format!("p{i}")))
+        .collect();
+    keys.push(keys[10].clone());
+    keys.push(keys[3].clone());
+    let items = table
+        .with_concurrency(2)
+        .batch_get_items(&keys, true)
+        .await
+        .unwrap();
+    assert_eq!(items.len(), keys.len());
+    for (i, item) in items.iter().take(250).enumerate() {
+        let url = item
+            .as_ref()
+            .and_then(|item| item.get("url"))
+            .and_then(|url| url.as_s().ok());
+        match i % 7 {
+            3 => assert_eq!(url, None, "key {i} has no item"),
+            _ => assert_eq!(
+                url,
+                Some(&format!("https://example.com/{i}.jpg")),
+                "key {i}"
+            ),
+        }
+    }
+    assert_eq!(items[250], items[10]);
+    assert!(items[251].is_none(), "a repeated missing key is None again");
+}
