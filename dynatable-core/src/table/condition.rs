@@ -127,15 +127,24 @@ impl<E> Condition<E> {
         })
     }
 
-    /// Every attribute of `item` holds the value it has in `item`: the item is as it was read
-    /// (attributes added since are not seen).
+    /// The item exists and every attribute of `item` but the key holds the value it has in
+    /// `item`: the item is as it was read (attributes added since are not seen). The key
+    /// attributes need no comparison: the write this guards is addressed by them.
     pub(crate) fn unchanged(item: &crate::codec::Item) -> Self {
         let mut attributes: Vec<(String, AttributeValue)> = item
             .iter()
+            .filter(|(name, _)| {
+                name.as_str() != crate::PARTITION_KEY_ATTRIBUTE
+                    && name.as_str() != crate::SORT_KEY_ATTRIBUTE
+            })
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
         attributes.sort_by(|a, b| a.0.cmp(&b.0));
-        Self::new(Node::AllEqual(attributes))
+        let exists = Self::attribute_exists(crate::PARTITION_KEY_ATTRIBUTE);
+        match attributes.is_empty() {
+            true => exists,
+            false => exists.and(Self::new(Node::AllEqual(attributes))),
+        }
     }
 
     /// A raw condition expression with its own placeholders: names start with `#`, values with
