@@ -3,7 +3,6 @@
 //! the ledger.
 
 use std::sync::{Mutex, PoisonError};
-use std::time::SystemTime;
 
 use dynatable_core::{BulkReport, Scan, SegmentPosition, Write};
 use futures::TryStreamExt as _;
@@ -30,9 +29,10 @@ impl Context {
     ///   depend on the old ones).
     /// - **No item left behind.** When the run follows the table's stream (the default; see
     ///   [`Migrator::catch_up`](crate::Migrator::catch_up)), the stream's position is recorded
-    ///   before the scan, and after it every item changed since is read again and handed to
+    ///   before the scan, and beside it every item changed since is read again and handed to
     ///   `plan` with the same rules, until the catch-up reaches the moment the scan ended: the
-    ///   items the application wrote behind the scan are converted too. The catch-up sees the
+    ///   items the application wrote behind the scan are converted too, and at the scan's end
+    ///   only the last moments' changes remain to be read. The catch-up sees the
     ///   backfill's own writes as well, so `plan` must be *convergent*: given an item it already
     ///   converted, it returns `None` (or a write whose condition fails, or that changes
     ///   nothing), never a new change (`updatedAt = now` on every call would rewrite the table
@@ -77,25 +77,40 @@ impl Context {
         let plan = Mutex::new(plan);
         let plan_ref = &plan;
         let call = move |value: T| (plan_ref.lock().unwrap_or_else(PoisonError::into_inner))(value);
-        let mut catch_up = match self.change_stream() {
+        let catch_up = match self.change_stream() {
             Some(stream) => {
                 Some(CatchUp::start(self, stream.clone(), name, scan.item_matcher()).await?)
             }
             None => None,
         };
-        let mut report = match self.replay() {
-            // A replay only follows the changes since the last catch-up.
-            Some(_) => BulkReport::default(),
-            None => self.scan_and_write(name, scan, call).await?,
+        let (scan_ended, ended) = tokio::sync::watch::channel(false);
+        let scanned = async {
+            let report = match self.replay() {
+                // A replay only follows the changes since the last catch-up.
+                Some(_) => BulkReport::default(),
+                None => {
+                    let report = self.scan_and_write(name, scan, call).await?;
+                    if catch_up.is_some() {
+                        self.log(format!(
+                            "{name}: scan done, catching up with the changes made since it started"
+                        ));
+                    }
+                    report
+                }
+            };
+            scan_ended.send_replace(true);
+            Ok::<_, Error>(report)
         };
-        if let Some(catch_up) = &mut catch_up {
-            if self.replay().is_none() {
-                self.log(format!(
-                    "{name}: scan done, catching up with the changes made since it started"
-                ));
+        let caught_up = async {
+            match &catch_up {
+                Some(catch_up) => catch_up.run(ended, &plan).await,
+                None => Ok(BulkReport::default()),
             }
-            report.merge(&catch_up.run(SystemTime::now(), &plan).await?);
-            self.record_caught_up(name, catch_up.position());
+        };
+        let (mut report, caught_up) = futures::future::try_join(scanned, caught_up).await?;
+        report.merge(&caught_up);
+        if let Some(catch_up) = &catch_up {
+            self.record_caught_up(name, &catch_up.position());
         }
         Ok(report)
     }

@@ -6,6 +6,9 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use dynatable_core::{BulkReport, ItemMatcher, PrimaryKey, Write};
+use futures::StreamExt as _;
+use futures::stream::FuturesUnordered;
+use tokio::sync::watch;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -20,6 +23,8 @@ use crate::stream::{
 const EMPTY_READS_TO_CATCH_UP: u32 = 2;
 /// The pause between two reads of a shard that returned nothing.
 const EMPTY_READ_PAUSE: Duration = Duration::from_millis(250);
+/// The pause between two empty reads of a shard while the scan still runs.
+const WAITING_PAUSE: Duration = Duration::from_secs(1);
 /// How old a catch-up's start may get before the run warns that the stream's 24-hour retention
 /// is near.
 const RETENTION_WARNING: Duration = Duration::from_secs(20 * 3600);
@@ -31,8 +36,13 @@ pub(crate) struct CatchUp<'a, T> {
     stream: ChangeStream,
     name: &'a str,
     matcher: ItemMatcher<T>,
-    position: StreamPosition,
-    latest: HashMap<String, LatestIterator>,
+    /// Where every shard stands; the shards' readers move it on.
+    position: Mutex<StreamPosition>,
+    /// The `LATEST` iterators taken at the start, each for the first reader of its shard.
+    latest: Mutex<HashMap<String, LatestIterator>>,
+    /// Held while the position is saved, so saves run one at a time and the last one saved is
+    /// the newest.
+    saving: tokio::sync::Mutex<()>,
 }
 
 impl<'a, T: Send> CatchUp<'a, T> {
@@ -57,24 +67,34 @@ impl<'a, T: Send> CatchUp<'a, T> {
             stream,
             name,
             matcher,
-            position,
-            latest,
+            position: Mutex::new(position),
+            latest: Mutex::new(latest),
+            saving: tokio::sync::Mutex::new(()),
         })
     }
 
     /// Where the catch-up stands.
-    pub(crate) fn position(&self) -> &StreamPosition {
-        &self.position
+    pub(crate) fn position(&self) -> StreamPosition {
+        self.position
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
-    /// Converts every item changed since the start with `plan`, shard by shard in lineage order,
-    /// until every shard has been read past `until` (or to its end).
-    pub(crate) async fn run<F>(&mut self, until: SystemTime, plan: &Mutex<F>) -> Result<BulkReport>
+    /// Converts every item changed since the start with `plan`, reading the shards that may be
+    /// read (lineage: parents first) side by side, while `scan_ended` is false (beside the scan)
+    /// and afterwards until every shard has been read past the moment the reader saw it turn
+    /// true, or to its end.
+    pub(crate) async fn run<F>(
+        &self,
+        scan_ended: watch::Receiver<bool>,
+        plan: &Mutex<F>,
+    ) -> Result<BulkReport>
     where
         F: FnMut(T) -> Option<Vec<Write>> + Send,
     {
         if SystemTime::now()
-            .duration_since(self.position.since())
+            .duration_since(self.position().since())
             .is_ok_and(|age| age > RETENTION_WARNING)
         {
             self.context.log(format!(
@@ -83,25 +103,30 @@ impl<'a, T: Send> CatchUp<'a, T> {
             ));
         }
         let mut report = BulkReport::default();
-        let mut caught_up: HashSet<String> = HashSet::new();
+        let mut started: HashSet<String> = HashSet::new();
+        let mut reading = FuturesUnordered::new();
+        // Shards are listed at the start and whenever one is read to its end: its children
+        // may be read from then on.
+        let mut list = true;
         loop {
-            let shards =
-                list_shards(&self.stream.client, &self.stream.arn, &self.stream.table).await?;
-            self.check_not_trimmed(&shards)?;
-            let selected = self.position.selected(&shards);
-            let to_read: Vec<String> = ready(&selected, |id| self.position.finished(id))
-                .into_iter()
-                .filter(|shard| !caught_up.contains(&shard.id))
-                .map(|shard| shard.id.clone())
-                .collect();
-            if to_read.is_empty() {
-                return Ok(report);
+            if list {
+                let shards =
+                    list_shards(&self.stream.client, &self.stream.arn, &self.stream.table).await?;
+                self.check_not_trimmed(&shards)?;
+                let position = self.position();
+                let selected = position.selected(&shards);
+                for shard in ready(&selected, |id| position.finished(id)) {
+                    if started.insert(shard.id.clone()) {
+                        reading.push(self.read_shard(shard.id.clone(), scan_ended.clone(), plan));
+                    }
+                }
             }
-            for shard in to_read {
-                let done = self.read_shard(&shard, until, plan).await?;
-                report.merge(&done);
-                if !self.position.finished(&shard) {
-                    caught_up.insert(shard);
+            match reading.next().await {
+                None => return Ok(report),
+                Some(read) => {
+                    let (closed, done) = read?;
+                    report.merge(&done);
+                    list = closed;
                 }
             }
         }
@@ -110,11 +135,12 @@ impl<'a, T: Send> CatchUp<'a, T> {
     /// Fails when a shard the catch-up stands in is no longer listed: its records were trimmed.
     fn check_not_trimmed(&self, shards: &[Shard]) -> Result<()> {
         let listed: HashSet<&str> = shards.iter().map(|s| s.id.as_str()).collect();
-        for (shard, at) in &self.position.shards {
+        let position = self.position();
+        for (shard, at) in &position.shards {
             if matches!(at, ShardPosition::After(_)) && !listed.contains(shard.as_str()) {
                 return Err(StreamError::Trimmed {
                     shard: shard.clone(),
-                    since: humantime::format_rfc3339_millis(self.position.since()).to_string(),
+                    since: humantime::format_rfc3339_millis(position.since()).to_string(),
                 }
                 .into());
             }
@@ -122,23 +148,27 @@ impl<'a, T: Send> CatchUp<'a, T> {
         Ok(())
     }
 
-    /// Reads `shard` until it is closed and read to its end, or caught up with `until`.
+    /// Reads `shard` until it is closed and read to its end (`true`), or caught up with the
+    /// moment `scan_ended` turned true (`false`).
     async fn read_shard<F>(
-        &mut self,
-        shard: &str,
-        until: SystemTime,
+        &self,
+        shard: String,
+        mut scan_ended: watch::Receiver<bool>,
         plan: &Mutex<F>,
-    ) -> Result<BulkReport>
+    ) -> Result<(bool, BulkReport)>
     where
         F: FnMut(T) -> Option<Vec<Write>> + Send,
     {
-        let mut reader = ShardReader::new(
-            &self.stream,
-            shard,
-            self.position.shards.get(shard),
-            self.latest.remove(shard),
-            self.position.since(),
-        );
+        let (stands, since) = {
+            let position = self.position.lock().unwrap_or_else(PoisonError::into_inner);
+            (position.shards.get(&shard).cloned(), position.since())
+        };
+        let latest = self
+            .latest
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&shard);
+        let mut reader = ShardReader::new(&self.stream, &shard, stands.as_ref(), latest, since);
         let mut report = BulkReport::default();
         let mut empty_reads = 0;
         let mut boundary: Option<Boundary> = None;
@@ -154,43 +184,63 @@ impl<'a, T: Send> CatchUp<'a, T> {
             if !batch.keys.is_empty() {
                 report.merge(&self.convert(&batch.keys, plan).await?);
             }
-            if batch.closed {
+            let moved = if batch.closed {
+                Some(ShardPosition::Done)
+            } else {
+                batch.last_sequence.clone().map(ShardPosition::After)
+            };
+            if let Some(moved) = moved {
                 self.position
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
                     .shards
-                    .insert(shard.to_owned(), ShardPosition::Done);
-            } else if let Some(sequence) = batch.last_sequence {
-                self.position
-                    .shards
-                    .insert(shard.to_owned(), ShardPosition::After(sequence));
+                    .insert(shard.clone(), moved);
             }
             if batch.closed || batch.records > 0 {
-                self.context
-                    .save_stream_position(self.name, &self.position)
-                    .await?;
+                self.save().await?;
             }
             if batch.closed {
-                return Ok(report);
+                return Ok((true, report));
             }
-            if boundary.is_none() && SystemTime::now() >= until {
-                boundary = Some(Boundary::now(&self.stream, shard).await?);
+            // A scan that failed drops this reader with it; a sender gone counts as ended.
+            if boundary.is_none() && (*scan_ended.borrow() || scan_ended.has_changed().is_err()) {
+                boundary = Some(Boundary::now(&self.stream, &shard).await?);
             }
             if let Some(boundary) = &mut boundary
                 && boundary.passed(&self.stream, reader.last_read()).await?
             {
-                return Ok(report);
+                return Ok((false, report));
             }
             if batch.records == 0 && boundary.is_some() {
                 empty_reads += 1;
                 if empty_reads >= EMPTY_READS_TO_CATCH_UP {
-                    return Ok(report);
+                    return Ok((false, report));
                 }
             } else {
                 empty_reads = 0;
             }
             if batch.records == 0 {
-                tokio::time::sleep(EMPTY_READ_PAUSE).await;
+                match boundary {
+                    Some(_) => tokio::time::sleep(EMPTY_READ_PAUSE).await,
+                    // Beside the scan: wait longer, but not past its end.
+                    None => {
+                        tokio::select! {
+                            () = tokio::time::sleep(WAITING_PAUSE) => {}
+                            _ = scan_ended.wait_for(|ended| *ended) => {}
+                        }
+                    }
+                }
             }
         }
+    }
+
+    /// Saves where the catch-up stands.
+    async fn save(&self) -> Result<()> {
+        let _one_at_a_time = self.saving.lock().await;
+        let position = self.position();
+        self.context
+            .save_stream_position(self.name, &position)
+            .await
     }
 
     /// Reads the items with `keys` again (strongly consistent) and converts those of the
@@ -200,9 +250,12 @@ impl<'a, T: Send> CatchUp<'a, T> {
         F: FnMut(T) -> Option<Vec<Write>> + Send,
     {
         let table = self.context.table();
+        // A key changed several times in the batch is read and converted once.
+        let mut seen = HashSet::new();
+        let keys: Vec<PrimaryKey> = keys.iter().filter(|k| seen.insert(*k)).cloned().collect();
         let mut snapshots = Vec::new();
         for item in table
-            .batch_get_items(keys, true)
+            .batch_get_items(&keys, true)
             .await?
             .into_iter()
             .flatten()

@@ -2,11 +2,11 @@
 //! behind its scan.
 //!
 //! Before a backfill's scan starts, the run records where the stream stands ([`position`]):
-//! the time, the shards, a `LATEST` iterator on every open shard. After the scan, the catch-up
-//! reads the stream from there ([`reader`]), shard by shard in lineage order (a parent before
-//! its children: [`shard`]), reads each changed item again (strongly consistent) and hands it to
-//! the backfill's plan with the same compare-and-swap rules, until it has caught up with the
-//! moment the scan ended. Its position is saved in the ledger after every batch, so an
+//! the time, the shards, a `LATEST` iterator on every open shard. Beside the scan, the catch-up
+//! reads the stream from there ([`reader`]), the shards side by side in lineage order (a parent
+//! before its children: [`shard`]), reads each changed item again (strongly consistent) and hands
+//! it to the backfill's plan with the same compare-and-swap rules; once the scan has ended, it
+//! goes on until it has caught up with that moment. Its position is saved in the ledger after every batch, so an
 //! interrupted catch-up resumes. Only the keys of the records are used: a `KEYS_ONLY` stream
 //! serves.
 
