@@ -4,12 +4,13 @@
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{
-    AttributeCodec, AttributeKind, Cursor, SegmentPosition, Table, ValueError, entity,
+    AttributeCodec, AttributeKind, Cursor, SegmentPosition, Table, ValueError, Write, entity,
 };
 
 use crate::error::Result;
 use crate::lock::{LockRecord, held_by};
 use crate::migration::Direction;
+use crate::replay_positions::ReplayState;
 use crate::stream::{StreamPosition, StreamPositionRecord};
 
 /// Where one segment stands, as stored: `"start"`, `"done"`, or the cursor map.
@@ -69,16 +70,27 @@ pub struct CheckpointRecord {
 pub(crate) struct Checkpointer {
     pub(crate) table: Table,
     pub(crate) version: String,
-    pub(crate) direction: Direction,
+    pub(crate) saving: Saving,
     pub(crate) lock_owner: String,
 }
 
+/// What a [`Checkpointer`] saves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Saving {
+    /// A run of the migration, one way.
+    Run(Direction),
+    /// A replay of the applied migration (catch-up positions only).
+    Replay,
+}
+
 impl Checkpointer {
-    /// The version part of the key: rolling back keeps checkpoints apart from applying.
+    /// The version part of the key: rolling back and replaying keep their positions apart from
+    /// applying.
     fn key_version(&self) -> String {
-        match self.direction {
-            Direction::Up => self.version.clone(),
-            Direction::Down => format!("{}#down", self.version),
+        match self.saving {
+            Saving::Run(Direction::Up) => self.version.clone(),
+            Saving::Run(Direction::Down) => format!("{}#down", self.version),
+            Saving::Replay => format!("{}{}", self.version, ReplayState::Unfinished.suffix()),
         }
     }
 
@@ -115,9 +127,14 @@ impl Checkpointer {
 
     /// Saves the catch-up position of `name`, while the run holds the lock.
     pub(crate) async fn save_stream(&self, name: &str, position: &StreamPosition) -> Result<()> {
+        self.fenced(self.stream_write(name, position)).await
+    }
+
+    /// The write that saves the catch-up position of `name`.
+    pub(crate) fn stream_write(&self, name: &str, position: &StreamPosition) -> Write {
         let record =
             StreamPositionRecord::of_position(self.key_version(), name.to_owned(), position);
-        self.fenced(self.table.put(&record)).await
+        self.table.put(&record).into()
     }
 
     /// `write`, in a transaction that checks the run still holds the lock.

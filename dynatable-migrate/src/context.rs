@@ -44,6 +44,16 @@ pub(crate) struct Replay {
     pub(crate) positions: Mutex<HashMap<String, StreamPosition>>,
 }
 
+impl Replay {
+    /// Where each backfill's catch-up stands now.
+    pub(crate) fn positions(&self) -> HashMap<String, StreamPosition> {
+        self.positions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
 impl From<HashMap<String, StreamPosition>> for Replay {
     fn from(positions: HashMap<String, StreamPosition>) -> Self {
         Self {
@@ -98,16 +108,19 @@ impl Context {
     }
 
     /// The context of a replay of migration `version`: backfills catch up from `replay`'s
-    /// positions and record where they end there.
+    /// positions and record where they end there (and, with `checkpoints`, in the ledger as
+    /// they move).
     pub(crate) fn for_replay(
         table: Table,
         version: &str,
         reporter: Arc<dyn Reporter>,
         stream: ChangeStream,
         replay: Arc<Replay>,
+        checkpoints: Option<Checkpointer>,
     ) -> Self {
         Self {
             version: version.to_owned(),
+            checkpoints,
             reporter,
             stream: Some(stream),
             replay: Some(replay),

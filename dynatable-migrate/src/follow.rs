@@ -12,6 +12,7 @@ use crate::ledger::now;
 use crate::lock::Lock;
 use crate::migration::Direction;
 use crate::migrator::{Migrator, RunReport};
+use crate::replay_positions;
 
 /// The pause between two passes over the stream while following.
 const PASS_INTERVAL: Duration = Duration::from_secs(1);
@@ -54,8 +55,11 @@ impl Migrator {
     /// completes, e.g. on Ctrl-C), passing every item that changes through the backfill plans of
     /// the migrations this run applied, in version order. It stops cleanly: the last pass starts
     /// after the period ends, so every item written before then is converted. The period is
-    /// recorded in the ledger. Nothing is followed when the run applied nothing, or without
-    /// catch-up.
+    /// recorded in the ledger, and where it stopped is kept there: a later `up_follow` that applies
+    /// nothing new continues from it, so a rolling deploy that outlasts one period loses nothing
+    /// between two (one that applies new migrations follows those instead). Nothing is followed without
+    /// catch-up, or when neither this run nor an earlier period has anything to follow. Positions
+    /// older than the stream's 24-hour retention fail with [`StreamError::Trimmed`](crate::stream::StreamError::Trimmed).
     ///
     /// # Errors
     /// As [`up`](Self::up); a stream or write error while following.
@@ -81,14 +85,16 @@ impl Migrator {
         duration: Duration,
         stop: impl Future<Output = ()> + Send,
     ) -> Result<FollowReport> {
-        let (run, followed) = self.up_locked(lock, target).await?;
+        let (run, followed) = self.up_locked(lock, target, true).await?;
         let mut report = FollowReport {
             run,
             ..FollowReport::default()
         };
         let Some((stream, replays)) = followed.filter(|(_, r)| !r.is_empty()) else {
-            self.reporter
-                .message("follow", "nothing to follow: this run applied no migration");
+            self.reporter.message(
+                "follow",
+                "nothing to follow: this run applied no migration, and no follow period stopped earlier",
+            );
             return Ok(report);
         };
         let started_at = now();
@@ -100,7 +106,9 @@ impl Migrator {
             // the last.
             let last = stopping || Instant::now() >= deadline;
             let pass_started = Instant::now();
-            report.converted += self.replay(&stream, Direction::Up, &replays).await?;
+            report.converted += self
+                .replay(&stream, Direction::Up, &replays, Some(lock))
+                .await?;
             report.passes += 1;
             self.reporter.message(
                 "follow",
@@ -120,6 +128,12 @@ impl Migrator {
                 () = tokio::time::sleep(pause) => {}
             }
         }
+        // Where the next follow period continues.
+        let positions = replays
+            .iter()
+            .map(|(m, replay)| (m.version.to_owned(), replay.positions()))
+            .collect();
+        replay_positions::keep_stopped(&self.table, &positions).await?;
         let record = FollowRecord {
             started_at,
             finished_at: now(),

@@ -72,6 +72,7 @@ mod migration;
 mod migrator;
 mod page_tracker;
 mod registry;
+mod replay_positions;
 mod reporter;
 mod schema_snapshot;
 mod status;

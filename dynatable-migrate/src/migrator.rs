@@ -1,15 +1,15 @@
 //! The runner: lock → read the ledger → refuse on changed or unknown code → apply (or roll back)
 //! in version order, recording each run and the schema change it made → unlock.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dynatable_core::{EntitySchema, MAX_TRANSACTION_ACTIONS, PrimaryKey, Table, registry};
+use dynatable_core::{EntitySchema, MAX_TRANSACTION_ACTIONS, PrimaryKey, Table, Write, registry};
 use semver::Version;
 use serde::Serialize;
 
-use crate::checkpoint::Checkpointer;
+use crate::checkpoint::{Checkpointer, Saving};
 use crate::context::{Context, Replay};
 use crate::dry_run::PlannedWrite;
 use crate::error::{Error, Result};
@@ -17,6 +17,7 @@ use crate::ledger::{self, MigrationRecord, MigrationStatus, now, who};
 use crate::lock::{self, Lock, LockRecord};
 use crate::migration::Direction;
 use crate::registry::{RegisteredMigration, migrations};
+use crate::replay_positions::{self, ReplayState};
 use crate::reporter::{LogReporter, Reporter};
 use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
 use crate::stream::{ChangeStream, StreamError, StreamPosition, aws_stream_client};
@@ -45,6 +46,9 @@ pub enum DownTarget {
 pub struct RunReport {
     /// The versions run, in the order they ran.
     pub versions: Vec<String>,
+    /// Items converted by replays: the backfills of a run's earlier migrations passed over the
+    /// changes made since they ended, and a replay a killed run left unfinished, taken up.
+    pub replayed: u64,
 }
 
 /// What a dry run would write, per version.
@@ -322,55 +326,80 @@ impl Migrator {
 
     /// Writes `record`, only while this run holds the lock.
     async fn record(&self, lock: &Lock, record: &MigrationRecord) -> Result<()> {
-        self.record_deleting(lock, record, Vec::new()).await
+        self.record_deleting(lock, record, Vec::new(), Vec::new())
+            .await
     }
 
-    /// Puts `record` and deletes `keys` in one transaction, while the run holds the lock.
+    /// Puts `record` and `puts`, and deletes `keys`, in one transaction, while the run holds
+    /// the lock.
     async fn record_deleting(
         &self,
         lock: &Lock,
         record: &MigrationRecord,
+        puts: Vec<Write>,
         keys: Vec<PrimaryKey>,
     ) -> Result<()> {
         if lock.is_lost() {
             return Err(Error::LockLost);
         }
-        let transaction = keys.into_iter().fold(
-            self.table
-                .transaction()
-                .condition_check(LockRecord::key(), lock::held_by(lock.owner()))
-                .write(self.table.put(record)),
-            |transaction, key| transaction.write(self.table.delete_item(key)),
-        );
+        let transaction = self
+            .table
+            .transaction()
+            .condition_check(LockRecord::key(), lock::held_by(lock.owner()))
+            .write(self.table.put(record));
+        let transaction = puts
+            .into_iter()
+            .fold(transaction, |transaction, put| transaction.write(put));
+        let transaction = keys.into_iter().fold(transaction, |transaction, key| {
+            transaction.write(self.table.delete_item(key))
+        });
         match transaction.send().await {
             Err(e) if e.is_conditional_check_failed() => Err(Error::LockLost),
             other => Ok(other?),
         }
     }
 
-    /// Records a finished run and deletes the version's checkpoints in one transaction, so that
-    /// a run killed in between leaves neither a finished version with checkpoints nor an
-    /// unfinished one without them. Checkpoints beyond one transaction's room go first: losing
-    /// those only makes a rerun start over, which plans allow.
+    /// Records a finished run, deletes the version's checkpoints and saves where its catch-ups
+    /// ended as the start of its replay, in one transaction: a run killed at any moment leaves
+    /// either an unfinished version with its checkpoints, or a finished one whose replay the
+    /// next `up` takes up (see [`replay_positions`]). Checkpoints beyond one transaction's room
+    /// go first: losing those only makes a rerun start over, which plans allow.
     async fn record_finished(
         &self,
         lock: &Lock,
         record: &MigrationRecord,
         checkpoints: &Checkpointer,
+        caught_up: &HashMap<String, StreamPosition>,
     ) -> Result<()> {
-        let mut keys = checkpoints.saved_keys().await?;
-        // Two actions are the lock check and the record.
-        let room = MAX_TRANSACTION_ACTIONS - 2;
+        let replay = Checkpointer {
+            saving: Saving::Replay,
+            ..checkpoints.clone()
+        };
+        let puts: Vec<Write> = caught_up
+            .iter()
+            .map(|(name, position)| replay.stream_write(name, position))
+            .collect();
+        let put_keys: HashSet<&PrimaryKey> = puts.iter().map(|put| put.key()).collect();
+        let mut keys: Vec<PrimaryKey> = checkpoints
+            .saved_keys()
+            .await?
+            .into_iter()
+            .filter(|key| !put_keys.contains(key))
+            .collect();
+        // The lock check and the record take two actions.
+        let room = MAX_TRANSACTION_ACTIONS.saturating_sub(2 + puts.len());
         while keys.len() > room {
             if let Some(key) = keys.pop() {
                 self.table.delete_item(key).send().await?;
             }
         }
-        self.record_deleting(lock, record, keys).await
+        self.record_deleting(lock, record, puts, keys).await
     }
 
     /// Applies the pending migrations up to `target` (all when `None`), in version order. A
     /// failed or interrupted migration runs again first; later ones never run past a failure.
+    /// A replay an earlier run left unfinished (killed after its migrations were applied) is
+    /// finished before anything else.
     ///
     /// # Errors
     /// [`Error::LockHeld`], [`Error::ChecksumChanged`], [`Error::UnknownVersions`],
@@ -378,19 +407,31 @@ impl Migrator {
     pub async fn up(&self, target: Option<&str>) -> Result<RunReport> {
         self.verify(&self.ledger().await?)?;
         let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
-        let result = self.up_locked(&lock, target).await;
+        let result = async {
+            let (report, followed) = self.up_locked(&lock, target, false).await?;
+            // The run's replays are over: none is left to finish.
+            if followed.is_some() {
+                replay_positions::forget(&self.table, ReplayState::Unfinished).await?;
+            }
+            Ok::<_, Error>(report)
+        }
+        .await;
         let released = lock.release().await;
-        let (report, _) = result?;
+        let report = result?;
         released?;
         Ok(report)
     }
 
-    /// Applies the pending migrations under `lock`; returns what a follow period replays: the
-    /// table's stream and, per migration applied, where its catch-ups ended.
+    /// Applies the pending migrations under `lock`, after finishing the replays an earlier run
+    /// left unfinished (and, with `resume_stopped` when nothing is pending, taking up those of
+    /// the last follow period, which a run that applies migrations forgets); returns what a follow period replays: the table's stream and, per migration applied or
+    /// taken up, where its catch-ups stand. `None` without a stream to follow, or when there
+    /// was nothing to do.
     pub(crate) async fn up_locked(
         &self,
         lock: &Lock,
         target: Option<&str>,
+        resume_stopped: bool,
     ) -> Result<(RunReport, Option<(ChangeStream, Replays)>)> {
         // Another run may have applied migrations while this one waited for the lock.
         let ledger = self.ledger().await?;
@@ -398,11 +439,34 @@ impl Migrator {
         let mut snapshot = self.last_snapshot(&ledger)?;
         let mut report = RunReport::default();
         let pending = self.pending(&ledger, target)?;
-        let stream = match pending.is_empty() {
+        let resumed = match self.catch_up {
+            true => {
+                self.saved_replays(&ledger, resume_stopped && pending.is_empty())
+                    .await?
+            }
+            false => Vec::new(),
+        };
+        let stream = match pending.is_empty() && resumed.is_empty() {
             true => None,
             false => self.change_stream().await?,
         };
-        let mut replays = Vec::new();
+        let mut replays = resumed;
+        if let Some(stream) = &stream
+            && !replays.is_empty()
+        {
+            let versions: Vec<&str> = replays.iter().map(|(m, _)| m.version).collect();
+            self.reporter.message(
+                "replay",
+                &format!(
+                    "taking up the replay of {} where it stopped",
+                    versions.join(", ")
+                ),
+            );
+            report.replayed += self
+                .replay(stream, Direction::Up, &replays, Some(lock))
+                .await?;
+        }
+        let taken_up = replays.len();
         for migration in pending {
             let next = SchemaSnapshot::at(&self.entities, &migration.semver()?);
             let changes = snapshot.diff(&next);
@@ -419,32 +483,105 @@ impl Migrator {
             snapshot = next;
             report.versions.push(migration.version.to_owned());
         }
+        if !report.versions.is_empty() {
+            // A follow period of older migrations cannot continue past these.
+            replay_positions::forget(&self.table, ReplayState::Stopped).await?;
+        }
         if let Some(stream) = &stream
             && replays.len() > 1
+            && replays.len() > taken_up
         {
-            self.replay(stream, Direction::Up, &replays).await?;
+            report.replayed += self
+                .replay(stream, Direction::Up, &replays, Some(lock))
+                .await?;
         }
         Ok((report, stream.map(|stream| (stream, replays))))
+    }
+
+    /// The versions whose replay a killed run left unfinished, which the next [`up`](Self::up)
+    /// finishes first (none without [catch-up](Self::catch_up)).
+    ///
+    /// # Errors
+    /// A table error.
+    pub async fn unfinished_replays(&self) -> Result<Vec<String>> {
+        if !self.catch_up {
+            return Ok(Vec::new());
+        }
+        let ledger = self.ledger().await?;
+        Ok(self
+            .saved_replays(&ledger, false)
+            .await?
+            .into_iter()
+            .map(|(m, _)| m.version.to_owned())
+            .collect())
+    }
+
+    /// The registered migrations the ledger records as applied, in version order.
+    fn applied<'a>(
+        &'a self,
+        ledger: &'a BTreeMap<String, MigrationRecord>,
+    ) -> impl Iterator<Item = &'static RegisteredMigration> + 'a {
+        self.migrations.iter().copied().filter(|m| {
+            ledger
+                .get(m.version)
+                .is_some_and(|r| r.status == MigrationStatus::Applied)
+        })
+    }
+
+    /// The replays whose positions the ledger keeps (the unfinished ones, and with `stopped`
+    /// those of the last follow period), for the migrations still applied, in version order.
+    async fn saved_replays(
+        &self,
+        ledger: &BTreeMap<String, MigrationRecord>,
+        stopped: bool,
+    ) -> Result<Replays> {
+        let mut saved = replay_positions::saved(&self.table, ReplayState::Unfinished).await?;
+        if stopped {
+            for (version, positions) in
+                replay_positions::saved(&self.table, ReplayState::Stopped).await?
+            {
+                saved.entry(version).or_default().extend(positions);
+            }
+        }
+        Ok(self
+            .applied(ledger)
+            .filter_map(|m| {
+                let positions = saved.remove(m.version)?;
+                Some((m, Arc::new(Replay::from(positions))))
+            })
+            .collect())
     }
 
     /// Runs the backfills of migrations applied in this run again over the changes made since
     /// their catch-up ended, in version order, each from where it stands: an item an old
     /// application instance wrote after an earlier migration finished passes through every plan
     /// of the run, in order, and ends in the run's target shape.
+    ///
+    /// With `lock`, the replays' positions are saved in the ledger as they move (their start was
+    /// saved when each migration finished), so that a run killed during a replay leaves it for
+    /// the next `up` to finish.
     pub(crate) async fn replay(
         &self,
         stream: &ChangeStream,
         direction: Direction,
         replays: &[(&'static RegisteredMigration, Arc<Replay>)],
+        lock: Option<&Lock>,
     ) -> Result<u64> {
         let mut converted = 0;
         for (migration, replay) in replays {
+            let checkpoints = lock.map(|lock| Checkpointer {
+                table: self.table.clone(),
+                version: migration.version.to_owned(),
+                saving: Saving::Replay,
+                lock_owner: lock.owner().to_owned(),
+            });
             let ctx = Context::for_replay(
                 self.table.clone(),
                 migration.version,
                 self.reporter.clone(),
                 stream.clone(),
                 replay.clone(),
+                checkpoints,
             );
             migration
                 .run(direction, &ctx)
@@ -507,7 +644,7 @@ impl Migrator {
         let checkpoints = Checkpointer {
             table: self.table.clone(),
             version: migration.version.to_owned(),
-            direction,
+            saving: Saving::Run(direction),
             lock_owner: lock.owner().to_owned(),
         };
         let ctx = Context::for_run(
@@ -546,8 +683,15 @@ impl Migrator {
                     record.schema_changes = changes.iter().map(ToString::to_string).collect();
                 }
                 record.schema_changes.extend(ctx.noted_changes());
-                self.record_finished(lock, &record, &checkpoints).await?;
-                Ok(ctx.caught_up())
+                let caught_up = ctx.caught_up();
+                let replay_from = match direction {
+                    Direction::Up => caught_up.clone(),
+                    // Only the replays of `up` are taken up after a kill.
+                    Direction::Down => HashMap::new(),
+                };
+                self.record_finished(lock, &record, &checkpoints, &replay_from)
+                    .await?;
+                Ok(caught_up)
             }
             Err(error) => {
                 record.status = MigrationStatus::Failed;
@@ -595,7 +739,7 @@ impl Migrator {
         if let Some(stream) = &stream
             && replays.len() > 1
         {
-            self.replay(stream, Direction::Down, &replays).await?;
+            report.replayed += self.replay(stream, Direction::Down, &replays, None).await?;
         }
         Ok(report)
     }
@@ -607,16 +751,7 @@ impl Migrator {
         ledger: &BTreeMap<String, MigrationRecord>,
         target: &DownTarget,
     ) -> Result<Vec<&'static RegisteredMigration>> {
-        let mut applied: Vec<&'static RegisteredMigration> = self
-            .migrations
-            .iter()
-            .copied()
-            .filter(|m| {
-                ledger
-                    .get(m.version)
-                    .is_some_and(|r| r.status == MigrationStatus::Applied)
-            })
-            .collect();
+        let mut applied: Vec<&'static RegisteredMigration> = self.applied(ledger).collect();
         applied.reverse();
         let to_undo: Vec<&'static RegisteredMigration> = match target {
             DownTarget::Steps(n) => applied.into_iter().take(*n).collect(),

@@ -450,3 +450,124 @@ async fn enable_stream_turns_one_on_and_up_then_follows_it() {
         "every item migrated"
     );
 }
+
+/// The replay and follow positions left in the ledger, as `(version with its state, name)`.
+async fn replay_positions(app: &App) -> Vec<String> {
+    app.dump()
+        .await
+        .into_iter()
+        .filter(|row| row["PK"] == "_SCHEMA#MIGRATIONS" && row["SK"].starts_with("STREAM#"))
+        .map(|row| row["SK"].clone())
+        .collect()
+}
+
+/// Writes a user in the pre-0.1.0 shape, as an old application instance would.
+async fn old_user(app: &App, id: &str) {
+    app.table()
+        .await
+        .put_item(user_item(id, &format!("Late{id}"), Shape::Old))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Whether user `id` is in the shape of 0.5.0 (a bio, a lowercase name, `updatedAt`).
+async fn converted(app: &App, id: &str) -> bool {
+    let row = app
+        .data()
+        .await
+        .into_iter()
+        .find(|row| row["PK"] == format!("USER#{id}") && row["SK"] == "PROFILE")
+        .unwrap();
+    row.contains_key("bio")
+        && row.contains_key("updatedAt")
+        && row["username"] == row["username"].to_lowercase()
+}
+
+#[tokio::test]
+async fn a_stopped_follow_continues_and_an_interrupted_replay_is_finished_by_up() {
+    let endpoint = dedicated_endpoint();
+    let app = App::with_streams("follow", endpoint.clone());
+    app.create_and_seed(10, 1);
+
+    // A follow period that stops cleanly keeps where it stopped, and only that.
+    let followed = app.migrate_json(&["up", "--follow", "1s"], 0);
+    assert_eq!(
+        followed["versions"].as_array().unwrap().len(),
+        5,
+        "{followed}"
+    );
+    let kept = replay_positions(&app).await;
+    assert!(!kept.is_empty());
+    assert!(
+        kept.iter().all(|sk| sk.contains("#followed#")),
+        "only stopped positions are left: {kept:?}"
+    );
+
+    // Written after it stopped: a plain `up` does not follow, `up --follow` continues.
+    old_user(&app, "after-stop").await;
+    app.migrate(&["up"]).assert().success();
+    assert!(
+        !converted(&app, "after-stop").await,
+        "plain up follows nothing"
+    );
+    let continued = app.migrate_json(&["up", "--follow", "1s"], 0);
+    assert_eq!(continued["versions"].as_array().unwrap().len(), 0);
+    let converted_by = |report: &serde_json::Value| {
+        report["replayed"].as_u64().unwrap() + report["follow"]["converted"].as_u64().unwrap()
+    };
+    assert!(converted_by(&continued) >= 1, "{continued}");
+    assert!(converted(&app, "after-stop").await);
+
+    // A run killed after a migration was applied, before the run ended, leaves that
+    // migration's replay unfinished; the next `up` takes it up first: a photo an old instance
+    // writes under its old key after 0.3.0 moved the photos is moved too.
+    app.migrate(&["down", "--to", "0.2.0", "--yes"])
+        .assert()
+        .success();
+    let migrator = Migrator::new(app.table().await)
+        .unwrap()
+        .stream_client(endpoint.stream_client().await);
+    let running = tokio::spawn(async move { migrator.up(None).await });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !replay_positions(&app)
+        .await
+        .iter()
+        .any(|sk| sk.starts_with("STREAM#0.3.0#replay#"))
+    {
+        assert!(Instant::now() < deadline, "0.3.0 was not applied");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.abort();
+    let _ = running.await;
+    let user = user_id(
+        app.data()
+            .await
+            .iter()
+            .find(|row| row["SK"] == "PROFILE")
+            .unwrap(),
+    );
+    let at = 1_700_000_000_000;
+    app.table()
+        .await
+        .put_item(photo_item(&user, "late-photo", at, Shape::Old))
+        .send()
+        .await
+        .unwrap();
+    app.migrate(&["unlock", "--force"]).assert().success();
+    app.migrate(&["up"]).assert().success();
+    let photo: Vec<Row> = app
+        .data()
+        .await
+        .into_iter()
+        .filter(|row| row.get("photoId").is_some_and(|id| id == "late-photo"))
+        .collect();
+    assert_eq!(photo.len(), 1, "one copy: {photo:?}");
+    assert_eq!(photo[0]["SK"], format!("PHOTO#{at}#late-photo"));
+    assert!(photo[0].contains_key("updatedAt"));
+    let left = replay_positions(&app).await;
+    assert!(
+        !left.iter().any(|sk| sk.contains("#replay#")),
+        "the finished replays' positions are gone: {left:?}"
+    );
+}

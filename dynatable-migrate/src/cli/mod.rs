@@ -14,7 +14,7 @@
 //! | command | what it does |
 //! | --- | --- |
 //! | `status` | one row per known or recorded version (status, finished at, duration, items read and written, checksum, reversibility), the lock, schema drift |
-//! | `up [--to V] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--follow [DURATION]]` | applies pending migrations in version order (up to and including `V`); with `--follow` (default `15m`), then keeps converting the items that change until the duration passes or Ctrl-C / SIGTERM |
+//! | `up [--to V] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--follow [DURATION]]` | applies pending migrations in version order (up to and including `V`); with `--follow` (default `15m`), then keeps converting the items that change until the duration passes or Ctrl-C / SIGTERM; with nothing to apply, finishes the replay a killed run left, and `--follow` continues the last follow period |
 //! | `down [--to V \| --steps N] [--dry-run] [--no-catch-up]` | rolls back applied migrations newest first: one by default, `N`, or every one above `V` |
 //! | `check` | exits 5 on schema drift, changed checksums, failed, interrupted or unknown recorded versions (for CI) |
 //! | `mark V applied\|rolled-back\|pending` | records a status without running anything (repair), with who and when |
@@ -66,8 +66,9 @@
 //!   "expires_at"}, "drift": [text], "pending_changes": [text]}` (drift: entity changes no
 //!   migration records; pending changes: what the pending migrations will record); `status` is one of `pending`, `running`, `applied`,
 //!   `failed`, `rolled_back`.
-//! - `up`, `down`: `{"command", "dry_run": false, "versions": [run, in order]}`, and for `up
-//!   --follow` also `"follow": {"passes", "converted"}`; with
+//! - `up`, `down`: `{"command", "dry_run": false, "versions": [run, in order], "replayed"}`
+//!   (`replayed`: items the replays converted; absent when there was nothing to do), and for
+//!   `up --follow` also `"follow": {"passes", "converted"}`; with
 //!   `--dry-run`: `{"command", "dry_run": true, "versions", "writes": {version: [{"operation",
 //!   "table", "key", "expression"}]}}`.
 //! - `check`: `{"ok", "problems": [text]}`, with `"error"` too when problems are found; `mark`: `{"version", "status"}`; `unlock`:
@@ -198,7 +199,17 @@ impl Cli {
                     .allow_changed_checksums(*allow_changed_checksums)
                     .catch_up(!no_catch_up);
                 let plan = migrator.up_plan(to.as_deref()).await.map_err(fail)?;
-                if plan.is_empty() {
+                // With nothing to apply, `up` still finishes a replay a killed run left, and
+                // `--follow` continues the last follow period.
+                if plan.is_empty()
+                    && (*dry_run
+                        || follow.is_none()
+                            && migrator
+                                .unfinished_replays()
+                                .await
+                                .map_err(fail)?
+                                .is_empty())
+                {
                     out.line("Nothing to apply: every migration is applied.");
                     return Ok(json!({"command": "up", "dry_run": dry_run, "versions": []}));
                 }
@@ -206,7 +217,8 @@ impl Cli {
                     let report = session.finish(migrator.up_dry_run(to.as_deref()).await);
                     return dry_run_document(&out, "up", report.map_err(fail)?);
                 }
-                if !session.config.is_local() && std::io::stdin().is_terminal() {
+                if !plan.is_empty() && !session.config.is_local() && std::io::stdin().is_terminal()
+                {
                     confirm(
                         &format!(
                             "Apply {} on table {} at {}",
@@ -222,9 +234,12 @@ impl Cli {
                         .finish(migrator.up(to.as_deref()).await)
                         .map_err(fail)?;
                     out.line(&applied(&report.versions));
-                    return Ok(
-                        json!({"command": "up", "dry_run": false, "versions": report.versions}),
-                    );
+                    return Ok(json!({
+                        "command": "up",
+                        "dry_run": false,
+                        "versions": report.versions,
+                        "replayed": report.replayed,
+                    }));
                 };
                 let report = session
                     .finish(
@@ -242,6 +257,7 @@ impl Cli {
                     "command": "up",
                     "dry_run": false,
                     "versions": report.run.versions,
+                    "replayed": report.run.replayed,
                     "follow": {"passes": report.passes, "converted": report.converted},
                 }))
             }
@@ -281,7 +297,12 @@ impl Cli {
                     report.versions.len(),
                     report.versions.join(", ")
                 ));
-                Ok(json!({"command": "down", "dry_run": false, "versions": report.versions}))
+                Ok(json!({
+                    "command": "down",
+                    "dry_run": false,
+                    "versions": report.versions,
+                    "replayed": report.replayed,
+                }))
             }
             Command::Check => session.check(&out).await,
             Command::Mark { version, status } => {

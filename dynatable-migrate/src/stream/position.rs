@@ -83,7 +83,8 @@ pub(crate) fn epoch_ms(time: SystemTime) -> i64 {
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamPositionRecord {
-    /// The migration's version (with `#down` when rolling back).
+    /// The migration's version (with `#down` when rolling back, `#replay` while a replay of it
+    /// runs, `#followed` where a follow period stopped).
     pub version: String,
     /// The backfill's name within the migration.
     pub name: String,

@@ -1,0 +1,98 @@
+//! Where the replays of `up` stand, kept in the ledger beside the catch-up positions: those of a
+//! replay that was interrupted (the next `up` finishes it before anything else) and those of a
+//! follow period that stopped (the next `up --follow` continues from them).
+//!
+//! A replay runs the backfills of migrations already applied over the changes made since; were
+//! its positions only in memory, a run killed during it would leave the items an old
+//! application instance wrote meanwhile in an older shape, with no pending migration to convert
+//! them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use dynatable_core::{SortKey, Table};
+
+use crate::error::Result;
+use crate::stream::{StreamPosition, StreamPositionRecord};
+
+/// Which replays' positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReplayState {
+    /// Saved while a replay runs: left behind only by a run that did not finish.
+    Unfinished,
+    /// Saved when a follow period stopped cleanly: where the next one continues.
+    Stopped,
+}
+
+impl ReplayState {
+    /// What follows the version in the records' keys.
+    pub(crate) fn suffix(self) -> &'static str {
+        match self {
+            Self::Unfinished => "#replay",
+            Self::Stopped => "#followed",
+        }
+    }
+}
+
+/// Per version, per backfill name, the saved positions of the replays in `state`.
+pub(crate) async fn saved(
+    table: &Table,
+    state: ReplayState,
+) -> Result<BTreeMap<String, HashMap<String, StreamPosition>>> {
+    let mut saved: BTreeMap<String, HashMap<String, StreamPosition>> = BTreeMap::new();
+    for record in records(table).await? {
+        if let Some(version) = record.version.strip_suffix(state.suffix()) {
+            saved
+                .entry(version.to_owned())
+                .or_default()
+                .insert(record.name.clone(), record.position());
+        }
+    }
+    Ok(saved)
+}
+
+/// Deletes the saved positions of the replays in `state`.
+pub(crate) async fn forget(table: &Table, state: ReplayState) -> Result<()> {
+    for record in records(table).await? {
+        if record.version.ends_with(state.suffix()) {
+            table
+                .delete::<StreamPositionRecord>(StreamPositionRecord::key(
+                    &record.version,
+                    &record.name,
+                ))
+                .send()
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Keeps `positions` as where the next follow period continues, in place of every replay
+/// position saved before. The stopped ones are written before the unfinished ones go, so a run
+/// killed in between leaves positions to continue from.
+pub(crate) async fn keep_stopped(
+    table: &Table,
+    positions: &BTreeMap<String, HashMap<String, StreamPosition>>,
+) -> Result<()> {
+    forget(table, ReplayState::Stopped).await?;
+    for (version, names) in positions {
+        for (name, position) in names {
+            let record = StreamPositionRecord::of_position(
+                format!("{version}{}", ReplayState::Stopped.suffix()),
+                name.clone(),
+                position,
+            );
+            table.put(&record).send().await?;
+        }
+    }
+    forget(table, ReplayState::Unfinished).await
+}
+
+/// Every saved catch-up or replay position.
+async fn records(table: &Table) -> Result<Vec<StreamPositionRecord>> {
+    Ok(table
+        .query::<StreamPositionRecord>(StreamPositionRecord::partition_key())
+        .sort_key(SortKey::BeginsWith("STREAM#".to_owned()))
+        .consistent()
+        .all()
+        .await?)
+}
