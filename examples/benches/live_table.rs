@@ -4,7 +4,8 @@
 //!    20,000 items through the runner at 5 ms of injected latency per request, three ways, each
 //!    on a DynamoDB Local of its own: `blind` (writes carry no compare-and-swap guard, no stream
 //!    catch-up: what the runner did before), `blind+catch-up`, and `guarded+catch-up` (the
-//!    default now).
+//!    default now), in turn for several rounds (`DYNATABLE_BENCH_ROUNDS`, 3 by default); the
+//!    ratios are those of the sides' median rates.
 //! 2. The same default backfill while an application writes 200 items/s: how long `up` takes
 //!    after the backfill's scan ends (the catch-up's tail).
 //!
@@ -182,6 +183,17 @@ async fn application(table: Table, stop: Arc<AtomicBool>) -> u64 {
     n
 }
 
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
 fn rate(items: u64, took: Duration) -> f64 {
     items as f64 / took.as_secs_f64()
 }
@@ -193,30 +205,42 @@ async fn main() {
         .find(|a| !a.starts_with('-'))
         .and_then(|a| a.parse().ok())
         .unwrap_or(20_000);
+    let rounds: usize = std::env::var("DYNATABLE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
     println!(
-        "1. Backfill of {items} items through the runner at {LATENCY:?} per request, each on a DynamoDB Local of its own"
+        "1. Backfill of {items} items through the runner at {LATENCY:?} per request, each on a DynamoDB Local of its own; {rounds} rounds of the three sides in turn"
     );
-    let mut rates = Vec::new();
-    for (label, version, catch_up) in [
+    let sides = [
         ("blind", "90.0.0", false),
         ("blind+catch-up", "90.0.0", true),
         ("guarded+catch-up", "90.1.0", true),
-    ] {
-        let (written, took, tail) = run(items, version, catch_up, false).await;
-        let r = rate(written, took);
-        println!(
-            "  {label:>16}: {written} items in {:6.2} s = {r:6.0} items/s{}",
-            took.as_secs_f64(),
-            tail.map(|t| format!(" (catch-up {:.2} s)", t.as_secs_f64()))
-                .unwrap_or_default()
-        );
-        rates.push(r);
+    ];
+    let mut rates = vec![Vec::new(); sides.len()];
+    for round in 1..=rounds {
+        for (side, (label, version, catch_up)) in sides.iter().enumerate() {
+            let (written, took, tail) = run(items, version, *catch_up, false).await;
+            let r = rate(written, took);
+            println!(
+                "  round {round} {label:>16}: {written} items in {:6.2} s = {r:6.0} items/s{}",
+                took.as_secs_f64(),
+                tail.map(|t| format!(" (catch-up {:.2} s)", t.as_secs_f64()))
+                    .unwrap_or_default()
+            );
+            rates[side].push(r);
+        }
     }
+    let medians: Vec<f64> = rates.iter_mut().map(|r| median(r)).collect();
+    println!(
+        "  medians: blind {:.0}, blind+catch-up {:.0}, guarded+catch-up {:.0} items/s",
+        medians[0], medians[1], medians[2]
+    );
     println!(
         "  guarded+catch-up / blind = {:.2}x; blind+catch-up / blind = {:.2}x; guarded / blind, both with catch-up = {:.2}x",
-        rates[2] / rates[0],
-        rates[1] / rates[0],
-        rates[2] / rates[1]
+        medians[2] / medians[0],
+        medians[1] / medians[0],
+        medians[2] / medians[1]
     );
     println!(
         "2. The default backfill of {items} items while an application writes {APP_WRITES_PER_SECOND} items/s"
