@@ -74,7 +74,7 @@ pub use key::{
 pub use key_segment::{KeySegment, ParseKeySegment};
 pub use schema::{AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema};
 pub use table::{
-    Addable, Backoff, BulkError, BulkReport, CancellationReason, Condition, Cursor,
+    Addable, Backoff, BatchGet, BulkError, BulkReport, CancellationReason, Condition, Cursor,
     DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, Error, ErrorKind, Get, IntoValue, ItemMatcher,
     MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, Operation, Page, Put, Query,
     RateLimit, Result, Scan, ScanFilter, ScanItems, SegmentPosition, Snapshot, SortKey, Table,

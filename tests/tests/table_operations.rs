@@ -524,3 +524,46 @@ async fn batch_get_returns_items_in_request_order_with_none_for_missing_keys() {
     assert_eq!(items[250], items[10]);
     assert!(items[251].is_none(), "a repeated missing key is None again");
 }
+
+#[tokio::test]
+async fn typed_batch_get_decodes_in_request_order_and_names_the_key_of_a_bad_item() {
+    let (_t, table) = table().await;
+    let users: Vec<User> = (0..250)
+        .filter(|i| i % 5 != 0)
+        .map(|i| {
+            User::new(
+                format!("u{i}"),
+                format!("u{i}@example.com"),
+                format!("User{i}"),
+            )
+        })
+        .collect();
+    table.batch_put(users).await.unwrap();
+    let keys: Vec<_> = (0..250).map(|i| User::key(&format!("u{i}"))).collect();
+    let read = table
+        .batch_get::<User>(keys.clone())
+        .consistent()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 250);
+    for (i, user) in read.iter().enumerate() {
+        match i % 5 {
+            0 => assert!(user.is_none(), "key {i} has no item"),
+            _ => assert_eq!(
+                user.as_ref().map(|u| u.username.clone()),
+                Some(format!("User{i}"))
+            ),
+        }
+    }
+
+    // An item at one of the keys that is not a valid User: the error names its key.
+    let mut bad = User::new("u0", "u0@example.com", "User0")
+        .to_item()
+        .unwrap();
+    bad.insert("logins".into(), AttributeValue::S("many".into()));
+    table.put_item(bad).send().await.unwrap();
+    let error = table.batch_get::<User>(keys).send().await.unwrap_err();
+    assert!(matches!(error.kind(), ErrorKind::Decode(_)), "{error}");
+    assert_eq!(error.key(), Some(&User::key("u0")));
+}

@@ -1,6 +1,8 @@
-//! `BatchGetItem`: many items by key, in chunks of 100, unprocessed keys asked for again.
+//! `BatchGetItem`: many items by key, in chunks of 100, unprocessed keys asked for again; typed
+//! ([`BatchGet`]) or raw ([`Table::batch_get_items`]).
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use futures::{StreamExt as _, TryStreamExt as _};
@@ -8,12 +10,94 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use super::Table;
 use super::error::{Error, ErrorKind, Operation, Result};
 use crate::codec::Item;
+use crate::entity::Entity;
 use crate::key::PrimaryKey;
 
 /// The most keys DynamoDB accepts in one `BatchGetItem`.
 pub const MAX_BATCH_GET_KEYS: usize = 100;
 
+/// A typed `BatchGetItem` of any number of keys, built by [`Table::batch_get`]; nothing happens
+/// until [`send`](Self::send).
+///
+/// ```no_run
+/// # use dynatable_core::{entity, Table};
+/// #[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+/// pub struct User {
+///     pub user_id: String,
+///     pub name: String,
+/// }
+///
+/// # async fn demo(table: Table) -> Result<(), dynatable_core::Error> {
+/// let users: Vec<Option<User>> = table
+///     .batch_get::<User>(["u1", "u2", "u3"].map(User::key))
+///     .consistent()
+///     .send()
+///     .await?;
+/// assert_eq!(users.len(), 3); // in the keys' order, `None` where no item has the key
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a BatchGet does nothing until it is sent"]
+pub struct BatchGet<E> {
+    table: Table,
+    keys: Vec<PrimaryKey>,
+    consistent: bool,
+    marker: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity> BatchGet<E> {
+    /// Strongly consistent reads (they see every write acknowledged before them; they cost
+    /// twice the read capacity).
+    pub fn consistent(mut self) -> Self {
+        self.consistent = true;
+        self
+    }
+
+    /// Sends the requests: one entry per key, in the keys' order, `None` for a key no item has
+    /// (a key given twice is read once and answered twice). Keys are read in chunks of
+    /// [`MAX_BATCH_GET_KEYS`], as many at once as the table's
+    /// [`concurrency`](Table::concurrency); the keys DynamoDB leaves unprocessed are asked for
+    /// again with the table's backoff.
+    ///
+    /// # Errors
+    /// A request error; [`ErrorKind::Unprocessed`] when keys are still unprocessed after every
+    /// attempt; [`ErrorKind::Decode`], naming the key, when an item is not a valid `E`.
+    pub async fn send(self) -> Result<Vec<Option<E>>> {
+        let items = self
+            .table
+            .batch_get_items(&self.keys, self.consistent)
+            .await?;
+        items
+            .into_iter()
+            .zip(&self.keys)
+            .map(|(item, key)| {
+                item.map(|item| {
+                    E::from_item(item).map_err(|e| {
+                        self.table.error(
+                            Operation::BatchGet,
+                            Some(key.clone()),
+                            ErrorKind::Decode(e),
+                        )
+                    })
+                })
+                .transpose()
+            })
+            .collect()
+    }
+}
+
 impl Table {
+    /// A typed [`BatchGet`] of the items of entity `E` with `keys`.
+    pub fn batch_get<E: Entity>(&self, keys: impl IntoIterator<Item = PrimaryKey>) -> BatchGet<E> {
+        BatchGet {
+            table: self.clone(),
+            keys: keys.into_iter().collect(),
+            consistent: false,
+            marker: PhantomData,
+        }
+    }
+
     /// The raw items with `keys`, in the order of `keys`, `None` for a key no item has. Keys are
     /// read in chunks of [`MAX_BATCH_GET_KEYS`], as many at once as the table's
     /// [`concurrency`](Table::concurrency), the unprocessed ones asked for again with the

@@ -31,7 +31,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 
 pub use backoff::Backoff;
-pub use batch_get::MAX_BATCH_GET_KEYS;
+pub use batch_get::{BatchGet, MAX_BATCH_GET_KEYS};
 pub use bulk_report::{BulkError, BulkReport};
 pub use compare_and_swap::MAX_REREADS;
 pub use condition::Condition;
