@@ -75,10 +75,10 @@ pub use key_segment::{KeySegment, ParseKeySegment};
 pub use schema::{AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema};
 pub use table::{
     Addable, Backoff, BatchGet, BulkError, BulkReport, CancellationReason, Condition, Cursor,
-    DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, Error, ErrorKind, Get, IntoValue, ItemMatcher,
-    MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, Operation, Page, Put, Query,
-    RateLimit, Result, Scan, ScanFilter, ScanItems, SegmentPosition, Snapshot, SortKey, Table,
-    Transaction, Update, Write,
+    CursorError, DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, Error, ErrorKind, Get, IntoValue,
+    ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, Operation, Page, Put,
+    Query, RateLimit, Result, Scan, ScanFilter, ScanItems, SegmentPosition, Snapshot, SortKey,
+    Table, Transaction, Update, Write,
 };
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};

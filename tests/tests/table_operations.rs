@@ -567,3 +567,69 @@ async fn typed_batch_get_decodes_in_request_order_and_names_the_key_of_a_bad_ite
     assert!(matches!(error.kind(), ErrorKind::Decode(_)), "{error}");
     assert_eq!(error.key(), Some(&User::key("u0")));
 }
+
+#[tokio::test]
+async fn pages_of_a_limited_query_resume_from_tokens_without_skipping_or_repeating() {
+    let (_t, table) = table().await;
+    let photos: Vec<Photo> = (0..23)
+        .map(|i| Photo {
+            user_id: "u1".into(),
+            photo_id: format!("p{i:02}"),
+            url: String::new(),
+        })
+        .collect();
+    table.batch_put(photos).await.unwrap();
+    // An API handler: `limit` items per call, the next call starting from the token it returned.
+    // DynamoDB reads 7 items per request, so most limits end inside a request's page.
+    let page = |token: Option<String>| {
+        let table = table.clone();
+        async move {
+            let mut query = table
+                .query::<Photo>(Photo::partition_key("u1"))
+                .page_size(7)
+                .limit(5);
+            if let Some(token) = token {
+                query = query.start_from(token.parse().unwrap());
+            }
+            let pages: Vec<_> = query.pages().try_collect().await.unwrap();
+            let ids: Vec<String> = pages
+                .iter()
+                .flat_map(|p| p.items.iter().map(|photo| photo.photo_id.clone()))
+                .collect();
+            let token = pages
+                .last()
+                .and_then(|p| p.cursor.as_ref())
+                .map(dynatable_core::Cursor::to_token);
+            (ids, token)
+        }
+    };
+    let mut seen = Vec::new();
+    let mut token = None;
+    for call in 0.. {
+        let (ids, next) = page(token).await;
+        assert!(ids.len() <= 5, "call {call}: {ids:?}");
+        seen.extend(ids);
+        token = next;
+        if token.is_none() {
+            break;
+        }
+        assert!(call < 10, "the pages never end");
+    }
+    let expected: Vec<String> = (0..23).map(|i| format!("p{i:02}")).collect();
+    assert_eq!(seen, expected);
+
+    // A cursor of another partition is refused before DynamoDB reads from it.
+    let (_, Some(token)) = page(None).await else {
+        panic!("a first page of 5 of 23 has a cursor")
+    };
+    let error = table
+        .query::<Photo>(Photo::partition_key("u2"))
+        .start_from(token.parse().unwrap())
+        .all()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::ForeignCursor { .. }),
+        "{error}"
+    );
+}

@@ -119,6 +119,17 @@ pub enum ErrorKind {
         /// DynamoDB's limit.
         max: usize,
     },
+    /// A query was asked to start from a cursor of another partition (a cursor of another
+    /// query, or one a client edited): DynamoDB would read from a position that means nothing.
+    #[error(
+        "the cursor belongs to another query: it resumes partition {found:?}, this query reads {expected:?}"
+    )]
+    ForeignCursor {
+        /// The query's partition key.
+        expected: String,
+        /// The cursor's, or an empty string when it has none.
+        found: String,
+    },
     /// Items a batch write still had unprocessed after every retry.
     #[error("{count} items were still unprocessed after {attempts} attempts")]
     Unprocessed {

@@ -1,28 +1,4 @@
-use aws_sdk_dynamodb::types::AttributeValue;
-
-use crate::codec::Item;
-
-/// Where a query or scan stopped: DynamoDB's `LastEvaluatedKey`. Start a read from it to resume.
-///
-/// It converts to and from a map attribute value, so it can be stored in the table itself (the
-/// migration runner checkpoints it in its ledger).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cursor(pub Item);
-
-impl Cursor {
-    /// The cursor as a map attribute value.
-    pub fn to_attribute_value(&self) -> AttributeValue {
-        AttributeValue::M(self.0.clone())
-    }
-
-    /// A cursor stored as a map attribute value.
-    pub fn from_attribute_value(value: &AttributeValue) -> Option<Self> {
-        match value {
-            AttributeValue::M(map) => Some(Self(map.clone())),
-            _ => None,
-        }
-    }
-}
+use super::cursor::Cursor;
 
 /// One page of a query or scan.
 #[derive(Debug, Clone, PartialEq)]

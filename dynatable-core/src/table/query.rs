@@ -4,9 +4,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{Stream, TryStreamExt};
 
 use super::Table;
+use super::cursor::Cursor;
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::Placeholders;
-use super::page::{Cursor, Page};
+use super::page::Page;
 use crate::codec::Item;
 use crate::entity::Entity;
 use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
@@ -116,13 +117,16 @@ impl<E: Entity> Query<E> {
         self
     }
 
-    /// At most `limit` items in all.
+    /// At most `limit` items in all. The page that reaches the limit ends there, and its cursor
+    /// resumes right after its last item (even when DynamoDB read further), so that an API
+    /// serving `limit(20)` pages with [`Cursor::to_token`] neither skips nor repeats an item.
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
     }
 
-    /// Starts after `cursor` (from an earlier [`Page`]).
+    /// Starts after `cursor` (from an earlier [`Page`], or [`Cursor::from_token`]). A cursor of
+    /// another partition fails the first page with [`ErrorKind::ForeignCursor`].
     pub fn start_from(mut self, cursor: Cursor) -> Self {
         self.start = Some(cursor);
         self
@@ -136,6 +140,25 @@ impl<E: Entity> Query<E> {
 
     fn error(&self, kind: ErrorKind) -> Error {
         self.table.error(Operation::Query, None, kind)
+    }
+
+    /// The cursor that resumes the query after `item`: the table's key attributes and, on an
+    /// index, the index's (what DynamoDB's `LastEvaluatedKey` holds).
+    fn cursor_after(&self, item: &Item) -> Cursor {
+        let (pk, sk, _) = self.keys().unwrap_or((PARTITION_KEY_ATTRIBUTE, None, ""));
+        let names = [
+            Some(PARTITION_KEY_ATTRIBUTE),
+            Some(SORT_KEY_ATTRIBUTE),
+            Some(pk),
+            sk,
+        ];
+        Cursor(
+            names
+                .into_iter()
+                .flatten()
+                .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
+                .collect(),
+        )
     }
 
     /// The key attribute names and the default sort key condition.
@@ -165,6 +188,18 @@ impl<E: Entity> Query<E> {
 
     async fn fetch(&self, start: Option<Cursor>) -> Result<(Vec<Item>, Option<Cursor>, usize)> {
         let (pk_attribute, sk_attribute, default_prefix) = self.keys()?;
+        if let Some(start) = &start {
+            let found = match start.0.get(pk_attribute) {
+                Some(AttributeValue::S(pk)) => pk.as_str(),
+                _ => "",
+            };
+            if found != self.pk {
+                return Err(self.error(ErrorKind::ForeignCursor {
+                    expected: self.pk.clone(),
+                    found: found.to_owned(),
+                }));
+            }
+        }
         let mut p = Placeholders::default();
         let mut key_condition = format!(
             "{} = {}",
@@ -240,13 +275,18 @@ impl<E: Entity> Query<E> {
                 if remaining == 0 {
                     return Ok(None);
                 }
-                let (items, cursor, scanned) = query.fetch(start).await?;
-                let mut decoded = items
+                let (mut items, mut cursor, scanned) = query.fetch(start).await?;
+                if items.len() > remaining {
+                    // The limit ends the read inside the page: it resumes after the last item
+                    // returned, not after the page (that would skip the items cut off).
+                    items.truncate(remaining);
+                    cursor = items.last().map(|item| query.cursor_after(item));
+                }
+                let decoded = items
                     .into_iter()
                     .map(E::from_item)
                     .collect::<std::result::Result<Vec<_>, _>>()
                     .map_err(|e| query.error(ErrorKind::Decode(e)))?;
-                decoded.truncate(remaining);
                 let remaining = remaining - decoded.len();
                 let next = cursor.clone().map(Some);
                 let page = Page {

@@ -3,10 +3,11 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt};
 
 use super::Table;
+use super::cursor::Cursor;
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::Placeholders;
 use super::item_matcher::ItemMatcher;
-use super::page::{Cursor, Page, SegmentPosition};
+use super::page::{Page, SegmentPosition};
 use super::snapshot::{Snapshot, SnapshotReader};
 use crate::codec::Item;
 use crate::entity::Entity;
