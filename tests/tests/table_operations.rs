@@ -633,3 +633,39 @@ async fn pages_of_a_limited_query_resume_from_tokens_without_skipping_or_repeati
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn query_filters_keep_only_matching_items_and_still_read_every_item() {
+    let (_t, table) = table().await;
+    let photos: Vec<Photo> = (0..30)
+        .map(|i| Photo {
+            user_id: "u1".into(),
+            photo_id: format!("p{i:02}"),
+            url: format!("{}/{i}.jpg", if i % 3 == 0 { "a" } else { "b" }),
+        })
+        .collect();
+    table.batch_put(photos).await.unwrap();
+    let f = Photo::fields();
+    let query = || {
+        table
+            .query::<Photo>(Photo::partition_key("u1"))
+            .filter(f.url.begins_with("a/"))
+            .filter(f.photo_id.ne("p00"))
+    };
+    let ids: Vec<String> = query()
+        .all()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.photo_id)
+        .collect();
+    let expected: Vec<String> = (3..30).step_by(3).map(|i| format!("p{i:02}")).collect();
+    assert_eq!(ids, expected);
+
+    // Pages of 10 items read hold about a third of them: the filter does not reduce the read.
+    let pages: Vec<_> = query().page_size(10).pages().try_collect().await.unwrap();
+    let scanned: usize = pages.iter().map(|p| p.scanned).sum();
+    let returned: usize = pages.iter().map(|p| p.items.len()).sum();
+    assert_eq!((scanned, returned), (30, 9));
+    assert!(pages.iter().all(|p| p.items.len() < 10));
+}
