@@ -55,11 +55,12 @@ impl Migrator {
     /// completes, e.g. on Ctrl-C), passing every item that changes through the backfill plans of
     /// the migrations this run applied, in version order. It stops cleanly: the last pass starts
     /// after the period ends, so every item written before then is converted. The period is
-    /// recorded in the ledger, and where it stopped is kept there: a later `up_follow` that applies
-    /// nothing new continues from it, so a rolling deploy that outlasts one period loses nothing
-    /// between two (one that applies new migrations follows those instead). Nothing is followed without
-    /// catch-up, or when neither this run nor an earlier period has anything to follow. Positions
-    /// older than the stream's 24-hour retention fail with [`StreamError::Trimmed`](crate::stream::StreamError::Trimmed).
+    /// recorded in the ledger, and where it stopped is kept there: a later `up_follow` that
+    /// applies nothing new continues from it, so a rolling deploy that outlasts one period loses
+    /// nothing between two (one that applies new migrations follows those instead). Nothing is
+    /// followed without catch-up, or when neither this run nor an earlier period has anything to
+    /// follow. Positions older than the stream's 24-hour retention fail with
+    /// [`StreamError::Trimmed`](crate::stream::StreamError::Trimmed).
     ///
     /// # Errors
     /// As [`up`](Self::up); a stream or write error while following.

@@ -424,9 +424,9 @@ impl Migrator {
 
     /// Applies the pending migrations under `lock`, after finishing the replays an earlier run
     /// left unfinished (and, with `resume_stopped` when nothing is pending, taking up those of
-    /// the last follow period, which a run that applies migrations forgets); returns what a follow period replays: the table's stream and, per migration applied or
-    /// taken up, where its catch-ups stand. `None` without a stream to follow, or when there
-    /// was nothing to do.
+    /// the last follow period, which a run that applies migrations forgets). Returns what a
+    /// follow period replays: the table's stream and, per migration applied or taken up, where
+    /// its catch-ups stand; `None` without a stream to follow, or when there was nothing to do.
     pub(crate) async fn up_locked(
         &self,
         lock: &Lock,
@@ -535,13 +535,16 @@ impl Migrator {
         ledger: &BTreeMap<String, MigrationRecord>,
         stopped: bool,
     ) -> Result<Replays> {
-        let mut saved = replay_positions::saved(&self.table, ReplayState::Unfinished).await?;
-        if stopped {
-            for (version, positions) in
-                replay_positions::saved(&self.table, ReplayState::Stopped).await?
-            {
-                saved.entry(version).or_default().extend(positions);
-            }
+        let mut saved = match stopped {
+            true => replay_positions::saved(&self.table, ReplayState::Stopped).await?,
+            false => BTreeMap::new(),
+        };
+        // An unfinished replay of a version is never older than its stopped follow (it moved
+        // on from there, or was saved with the same positions just before the stop).
+        for (version, positions) in
+            replay_positions::saved(&self.table, ReplayState::Unfinished).await?
+        {
+            saved.entry(version).or_default().extend(positions);
         }
         Ok(self
             .applied(ledger)

@@ -251,8 +251,15 @@ fn user_id(row: &Row) -> String {
     row["PK"].trim_start_matches("USER#").to_owned()
 }
 
+/// Held by each test for its whole run: the tests of this file take turns, so that the
+/// application of the first one keeps its rate (each test's DynamoDB Local, client and proxy
+/// share the machine's cores).
+/// (An async mutex: the tests' runtimes differ, and a test that fails releases its turn.)
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn up_and_down_while_the_application_writes() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let endpoint = dedicated_endpoint();
     let app = App::with_streams("live", endpoint.clone());
     app.create_and_seed(USERS, PHOTOS);
@@ -416,6 +423,7 @@ async fn check(app: &App, expected: &Expected, seeded_photos: &BTreeSet<String>,
 
 #[tokio::test]
 async fn enable_stream_turns_one_on_and_up_then_follows_it() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let app = App::with_streams("enable-stream", dedicated_endpoint());
     let created = app.migrate_json(&["create-table", "--no-stream"], 0);
     assert_eq!(
@@ -486,6 +494,7 @@ async fn converted(app: &App, id: &str) -> bool {
 
 #[tokio::test]
 async fn a_stopped_follow_continues_and_an_interrupted_replay_is_finished_by_up() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let endpoint = dedicated_endpoint();
     let app = App::with_streams("follow", endpoint.clone());
     app.create_and_seed(10, 1);
