@@ -22,8 +22,8 @@ use support::{App, Row};
 
 const USERS: usize = 150;
 const PHOTOS: usize = 3;
-const WRITERS: usize = 16;
-/// Each writer's pause between writes: 16 writers at most 640 writes/s together.
+const WRITERS: usize = 24;
+/// Each writer's pause between writes: 24 writers at most 960 writes/s together.
 const PAUSE: Duration = Duration::from_millis(25);
 
 /// What the application wrote, and so what the table must show afterwards.
