@@ -32,10 +32,10 @@ impl Context {
     ///   before the scan, and beside it every item changed since is read again and handed to
     ///   `plan` with the same rules, until the catch-up reaches the moment the scan ended: the
     ///   items the application wrote behind the scan are converted too, and at the scan's end
-    ///   only the last moments' changes remain to be read. The catch-up sees the
-    ///   backfill's own writes as well, so `plan` must be *convergent*: given an item it already
-    ///   converted, it returns `None` (or a write whose condition fails, or that changes
-    ///   nothing), never a new change (`updatedAt = now` on every call would rewrite the table
+    ///   only the last moments' changes remain to be read. The catch-up sees the backfill's own
+    ///   writes as well, so `plan` must be *convergent*: given an item it already converted, it
+    ///   returns `None` (or a write whose condition fails, or that changes nothing), never a
+    ///   new change (`updatedAt = now` on every call would rewrite the table
     ///   again).
     ///
     /// `name` tells apart several backfills of one migration. Outside a run of the migrator (a

@@ -106,7 +106,7 @@ use self::failure::Failure;
 use self::printer::Printer;
 use self::session::Session;
 use crate::ledger::MigrationStatus;
-use crate::migrator::{DownTarget, DryRunReport};
+use crate::migrator::{DownTarget, DryRunReport, RunReport};
 use crate::stream::StreamEnabled;
 
 /// An app's `migrate` command line. See the [module docs](self) for commands, exit codes and
@@ -233,7 +233,7 @@ impl Cli {
                     let report = session
                         .finish(migrator.up(to.as_deref()).await)
                         .map_err(fail)?;
-                    out.line(&applied(&report.versions));
+                    out.line(&applied(&report));
                     return Ok(json!({
                         "command": "up",
                         "dry_run": false,
@@ -248,7 +248,7 @@ impl Cli {
                             .await,
                     )
                     .map_err(fail)?;
-                out.line(&applied(&report.run.versions));
+                out.line(&applied(&report.run));
                 out.line(&format!(
                     "Followed the table's stream in {} passes: {} items converted.",
                     report.passes, report.converted
@@ -397,10 +397,17 @@ fn dry_run_document(out: &Printer, command: &str, report: DryRunReport) -> Resul
 }
 
 /// The line saying which versions `up` applied.
-fn applied(versions: &[String]) -> String {
-    match versions.len() {
+fn applied(report: &RunReport) -> String {
+    let versions = &report.versions;
+    let applied = match versions.len() {
         0 => "Nothing was applied.".to_owned(),
         n => format!("Applied {n}: {}", versions.join(", ")),
+    };
+    match report.replayed {
+        0 => applied,
+        n => format!(
+            "{applied} Replays converted {n} items changed after their migrations were applied."
+        ),
     }
 }
 
