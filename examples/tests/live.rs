@@ -459,7 +459,8 @@ async fn enable_stream_turns_one_on_and_up_then_follows_it() {
     );
 }
 
-/// The replay and follow positions left in the ledger, as `(version with its state, name)`.
+/// The sort keys of the catch-up, replay and follow positions left in the ledger
+/// (`STREAM#{version}{state}#{name}`).
 async fn replay_positions(app: &App) -> Vec<String> {
     app.dump()
         .await
