@@ -4,10 +4,12 @@
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{
-    AttributeCodec, AttributeKind, Cursor, SegmentPosition, Table, ValueError, Write, entity,
+    AttributeCodec, AttributeKind, Cursor, Entity, SegmentPosition, Table, ValueError, Write,
+    entity,
 };
 
 use crate::error::Result;
+use crate::ledger::records_starting;
 use crate::lock::{LockRecord, held_by};
 use crate::migration::Direction;
 use crate::replay_positions::ReplayState;
@@ -157,34 +159,14 @@ impl Checkpointer {
     /// The keys of every checkpoint and catch-up position of the version, both ways: what a
     /// finished run of it deletes, in the transaction that records the run's outcome.
     pub(crate) async fn saved_keys(&self) -> Result<Vec<dynatable_core::PrimaryKey>> {
-        let checkpoints = self
-            .table
-            .query::<CheckpointRecord>(CheckpointRecord::partition_key())
-            .sort_key(dynatable_core::SortKey::BeginsWith(format!(
-                "CHECKPOINT#{}#",
-                self.version
-            )))
-            .consistent()
-            .all()
-            .await?;
-        let positions = self
-            .table
-            .query::<StreamPositionRecord>(StreamPositionRecord::partition_key())
-            .sort_key(dynatable_core::SortKey::BeginsWith(format!(
-                "STREAM#{}#",
-                self.version
-            )))
-            .consistent()
-            .all()
-            .await?;
+        let checkpoints: Vec<CheckpointRecord> =
+            records_starting(&self.table, format!("CHECKPOINT#{}#", self.version)).await?;
+        let positions: Vec<StreamPositionRecord> =
+            records_starting(&self.table, format!("STREAM#{}#", self.version)).await?;
         Ok(checkpoints
             .iter()
-            .map(|r| CheckpointRecord::key(&r.version, &r.name))
-            .chain(
-                positions
-                    .iter()
-                    .map(|r| StreamPositionRecord::key(&r.version, &r.name)),
-            )
+            .map(Entity::primary_key)
+            .chain(positions.iter().map(Entity::primary_key))
             .collect())
     }
 }

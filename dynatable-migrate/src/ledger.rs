@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::SystemTime;
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
-use dynatable_core::{AttributeCodec, AttributeKind, Table, ValueError, entity};
+use dynatable_core::{AttributeCodec, AttributeKind, Entity, SortKey, Table, ValueError, entity};
 
 use crate::error::Result;
 
@@ -116,6 +116,17 @@ pub struct MigrationRecord {
 pub(crate) async fn records(table: &Table) -> Result<Vec<MigrationRecord>> {
     Ok(table
         .query::<MigrationRecord>(MigrationRecord::partition_key())
+        .consistent()
+        .all()
+        .await?)
+}
+
+/// The ledger's records of kind `E` (every kind shares the ledger's partition) whose sort key
+/// begins with `prefix`, read consistently.
+pub(crate) async fn records_starting<E: Entity>(table: &Table, prefix: String) -> Result<Vec<E>> {
+    Ok(table
+        .query::<E>(MigrationRecord::partition_key())
+        .sort_key(SortKey::BeginsWith(prefix))
         .consistent()
         .all()
         .await?)

@@ -535,17 +535,13 @@ impl Migrator {
         ledger: &BTreeMap<String, MigrationRecord>,
         stopped: bool,
     ) -> Result<Replays> {
-        let mut saved = match stopped {
-            true => replay_positions::saved(&self.table, ReplayState::Stopped).await?,
-            false => BTreeMap::new(),
-        };
         // An unfinished replay of a version is never older than its stopped follow (it moved
-        // on from there, or was saved with the same positions just before the stop).
-        for (version, positions) in
-            replay_positions::saved(&self.table, ReplayState::Unfinished).await?
-        {
-            saved.entry(version).or_default().extend(positions);
-        }
+        // on from there, or was saved with the same positions just before the stop): it wins.
+        let states: &[ReplayState] = match stopped {
+            true => &[ReplayState::Stopped, ReplayState::Unfinished],
+            false => &[ReplayState::Unfinished],
+        };
+        let mut saved = replay_positions::saved(&self.table, states).await?;
         Ok(self
             .applied(ledger)
             .filter_map(|m| {
@@ -589,11 +585,7 @@ impl Migrator {
             migration
                 .run(direction, &ctx)
                 .await
-                .map_err(|error| Error::MigrationFailed {
-                    version: migration.version.to_owned(),
-                    name: migration.name.to_owned(),
-                    source: Box::new(error),
-                })?;
+                .map_err(|error| migration.failed(error))?;
             let (_, written) = ctx.counts();
             converted += written;
             if written > 0 {
@@ -700,11 +692,7 @@ impl Migrator {
                 record.status = MigrationStatus::Failed;
                 record.error = Some(error.to_string());
                 self.record(lock, &record).await?;
-                Err(Error::MigrationFailed {
-                    version: migration.version.to_owned(),
-                    name: migration.name.to_owned(),
-                    source: Box::new(error),
-                })
+                Err(migration.failed(error))
             }
         }
     }
@@ -839,11 +827,7 @@ impl Migrator {
             migration
                 .run(direction, &ctx)
                 .await
-                .map_err(|e| Error::MigrationFailed {
-                    version: migration.version.to_owned(),
-                    name: migration.name.to_owned(),
-                    source: Box::new(e),
-                })?;
+                .map_err(|e| migration.failed(e))?;
             let writes = log.writes();
             self.reporter.message(
                 migration.version,

@@ -36,6 +36,15 @@ impl RegisteredMigration {
         })
     }
 
+    /// `error`, as the failure of this migration ([`Error::MigrationFailed`]).
+    pub(crate) fn failed(&self, error: Error) -> Error {
+        Error::MigrationFailed {
+            version: self.version.to_owned(),
+            name: self.name.to_owned(),
+            source: Box::new(error),
+        }
+    }
+
     /// Runs the migration one way. Rolling back an irreversible migration is refused with its
     /// reason, without calling it.
     ///

@@ -9,9 +9,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use dynatable_core::{SortKey, Table};
+use dynatable_core::{Entity, Table};
 
 use crate::error::Result;
+use crate::ledger::records_starting;
 use crate::stream::{StreamPosition, StreamPositionRecord};
 
 /// Which replays' positions.
@@ -33,18 +34,22 @@ impl ReplayState {
     }
 }
 
-/// Per version, per backfill name, the saved positions of the replays in `state`.
+/// Per version, per backfill name, the saved positions of the replays in `states`, read at
+/// once; where two states hold a position of one backfill, the later state's wins.
 pub(crate) async fn saved(
     table: &Table,
-    state: ReplayState,
+    states: &[ReplayState],
 ) -> Result<BTreeMap<String, HashMap<String, StreamPosition>>> {
+    let records = records(table).await?;
     let mut saved: BTreeMap<String, HashMap<String, StreamPosition>> = BTreeMap::new();
-    for record in records(table).await? {
-        if let Some(version) = record.version.strip_suffix(state.suffix()) {
-            saved
-                .entry(version.to_owned())
-                .or_default()
-                .insert(record.name.clone(), record.position());
+    for state in states {
+        for record in &records {
+            if let Some(version) = record.version.strip_suffix(state.suffix()) {
+                saved
+                    .entry(version.to_owned())
+                    .or_default()
+                    .insert(record.name.clone(), record.clone().position());
+            }
         }
     }
     Ok(saved)
@@ -55,10 +60,7 @@ pub(crate) async fn forget(table: &Table, state: ReplayState) -> Result<()> {
     for record in records(table).await? {
         if record.version.ends_with(state.suffix()) {
             table
-                .delete::<StreamPositionRecord>(StreamPositionRecord::key(
-                    &record.version,
-                    &record.name,
-                ))
+                .delete::<StreamPositionRecord>(record.primary_key())
                 .send()
                 .await?;
         }
@@ -89,10 +91,5 @@ pub(crate) async fn keep_stopped(
 
 /// Every saved catch-up or replay position.
 async fn records(table: &Table) -> Result<Vec<StreamPositionRecord>> {
-    Ok(table
-        .query::<StreamPositionRecord>(StreamPositionRecord::partition_key())
-        .sort_key(SortKey::BeginsWith("STREAM#".to_owned()))
-        .consistent()
-        .all()
-        .await?)
+    records_starting(table, "STREAM#".to_owned()).await
 }
