@@ -64,6 +64,24 @@ async fn rename(table: &Table, key: PrimaryKey, name: impl Into<String>) {
         .unwrap();
 }
 
+/// The application's write of a user's bio, made after the migration read it.
+async fn set_bio(table: &Table, key: PrimaryKey, bio: &str) {
+    table
+        .update::<User>(key)
+        .set(User::fields().bio, Some(bio.to_owned()))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The lowercasing migration, handed snapshots read before the table changed.
+async fn lowercase(table: &Table, read: Vec<Snapshot<User>>) -> dynatable_core::BulkReport {
+    table
+        .apply_snapshots(stale(read), lowercase_plan(table))
+        .await
+        .unwrap()
+}
+
 /// The entity stored under `key` now (consistent read).
 async fn stored<E: Entity>(table: &Table, key: PrimaryKey) -> E {
     table
@@ -108,10 +126,7 @@ async fn a_rename_made_after_the_read_is_not_overwritten() {
             .await
             .unwrap();
     }
-    let report = table
-        .apply_snapshots(stale(read), lowercase_plan(&table))
-        .await
-        .unwrap();
+    let report = lowercase(&table, read).await;
     assert_eq!(report.read, 100);
     assert_eq!(report.written, 60, "{report:?}");
     assert_eq!(report.skipped, 40, "{report:?}");
@@ -139,10 +154,7 @@ async fn the_plan_sees_the_new_state_and_may_write_something_else() {
     let read = snapshots(table.scan::<User>()).await;
     // Renamed to another name with capitals: the plan must lowercase the new name, not the old.
     rename(&table, User::key("u003"), "NewName").await;
-    let report = table
-        .apply_snapshots(stale(read), lowercase_plan(&table))
-        .await
-        .unwrap();
+    let report = lowercase(&table, read).await;
     assert_eq!((report.written, report.reread), (10, 1), "{report:?}");
     let user: User = stored(&table, User::key("u003")).await;
     assert_eq!(user.username, "newname");
@@ -152,17 +164,8 @@ async fn the_plan_sees_the_new_state_and_may_write_something_else() {
 async fn an_attribute_written_after_the_read_is_kept_and_the_write_is_redone() {
     let (_t, table) = users(5).await;
     let read = snapshots(table.scan::<User>()).await;
-    let f = User::fields();
-    table
-        .update::<User>(User::key("u001"))
-        .set(f.bio, Some("hello".to_owned()))
-        .send()
-        .await
-        .unwrap();
-    let report = table
-        .apply_snapshots(stale(read), lowercase_plan(&table))
-        .await
-        .unwrap();
+    set_bio(&table, User::key("u001"), "hello").await;
+    let report = lowercase(&table, read).await;
     assert_eq!((report.written, report.reread), (5, 1), "{report:?}");
     let user: User = stored(&table, User::key("u001")).await;
     assert_eq!(
@@ -176,12 +179,7 @@ async fn a_migrations_own_condition_still_skips_without_rereading() {
     let (_t, table) = users(20).await;
     let f = User::fields();
     for i in 0..5 {
-        table
-            .update::<User>(User::key(&format!("u{i:03}")))
-            .set(f.bio, Some("mine".to_owned()))
-            .send()
-            .await
-            .unwrap();
+        set_bio(&table, User::key(&format!("u{i:03}")), "mine").await;
     }
     let read = snapshots(table.scan::<User>().parallel()).await;
     let report = table
