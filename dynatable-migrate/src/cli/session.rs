@@ -19,7 +19,6 @@ use crate::ledger::MigrationStatus;
 use crate::migrator::Migrator;
 use crate::reporter::{LogReporter, Reporter};
 use crate::schema_snapshot::SchemaSnapshot;
-use crate::status::Status;
 
 /// What a command that talks to DynamoDB works with.
 pub(super) struct Session {
@@ -110,16 +109,12 @@ impl Session {
         result
     }
 
-    /// The table's migration status, for `status` and `check`.
-    async fn read_status(&self) -> Result<Status, Failure> {
-        self.migrator()?
+    pub(super) async fn status(&self, out: &Printer) -> Result<Value, Failure> {
+        let status = self
+            .migrator()?
             .status()
             .await
-            .map_err(|e| Failure::migrate(e, &self.endpoint))
-    }
-
-    pub(super) async fn status(&self, out: &Printer) -> Result<Value, Failure> {
-        let status = self.read_status().await?;
+            .map_err(|e| Failure::migrate(e, &self.endpoint))?;
         let expires_at = status.lock.as_ref().map(|(_, ms)| rfc3339(*ms));
         out.line(&format!(
             "Table {} at {}\n",
@@ -156,7 +151,11 @@ impl Session {
     }
 
     pub(super) async fn check(&self, out: &Printer) -> Result<Value, Failure> {
-        let status = self.read_status().await?;
+        let status = self
+            .migrator()?
+            .status()
+            .await
+            .map_err(|e| Failure::migrate(e, &self.endpoint))?;
         let mut problems: Vec<String> = Vec::new();
         for m in &status.migrations {
             if !m.known {
