@@ -76,9 +76,9 @@ pub use schema::{AttributeKind, AttributeSchema, EntitySchema, Generator, IndexS
 pub use table::{
     Addable, Backoff, BatchGet, BulkError, BulkReport, CancellationReason, Condition, Cursor,
     CursorError, DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, Error, ErrorKind, Get, IntoValue,
-    ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, Operation, Page, Put,
-    Query, RateLimit, Result, Scan, ScanFilter, ScanItems, SegmentPosition, Snapshot, SortKey,
-    Table, Transaction, Update, Write,
+    ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, Operation, OwnWrites,
+    Page, Put, Query, RateLimit, Result, Scan, ScanFilter, ScanItems, SegmentPosition, Snapshot,
+    SortKey, Table, Transaction, Update, Write,
 };
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};

@@ -4,7 +4,7 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use dynatable_core::{BulkReport, Scan, SegmentPosition, Write};
+use dynatable_core::{BulkReport, Scan, SegmentPosition, Table, Write};
 use futures::TryStreamExt as _;
 
 use crate::catch_up::CatchUp;
@@ -89,7 +89,8 @@ impl Context {
                 // A replay only follows the changes since the last catch-up.
                 Some(_) => BulkReport::default(),
                 None => {
-                    let report = self.scan_and_write(name, scan, call).await?;
+                    let table = catch_up.as_ref().map_or(self.table(), CatchUp::table);
+                    let report = self.scan_and_write(table, name, scan, call).await?;
                     if catch_up.is_some() {
                         self.log(format!(
                             "{name}: scan done, catching up with the changes made since it started"
@@ -110,13 +111,25 @@ impl Context {
         let (mut report, caught_up) = futures::future::try_join(scanned, caught_up).await?;
         report.merge(&caught_up);
         if let Some(catch_up) = &catch_up {
+            tracing::info!(
+                backfill = name,
+                passed_over = catch_up.passed_over(),
+                "caught up; records of the run's own writes passed over"
+            );
             self.record_caught_up(name, &catch_up.position());
         }
         Ok(report)
     }
 
-    /// The scan half of a backfill: every item of `scan` through `plan`, with checkpoints.
-    async fn scan_and_write<T, F>(&self, name: &str, scan: Scan<T>, plan: F) -> Result<BulkReport>
+    /// The scan half of a backfill: every item of `scan` through `plan`, written to `table`, with
+    /// checkpoints.
+    async fn scan_and_write<T, F>(
+        &self,
+        table: &Table,
+        name: &str,
+        scan: Scan<T>,
+        plan: F,
+    ) -> Result<BulkReport>
     where
         T: Send + 'static,
         F: FnMut(T) -> Option<Vec<Write>> + Send,
@@ -158,15 +171,12 @@ impl Context {
                 )
             })
             .try_flatten();
-        let written = self.table().transact_snapshots_tagged(
-            self.with_progress(items),
-            plan,
-            |(segment, id)| {
+        let written =
+            table.transact_snapshots_tagged(self.with_progress(items), plan, |(segment, id)| {
                 let mut tracker = tracker.lock().unwrap_or_else(PoisonError::into_inner);
                 let moved_now = tracker.item_done(segment, id);
                 record(&mut tracker, moved_now);
-            },
-        );
+            });
         // Saves run beside the writes, one at a time, each of the newest positions; every
         // position saved covers only written pages.
         let saves = async {

@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use dynatable_core::{BulkReport, ItemMatcher, PrimaryKey, Write};
+use std::sync::Arc;
+
+use dynatable_core::{BulkReport, ItemMatcher, OwnWrites, PrimaryKey, Table, Write};
 use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
 use tokio::sync::watch;
@@ -36,6 +38,12 @@ pub(crate) struct CatchUp<'a, T> {
     stream: ChangeStream,
     name: &'a str,
     matcher: ItemMatcher<T>,
+    /// The table, counting the guarded writes of the backfill and of the catch-up itself.
+    table: Table,
+    /// Those writes: their records are passed over instead of read again.
+    own: Arc<OwnWrites>,
+    /// Records passed over as the run's own writes.
+    passed_over: std::sync::atomic::AtomicUsize,
     /// Where every shard stands; the shards' readers move it on.
     position: Mutex<StreamPosition>,
     /// The `LATEST` iterators taken at the start, each for the first reader of its shard.
@@ -62,15 +70,31 @@ impl<'a, T: Send> CatchUp<'a, T> {
                 (position, latest)
             }
         };
+        let own = Arc::new(OwnWrites::new());
         Ok(Self {
             context,
             stream,
             name,
             matcher,
+            table: context.table().with_own_writes(Arc::clone(&own)),
+            own,
+            passed_over: std::sync::atomic::AtomicUsize::new(0),
             position: Mutex::new(position),
             latest: Mutex::new(latest),
             saving: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The table for the backfill's writes: its guarded writes that certainly changed their item
+    /// are counted, and the catch-up passes over their records instead of reading the items
+    /// again (see [`OwnWrites`]).
+    pub(crate) fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// How many records the catch-up passed over as the run's own writes.
+    pub(crate) fn passed_over(&self) -> usize {
+        self.passed_over.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Where the catch-up stands.
@@ -181,8 +205,19 @@ impl<'a, T: Send> CatchUp<'a, T> {
                 closed = batch.closed,
                 "catch-up batch"
             );
-            if !batch.keys.is_empty() {
-                report.merge(&self.convert(&batch.keys, plan).await?);
+            // Every record is counted, in stream order, before its item is read.
+            let keys: Vec<PrimaryKey> = batch
+                .keys
+                .iter()
+                .filter(|key| !self.own.is_own(key))
+                .cloned()
+                .collect();
+            self.passed_over.fetch_add(
+                batch.keys.len() - keys.len(),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            if !keys.is_empty() {
+                report.merge(&self.convert(&keys, plan).await?);
             }
             let moved = if batch.closed {
                 Some(ShardPosition::Done)
@@ -249,7 +284,7 @@ impl<'a, T: Send> CatchUp<'a, T> {
     where
         F: FnMut(T) -> Option<Vec<Write>> + Send,
     {
-        let table = self.context.table();
+        let table = &self.table;
         // A key changed several times in the batch is read and converted once.
         let mut seen = HashSet::new();
         let keys: Vec<PrimaryKey> = keys.iter().filter(|k| seen.insert(*k)).cloned().collect();

@@ -205,6 +205,90 @@ async fn a_migrations_own_condition_still_skips_without_rereading() {
 }
 
 #[tokio::test]
+async fn a_raw_write_of_an_attribute_the_read_lacked_does_not_overwrite_a_later_one() {
+    let (_t, table) = users(3).await;
+    let read: Vec<Snapshot<Item>> = snapshots(table.scan_items()).await;
+    // The application writes a bio after the migration read the user without one.
+    set_bio(&table, User::key("u001"), "hello").await;
+    let report = table
+        .apply_snapshots(stale(read), |item: Item| {
+            (!item.contains_key("bio")).then(|| {
+                table
+                    .update_item(PrimaryKey::of_item(&item).unwrap())
+                    .set_attribute("bio", AttributeValue::S("default".into()))
+                    .into()
+            })
+        })
+        .await
+        .unwrap();
+    // The guard also holds the attributes the write sets absent, as read: the write is refused
+    // and the plan, given the new state, leaves the application's bio alone.
+    assert_eq!((report.written, report.reread), (2, 1), "{report:?}");
+    let user: User = stored(&table, User::key("u001")).await;
+    assert_eq!(user.bio.as_deref(), Some("hello"));
+}
+
+#[tokio::test]
+async fn own_writes_count_only_writes_that_certainly_changed_their_item() {
+    let (_t, plain) = users(4).await;
+    set_bio(&plain, User::key("u003"), "kept").await;
+    let own = std::sync::Arc::new(dynatable_core::OwnWrites::new());
+    let table = plain.with_own_writes(std::sync::Arc::clone(&own));
+    let f = User::fields();
+    let read = snapshots(table.scan::<User>()).await;
+    let report = table
+        .apply_snapshots(stale(read), |u: User| {
+            let update = table.update::<User>(u.primary_key());
+            match u.user_id.as_str() {
+                "u000" => Some(update.set(f.bio, Some("new".to_owned())).into()),
+                // Written, but to the values stored: no change, so no stream record.
+                "u001" => Some(update.set(f.username, u.username).into()),
+                "u003" => Some(update.set(f.bio, u.bio).into()),
+                _ => None,
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.written, 3, "{report:?}");
+    assert_eq!(own.len(), 1);
+    for (user, counted) in [
+        ("u001", false),
+        ("u002", false),
+        ("u003", false),
+        ("u000", true),
+    ] {
+        assert_eq!(own.is_own(&User::key(user)), counted, "{user}");
+    }
+    assert!(own.is_empty(), "one record of u000 passed over, no more");
+
+    // A raw read, and another writer adds an attribute the write does not touch before the
+    // write: the guard passes (it cannot see added attributes), but the item returned shows an
+    // attribute whose change the plan never saw, so the write is not counted.
+    let read: Vec<Snapshot<Item>> = snapshots(table.scan_items()).await;
+    plain
+        .update_item(User::key("u002"))
+        .set_attribute("extra", AttributeValue::S("added".into()))
+        .send()
+        .await
+        .unwrap();
+    let report = table
+        .apply_snapshots(stale(read), |item: Item| {
+            let key = PrimaryKey::of_item(&item).unwrap();
+            (key == User::key("u002") || key == User::key("u001")).then(|| {
+                table
+                    .update_item(key)
+                    .set_attribute("note", AttributeValue::S("raw".into()))
+                    .into()
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!((report.written, report.reread), (2, 0), "{report:?}");
+    assert!(!own.is_own(&User::key("u002")));
+    assert!(own.is_own(&User::key("u001")));
+}
+
+#[tokio::test]
 async fn a_blind_write_is_sent_without_the_guard() {
     let (_t, table) = users(3).await;
     let read = snapshots(table.scan::<User>()).await;

@@ -11,7 +11,8 @@ use super::Table;
 use super::bulk_report::{BulkError, BulkReport, Counters};
 use super::concurrent::run_concurrent;
 use super::error::{ErrorKind, Operation, Result};
-use super::snapshot::{Origin, Snapshot};
+use super::snapshot::{Effect, Origin, Snapshot};
+use super::transaction::UnitSent;
 use super::write::Write;
 
 /// How many times one item is read again because it kept changing, before the driver gives up.
@@ -159,13 +160,24 @@ impl Table {
                 return Ok(());
             };
             let guarded = origin.guard(&mut writes);
+            // Counting the run's own writes: only guarded ones, whose effect the guard proves.
+            let counting = match (self.own_writes(), origin.key()) {
+                (Some(own), Some(key)) if guarded => {
+                    Some((own.sending(key), origin.effect(&writes)))
+                }
+                _ => None,
+            };
+            let return_new = matches!(counting, Some((_, Effect::FromNewItem { .. })));
             Counters::add(&counters.requests, 1);
-            match self.send_unit(writes).await {
-                Ok(true) => {
+            match self.send_unit(writes, return_new).await {
+                Ok(UnitSent::Applied { new_item }) => {
+                    if let Some((in_flight, effect)) = counting {
+                        in_flight.finish(origin.changed(&effect, new_item.as_ref()));
+                    }
                     Counters::add(&counters.written, 1);
                     return Ok(());
                 }
-                Ok(false) => {}
+                Ok(UnitSent::ConditionFailed) => {}
                 Err(e) => {
                     Counters::add(&counters.failed, 1);
                     return Err(e);

@@ -14,6 +14,7 @@ mod error;
 mod expression;
 mod get;
 mod item_matcher;
+mod own_writes;
 mod page;
 mod put;
 mod query;
@@ -41,6 +42,7 @@ pub use delete::Delete;
 pub use error::{CancellationReason, Error, ErrorKind, Operation, Result};
 pub use get::Get;
 pub use item_matcher::ItemMatcher;
+pub use own_writes::OwnWrites;
 pub use page::{Page, SegmentPosition};
 pub use put::Put;
 pub use query::{Query, SortKey};
@@ -102,6 +104,7 @@ struct Inner {
     concurrency: usize,
     backoff: Backoff,
     rate_limit: Option<rate_limit::RateLimiter>,
+    own_writes: Option<Arc<OwnWrites>>,
 }
 
 impl std::fmt::Debug for Table {
@@ -123,6 +126,7 @@ impl Table {
                 concurrency: DEFAULT_CONCURRENCY,
                 backoff: Backoff::default(),
                 rate_limit: None,
+                own_writes: None,
             }),
         }
     }
@@ -134,6 +138,7 @@ impl Table {
             concurrency: self.inner.concurrency,
             backoff: self.inner.backoff,
             rate_limit: self.inner.rate_limit.clone(),
+            own_writes: self.inner.own_writes.clone(),
         };
         change(&mut inner);
         Self {
@@ -162,6 +167,15 @@ impl Table {
         self.with(|inner| inner.backoff = backoff)
     }
 
+    /// The same table with the compare-and-swap drivers ([`apply_snapshots`](Self::apply_snapshots),
+    /// [`transact_snapshots`](Self::transact_snapshots)) counting the writes they are sure
+    /// changed their item into `own`, for a reader of the table's stream to pass over their
+    /// records (see [`OwnWrites`]). Updates then ask DynamoDB for the item they wrote.
+    #[must_use]
+    pub fn with_own_writes(&self, own: Arc<OwnWrites>) -> Self {
+        self.with(|inner| inner.own_writes = Some(own))
+    }
+
     /// The SDK client, for any call the typed API does not cover.
     pub fn client(&self) -> &Client {
         &self.inner.client
@@ -179,6 +193,10 @@ impl Table {
 
     pub(crate) fn backoff(&self) -> Backoff {
         self.inner.backoff
+    }
+
+    pub(crate) fn own_writes(&self) -> Option<&Arc<OwnWrites>> {
+        self.inner.own_writes.as_ref()
     }
 
     pub(crate) fn rate_limiter(&self) -> Option<&rate_limit::RateLimiter> {

@@ -3,7 +3,7 @@
 
 use super::condition::Condition;
 use super::version::{VersionCheck, stored_version};
-use super::write::Write;
+use super::write::{Write, WriteOp};
 use crate::codec::Item;
 use crate::error::DecodeError;
 use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, PrimaryKey};
@@ -16,8 +16,9 @@ use crate::schema::AttributeSchema;
 /// [`Table::transact_snapshots`](super::Table::transact_snapshots)) condition the plan's write
 /// of the item on the item being as it was read:
 /// - for an entity with a version (`#[entity(version)]`), on the version read;
-/// - otherwise on every attribute the read returned holding the value read, and, for a scan of
-///   an entity, every attribute the entity declares that the read lacked still being absent.
+/// - otherwise on every attribute the read returned holding the value read, and every attribute
+///   the write sets that the read lacked (and, for a scan of an entity, every attribute the
+///   entity declares that the read lacked) still being absent.
 ///   This cannot see an attribute the entity does not declare being *added* by another writer
 ///   between the read and the write (for [`Table::scan_items`](super::Table::scan_items), any
 ///   added attribute): a write that copies the whole item, such as a re-key's put, would drop
@@ -39,6 +40,17 @@ pub(crate) struct Origin<T> {
     seen: Seen,
     decode: fn(Item) -> Result<T, DecodeError>,
     declared: &'static [AttributeSchema],
+}
+
+/// How the drivers tell whether a guarded write changed its item (for [`OwnWrites`](super::OwnWrites)).
+#[derive(Debug)]
+pub(crate) enum Effect {
+    /// Known before the write is sent (a delete of an item the guard proved exists, a put).
+    Known(bool),
+    /// Told by the item the write returns (a single update), knowing the attributes it wrote.
+    FromNewItem { written: Vec<String> },
+    /// Not known: the write is not counted.
+    Unknown,
 }
 
 /// How the item looked when read.
@@ -170,13 +182,74 @@ impl<T> Origin<T> {
             }
             Seen::Attributes { item, absent } => {
                 let mut unchanged = Condition::<()>::unchanged(item);
+                let written: Vec<String> = write
+                    .attributes()
+                    .filter(|name| !item.contains_key(*name) && !absent.contains(name))
+                    .map(str::to_owned)
+                    .collect();
                 for name in absent {
                     unchanged = unchanged.and(Condition::attribute_not_exists(*name));
+                }
+                for name in written {
+                    unchanged = unchanged.and(Condition::attribute_not_exists(name));
                 }
                 write.add_condition(unchanged);
             }
         }
         true
+    }
+
+    /// How to tell whether the guarded write of `writes` (see [`guard`](Self::guard)) changed
+    /// the item, once it succeeded.
+    pub(crate) fn effect(&self, writes: &[Write]) -> Effect {
+        let Some(write) = self
+            .key
+            .as_ref()
+            .and_then(|key| writes.iter().find(|w| &w.key == key))
+        else {
+            return Effect::Unknown;
+        };
+        match &write.op {
+            // The guard made sure the item existed.
+            WriteOp::Delete => Effect::Known(true),
+            WriteOp::Put(Ok(put)) => Effect::Known(match &self.seen {
+                Seen::Version {
+                    attribute, version, ..
+                } => stored_version(put, attribute) != *version,
+                // The guard made sure the item held what was read, and none of the put's other
+                // attributes: the put changes it unless it writes back what was read.
+                Seen::Attributes { item, .. } => put != item,
+            }),
+            WriteOp::Update(parts) if writes.len() == 1 => Effect::FromNewItem {
+                written: parts.attributes().map(str::to_owned).collect(),
+            },
+            WriteOp::Update(_) | WriteOp::Put(Err(_)) | WriteOp::ConditionCheck => Effect::Unknown,
+        }
+    }
+
+    /// Whether the guarded write certainly changed the item, by `effect` and the item the
+    /// write returned (`new_item`, for [`Effect::FromNewItem`]).
+    pub(crate) fn changed(&self, effect: &Effect, new_item: Option<&Item>) -> bool {
+        match (effect, new_item) {
+            (Effect::Known(changed), _) => *changed,
+            (Effect::FromNewItem { written }, Some(new)) => match &self.seen {
+                Seen::Version {
+                    attribute, version, ..
+                } => stored_version(new, attribute) != *version,
+                Seen::Attributes { item, absent } => {
+                    // Every attribute of the new item is one whose old value the guard proved:
+                    // read, declared absent, or written by the update (and absent unless read).
+                    // Any other was added by another writer, whose change the plan did not see.
+                    let proved = new.keys().all(|name| {
+                        item.contains_key(name)
+                            || absent.contains(&name.as_str())
+                            || written.contains(name)
+                    });
+                    proved && new != item
+                }
+            },
+            (Effect::FromNewItem { .. } | Effect::Unknown, _) => false,
+        }
     }
 
     /// Whether `item` (read again) is the item as it was read: the same version, or the same

@@ -11,6 +11,7 @@ use super::concurrent::run_concurrent;
 use super::condition::Condition;
 use super::error::{CancellationReason, Error, ErrorKind, Operation, Result};
 use super::write::Write;
+use crate::codec::Item;
 use crate::key::PrimaryKey;
 
 /// The most actions DynamoDB accepts in one `TransactWriteItems`.
@@ -36,6 +37,14 @@ enum Sent {
     Applied,
     /// Canceled because these actions' conditions failed (and nothing else).
     ConditionsFailed(Vec<CancellationReason>),
+}
+
+/// The outcome of sending one unit of writes ([`Table::send_unit`]).
+pub(crate) enum UnitSent {
+    /// Written; a single update asked to return its item returns it.
+    Applied { new_item: Option<Item> },
+    /// Refused because conditions failed: nothing was written.
+    ConditionFailed,
 }
 
 impl Transaction {
@@ -180,13 +189,14 @@ fn transaction_error(
 }
 
 impl Table {
-    /// Sends `writes` as one request: a single write alone, several as a transaction. `Ok(false)`
-    /// when it was refused only because conditions failed (nothing was written).
-    pub(crate) async fn send_unit(&self, writes: Vec<Write>) -> Result<bool> {
+    /// Sends `writes` as one request: a single write alone, several as a transaction.
+    /// [`UnitSent::ConditionFailed`] when it was refused only because conditions failed (nothing
+    /// was written). With `return_new`, a single update returns the item it wrote.
+    pub(crate) async fn send_unit(&self, writes: Vec<Write>, return_new: bool) -> Result<UnitSent> {
         if let [write] = writes.as_slice() {
-            return match write.execute(self).await {
-                Ok(()) => Ok(true),
-                Err(e) if e.is_conditional_check_failed() => Ok(false),
+            return match write.execute_returning(self, return_new).await {
+                Ok(new_item) => Ok(UnitSent::Applied { new_item }),
+                Err(e) if e.is_conditional_check_failed() => Ok(UnitSent::ConditionFailed),
                 Err(e) => Err(e),
             };
         }
@@ -196,8 +206,8 @@ impl Table {
             token: None,
         };
         match transaction.send_checked().await? {
-            Sent::Applied => Ok(true),
-            Sent::ConditionsFailed(_) => Ok(false),
+            Sent::Applied => Ok(UnitSent::Applied { new_item: None }),
+            Sent::ConditionsFailed(_) => Ok(UnitSent::ConditionFailed),
         }
     }
 

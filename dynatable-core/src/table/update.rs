@@ -108,6 +108,11 @@ impl UpdateParts {
         }
     }
 
+    /// The names of the attributes the update sets, removes or adds to.
+    pub(crate) fn attributes(&self) -> impl Iterator<Item = &str> {
+        self.actions.iter().map(|(name, _)| name.as_str())
+    }
+
     pub(crate) fn render(&self, p: &mut Placeholders) -> std::result::Result<String, String> {
         if let Some(error) = &self.error {
             return Err(error.clone());

@@ -91,6 +91,17 @@ impl Write {
         &self.key
     }
 
+    /// The attributes the write sets, removes or adds to (a put: every attribute of its item).
+    pub(crate) fn attributes(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        match &self.op {
+            WriteOp::Put(Ok(item)) => Box::new(item.keys().map(String::as_str)),
+            WriteOp::Update(parts) => Box::new(parts.attributes()),
+            WriteOp::Put(Err(_)) | WriteOp::Delete | WriteOp::ConditionCheck => {
+                Box::new(std::iter::empty())
+            }
+        }
+    }
+
     /// AND-s `condition` with the write's condition.
     pub(crate) fn add_condition<E>(&mut self, condition: Condition<E>) {
         self.condition = and(self.condition.take(), condition);
@@ -151,6 +162,16 @@ impl Write {
 
     /// Sends the write as one request, retrying throttling with the table's backoff.
     pub(crate) async fn execute(&self, table: &Table) -> Result<()> {
+        self.execute_returning(table, false).await.map(drop)
+    }
+
+    /// [`execute`](Self::execute); with `return_new`, an update returns the item as it wrote it
+    /// (`ALL_NEW`). Other writes return `None`.
+    pub(crate) async fn execute_returning(
+        &self,
+        table: &Table,
+        return_new: bool,
+    ) -> Result<Option<Item>> {
         let capacity = table
             .rate_limiter()
             .filter(|l| l.limit().needs_consumed_capacity())
@@ -161,17 +182,17 @@ impl Write {
         let rendered = self.render(table)?;
         let sent = table
             .backoff()
-            .retry(|| self.send_once(table, &rendered, capacity.clone()))
+            .retry(|| self.send_once(table, &rendered, capacity.clone(), return_new))
             .await;
-        let consumed = match (sent, &self.version) {
-            (Ok(consumed), _) => consumed,
+        let (consumed, new_item) = match (sent, &self.version) {
+            (Ok(sent), _) => sent,
             (Err(error), Some(check)) => return Err(check.explain(table, &self.key, error).await),
             (Err(error), None) => return Err(error),
         };
         if let (Some(limiter), Some(consumed)) = (table.rate_limiter(), consumed) {
             limiter.adjust(consumed - 1.0);
         }
-        Ok(())
+        Ok(new_item)
     }
 
     async fn send_once(
@@ -179,7 +200,8 @@ impl Write {
         table: &Table,
         r: &Rendered,
         capacity: Option<ReturnConsumedCapacity>,
-    ) -> Result<Option<f64>> {
+        return_new: bool,
+    ) -> Result<(Option<f64>, Option<Item>)> {
         let client = table.client();
         let (names, values) = (r.placeholders.names(), r.placeholders.values());
         let key = || Some(self.key.clone());
@@ -195,7 +217,7 @@ impl Write {
                 .set_return_consumed_capacity(capacity)
                 .send()
                 .await
-                .map(|o| consumed(o.consumed_capacity()))
+                .map(|o| (consumed(o.consumed_capacity()), None))
                 .map_err(|e| Error::from_sdk(Operation::Put, table.name(), key(), e)),
             WriteOp::Update(_) => client
                 .update_item()
@@ -206,9 +228,10 @@ impl Write {
                 .set_expression_attribute_names(names)
                 .set_expression_attribute_values(values)
                 .set_return_consumed_capacity(capacity)
+                .set_return_values(return_new.then_some(ddb::ReturnValue::AllNew))
                 .send()
                 .await
-                .map(|o| consumed(o.consumed_capacity()))
+                .map(|o| (consumed(o.consumed_capacity()), o.attributes))
                 .map_err(|e| Error::from_sdk(Operation::Update, table.name(), key(), e)),
             WriteOp::ConditionCheck => Err(table.error(
                 Operation::Transaction,
@@ -227,7 +250,7 @@ impl Write {
                 .set_return_consumed_capacity(capacity)
                 .send()
                 .await
-                .map(|o| consumed(o.consumed_capacity()))
+                .map(|o| (consumed(o.consumed_capacity()), None))
                 .map_err(|e| Error::from_sdk(Operation::Delete, table.name(), key(), e)),
         }
     }
