@@ -111,11 +111,10 @@ impl Context {
         let (mut report, caught_up) = futures::future::try_join(scanned, caught_up).await?;
         report.merge(&caught_up);
         if let Some(catch_up) = &catch_up {
-            tracing::info!(
-                backfill = name,
-                passed_over = catch_up.passed_over(),
-                "caught up; records of the run's own writes passed over"
-            );
+            self.log(format!(
+                "{name}: caught up ({} changes were the run's own writes, not read again)",
+                catch_up.passed_over()
+            ));
             self.record_caught_up(name, &catch_up.position());
         }
         Ok(report)

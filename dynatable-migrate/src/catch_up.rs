@@ -205,7 +205,13 @@ impl<'a, T: Send> CatchUp<'a, T> {
                 closed = batch.closed,
                 "catch-up batch"
             );
-            // Every record is counted, in stream order, before its item is read.
+            // Every record is counted, in stream order, before its item is read; those the start
+            // filter left out too (a clock skewed past the filter's margin could leave out a
+            // record of the run's own write: counting it keeps the count from passing over
+            // another writer's later record in its place).
+            for key in &batch.earlier {
+                self.own.is_own(key);
+            }
             let keys: Vec<PrimaryKey> = batch
                 .keys
                 .iter()
@@ -254,7 +260,11 @@ impl<'a, T: Send> CatchUp<'a, T> {
             } else {
                 empty_reads = 0;
             }
-            if batch.records == 0 {
+            // Beside the scan, a read that found the stream's end (fewer records than a read
+            // returns at most) waits too: fewer, fuller reads, and the lag only matters once the
+            // scan ends.
+            let drained = batch.records == 0 || (boundary.is_none() && !batch.full);
+            if drained {
                 match boundary {
                     Some(_) => tokio::time::sleep(EMPTY_READ_PAUSE).await,
                     // Beside the scan: wait longer, but not past its end.

@@ -72,14 +72,18 @@ async fn touch(ctx: &Context, blind: bool) -> Result<()> {
     Ok(())
 }
 
-/// Remembers when a backfill's catch-up started.
+/// Remembers when a backfill's catch-up started, and the runner's word on its end (how many
+/// changes were its own writes, passed over).
 #[derive(Debug, Default)]
-struct CatchUpClock(Mutex<Option<Instant>>);
+struct CatchUpClock(Mutex<Option<Instant>>, Mutex<String>);
 
 impl Reporter for CatchUpClock {
     fn message(&self, _version: &str, text: &str) {
         if text.contains("catching up") {
             *self.0.lock().unwrap() = Some(Instant::now());
+        }
+        if text.contains("caught up") {
+            *self.1.lock().unwrap() = text.to_owned();
         }
     }
 
@@ -156,6 +160,10 @@ async fn run(
         .unwrap()
         .items_written;
     let tail = clock.0.lock().unwrap().map(|at| ended - at);
+    let caught_up = clock.1.lock().unwrap().clone();
+    if !caught_up.is_empty() {
+        println!("    {caught_up}");
+    }
     (written, took, tail)
 }
 

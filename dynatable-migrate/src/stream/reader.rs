@@ -27,10 +27,15 @@ pub(crate) struct Batch {
     /// The keys changed after the catch-up's start, in stream order (a key may repeat); the
     /// migration ledger's own items left out.
     pub(crate) keys: Vec<PrimaryKey>,
+    /// The keys of the records the start filter left out (written before the catch-up's start,
+    /// by the records' clock), in stream order.
+    pub(crate) earlier: Vec<PrimaryKey>,
     /// How many records of items other than the ledger's the batch held, before the start
     /// filter: a batch of none is, for the catch-up, an empty read (the runner's own ledger
     /// writes keep appearing in the stream).
     pub(crate) records: usize,
+    /// The read returned as many records as a read may: more are likely waiting.
+    pub(crate) full: bool,
     /// The sequence number of its last record.
     pub(crate) last_sequence: Option<String>,
     /// The shard is closed and was read to its end.
@@ -119,7 +124,10 @@ impl<'a> ShardReader<'a> {
                     continue;
                 }
             };
-            let mut batch = Batch::default();
+            let mut batch = Batch {
+                full: i32::try_from(output.records().len()).is_ok_and(|n| n >= RECORDS_PER_READ),
+                ..Batch::default()
+            };
             for record in output.records() {
                 let Some(change) = record.dynamodb() else {
                     continue;
@@ -139,6 +147,7 @@ impl<'a> ShardReader<'a> {
                     .approximate_creation_date_time
                     .and_then(|t| SystemTime::try_from(t).ok());
                 if at.is_some_and(|at| at < self.since) {
+                    batch.earlier.extend(key);
                     continue;
                 }
                 if let Some(key) = key {
