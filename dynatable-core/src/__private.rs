@@ -8,6 +8,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use crate::codec::{AttributeCodec, Item};
+pub use crate::collection::{
+    Collection, member_of as collection_member, query_keys as collection_query_keys,
+};
+pub use crate::collection_check::assert_shared_partition;
 pub use crate::entity::{BatchWritable, Entity, Versioned};
 pub use crate::error::{DecodeError, EncodeError, KeyError, ValueError};
 pub use crate::field::{Field, role};
@@ -19,6 +23,7 @@ pub use crate::registry::EntityRegistration;
 pub use crate::schema::{
     AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema,
 };
+pub use crate::table::{MemberOf, QueryKeys, QueryTarget};
 pub use crate::template::{KeyTemplate, Segment};
 pub use crate::ulid::generate_ulid;
 pub use std::option::Option;

@@ -46,6 +46,8 @@
 
 pub mod client;
 pub mod codec;
+mod collection;
+mod collection_check;
 mod entity;
 mod error;
 mod field;
@@ -64,6 +66,7 @@ pub mod __private;
 
 pub use aws_sdk_dynamodb;
 pub use codec::{AttributeCodec, Bytes, Item};
+pub use collection::Collection;
 pub use entity::{BatchWritable, Entity, Versioned};
 pub use error::{DecodeError, EncodeError, KeyError, ValueError};
 pub use field::{Field, role};
@@ -76,9 +79,9 @@ pub use schema::{AttributeKind, AttributeSchema, EntitySchema, Generator, IndexS
 pub use table::{
     Addable, Backoff, BatchGet, BulkError, BulkReport, CancellationReason, Condition, Cursor,
     CursorError, DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, Error, ErrorKind, Get, IntoValue,
-    ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, Operation, OwnWrites,
-    Page, Put, Query, RateLimit, Result, Scan, ScanFilter, ScanItems, SegmentPosition, Snapshot,
-    SortKey, Table, Transaction, Update, Write,
+    ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, MemberOf, Operation,
+    OwnWrites, Page, Put, Query, QueryKeys, QueryTarget, RateLimit, Result, Scan, ScanFilter,
+    ScanItems, SegmentPosition, Snapshot, SortKey, Table, Transaction, Update, Write,
 };
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};
@@ -136,3 +139,65 @@ pub use template::{KeyTemplate, Segment};
 /// assert_eq!(User::fields().login_count.name(), "loginCount");
 /// ```
 pub use dynatable_macros::entity;
+
+/// Declares a collection: an enum of entities that share a partition key template, read by one
+/// query ([`Table::query_collection`]) or batch get ([`Table::batch_get`]) with each item decoded
+/// as its member.
+///
+/// Each variant holds one entity (`User(User)`). An item is decoded as the member named by its
+/// `_type`; an item written without `_type` as the first member whose primary key templates
+/// parse its keys. Items of no member are skipped, unless a variant marked
+/// `#[collection(other)]` holding a [`Item`] takes them.
+///
+/// | option | meaning |
+/// | --- | --- |
+/// | `index = "GSI1"` | the members share the partition of this index instead of the table's, and the collection's queries read it |
+/// | `crate = "path"` | where `dynatable_core` is, when it is re-exported under another path |
+///
+/// Checked at compile time: the members' partition key templates (of the table, or of the
+/// index) have the same literal text with placeholders in the same places, and every member
+/// declares the index. The error names both templates:
+///
+/// ```compile_fail
+/// use dynatable_core::{collection, entity};
+///
+/// #[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+/// pub struct User { pub user_id: String }
+///
+/// #[entity(pk = "ALBUM#{album_id}", sk = "PHOTO#{photo_id}")]
+/// pub struct Photo { pub album_id: String, pub photo_id: String }
+///
+/// #[collection] // error: the partition key template of `Photo` ("ALBUM#{album_id}") differs ...
+/// pub enum UserPage { User(User), Photo(Photo) }
+/// ```
+///
+/// The generated code implements [`Collection`], [`QueryTarget`], [`MemberOf`] for each member
+/// (so [`Query::filter`] takes a member's conditions) and `From<Member>` for the enum.
+///
+/// ```
+/// use dynatable_core::{collection, entity, Item};
+///
+/// #[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+/// pub struct User {
+///     pub user_id: String,
+///     pub name: String,
+/// }
+///
+/// #[entity(pk = "USER#{user_id}", sk = "PHOTO#{photo_id}")]
+/// pub struct Photo {
+///     pub user_id: String,
+///     pub photo_id: String,
+/// }
+///
+/// #[collection]
+/// pub enum UserPage {
+///     User(User),
+///     Photo(Photo),
+///     #[collection(other)]
+///     Other(Item),
+/// }
+///
+/// let page = UserPage::from(User::new("u1", "Ada"));
+/// assert!(matches!(page, UserPage::User(_)));
+/// ```
+pub use dynatable_macros::collection;

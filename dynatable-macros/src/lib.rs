@@ -3,6 +3,7 @@
 //! `dynatable_core::__private`.
 
 mod case;
+mod collection;
 mod ctxt;
 mod entity;
 mod meta_option;
@@ -15,6 +16,13 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn migration(args: TokenStream, input: TokenStream) -> TokenStream {
     migration::expand(args.into(), input.into()).into()
+}
+
+/// Declares a collection of entities sharing a partition. Documented in
+/// `dynatable_core::collection`.
+#[proc_macro_attribute]
+pub fn collection(args: TokenStream, input: TokenStream) -> TokenStream {
+    collection::expand(args.into(), input.into()).into()
 }
 
 /// Declares a DynamoDB entity. Documented in `dynatable_core::entity`.

@@ -3,7 +3,8 @@
 
 use proc_macro2::TokenStream;
 use syn::meta::ParseNestedMeta;
-use syn::{Expr, ExprLit, Lit, LitStr, Token};
+use syn::parse::Parser;
+use syn::{Expr, ExprLit, Lit, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
 use crate::suggest::did_you_mean;
@@ -87,4 +88,34 @@ pub(crate) fn set_string(
         set_once(cx, slot, meta, value);
     }
     Ok(())
+}
+
+/// The path after `crate =`, given as a string literal (`crate = "::my::reexport"`).
+pub(crate) fn set_crate_path(
+    cx: &Ctxt,
+    slot: &mut Option<Path>,
+    meta: &ParseNestedMeta<'_>,
+) -> syn::Result<()> {
+    if let Some(lit) = string_value(cx, meta)? {
+        match lit.parse::<Path>() {
+            Ok(path) => set_once(cx, slot, meta, path),
+            Err(_) => cx.error_spanned_by(
+                &lit,
+                "`crate` must be a path, e.g. crate = \"my_app::dynatable\"",
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Parses a macro's `key = value, ...` arguments, handing each option to `option`; a syntax
+/// error is collected in `cx` like the options' own errors.
+pub(crate) fn parse_options(
+    cx: &Ctxt,
+    args: TokenStream,
+    option: impl FnMut(ParseNestedMeta<'_>) -> syn::Result<()>,
+) {
+    if let Err(e) = syn::meta::parser(option).parse2(args) {
+        cx.syn_error(e);
+    }
 }

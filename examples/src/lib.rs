@@ -20,13 +20,18 @@
 //! | 0.4.0 | `add_notification_entity` | schema only (recorded automatically); down deletes every notification |
 //! | 0.5.0 | `add_timestamps` | `createdAt` where missing, `updatedAt` on every item; down removes `updatedAt` only |
 //!
-//! Binaries: `migrate` (the `dynatable_migrate::cli` command line) and `seed` (fills the table
-//! with data in the pre-0.1.0 shape).
+//! Reads: [`user_page`], a user's profile, latest photos and unread notifications in one
+//! collection query.
+//!
+//! Binaries: `migrate` (the `dynatable_migrate::cli` command line), `seed` (fills the table
+//! with data in the pre-0.1.0 shape) and `user-page` (prints a user's page).
 
 mod entities;
 pub mod migrations;
 pub mod seed;
+pub mod table_args;
 mod timestamp;
+pub mod user_page;
 
 pub use entities::{Notification, Photo, User};
 pub use timestamp::Timestamp;

@@ -4,6 +4,8 @@
 
 mod support;
 
+use dynatable_core::Entity;
+use dynatable_example::user_page::read_user_page;
 use dynatable_example::{Notification, Timestamp};
 use support::{App, Row};
 
@@ -131,6 +133,44 @@ async fn up_then_down_to_zero_and_back_up() {
             .unwrap();
     }
     assert_eq!(app.data().await.len(), seeded.len() + 2);
+
+    // The user's page: one collection query reads the profile, the photos newest first and the
+    // unread notifications.
+    let page = read_user_page(&table, user_id).await.unwrap();
+    let user = page.user.as_ref().unwrap();
+    assert_eq!(&user.user_id, user_id);
+    assert_eq!(page.photos.len(), PHOTOS);
+    assert!(
+        page.photos
+            .windows(2)
+            .all(|w| w[0].created_at >= w[1].created_at),
+        "newest first"
+    );
+    assert_eq!(page.unread.len(), 2);
+    let read = &page.unread[0];
+    table
+        .update::<Notification>(read.primary_key())
+        .set(Notification::fields().read, true)
+        .send()
+        .await
+        .unwrap();
+    let page = read_user_page(&table, user_id).await.unwrap();
+    assert_eq!(page.unread.len(), 1, "a read notification is left out");
+    assert_ne!(page.unread[0].notification_id, read.notification_id);
+    let printed = app
+        .command("user-page")
+        .args(["--user", user_id.as_str()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let printed = String::from_utf8(printed).unwrap();
+    assert!(
+        printed.contains(&format!("latest photos ({PHOTOS})")),
+        "{printed}"
+    );
+    assert!(printed.contains("unread notifications: 1"), "{printed}");
 
     app.migrate(&["down", "--to", "0.2.0", "--yes"])
         .assert()

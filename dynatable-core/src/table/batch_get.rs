@@ -9,15 +9,16 @@ use futures::{StreamExt as _, TryStreamExt as _};
 
 use super::Table;
 use super::error::{Error, ErrorKind, Operation, Result};
+use super::query_target::QueryTarget;
 use crate::codec::Item;
-use crate::entity::Entity;
 use crate::key::PrimaryKey;
 
 /// The most keys DynamoDB accepts in one `BatchGetItem`.
 pub const MAX_BATCH_GET_KEYS: usize = 100;
 
-/// A typed `BatchGetItem` of any number of keys, built by [`Table::batch_get`]; nothing happens
-/// until [`send`](Self::send).
+/// A typed `BatchGetItem` of any number of keys, built by [`Table::batch_get`], of one entity
+/// type or of the members of a [`#[collection]`](macro@crate::collection); nothing happens until
+/// [`send`](Self::send).
 ///
 /// ```no_run
 /// # use dynatable_core::{entity, Table};
@@ -46,7 +47,7 @@ pub struct BatchGet<E> {
     marker: PhantomData<fn() -> E>,
 }
 
-impl<E: Entity> BatchGet<E> {
+impl<E: QueryTarget> BatchGet<E> {
     /// Strongly consistent reads (they see every write acknowledged before them; they cost
     /// twice the read capacity).
     pub fn consistent(mut self) -> Self {
@@ -55,7 +56,8 @@ impl<E: Entity> BatchGet<E> {
     }
 
     /// Sends the requests: one entry per key, in the keys' order, `None` for a key no item has
-    /// (a key given twice is read once and answered twice). Keys are read in chunks of
+    /// (a key given twice is read once and answered twice; for a collection, also `None` for an
+    /// item of no member, unless the collection has a variant for others). Keys are read in chunks of
     /// [`MAX_BATCH_GET_KEYS`], as many at once as the table's
     /// [`concurrency`](Table::concurrency); the keys DynamoDB leaves unprocessed are asked for
     /// again with the table's backoff.
@@ -71,25 +73,24 @@ impl<E: Entity> BatchGet<E> {
         items
             .into_iter()
             .zip(&self.keys)
-            .map(|(item, key)| {
-                item.map(|item| {
-                    E::from_item(item).map_err(|e| {
-                        self.table.error(
-                            Operation::BatchGet,
-                            Some(key.clone()),
-                            ErrorKind::Decode(e),
-                        )
-                    })
-                })
-                .transpose()
+            .map(|(item, key)| match item {
+                None => Ok(None),
+                Some(item) => E::decode(item).map_err(|e| {
+                    self.table
+                        .error(Operation::BatchGet, Some(key.clone()), ErrorKind::Decode(e))
+                }),
             })
             .collect()
     }
 }
 
 impl Table {
-    /// A typed [`BatchGet`] of the items of entity `E` with `keys`.
-    pub fn batch_get<E: Entity>(&self, keys: impl IntoIterator<Item = PrimaryKey>) -> BatchGet<E> {
+    /// A typed [`BatchGet`] of the items with `keys`, of entity `E` or of the members of a
+    /// collection `E`.
+    pub fn batch_get<E: QueryTarget>(
+        &self,
+        keys: impl IntoIterator<Item = PrimaryKey>,
+    ) -> BatchGet<E> {
         BatchGet {
             table: self.clone(),
             keys: keys.into_iter().collect(),

@@ -18,6 +18,7 @@ mod own_writes;
 mod page;
 mod put;
 mod query;
+mod query_target;
 mod rate_limit;
 mod scan;
 mod snapshot;
@@ -46,6 +47,7 @@ pub use own_writes::OwnWrites;
 pub use page::{Page, SegmentPosition};
 pub use put::Put;
 pub use query::{Query, SortKey};
+pub use query_target::{MemberOf, QueryKeys, QueryTarget};
 pub use rate_limit::RateLimit;
 pub use scan::{DEFAULT_SEGMENTS, Scan, ScanFilter, ScanItems};
 pub use snapshot::Snapshot;
@@ -261,6 +263,46 @@ impl Table {
 
     /// Queries entities of type `E` in the partition `pk` (of the table, or of an index).
     pub fn query<E: Entity>(&self, pk: impl Into<String>) -> Query<E> {
+        Query::new(self.clone(), pk.into())
+    }
+
+    /// Queries the members of collection `C` in the partition `pk` (of the table, or of the index
+    /// the collection is declared over), each item decoded as the member it belongs to: one
+    /// request reads a user's profile, photos and notifications. Sort key conditions and
+    /// [filters](Query::filter) work as on entity queries.
+    ///
+    /// ```no_run
+    /// # async fn demo(table: dynatable_core::Table) -> Result<(), dynatable_core::Error> {
+    /// use dynatable_core::{collection, entity, SortKey};
+    ///
+    /// #[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+    /// pub struct User {
+    ///     pub user_id: String,
+    ///     pub name: String,
+    /// }
+    ///
+    /// #[entity(pk = "USER#{user_id}", sk = "PHOTO#{photo_id}")]
+    /// pub struct Photo {
+    ///     pub user_id: String,
+    ///     pub photo_id: String,
+    /// }
+    ///
+    /// #[collection]
+    /// pub enum UserPage {
+    ///     User(User),
+    ///     Photo(Photo),
+    /// }
+    ///
+    /// for item in table.query_collection::<UserPage>(User::partition_key("u1")).all().await? {
+    ///     match item {
+    ///         UserPage::User(user) => println!("{}", user.name),
+    ///         UserPage::Photo(photo) => println!("photo {}", photo.photo_id),
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_collection<C: crate::Collection>(&self, pk: impl Into<String>) -> Query<C> {
         Query::new(self.clone(), pk.into())
     }
 

@@ -9,8 +9,9 @@ use super::cursor::Cursor;
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::Placeholders;
 use super::page::Page;
+use super::query_target::QueryKeys;
+use super::query_target::{MemberOf, QueryTarget};
 use crate::codec::Item;
-use crate::entity::Entity;
 use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
 
 /// A condition on the sort key of a query.
@@ -33,11 +34,13 @@ pub enum SortKey {
     Ge(String),
 }
 
-/// A query of entities of type `E` in one partition, built by [`Table::query`].
+/// A query of one partition, built by [`Table::query`] (entities of type `E`) or
+/// [`Table::query_collection`] (the members of a [`#[collection]`](macro@crate::collection)).
 ///
-/// Without a [`sort_key`](Self::sort_key) condition it selects the entity's items by its sort key
-/// prefix (`begins_with(SK, "PHOTO#")`). Items of other entity types are filtered out (by
-/// `_type`; items without `_type` are kept). [`stream`](Self::stream) follows
+/// For an entity, without a [`sort_key`](Self::sort_key) condition it selects the entity's items
+/// by its sort key prefix (`begins_with(SK, "PHOTO#")`), and items of other entity types are
+/// filtered out (by `_type`; items without `_type` are kept). A collection query reads the whole
+/// partition (or the sort keys the condition selects) and decodes each item as its member. [`stream`](Self::stream) follows
 /// `LastEvaluatedKey` to the end; [`pages`](Self::pages) gives each page with its resume cursor.
 ///
 /// ```no_run
@@ -74,16 +77,16 @@ pub struct Query<E> {
     limit: Option<usize>,
     start: Option<Cursor>,
     consistent: bool,
-    filter: Option<Condition<E>>,
+    filter: Option<Condition<()>>,
     marker: PhantomData<fn() -> E>,
 }
 
-impl<E: Entity> Query<E> {
+impl<E: QueryTarget> Query<E> {
     pub(crate) fn new(table: Table, pk: String) -> Self {
         Self {
             table,
             pk,
-            index: None,
+            index: E::DEFAULT_INDEX.map(str::to_owned),
             sort_key: None,
             descending: false,
             page_size: None,
@@ -96,7 +99,8 @@ impl<E: Entity> Query<E> {
     }
 
     /// Queries the global secondary index `name` (one the entity declares); the partition key
-    /// is then the index's (e.g. `User::gsi1_partition_key(..)`).
+    /// is then the index's (e.g. `User::gsi1_partition_key(..)`). A collection declared over
+    /// an index reads it without being told.
     pub fn index(mut self, name: impl Into<String>) -> Self {
         self.index = Some(name.into());
         self
@@ -123,6 +127,8 @@ impl<E: Entity> Query<E> {
     /// At most `limit` items in all. The page that reaches the limit ends there, and its cursor
     /// resumes right after its last item (even when DynamoDB read further), so that an API
     /// serving `limit(20)` pages with [`Cursor::to_token`] neither skips nor repeats an item.
+    /// On a collection query, the limit counts the items read, so the items of no member that
+    /// it skips count too.
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -140,6 +146,10 @@ impl<E: Entity> Query<E> {
     /// transfer and the decoding, **not** the read capacity, which counts every item read
     /// (`Page::scanned`). A page can come back with fewer items than `page_size`, even none,
     /// and still have a cursor. Several calls add up (`AND`).
+    ///
+    /// On a collection query, the condition of any member's fields: it applies to every item
+    /// read, so the items of members without that attribute drop out unless the condition says
+    /// otherwise (`f.likes.ge(100).or(f.likes.not_exists())`).
     ///
     /// ```no_run
     /// # use dynatable_core::{entity, Table};
@@ -160,7 +170,8 @@ impl<E: Entity> Query<E> {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn filter(mut self, condition: Condition<E>) -> Self {
+    pub fn filter<M: MemberOf<E>>(mut self, condition: Condition<M>) -> Self {
+        let condition = condition.cast();
         self.filter = Some(match self.filter.take() {
             Some(earlier) => earlier.and(condition),
             None => condition,
@@ -181,12 +192,16 @@ impl<E: Entity> Query<E> {
     /// The cursor that resumes the query after `item`: the table's key attributes and, on an
     /// index, the index's (what DynamoDB's `LastEvaluatedKey` holds).
     fn cursor_after(&self, item: &Item) -> Cursor {
-        let (pk, sk, _) = self.keys().unwrap_or((PARTITION_KEY_ATTRIBUTE, None, ""));
+        let keys = self.keys().unwrap_or(QueryKeys {
+            pk: PARTITION_KEY_ATTRIBUTE,
+            sk: None,
+            default_prefix: "",
+        });
         let names = [
             Some(PARTITION_KEY_ATTRIBUTE),
             Some(SORT_KEY_ATTRIBUTE),
-            Some(pk),
-            sk,
+            Some(keys.pk),
+            keys.sk,
         ];
         Cursor(
             names
@@ -198,32 +213,16 @@ impl<E: Entity> Query<E> {
     }
 
     /// The key attribute names and the default sort key condition.
-    fn keys(&self) -> Result<(&'static str, Option<&'static str>, &'static str)> {
-        let schema = E::SCHEMA;
-        match &self.index {
-            None => Ok((
-                PARTITION_KEY_ATTRIBUTE,
-                Some(SORT_KEY_ATTRIBUTE),
-                schema.key.sk.prefix(),
-            )),
-            Some(name) => {
-                let index = schema.index(name).ok_or_else(|| {
-                    self.error(ErrorKind::Expression(format!(
-                        "entity `{}` declares no index {name:?}",
-                        schema.name
-                    )))
-                })?;
-                Ok((
-                    index.pk_attribute,
-                    index.sk_attribute,
-                    index.sk.map_or("", |t| t.prefix()),
-                ))
-            }
-        }
+    fn keys(&self) -> Result<QueryKeys> {
+        E::query_keys(self.index.as_deref()).map_err(|e| self.error(ErrorKind::Expression(e)))
     }
 
     async fn fetch(&self, start: Option<Cursor>) -> Result<(Vec<Item>, Option<Cursor>, usize)> {
-        let (pk_attribute, sk_attribute, default_prefix) = self.keys()?;
+        let QueryKeys {
+            pk: pk_attribute,
+            sk: sk_attribute,
+            default_prefix,
+        } = self.keys()?;
         if let Some(start) = &start {
             let found = match start.0.get(pk_attribute) {
                 Some(AttributeValue::S(pk)) => pk.as_str(),
@@ -264,17 +263,21 @@ impl<E: Entity> Query<E> {
             };
             key_condition = format!("{key_condition} AND {text}");
         }
-        let type_name = p.name(ENTITY_TYPE_ATTRIBUTE);
-        let mut filter = format!(
-            "(attribute_not_exists({type_name}) OR {type_name} = {})",
-            p.value(AttributeValue::S(E::SCHEMA.name.to_owned()))
-        );
+        let mut filters = Vec::new();
+        if let Some(entity_type) = E::entity_type() {
+            let type_name = p.name(ENTITY_TYPE_ATTRIBUTE);
+            filters.push(format!(
+                "(attribute_not_exists({type_name}) OR {type_name} = {})",
+                p.value(AttributeValue::S(entity_type.to_owned()))
+            ));
+        }
         if let Some(condition) = &self.filter {
             let text = condition
                 .render(&mut p)
                 .map_err(|e| self.error(ErrorKind::Expression(e)))?;
-            filter = format!("{filter} AND ({text})");
+            filters.push(format!("({text})"));
         }
+        let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
         let table = &self.table;
         let output = table
             .backoff()
@@ -285,7 +288,7 @@ impl<E: Entity> Query<E> {
                     .table_name(table.name())
                     .set_index_name(self.index.clone())
                     .key_condition_expression(&key_condition)
-                    .filter_expression(&filter)
+                    .set_filter_expression(filter.clone())
                     .set_expression_attribute_names(p.names())
                     .set_expression_attribute_values(p.values())
                     .scan_index_forward(!self.descending)
@@ -324,12 +327,13 @@ impl<E: Entity> Query<E> {
                     items.truncate(remaining);
                     cursor = items.last().map(|item| query.cursor_after(item));
                 }
+                let read = items.len();
                 let decoded = items
                     .into_iter()
-                    .map(E::from_item)
+                    .filter_map(|item| E::decode(item).transpose())
                     .collect::<std::result::Result<Vec<_>, _>>()
                     .map_err(|e| query.error(ErrorKind::Decode(e)))?;
-                let remaining = remaining - decoded.len();
+                let remaining = remaining - read;
                 let next = cursor.clone().map(Some);
                 let page = Page {
                     items: decoded,

@@ -5,12 +5,14 @@ use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
 use syn::meta::ParseNestedMeta;
-use syn::parse::Parser;
 use syn::{Expr, Field, LitStr, Path, Token};
 
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
-use crate::meta_option::{key_of, set_once, set_string, skip_value, string_value, unknown_key};
+use crate::meta_option::{
+    key_of, parse_options, set_crate_path, set_once, set_string, skip_value, string_value,
+    unknown_key,
+};
 use crate::suggest::did_you_mean;
 
 const CONTAINER_KEYS: &[&str] = &[
@@ -75,10 +77,7 @@ pub(crate) enum DefaultValue {
 impl Container {
     pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Self {
         let mut container = Self::default();
-        let parser = syn::meta::parser(|meta| container.parse_option(cx, meta));
-        if let Err(e) = parser.parse2(args) {
-            cx.syn_error(e);
-        }
+        parse_options(cx, args, |meta| container.parse_option(cx, meta));
         container
     }
 
@@ -131,18 +130,7 @@ impl Container {
                 }
                 Ok(())
             }
-            "crate" => {
-                if let Some(lit) = string_value(cx, &meta)? {
-                    match lit.parse::<Path>() {
-                        Ok(path) => set_once(cx, &mut self.crate_path, &meta, path),
-                        Err(_) => cx.error_spanned_by(
-                            &lit,
-                            "`crate` must be a path, e.g. crate = \"my_app::dynatable\"",
-                        ),
-                    }
-                }
-                Ok(())
-            }
+            "crate" => set_crate_path(cx, &mut self.crate_path, &meta),
             "index" => {
                 let mut index = IndexAttr {
                     keyword: meta.path.clone(),

@@ -2,11 +2,10 @@
 
 use proc_macro2::TokenStream;
 use syn::meta::ParseNestedMeta;
-use syn::parse::Parser;
 use syn::{LitStr, Path};
 
 use crate::ctxt::Ctxt;
-use crate::meta_option::{key_of, set_once, set_string, string_value, unknown_key};
+use crate::meta_option::{key_of, parse_options, set_crate_path, set_string, unknown_key};
 
 const KEYS: &[&str] = &["version", "name", "irreversible", "crate"];
 
@@ -21,10 +20,7 @@ pub(crate) struct Args {
 impl Args {
     pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Self {
         let mut parsed = Self::default();
-        let parser = syn::meta::parser(|meta| parsed.parse_option(cx, meta));
-        if let Err(e) = parser.parse2(args) {
-            cx.syn_error(e);
-        }
+        parse_options(cx, args, |meta| parsed.parse_option(cx, meta));
         parsed
     }
 
@@ -34,15 +30,7 @@ impl Args {
             "version" => set_string(cx, &mut self.version, &meta),
             "name" => set_string(cx, &mut self.name, &meta),
             "irreversible" => set_string(cx, &mut self.irreversible, &meta),
-            "crate" => {
-                if let Some(lit) = string_value(cx, &meta)? {
-                    match lit.parse::<Path>() {
-                        Ok(path) => set_once(cx, &mut self.crate_path, &meta, path),
-                        Err(_) => cx.error_spanned_by(&lit, "`crate` must be a path"),
-                    }
-                }
-                Ok(())
-            }
+            "crate" => set_crate_path(cx, &mut self.crate_path, &meta),
             _ => unknown_key(cx, &meta, "migration", KEYS),
         }
     }

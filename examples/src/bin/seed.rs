@@ -5,9 +5,8 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Parser;
-use dynatable_core::Table;
-use dynatable_core::client::ClientConfig;
 use dynatable_example::seed::{SeedOptions, seed};
+use dynatable_example::table_args::TableArgs;
 
 /// Fills the table with realistic data in the shape the app had before migration 0.1.0.
 #[derive(Debug, Parser)]
@@ -22,22 +21,14 @@ struct Arguments {
     /// The random seed (the same seed writes the same items).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// The table.
-    #[arg(long, env = "DYNATABLE_TABLE", default_value = dynatable_example::DEFAULT_TABLE)]
-    table: String,
-    /// An endpoint instead of AWS's (DynamoDB Local).
-    #[arg(long, env = "DYNATABLE_ENDPOINT")]
-    endpoint_url: Option<String>,
+    #[command(flatten)]
+    target: TableArgs,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let arguments = Arguments::parse();
-    let mut config = ClientConfig::default();
-    if let Some(url) = arguments.endpoint_url.filter(|u| !u.trim().is_empty()) {
-        config = config.endpoint_url(url);
-    }
-    let table = Table::new(config.load().await, &arguments.table);
+    let table = arguments.target.table().await;
     let options = SeedOptions {
         users: arguments.users,
         photos_per_user: arguments.photos_per_user,
@@ -46,13 +37,13 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let report = seed(&table, &options)
         .await
-        .with_context(|| format!("seeding table {}", arguments.table))?;
+        .with_context(|| format!("seeding table {}", arguments.target.table))?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "Seeded {} users and {} photos into {} in {seconds:.1}s ({:.0} items/s).",
         options.users,
         options.users * options.photos_per_user,
-        arguments.table,
+        arguments.target.table,
         report.written as f64 / seconds.max(0.001)
     );
     Ok(())

@@ -48,6 +48,7 @@ impl App {
     pub fn command(&self, bin: &str) -> Command {
         let mut command = Command::new(match bin {
             "migrate" => env!("CARGO_BIN_EXE_migrate"),
+            "user-page" => env!("CARGO_BIN_EXE_user-page"),
             _ => env!("CARGO_BIN_EXE_seed"),
         });
         command

@@ -1,0 +1,61 @@
+//! Collections: entities that share a partition, read by one query into a typed enum.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::codec::Item;
+use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
+use crate::schema::EntitySchema;
+use crate::table::{QueryKeys, QueryTarget};
+
+/// An enum of entities that share a partition key template, declared with
+/// [`#[collection]`](macro@crate::collection) and read with
+/// [`Table::query_collection`](crate::Table::query_collection) or
+/// [`Table::batch_get`](crate::Table::batch_get).
+pub trait Collection: QueryTarget {
+    /// The members' schemas, in the enum's order.
+    const MEMBERS: &'static [&'static EntitySchema];
+    /// The index whose partition the members share; `None` for the table's.
+    const INDEX: Option<&'static str>;
+}
+
+/// Which member of `members` an item belongs to: the one named by its `_type`; for an item
+/// written without `_type`, the first whose primary key templates both parse the item's keys.
+/// `None` when no member matches.
+pub fn member_of(item: &Item, members: &[&EntitySchema]) -> Option<usize> {
+    if let Some(AttributeValue::S(entity_type)) = item.get(ENTITY_TYPE_ATTRIBUTE) {
+        return members.iter().position(|m| m.name == entity_type.as_str());
+    }
+    let text = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let (pk, sk) = (text(PARTITION_KEY_ATTRIBUTE)?, text(SORT_KEY_ATTRIBUTE)?);
+    members
+        .iter()
+        .position(|m| m.key.pk.parse(pk).is_ok() && m.key.sk.parse(sk).is_ok())
+}
+
+/// The key attributes of a collection's query: the first member's, of the table or of `index`;
+/// a collection reads the whole partition unless told a sort key condition.
+///
+/// # Errors
+/// The first member declares no index `index`.
+pub fn query_keys(members: &[&EntitySchema], index: Option<&str>) -> Result<QueryKeys, String> {
+    let Some(first) = members.first() else {
+        return Err("a collection needs at least one member".to_owned());
+    };
+    let (pk, sk) = match index {
+        None => (PARTITION_KEY_ATTRIBUTE, Some(SORT_KEY_ATTRIBUTE)),
+        Some(name) => {
+            let index = first
+                .index(name)
+                .ok_or_else(|| format!("entity `{}` declares no index {name:?}", first.name))?;
+            (index.pk_attribute, index.sk_attribute)
+        }
+    };
+    Ok(QueryKeys {
+        pk,
+        sk,
+        default_prefix: "",
+    })
+}

@@ -1,0 +1,85 @@
+//! What a query or a batch get decodes items into: one entity, or a collection of entities that
+//! share a partition.
+
+use crate::codec::Item;
+use crate::entity::Entity;
+use crate::error::DecodeError;
+use crate::key::{PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
+
+/// The key attributes a query reads by, and the sort key prefix it selects when given no sort
+/// key condition (`""`: the whole partition).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryKeys {
+    /// The partition key attribute (`PK`, or the index's).
+    pub pk: &'static str,
+    /// The sort key attribute, when the table or index has one.
+    pub sk: Option<&'static str>,
+    /// The prefix every selected sort key starts with.
+    pub default_prefix: &'static str,
+}
+
+/// The type a [`Query`](super::Query) or [`BatchGet`](super::BatchGet) returns: every entity,
+/// and every enum declared with [`#[collection]`](macro@crate::collection). Not meant to be
+/// implemented by hand.
+pub trait QueryTarget: Sized + Send + 'static {
+    /// The index read unless the query names another (a collection declared over an index).
+    const DEFAULT_INDEX: Option<&'static str>;
+
+    /// The key attributes of the table (`index` `None`) or of the index `index`.
+    ///
+    /// # Errors
+    /// A sentence saying that the entity or collection declares no such index.
+    fn query_keys(index: Option<&str>) -> Result<QueryKeys, String>;
+
+    /// The `_type` a query asks DynamoDB to filter on (items without `_type` are kept too);
+    /// `None` to receive every item of the partition (a collection).
+    fn entity_type() -> Option<&'static str>;
+
+    /// Decodes an item read; `None` for an item that is none of the target's (a collection's
+    /// non-member, without a variant for others).
+    ///
+    /// # Errors
+    /// The item is the target's but does not decode.
+    fn decode(item: Item) -> Result<Option<Self>, DecodeError>;
+}
+
+impl<E: Entity> QueryTarget for E {
+    const DEFAULT_INDEX: Option<&'static str> = None;
+
+    fn query_keys(index: Option<&str>) -> Result<QueryKeys, String> {
+        let schema = E::SCHEMA;
+        match index {
+            None => Ok(QueryKeys {
+                pk: PARTITION_KEY_ATTRIBUTE,
+                sk: Some(SORT_KEY_ATTRIBUTE),
+                default_prefix: schema.key.sk.prefix(),
+            }),
+            Some(name) => {
+                let index = schema.index(name).ok_or_else(|| {
+                    format!("entity `{}` declares no index {name:?}", schema.name)
+                })?;
+                Ok(QueryKeys {
+                    pk: index.pk_attribute,
+                    sk: index.sk_attribute,
+                    default_prefix: index.sk.map_or("", |t| t.prefix()),
+                })
+            }
+        }
+    }
+
+    fn entity_type() -> Option<&'static str> {
+        Some(E::SCHEMA.name)
+    }
+
+    #[inline]
+    fn decode(item: Item) -> Result<Option<Self>, DecodeError> {
+        E::from_item(item).map(Some)
+    }
+}
+
+/// Entities whose typed conditions may filter reads of `T`: `T` itself, and the members of a
+/// collection `T` ([`Query::filter`](super::Query::filter) on a collection query takes any
+/// member's condition). `#[collection]` implements it for its members.
+pub trait MemberOf<T>: Entity {}
+
+impl<E: Entity> MemberOf<E> for E {}
