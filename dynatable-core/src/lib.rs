@@ -115,6 +115,32 @@ pub use template::{KeyTemplate, Segment};
 /// integers, `bool`, `char` or a type that implements [`KeySegment`] and [`ParseKeySegment`],
 /// and two placeholders must be separated by literal text.
 ///
+/// **Sparse indexes.** An index key template may name `Option` fields (the primary key's may
+/// not): the index's key attributes are written only when every placeholder of the index has a
+/// value, so the index holds only those items, and a put that clears one takes the item out of
+/// it. Like every key field, such a field cannot be changed by an update (only by a put, which
+/// renders every key again); the index's key builders take the value itself:
+///
+/// ```
+/// use dynatable_core::{entity, Entity};
+///
+/// #[entity(
+///     pk = "USER#{user_id}",
+///     sk = "PROFILE",
+///     index(name = "GSI1", pk = "INVITE#{invite_code}", sk = "USER#{user_id}"),
+/// )]
+/// pub struct Member {
+///     pub user_id: String,
+///     pub invite_code: Option<String>,
+/// }
+///
+/// assert!(!Member::new("u1").to_item()?.contains_key("GSI1PK"));
+/// let mut invited = Member::new("u2");
+/// invited.invite_code = Some("c1".into());
+/// assert_eq!(invited.to_item()?["GSI1PK"].as_s().ok(), Some(&Member::gsi1_partition_key("c1")));
+/// # Ok::<(), dynatable_core::EncodeError>(())
+/// ```
+///
 /// ```
 /// use dynatable_core::entity;
 ///

@@ -18,12 +18,12 @@ const SORT_KEY: &str = "SK";
 const ENTITY_TYPE: &str = "_type";
 
 pub(crate) fn check(cx: &Ctxt, model: &Model) {
-    check_template(cx, model, &model.pk);
-    check_template(cx, model, &model.sk);
+    check_template(cx, model, &model.pk, KeyKind::Primary);
+    check_template(cx, model, &model.sk, KeyKind::Primary);
     for index in &model.indexes {
-        check_template(cx, model, &index.pk);
+        check_template(cx, model, &index.pk, KeyKind::Index);
         if let Some(sk) = &index.sk {
-            check_template(cx, model, sk);
+            check_template(cx, model, sk, KeyKind::Index);
         }
     }
     for field in &model.fields {
@@ -133,7 +133,15 @@ fn check_field_since(cx: &Ctxt, field: &FieldModel) {
     }
 }
 
-fn check_template(cx: &Ctxt, model: &Model, template: &Template) {
+/// Which key a template renders: every item has a primary key, while an index key may be
+/// missing (a sparse index), so only index templates take `Option` fields.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Primary,
+    Index,
+}
+
+fn check_template(cx: &Ctxt, model: &Model, template: &Template, kind: KeyKind) {
     let text = template.lit.value();
     for placeholder in template.fields() {
         let Some(field) = model.fields.iter().find(|f| f.ident == placeholder) else {
@@ -156,6 +164,9 @@ fn check_template(cx: &Ctxt, model: &Model, template: &Template) {
             Some(
                 "stored with serde: key placeholders take strings, integers, `bool`, `char` or a `KeySegment` type",
             )
+        } else if field.optional.is_some() && kind == KeyKind::Index {
+            // A sparse index: the index key is written when every placeholder has a value.
+            ty::not_a_key_type(field.value_type())
         } else {
             ty::not_a_key_type(&field.ty)
         };

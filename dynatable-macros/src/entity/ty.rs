@@ -86,7 +86,8 @@ pub(crate) fn key_param(ty: &Type) -> KeyParam {
 pub(crate) fn not_a_key_type(ty: &Type) -> Option<&'static str> {
     if option_inner(ty).is_some() {
         return Some(
-            "an `Option` field: every item needs a key, so the field must always have a value",
+            "an `Option` field: every item needs a primary key, so the field must always have a \
+             value (index key templates take `Option` fields: the index is then sparse)",
         );
     }
     match ty {

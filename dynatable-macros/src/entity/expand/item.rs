@@ -109,16 +109,41 @@ pub(super) fn entity_impl(model: &Model) -> TokenStream {
     let capacity = model.fields.len() + 3 + model.indexes.len() * 2;
 
     let index_keys = model.indexes.iter().map(|index| {
-        let self_value = |ident: &Ident| quote!(&self.#ident);
+        // The `Option` placeholders of a sparse index: its key is written only when each has a
+        // value, rendered from the values (bound by reference).
+        let templates: Vec<&Template> = std::iter::once(&index.pk).chain(&index.sk).collect();
+        let sparse: Vec<&FieldModel> = placeholder_fields(model, &templates)
+            .into_iter()
+            .filter(|f| f.optional.is_some())
+            .collect();
+        let binding = |ident: &Ident| format_ident!("__sparse_{}", ident);
+        let value = |ident: &Ident| {
+            if sparse.iter().any(|f| &f.ident == ident) {
+                let bound = binding(ident);
+                quote!(#bound)
+            } else {
+                quote!(&self.#ident)
+            }
+        };
         let pk_attribute = &index.pk_attribute;
-        let pk = render(&p, model, &index.pk, self_value);
+        let pk = render(&p, model, &index.pk, value);
         let sk = index.sk.as_ref().zip(index.sk_attribute.as_ref()).map(|(template, attribute)| {
-            let value = render(&p, model, template, self_value);
-            quote!(__item.insert(::std::string::String::from(#attribute), #p::AttributeValue::S(#value));)
+            let rendered = render(&p, model, template, value);
+            quote!(__item.insert(::std::string::String::from(#attribute), #p::AttributeValue::S(#rendered));)
         });
-        quote! {
+        let inserts = quote! {
             __item.insert(::std::string::String::from(#pk_attribute), #p::AttributeValue::S(#pk));
             #sk
+        };
+        if sparse.is_empty() {
+            return inserts;
+        }
+        let bindings = sparse.iter().map(|f| binding(&f.ident));
+        let fields = sparse.iter().map(|f| &f.ident);
+        quote! {
+            if let (#(#p::Option::Some(#bindings),)*) = (#(self.#fields.as_ref(),)*) {
+                #inserts
+            }
         }
     });
     let encodes = model.fields.iter().map(|f| {

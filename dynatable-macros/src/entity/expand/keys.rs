@@ -18,7 +18,8 @@ pub(super) fn key_params(fields: &[&FieldModel]) -> Vec<TokenStream> {
         .iter()
         .map(|f| {
             let ident = &f.ident;
-            let ty = &f.ty;
+            // An index key builder takes the value of an `Option` field (a sparse index).
+            let ty = f.value_type();
             match ty::key_param(ty) {
                 KeyParam::Str => quote!(#ident: &str),
                 KeyParam::Copy => quote!(#ident: #ty),
@@ -84,7 +85,7 @@ pub(super) fn render_from_params(
     template: &Template,
 ) -> TokenStream {
     render(p, model, template, |ident| {
-        match field(model, &ident.to_string()).map(|f| ty::key_param(&f.ty)) {
+        match field(model, &ident.to_string()).map(|f| ty::key_param(f.value_type())) {
             Some(KeyParam::Copy) => quote!(&#ident),
             _ => quote!(#ident),
         }
