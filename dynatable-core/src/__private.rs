@@ -23,7 +23,7 @@ pub use crate::registry::EntityRegistration;
 pub use crate::schema::{
     AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema,
 };
-pub use crate::table::{MemberOf, QueryKeys, QueryTarget};
+pub use crate::table::{MemberOf, Projection, QueryKeys, QueryTarget};
 pub use crate::template::{KeyTemplate, Segment};
 pub use crate::ulid::generate_ulid;
 pub use std::option::Option;

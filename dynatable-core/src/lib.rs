@@ -80,8 +80,8 @@ pub use table::{
     Addable, Backoff, BatchGet, BulkError, BulkReport, CancellationReason, Condition, Cursor,
     CursorError, DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, Error, ErrorKind, Get, IntoValue,
     ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, MemberOf, Operation,
-    OwnWrites, Page, Put, Query, QueryKeys, QueryTarget, RateLimit, Result, Scan, ScanFilter,
-    ScanItems, SegmentPosition, Snapshot, SortKey, Table, Transaction, Update, Write,
+    OwnWrites, Page, Projection, Put, Query, QueryKeys, QueryTarget, RateLimit, Result, Scan,
+    ScanFilter, ScanItems, SegmentPosition, Snapshot, SortKey, Table, Transaction, Update, Write,
 };
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};
@@ -227,3 +227,47 @@ pub use dynatable_macros::entity;
 /// assert!(matches!(page, UserPage::User(_)));
 /// ```
 pub use dynatable_macros::collection;
+
+/// Declares a projection: a struct holding some of an entity's fields, which a query
+/// [projected](Query::project) onto it reads with a `ProjectionExpression` (those attributes and
+/// the key attributes only).
+///
+/// `#[projection(of = Entity)]` on a struct with named fields. Each field must be a field of the
+/// entity, by name, with the same type: checked at compile time through the entity's typed
+/// field references, so a field the entity lacks or one of another type does not compile.
+/// Attribute names (renames included) come from the entity. A field marked
+/// `#[projection(default)]` reads as `Default::default()` when the item lacks the attribute (an
+/// `Option` field reads as `None`); any other missing attribute is a decoding error. Fields the
+/// entity stores with serde are not supported.
+///
+/// ```
+/// use dynatable_core::{entity, projection, Projection};
+///
+/// #[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
+/// pub struct User {
+///     pub user_id: String,
+///     pub display_name: String,
+///     pub bio: Option<String>,
+///     pub avatar_url: String,
+/// }
+///
+/// #[projection(of = User)]
+/// pub struct UserCard {
+///     pub user_id: String,
+///     pub display_name: String,
+///     pub bio: Option<String>,
+/// }
+///
+/// assert_eq!(UserCard::ATTRIBUTES, ["userId", "displayName", "bio"]);
+/// ```
+///
+/// ```compile_fail
+/// use dynatable_core::{entity, projection};
+///
+/// #[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+/// pub struct User { pub user_id: String, pub name: String }
+///
+/// #[projection(of = User)]
+/// pub struct Wrong { pub nickname: String } // error: no field `nickname` on `UserFields`
+/// ```
+pub use dynatable_macros::projection;

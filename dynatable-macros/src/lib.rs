@@ -6,8 +6,10 @@ mod case;
 mod collection;
 mod ctxt;
 mod entity;
+mod item_macro;
 mod meta_option;
 mod migration;
+mod projection;
 mod suggest;
 
 use proc_macro::TokenStream;
@@ -23,6 +25,12 @@ pub fn migration(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn collection(args: TokenStream, input: TokenStream) -> TokenStream {
     collection::expand(args.into(), input.into()).into()
+}
+
+/// Declares a projection of an entity. Documented in `dynatable_core::projection`.
+#[proc_macro_attribute]
+pub fn projection(args: TokenStream, input: TokenStream) -> TokenStream {
+    projection::expand(args.into(), input.into()).into()
 }
 
 /// Declares a DynamoDB entity. Documented in `dynatable_core::entity`.

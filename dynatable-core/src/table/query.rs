@@ -185,6 +185,23 @@ impl<E: QueryTarget> Query<E> {
         self
     }
 
+    /// The same query, decoding into `T` (a projection of `E`).
+    pub(crate) fn retarget<T: QueryTarget>(self, marker: PhantomData<fn() -> T>) -> Query<T> {
+        Query {
+            table: self.table,
+            pk: self.pk,
+            index: self.index,
+            sort_key: self.sort_key,
+            descending: self.descending,
+            page_size: self.page_size,
+            limit: self.limit,
+            start: self.start,
+            consistent: self.consistent,
+            filter: self.filter,
+            marker,
+        }
+    }
+
     fn error(&self, kind: ErrorKind) -> Error {
         self.table.error(Operation::Query, None, kind)
     }
@@ -278,6 +295,25 @@ impl<E: QueryTarget> Query<E> {
             filters.push(format!("({text})"));
         }
         let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
+        // A projection reads its attributes and the keys (a cursor is made from an item's keys).
+        let projection = E::projection().map(|attributes| {
+            let mut names: Vec<&str> = Vec::new();
+            for name in [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE, pk_attribute]
+                .into_iter()
+                .chain(sk_attribute)
+                .chain(attributes.iter().copied())
+            {
+                // DynamoDB refuses a path named twice.
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            names
+                .into_iter()
+                .map(|name| p.name(name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
         let table = &self.table;
         let output = table
             .backoff()
@@ -289,6 +325,7 @@ impl<E: QueryTarget> Query<E> {
                     .set_index_name(self.index.clone())
                     .key_condition_expression(&key_condition)
                     .set_filter_expression(filter.clone())
+                    .set_projection_expression(projection.clone())
                     .set_expression_attribute_names(p.names())
                     .set_expression_attribute_values(p.values())
                     .scan_index_forward(!self.descending)

@@ -35,6 +35,12 @@ pub trait QueryTarget: Sized + Send + 'static {
     /// `None` to receive every item of the partition (a collection).
     fn entity_type() -> Option<&'static str>;
 
+    /// The attributes to read (with the key attributes), for a projection; `None` reads whole
+    /// items.
+    fn projection() -> Option<&'static [&'static str]> {
+        None
+    }
+
     /// Decodes an item read; `None` for an item that is none of the target's (a collection's
     /// non-member, without a variant for others).
     ///

@@ -9,7 +9,6 @@ use crate::ctxt::Ctxt;
 use crate::meta_option::{key_of, parse_options, set_crate_path, set_string, unknown_key};
 
 const KEYS: &[&str] = &["index", "crate"];
-const VARIANT_KEYS: &[&str] = &["other"];
 
 /// `#[collection(index = "GSI1", crate = "path")]`.
 #[derive(Default)]
@@ -36,21 +35,5 @@ impl Container {
 
 /// Whether a variant is marked `#[collection(other)]`: it takes the items of no member.
 pub(crate) fn is_other(cx: &Ctxt, attrs: &[Attribute]) -> bool {
-    let mut other = false;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("collection")) {
-        let parsed = attr.parse_nested_meta(|meta| match key_of(&meta).as_str() {
-            "other" => {
-                if other {
-                    cx.error_spanned_by(&meta.path, "duplicate `other` option");
-                }
-                other = true;
-                Ok(())
-            }
-            _ => unknown_key(cx, &meta, "collection variant", VARIANT_KEYS),
-        });
-        if let Err(e) = parsed {
-            cx.syn_error(e);
-        }
-    }
-    other
+    crate::item_macro::flag(cx, attrs, "collection", "collection variant", "other")
 }

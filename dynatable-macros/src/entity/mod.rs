@@ -9,6 +9,8 @@ mod fallback;
 mod template;
 mod ty;
 
+pub(crate) use ty::option_inner;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Data, DeriveInput};
