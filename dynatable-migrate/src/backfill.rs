@@ -78,6 +78,16 @@ impl Context {
         let plan_ref = &plan;
         let call = move |value: T| (plan_ref.lock().unwrap_or_else(PoisonError::into_inner))(value);
         let catch_up = match self.change_stream() {
+            Some(_) if scan.is_filtered() => {
+                return Err(Error::Other(
+                    format!(
+                        "backfill {name}: its scan has a filter, which the catch-up could not \
+                         apply to the items changed behind the scan; test the condition in the \
+                         plan instead"
+                    )
+                    .into(),
+                ));
+            }
             Some(stream) => {
                 Some(CatchUp::start(self, stream.clone(), name, scan.item_matcher()).await?)
             }

@@ -669,3 +669,37 @@ async fn query_filters_keep_only_matching_items_and_still_read_every_item() {
     assert_eq!((scanned, returned), (30, 9));
     assert!(pages.iter().all(|p| p.items.len() < 10));
 }
+
+#[tokio::test]
+async fn scan_filters_add_to_the_entity_filter() {
+    let (_t, table) = table().await;
+    let photos: Vec<Photo> = (0..30)
+        .map(|i| Photo {
+            user_id: format!("u{}", i % 4),
+            photo_id: format!("p{i:02}"),
+            url: format!("{}/{i}.jpg", if i % 3 == 0 { "a" } else { "b" }),
+        })
+        .collect();
+    table.batch_put(photos).await.unwrap();
+    let f = Photo::fields();
+    let scan = || {
+        table
+            .scan::<Photo>()
+            .parallel()
+            .filter(f.url.begins_with("a/"))
+            .filter(f.user_id.ne("u0"))
+    };
+    assert!(scan().is_filtered());
+    let mut ids: Vec<String> = scan()
+        .stream()
+        .map_ok(|p| p.photo_id)
+        .try_collect()
+        .await
+        .unwrap();
+    ids.sort();
+    let expected: Vec<String> = (0..30)
+        .filter(|i| i % 3 == 0 && i % 4 != 0)
+        .map(|i| format!("p{i:02}"))
+        .collect();
+    assert_eq!(ids, expected);
+}
