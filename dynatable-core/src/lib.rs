@@ -59,6 +59,7 @@ mod schema;
 mod table;
 mod table_definition;
 mod template;
+mod timestamp;
 mod ulid;
 
 #[doc(hidden)]
@@ -85,6 +86,7 @@ pub use table::{
 };
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};
+pub use timestamp::Timestamp;
 
 /// Declares a DynamoDB entity stored in a single table.
 ///

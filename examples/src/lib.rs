@@ -30,11 +30,10 @@ mod entities;
 pub mod migrations;
 pub mod seed;
 pub mod table_args;
-mod timestamp;
 pub mod user_page;
 
+pub use dynatable_core::Timestamp;
 pub use entities::{Notification, Photo, User};
-pub use timestamp::Timestamp;
 
 /// The table the example uses unless `--table` or `DYNATABLE_TABLE` names another.
 pub const DEFAULT_TABLE: &str = "photo-app";
