@@ -25,6 +25,7 @@ pub use crate::schema::{
 };
 pub use crate::table::{MemberOf, Projection, QueryKeys, QueryTarget};
 pub use crate::template::{KeyTemplate, Segment};
+pub use crate::timestamp::Timestamp;
 pub use crate::ulid::generate_ulid;
 pub use std::option::Option;
 pub use std::result::Result;
@@ -310,4 +311,31 @@ pub fn parse_segment<T: ParseKeySegment>(
         field,
         source,
     })
+}
+
+/// A time-to-live field (`#[entity(ttl)]`): a [`Timestamp`] stored as epoch seconds (`N`), what
+/// DynamoDB's time to live reads.
+pub struct EpochSeconds;
+
+impl FieldCodec for EpochSeconds {
+    type Value = Timestamp;
+    const KIND: AttributeKind = AttributeKind::Number;
+
+    fn encode(value: &Timestamp) -> Result<Option<AttributeValue>, ValueError> {
+        Ok(Some(AttributeValue::N(
+            value.as_epoch_seconds().to_string(),
+        )))
+    }
+
+    fn encode_owned(value: Timestamp) -> Result<Option<AttributeValue>, ValueError> {
+        Self::encode(&value)
+    }
+
+    fn decode(value: AttributeValue) -> Result<Timestamp, ValueError> {
+        u64::decode(value).map(Timestamp::from_epoch_seconds)
+    }
+
+    fn when_absent() -> Option<Timestamp> {
+        None
+    }
 }

@@ -112,6 +112,10 @@ pub use timestamp::Timestamp;
 /// | `generate = "ulid"` | a new monotonic ULID from the constructor (`String` fields) |
 /// | `serde` | store the field as a map (or the value serde gives it) through its serde implementation |
 /// | `since = "0.1.0"` | the migration version that introduced the attribute (recorded with that version); the field needs a `default` or an `Option` type, since older items lack it |
+/// | `version` | the optimistic-locking version (an integer): every typed write checks and increments it |
+/// | `created_at` | a [`Timestamp`] the constructor sets to now, and updates set where the item lacks it |
+/// | `updated_at` | a [`Timestamp`] every put, batch put and update sets to now (an update's own `set` of it wins) |
+/// | `ttl` | a [`Timestamp`] stored as epoch seconds (`N`), for DynamoDB's time to live; `skip_expired()` on gets, queries and scans leaves out the items whose time has passed, which DynamoDB returns until it deletes them |
 ///
 /// Template placeholders `{field}` name fields (not attribute names); they must be strings,
 /// integers, `bool`, `char` or a type that implements [`KeySegment`] and [`ParseKeySegment`],

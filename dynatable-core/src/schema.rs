@@ -25,6 +25,16 @@ pub struct EntitySchema {
     /// every typed write checks the version it was given and increments it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<&'static str>,
+    /// The attribute every put and update sets to now (`#[entity(updated_at)]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<&'static str>,
+    /// The attribute the constructor sets to now and updates set where it is missing
+    /// (`#[entity(created_at)]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<&'static str>,
+    /// The time-to-live attribute, stored as epoch seconds (`#[entity(ttl)]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<&'static str>,
 }
 
 impl EntitySchema {

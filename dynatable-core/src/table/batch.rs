@@ -65,13 +65,14 @@ impl Table {
         let table = self.clone();
         let requests = entities.map(move |entity| {
             let key = entity.primary_key();
-            let item = entity.into_item().map_err(|e| {
+            let mut item = entity.into_item().map_err(|e| {
                 table.error(
                     Operation::BatchWrite,
                     Some(key.clone()),
                     ErrorKind::Encode(e),
                 )
             })?;
+            super::managed::stamp_put(E::SCHEMA, &mut item);
             put_request(&table, key, item)
         });
         self.batch_write(requests).await

@@ -13,6 +13,7 @@ pub struct Get<E> {
     table: Table,
     key: PrimaryKey,
     consistent: bool,
+    skip_expired: bool,
     marker: PhantomData<fn() -> E>,
 }
 
@@ -22,6 +23,7 @@ impl<E: Entity> Get<E> {
             table,
             key,
             consistent: false,
+            skip_expired: false,
             marker: PhantomData,
         }
     }
@@ -29,6 +31,13 @@ impl<E: Entity> Get<E> {
     /// A strongly consistent read (it sees every write acknowledged before it).
     pub fn consistent(mut self) -> Self {
         self.consistent = true;
+        self
+    }
+
+    /// `None` for an item whose time to live (`#[entity(ttl)]`) has passed: DynamoDB deletes
+    /// expired items within a few days and returns them until then.
+    pub fn skip_expired(mut self) -> Self {
+        self.skip_expired = true;
         self
     }
 
@@ -40,6 +49,12 @@ impl<E: Entity> Get<E> {
     pub async fn send(self) -> Result<Option<E>> {
         let table = &self.table;
         match table.read_item(&self.key, self.consistent).await? {
+            Some(item)
+                if self.skip_expired
+                    && super::managed::expired(E::SCHEMA.ttl.as_slice(), &item) =>
+            {
+                Ok(None)
+            }
             Some(item) => E::from_item(item).map(Some).map_err(|e| {
                 table.error(Operation::Get, Some(self.key.clone()), ErrorKind::Decode(e))
             }),

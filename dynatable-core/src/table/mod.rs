@@ -14,6 +14,7 @@ mod error;
 mod expression;
 mod get;
 mod item_matcher;
+mod managed;
 mod own_writes;
 mod page;
 mod projection;

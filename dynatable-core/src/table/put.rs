@@ -21,7 +21,11 @@ pub struct Put<E> {
 
 impl<E: Entity> Put<E> {
     pub(crate) fn new(table: Table, entity: &E) -> Self {
-        let mut write = Write::new(entity.primary_key(), WriteOp::Put(entity.to_item()));
+        let item = entity.to_item().map(|mut item| {
+            super::managed::stamp_put(E::SCHEMA, &mut item);
+            item
+        });
+        let mut write = Write::new(entity.primary_key(), WriteOp::Put(item));
         if let (Some((name, attribute)), WriteOp::Put(Ok(item))) =
             (version::of::<E>(), &mut write.op)
         {

@@ -78,6 +78,7 @@ pub struct Query<E> {
     start: Option<Cursor>,
     consistent: bool,
     filter: Option<Condition<()>>,
+    skip_expired: bool,
     marker: PhantomData<fn() -> E>,
 }
 
@@ -94,6 +95,7 @@ impl<E: QueryTarget> Query<E> {
             start: None,
             consistent: false,
             filter: None,
+            skip_expired: false,
             marker: PhantomData,
         }
     }
@@ -179,6 +181,14 @@ impl<E: QueryTarget> Query<E> {
         self
     }
 
+    /// Leaves out items whose time to live (`#[entity(ttl)]`) has passed: DynamoDB deletes
+    /// expired items within a few days of their time and returns them until then. A filter, so
+    /// the expired items still count as read.
+    pub fn skip_expired(mut self) -> Self {
+        self.skip_expired = true;
+        self
+    }
+
     /// Strongly consistent reads (tables only; indexes are eventually consistent).
     pub fn consistent(mut self) -> Self {
         self.consistent = true;
@@ -198,6 +208,7 @@ impl<E: QueryTarget> Query<E> {
             start: self.start,
             consistent: self.consistent,
             filter: self.filter,
+            skip_expired: self.skip_expired,
             marker,
         }
     }
@@ -293,6 +304,12 @@ impl<E: QueryTarget> Query<E> {
                 .render(&mut p)
                 .map_err(|e| self.error(ErrorKind::Expression(e)))?;
             filters.push(format!("({text})"));
+        }
+        if self.skip_expired
+            && let Some(fresh) = super::managed::not_expired(&E::expiry_attributes(), &mut p)
+        {
+            // Already one parenthesised term per attribute (DynamoDB refuses redundant ones).
+            filters.push(fresh);
         }
         let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
         // A projection reads its attributes and the keys (a cursor is made from an item's keys).

@@ -41,6 +41,12 @@ pub trait QueryTarget: Sized + Send + 'static {
         None
     }
 
+    /// The time-to-live attributes of the target's entities (`#[entity(ttl)]`), for reads that
+    /// leave out expired items.
+    fn expiry_attributes() -> Vec<&'static str> {
+        Vec::new()
+    }
+
     /// Decodes an item read; `None` for an item that is none of the target's (a collection's
     /// non-member, without a variant for others).
     ///
@@ -75,6 +81,10 @@ impl<E: Entity> QueryTarget for E {
 
     fn entity_type() -> Option<&'static str> {
         Some(E::SCHEMA.name)
+    }
+
+    fn expiry_attributes() -> Vec<&'static str> {
+        E::SCHEMA.ttl.into_iter().collect()
     }
 
     #[inline]

@@ -222,6 +222,8 @@ pub struct Scan<T> {
     filter: ScanFilter,
     /// The caller's condition ([`filter`](Scan::filter)), AND-ed with the entity filter.
     condition: Option<Condition<()>>,
+    /// Leave out expired items ([`skip_expired`](Scan::skip_expired)).
+    skip_expired: bool,
     /// The entity scanned for; `None` for every item.
     entity: Option<&'static EntitySchema>,
     decode: fn(Item) -> std::result::Result<T, DecodeError>,
@@ -237,6 +239,7 @@ impl<E: Entity> Scan<E> {
             raw: RawScan::new(table),
             filter: ScanFilter::default(),
             condition: None,
+            skip_expired: false,
             entity: Some(E::SCHEMA),
             decode: E::from_item,
         }
@@ -251,6 +254,7 @@ impl<E: Entity> Scan<E> {
             raw: self.raw,
             filter: self.filter,
             condition: self.condition,
+            skip_expired: self.skip_expired,
             entity: self.entity,
             decode: Ok,
         }
@@ -306,6 +310,7 @@ impl<E: Entity> Scan<E> {
             raw: self.raw,
             filter: self.filter,
             condition: self.condition,
+            skip_expired: self.skip_expired,
             entity: self.entity,
             decode: decode_with_item::<E>,
         }
@@ -323,6 +328,7 @@ impl Scan<Item> {
             raw: RawScan::new(table),
             filter: ScanFilter::default(),
             condition: None,
+            skip_expired: false,
             entity: None,
             decode: Ok,
         }
@@ -401,6 +407,13 @@ impl<T: Send + 'static> Scan<T> {
             .try_flatten()
     }
 
+    /// Leaves out items whose time to live (`#[entity(ttl)]`) has passed, which DynamoDB returns
+    /// until it deletes them (within a few days). A filter: expired items still count as read.
+    pub fn skip_expired(mut self) -> Self {
+        self.skip_expired = true;
+        self
+    }
+
     /// Whether a condition was given with [`filter`](Scan::filter).
     pub fn is_filtered(&self) -> bool {
         self.condition.is_some()
@@ -441,6 +454,16 @@ impl<T: Send + 'static> Scan<T> {
                     return vec![futures::stream::once(async move { Err(error) }).boxed()];
                 }
             }
+        }
+        if self.skip_expired {
+            let ttl = self.entity.and_then(|e| e.ttl);
+            let (text, mut p) = filter.unwrap_or_default();
+            filter = match super::managed::not_expired(ttl.as_slice(), &mut p) {
+                Some(fresh) if text.is_empty() => Some((fresh, p)),
+                Some(fresh) => Some((format!("({text}) AND {fresh}"), p)),
+                None if text.is_empty() => None,
+                None => Some((text, p)),
+            };
         }
         self.raw.filter = Some(with_ledger_excluded(filter));
         let table = self.raw.table.clone();

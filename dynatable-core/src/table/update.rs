@@ -187,6 +187,19 @@ impl<E> Update<E> {
                 .parts
                 .push(attribute, Action::Add(version::number(1)));
         }
+        // Managed attributes: a later `set` of the same field replaces these.
+        let now = crate::timestamp::Timestamp::now();
+        if let Some(attribute) = E::SCHEMA.updated_at {
+            update
+                .parts
+                .push(attribute, Action::Set(super::managed::now_value(now)));
+        }
+        if let Some(attribute) = E::SCHEMA.created_at {
+            update.parts.push(
+                attribute,
+                Action::SetIfNotExists(super::managed::now_value(now)),
+            );
+        }
         update
     }
 

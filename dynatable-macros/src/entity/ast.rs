@@ -47,6 +47,29 @@ pub(crate) struct FieldModel {
     pub(crate) since: Option<LitStr>,
     /// `#[entity(version)]`: the optimistic-locking version (the keyword, for errors).
     pub(crate) version: Option<Path>,
+    /// `#[entity(created_at)]`, `#[entity(updated_at)]` or `#[entity(ttl)]` (the keyword).
+    pub(crate) managed: Vec<(Managed, Path)>,
+}
+
+/// An attribute the typed writes manage.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Managed {
+    /// Set to now by the constructor, and by updates where missing.
+    CreatedAt,
+    /// Set to now by every put and update.
+    UpdatedAt,
+    /// The time to live, stored as epoch seconds.
+    Ttl,
+}
+
+impl Managed {
+    pub(crate) fn keyword(self) -> &'static str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::Ttl => "ttl",
+        }
+    }
 }
 
 impl FieldModel {
@@ -62,6 +85,13 @@ impl FieldModel {
             && self.default.is_none()
             && self.generate.is_none()
             && self.version.is_none()
+            && !self.is_managed(Managed::CreatedAt)
+            && !self.is_managed(Managed::UpdatedAt)
+    }
+
+    /// Whether the field is the entity's `managed` attribute.
+    pub(crate) fn is_managed(&self, managed: Managed) -> bool {
+        self.managed.iter().any(|(m, _)| *m == managed)
     }
 }
 
@@ -115,6 +145,14 @@ pub(crate) fn build(cx: &Ctxt, input: &DeriveInput, container: Container) -> Opt
                 generate: attrs.generate,
                 since: attrs.since,
                 version: attrs.version,
+                managed: [
+                    (Managed::CreatedAt, attrs.created_at),
+                    (Managed::UpdatedAt, attrs.updated_at),
+                    (Managed::Ttl, attrs.ttl),
+                ]
+                .into_iter()
+                .filter_map(|(managed, keyword)| Some((managed, keyword?)))
+                .collect(),
             })
         })
         .collect();

@@ -26,7 +26,17 @@ const CONTAINER_KEYS: &[&str] = &[
     "crate",
 ];
 const INDEX_KEYS: &[&str] = &["name", "pk", "sk", "pk_attribute", "sk_attribute"];
-const FIELD_KEYS: &[&str] = &["rename", "default", "generate", "serde", "since", "version"];
+const FIELD_KEYS: &[&str] = &[
+    "rename",
+    "default",
+    "generate",
+    "serde",
+    "since",
+    "version",
+    "created_at",
+    "updated_at",
+    "ttl",
+];
 
 /// The options on the struct.
 #[derive(Default)]
@@ -66,6 +76,12 @@ pub(crate) struct FieldAttrs {
     pub(crate) since: Option<LitStr>,
     /// `version`: the field is the entity's optimistic-locking version.
     pub(crate) version: Option<Path>,
+    /// `created_at`: set to now by the constructor, and by updates where missing.
+    pub(crate) created_at: Option<Path>,
+    /// `updated_at`: set to now by every put and update.
+    pub(crate) updated_at: Option<Path>,
+    /// `ttl`: the time to live, stored as epoch seconds.
+    pub(crate) ttl: Option<Path>,
 }
 
 /// `default = expr`, or `default` alone for `Default::default()`.
@@ -191,6 +207,9 @@ impl FieldAttrs {
             }
             "serde" => flag(cx, &mut self.serde, &meta),
             "version" => flag(cx, &mut self.version, &meta),
+            "created_at" => flag(cx, &mut self.created_at, &meta),
+            "updated_at" => flag(cx, &mut self.updated_at, &meta),
+            "ttl" => flag(cx, &mut self.ttl, &meta),
             _ => unknown_key(cx, &meta, "field", FIELD_KEYS),
         }
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use syn::{Expr, ExprLit, ExprUnary, Lit, LitStr, UnOp};
 
-use super::ast::{FieldModel, Model};
+use super::ast::{FieldModel, Managed, Model};
 use super::attr::DefaultValue;
 use super::template::Template;
 use super::ty::{self, Primitive};
@@ -35,6 +35,7 @@ pub(crate) fn check(cx: &Ctxt, model: &Model) {
         check_version(cx, since);
     }
     check_version_field(cx, model);
+    check_managed_fields(cx, model);
     check_attribute_names(cx, model);
 }
 
@@ -99,6 +100,88 @@ fn check_version_field(cx: &Ctxt, model: &Model) {
                 "a version field takes no `default`: new values and items stored without the \
                  attribute both count as version 0",
             );
+        }
+    }
+}
+
+/// `#[entity(created_at)]`, `#[entity(updated_at)]`, `#[entity(ttl)]`: each on at most one
+/// `Timestamp` field, one per field; `updated_at` and `ttl` outside every key template (they
+/// change after the item is written).
+fn check_managed_fields(cx: &Ctxt, model: &Model) {
+    for managed in [Managed::CreatedAt, Managed::UpdatedAt, Managed::Ttl] {
+        let keyword = managed.keyword();
+        let mut first: Option<&FieldModel> = None;
+        for field in &model.fields {
+            let Some((_, path)) = field.managed.iter().find(|(m, _)| *m == managed) else {
+                continue;
+            };
+            if let Some(first) = first {
+                cx.error_spanned_by(
+                    path,
+                    format!(
+                        "`{}` is already the {keyword} field of `{}`: an entity has one",
+                        first.ident, model.ident
+                    ),
+                );
+                continue;
+            }
+            first = Some(field);
+            if field.managed.len() > 1 || field.version.is_some() {
+                cx.error_spanned_by(
+                    path,
+                    format!(
+                        "`{}` has more than one role: {keyword} goes alone",
+                        field.ident
+                    ),
+                );
+            }
+            let conflicting: Option<&dyn quote::ToTokens> = match (&field.generate, &field.default)
+            {
+                (Some(generate), _) => Some(generate),
+                (None, Some(DefaultValue::Expr(expr))) => Some(expr),
+                (None, Some(DefaultValue::Trait(path))) => Some(path),
+                (None, None) => None,
+            };
+            if let Some(tokens) = conflicting {
+                cx.error_spanned_by(
+                    tokens,
+                    format!("the {keyword} field `{}` takes no `default` or `generate`: its value is managed", field.ident),
+                );
+            }
+            if field.serde
+                || ty::last_ident(field.value_type()).is_none_or(|name| name != "Timestamp")
+            {
+                cx.error_spanned_by(
+                    &field.ty,
+                    format!(
+                        "#[entity({keyword})] goes on a `Timestamp` field (`dynatable_core::Timestamp`) or an `Option<Timestamp>`, not a `{}`",
+                        ty::display(&field.ty)
+                    ),
+                );
+            }
+            if managed != Managed::CreatedAt {
+                let name = field.ident.to_string();
+                let templates = std::iter::once(&model.pk)
+                    .chain(std::iter::once(&model.sk))
+                    .chain(
+                        model
+                            .indexes
+                            .iter()
+                            .flat_map(|i| std::iter::once(&i.pk).chain(&i.sk)),
+                    );
+                if let Some(template) = templates
+                    .into_iter()
+                    .find(|t| t.fields().any(|f| f == name))
+                {
+                    cx.error_spanned_by(
+                        path,
+                        format!(
+                            "the {keyword} field `{name}` is a placeholder of the key template {:?}: its value changes after the item is written, so it cannot be part of a key",
+                            template.lit.value()
+                        ),
+                    );
+                }
+            }
         }
     }
 }

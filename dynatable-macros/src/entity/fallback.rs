@@ -34,6 +34,9 @@ pub(crate) fn fallback(input: &DeriveInput, crate_path: Option<Path>, cx: Ctxt) 
                 attributes: &[],
                 since: ::core::option::Option::None,
                 version: ::core::option::Option::None,
+                updated_at: ::core::option::Option::None,
+                created_at: ::core::option::Option::None,
+                ttl: ::core::option::Option::None,
             };
             fn primary_key(&self) -> #p::PrimaryKey {
                 loop {}

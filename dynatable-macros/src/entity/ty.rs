@@ -12,7 +12,7 @@ const NOT_SCALAR: &[&str] = &[
 ];
 
 /// The last path segment's name: `String` for `std::string::String`.
-fn last_ident(ty: &Type) -> Option<String> {
+pub(crate) fn last_ident(ty: &Type) -> Option<String> {
     match ty {
         Type::Path(p) if p.qself.is_none() => p.path.segments.last().map(|s| s.ident.to_string()),
         Type::Group(g) => last_ident(&g.elem),

@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use super::super::ast::{FieldModel, Model};
+use super::super::ast::{FieldModel, Managed, Model};
 use super::super::attr::DefaultValue;
 use super::super::template::{Segment, Template};
 use super::super::ty::{self};
@@ -15,7 +15,9 @@ use super::{default_expr, placeholder_fields, private};
 
 pub(super) fn codec(p: &TokenStream, field: &FieldModel) -> TokenStream {
     let ty = field.value_type();
-    if field.serde {
+    if field.is_managed(Managed::Ttl) {
+        quote_spanned!(ty.span()=> #p::EpochSeconds)
+    } else if field.serde {
         quote_spanned!(ty.span()=> #p::Serde<#ty>)
     } else {
         quote_spanned!(ty.span()=> #p::Native<#ty>)
@@ -50,6 +52,20 @@ pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
             .iter()
             .find(|f| f.version.is_some())
             .map(|f| &f.attribute),
+    );
+    let managed = |managed: Managed| {
+        option_tokens(
+            model
+                .fields
+                .iter()
+                .find(|f| f.is_managed(managed))
+                .map(|f| &f.attribute),
+        )
+    };
+    let (updated_at, created_at, ttl) = (
+        managed(Managed::UpdatedAt),
+        managed(Managed::CreatedAt),
+        managed(Managed::Ttl),
     );
     let indexes = model.indexes.iter().map(|index| {
         let name = index.name.value();
@@ -95,6 +111,9 @@ pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
             attributes: &[#(#attributes),*],
             since: #since,
             version: #version,
+            updated_at: #updated_at,
+            created_at: #created_at,
+            ttl: #ttl,
         }
     }
 }

@@ -9,7 +9,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit};
 
-use super::ast::{FieldModel, Model};
+use super::ast::{FieldModel, Managed, Model};
 use super::attr::DefaultValue;
 use super::template::Template;
 use super::ty::{self};
@@ -202,7 +202,12 @@ fn constructor(p: &TokenStream, model: &Model) -> TokenStream {
     });
     let inits = model.fields.iter().map(|f| {
         let ident = &f.ident;
-        let value = if f.optional.is_some() {
+        let now = f.is_managed(Managed::CreatedAt) || f.is_managed(Managed::UpdatedAt);
+        let value = if now && f.optional.is_some() {
+            quote!(::core::option::Option::Some(#p::Timestamp::now()))
+        } else if now {
+            quote!(#p::Timestamp::now())
+        } else if f.optional.is_some() {
             quote!(::core::option::Option::None)
         } else if f.generate.is_some() {
             quote!(#p::generate_ulid())
