@@ -39,6 +39,16 @@ fn session(id: &str, expires_at: Option<Timestamp>) -> Session {
     session
 }
 
+/// The application's update of a session's device.
+async fn set_device(table: &Table, key: dynatable_core::PrimaryKey, device: &str) {
+    table
+        .update::<Session>(key)
+        .set(Session::fields().device, device.to_owned())
+        .send()
+        .await
+        .unwrap();
+}
+
 #[test]
 fn the_schema_names_the_managed_attributes_and_the_constructor_sets_the_times() {
     let before = Timestamp::now();
@@ -80,12 +90,7 @@ async fn puts_and_updates_set_updated_at_and_keep_created_at() {
     assert!(put_at >= before_put, "a put sets updated_at to now");
 
     tokio::time::sleep(Duration::from_millis(5)).await;
-    table
-        .update::<Session>(s.primary_key())
-        .set(Session::fields().device, "laptop".to_owned())
-        .send()
-        .await
-        .unwrap();
+    set_device(&table, s.primary_key(), "laptop").await;
     let updated: Session = table
         .get(s.primary_key())
         .consistent()
@@ -108,12 +113,7 @@ async fn puts_and_updates_set_updated_at_and_keep_created_at() {
     legacy.remove("createdAt");
     test.put_item(legacy).await;
     let before_update = Timestamp::now();
-    table
-        .update::<Session>(Session::key("u1", "s2"))
-        .set(Session::fields().device, "tablet".to_owned())
-        .send()
-        .await
-        .unwrap();
+    set_device(&table, Session::key("u1", "s2"), "tablet").await;
     let stored = test.get_item("USER#u1", "SESSION#s2").await.unwrap();
     let created: Timestamp = stored["createdAt"].as_s().unwrap().parse().unwrap();
     assert!(created >= before_update);

@@ -69,18 +69,7 @@ fn check_version_field(cx: &Ctxt, model: &Model) {
             );
         }
         let name = field.ident.to_string();
-        let templates = std::iter::once(&model.pk)
-            .chain(std::iter::once(&model.sk))
-            .chain(
-                model
-                    .indexes
-                    .iter()
-                    .flat_map(|i| std::iter::once(&i.pk).chain(&i.sk)),
-            );
-        if let Some(template) = templates
-            .into_iter()
-            .find(|t| t.fields().any(|f| f == name))
-        {
+        if let Some(template) = template_naming(model, &name) {
             cx.error_spanned_by(
                 keyword,
                 format!(
@@ -161,18 +150,7 @@ fn check_managed_fields(cx: &Ctxt, model: &Model) {
             }
             if managed != Managed::CreatedAt {
                 let name = field.ident.to_string();
-                let templates = std::iter::once(&model.pk)
-                    .chain(std::iter::once(&model.sk))
-                    .chain(
-                        model
-                            .indexes
-                            .iter()
-                            .flat_map(|i| std::iter::once(&i.pk).chain(&i.sk)),
-                    );
-                if let Some(template) = templates
-                    .into_iter()
-                    .find(|t| t.fields().any(|f| f == name))
-                {
+                if let Some(template) = template_naming(model, &name) {
                     cx.error_spanned_by(
                         path,
                         format!(
@@ -184,6 +162,19 @@ fn check_managed_fields(cx: &Ctxt, model: &Model) {
             }
         }
     }
+}
+
+/// The first key template (primary, then indexes) with a placeholder for field `name`.
+fn template_naming<'m>(model: &'m Model, name: &str) -> Option<&'m Template> {
+    std::iter::once(&model.pk)
+        .chain(std::iter::once(&model.sk))
+        .chain(
+            model
+                .indexes
+                .iter()
+                .flat_map(|i| std::iter::once(&i.pk).chain(&i.sk)),
+        )
+        .find(|t| t.fields().any(|f| f == name))
 }
 
 /// A `since` version must be semver.
