@@ -286,6 +286,15 @@ pub fn write_segment<T: KeySegment + ?Sized>(out: &mut String, value: &T) {
     value.write_key_segment(out);
 }
 
+/// Writes an unsigned placeholder given a width of its own (`{seq:08}`).
+pub fn write_padded_segment<T: crate::key_segment::PaddedKeySegment + ?Sized>(
+    out: &mut String,
+    value: &T,
+    width: usize,
+) {
+    value.write_padded_key_segment(out, width);
+}
+
 /// Splits `key` by `template` into exactly `N` placeholder texts.
 pub fn split_key<'k, const N: usize>(
     template: &KeyTemplate,

@@ -75,7 +75,7 @@ pub use key::{
     ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, PrimaryKey,
     SORT_KEY_ATTRIBUTE,
 };
-pub use key_segment::{KeySegment, ParseKeySegment};
+pub use key_segment::{KeySegment, PaddedKeySegment, ParseKeySegment};
 pub use schema::{AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema};
 pub use table::{
     Addable, Backoff, BatchGet, BulkError, BulkReport, CancellationReason, Condition, Cursor,
@@ -120,6 +120,26 @@ pub use timestamp::Timestamp;
 /// Template placeholders `{field}` name fields (not attribute names); they must be strings,
 /// integers, `bool`, `char` or a type that implements [`KeySegment`] and [`ParseKeySegment`],
 /// and two placeholders must be separated by literal text.
+///
+/// **Numbers sort.** Keys compare as text, so integer placeholders are written zero-padded to
+/// their type's width (`u32`: 10 digits), signed ones offset so that -1 < 0 < 1 holds in key
+/// order, and [`Timestamp`]s as 13-digit milliseconds; `parse_key` reads them back. An unsigned
+/// placeholder may take a width of its own, `{seq:06}` (a value wider than it is written in
+/// full, and sorts out of order):
+///
+/// ```
+/// use dynatable_core::entity;
+///
+/// #[entity(pk = "SENSOR#{sensor}", sk = "READING#{offset}#{seq:06}")]
+/// pub struct Reading {
+///     pub sensor: String,
+///     pub offset: i16,
+///     pub seq: u32,
+/// }
+///
+/// assert_eq!(Reading::sort_key(-1, 42), "READING#32767#000042");
+/// assert_eq!(Reading::sort_key(0, 42), "READING#32768#000042");
+/// ```
 ///
 /// **Sparse indexes.** An index key template may name `Option` fields (the primary key's may
 /// not): the index's key attributes are written only when every placeholder of the index has a

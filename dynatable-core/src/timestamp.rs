@@ -123,11 +123,7 @@ impl AttributeCodec for Timestamp {
 
 impl KeySegment for Timestamp {
     fn write_key_segment(&self, out: &mut String) {
-        let digits = self.0.to_string();
-        for _ in digits.len()..KEY_DIGITS {
-            out.push('0');
-        }
-        out.push_str(&digits);
+        crate::key_segment::push_padded(out, itoa::Buffer::new().format(self.0), KEY_DIGITS);
     }
 }
 

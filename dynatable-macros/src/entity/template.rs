@@ -14,6 +14,8 @@ pub(crate) enum Segment {
 pub(crate) struct Template {
     pub(crate) lit: LitStr,
     pub(crate) segments: Vec<Segment>,
+    /// The placeholders given a width of their own (`{seq:08}`), with it.
+    pub(crate) widths: Vec<(String, usize)>,
 }
 
 impl Template {
@@ -22,6 +24,7 @@ impl Template {
     pub(crate) fn parse(cx: &Ctxt, lit: &LitStr) -> Self {
         let text = lit.value();
         let mut segments = Vec::new();
+        let mut widths = Vec::new();
         let mut literal = String::new();
         let mut chars = text.chars();
         let mut ok = true;
@@ -45,7 +48,23 @@ impl Template {
                         ok = false;
                         break;
                     }
+                    let (name, width) = match name.split_once(':') {
+                        Some((name, width)) => (name.to_owned(), Some(width.trim().to_owned())),
+                        None => (name, None),
+                    };
                     let trimmed = name.trim();
+                    if let Some(width) = width {
+                        match width.parse::<usize>() {
+                            Ok(digits) if (1..=39).contains(&digits) => {
+                                widths.push((trimmed.to_owned(), digits));
+                            }
+                            _ => {
+                                cx.error_spanned_by(lit, format!("placeholder `{{{trimmed}:{width}}}` in key template {text:?}: a width is a number of digits from 1 to 39, e.g. `{{{trimmed}:08}}`"));
+                                ok = false;
+                                continue;
+                            }
+                        }
+                    }
                     if trimmed.is_empty() {
                         cx.error_spanned_by(lit, format!("empty placeholder `{{}}` in key template {text:?}: name a field, e.g. `{{user_id}}`"));
                         ok = false;
@@ -90,7 +109,16 @@ impl Template {
         Self {
             lit: lit.clone(),
             segments: if ok { segments } else { Vec::new() },
+            widths,
         }
+    }
+
+    /// The width given to placeholder `field` (`{seq:08}`), if any.
+    pub(crate) fn width(&self, field: &str) -> Option<usize> {
+        self.widths
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, width)| *width)
     }
 
     /// A stand-in for a template that is missing (already reported).
@@ -98,6 +126,7 @@ impl Template {
         Self {
             lit: LitStr::new("", proc_macro2::Span::call_site()),
             segments: Vec::new(),
+            widths: Vec::new(),
         }
     }
 

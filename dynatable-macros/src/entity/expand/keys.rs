@@ -68,7 +68,12 @@ pub(super) fn render(
             // A type without `KeySegment` is reported at the field's type.
             let span =
                 field(model, name).map_or_else(proc_macro2::Span::call_site, |f| f.ty.span());
-            quote_spanned!(span=> #p::write_segment(&mut __key, #v);)
+            match template.width(name) {
+                Some(width) => {
+                    quote_spanned!(span=> #p::write_padded_segment(&mut __key, #v, #width);)
+                }
+                None => quote_spanned!(span=> #p::write_segment(&mut __key, #v);),
+            }
         }
     });
     quote! {{
