@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 
 pub use crate::codec::{AttributeCodec, Item};
 pub use crate::collection::{
-    Collection, member_of as collection_member, query_keys as collection_query_keys,
+    Collection, expiry_attributes as collection_expiry_attributes, member_of as collection_member,
+    query_keys as collection_query_keys,
 };
 pub use crate::collection_check::assert_shared_partition;
 pub use crate::entity::{BatchWritable, Entity, Versioned};

@@ -35,6 +35,18 @@ pub fn member_of(item: &Item, members: &[&EntitySchema]) -> Option<usize> {
         .position(|m| m.key.pk.parse(pk).is_ok() && m.key.sk.parse(sk).is_ok())
 }
 
+/// The time-to-live attributes of the members (each once), for reads that leave out expired
+/// items.
+pub fn expiry_attributes(members: &[&EntitySchema]) -> Vec<&'static str> {
+    let mut attributes: Vec<&'static str> = Vec::new();
+    for ttl in members.iter().filter_map(|m| m.ttl) {
+        if !attributes.contains(&ttl) {
+            attributes.push(ttl);
+        }
+    }
+    attributes
+}
+
 /// The key attributes of a collection's query: the first member's, of the table or of `index`;
 /// a collection reads the whole partition unless told a sort key condition.
 ///

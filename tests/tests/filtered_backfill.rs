@@ -21,8 +21,12 @@ impl Migration for ResetIdle {
     async fn up(&self, ctx: &Context) -> Result<()> {
         let t = ctx.table();
         let f = User::fields();
-        ctx.backfill("idle", t.scan::<User>().filter(f.logins.eq(0u64)), |_: User| None)
-            .await?;
+        ctx.backfill(
+            "idle",
+            t.scan::<User>().filter(f.logins.eq(0u64)),
+            |_: User| None,
+        )
+        .await?;
         Ok(())
     }
 

@@ -174,3 +174,37 @@ async fn reads_can_leave_out_items_whose_ttl_has_passed() {
             .is_none()
     );
 }
+
+#[entity(pk = "USER#{user}", sk = "PROFILE", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub user: String,
+}
+
+#[dynatable_core::collection]
+#[derive(Debug, PartialEq)]
+pub enum UserItems {
+    Profile(Profile),
+    Session(Session),
+}
+
+#[tokio::test]
+async fn a_collection_query_leaves_out_its_members_expired_items() {
+    let test = TestTable::create(&[Session::SCHEMA, Profile::SCHEMA]).await;
+    let table = Table::new(test.client.clone(), &test.name);
+    let past = Timestamp::from_millis(Timestamp::now().as_millis() - 3_600_000);
+    table.put(&Profile::new("u1")).send().await.unwrap();
+    table.put(&session("old", Some(past))).send().await.unwrap();
+    table.put(&session("current", None)).send().await.unwrap();
+    let items = table
+        .query_collection::<UserItems>(Profile::partition_key("u1"))
+        .skip_expired()
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items.iter().all(|item| match item {
+        UserItems::Session(s) => s.session_id == "current",
+        UserItems::Profile(_) => true,
+    }));
+}

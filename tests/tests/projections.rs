@@ -120,3 +120,21 @@ async fn projected_index_pages_resume_from_their_cursors() {
         .unwrap();
     assert_eq!(rest, vec![link(4), link(6), link(8)]);
 }
+
+#[tokio::test]
+async fn a_projected_scan_reads_the_projection() {
+    let (_t, table) = seeded().await;
+    let f = Photo::fields();
+    let mut links: Vec<PhotoLink> = futures::TryStreamExt::try_collect(
+        table
+            .scan::<Photo>()
+            .parallel()
+            .filter(f.album.eq("odd"))
+            .project::<PhotoLink>()
+            .stream(),
+    )
+    .await
+    .unwrap();
+    links.sort_by(|a, b| a.photo_id.cmp(&b.photo_id));
+    assert_eq!(links, [1, 3, 5, 7, 9].map(link));
+}

@@ -16,6 +16,13 @@ pub trait Projection: QueryTarget {
     type Entity: Entity;
     /// The attributes read, in field order.
     const ATTRIBUTES: &'static [&'static str];
+
+    /// Decodes an item read with the projection (attributes beyond the projection's are
+    /// ignored).
+    ///
+    /// # Errors
+    /// A field's attribute is missing (without `#[projection(default)]`) or has the wrong type.
+    fn from_projected_item(item: crate::codec::Item) -> Result<Self, crate::DecodeError>;
 }
 
 impl<E: Entity> Query<E> {

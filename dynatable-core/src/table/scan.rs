@@ -9,6 +9,7 @@ use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::Placeholders;
 use super::item_matcher::ItemMatcher;
 use super::page::{Page, SegmentPosition};
+use super::projection::Projection;
 use super::snapshot::{Snapshot, SnapshotReader};
 use crate::codec::Item;
 use crate::entity::Entity;
@@ -40,6 +41,8 @@ pub enum ScanFilter {
 struct RawScan {
     table: Table,
     filter: Option<(String, Placeholders)>,
+    /// The `ProjectionExpression`, its names among the filter's placeholders.
+    projection: Option<String>,
     positions: Vec<SegmentPosition>,
     page_size: Option<i32>,
     consistent: bool,
@@ -50,6 +53,7 @@ impl RawScan {
         Self {
             table,
             filter: None,
+            projection: None,
             positions: vec![SegmentPosition::Start],
             page_size: None,
             consistent: false,
@@ -75,6 +79,7 @@ impl RawScan {
                     .scan()
                     .table_name(table.name())
                     .set_filter_expression(filter.clone())
+                    .set_projection_expression(self.projection.clone())
                     .set_expression_attribute_names(names.clone())
                     .set_expression_attribute_values(values.clone())
                     .set_limit(self.page_size)
@@ -224,6 +229,8 @@ pub struct Scan<T> {
     condition: Option<Condition<()>>,
     /// Leave out expired items ([`skip_expired`](Scan::skip_expired)).
     skip_expired: bool,
+    /// The attributes read, for a [projection](Scan::project); `None` reads whole items.
+    projection: Option<&'static [&'static str]>,
     /// The entity scanned for; `None` for every item.
     entity: Option<&'static EntitySchema>,
     decode: fn(Item) -> std::result::Result<T, DecodeError>,
@@ -240,6 +247,7 @@ impl<E: Entity> Scan<E> {
             filter: ScanFilter::default(),
             condition: None,
             skip_expired: false,
+            projection: None,
             entity: Some(E::SCHEMA),
             decode: E::from_item,
         }
@@ -255,6 +263,7 @@ impl<E: Entity> Scan<E> {
             filter: self.filter,
             condition: self.condition,
             skip_expired: self.skip_expired,
+            projection: self.projection,
             entity: self.entity,
             decode: Ok,
         }
@@ -302,6 +311,23 @@ impl<E: Entity> Scan<E> {
 }
 
 impl<E: Entity> Scan<E> {
+    /// The same scan, reading only the attributes of projection `P` (and the keys) into `P`
+    /// (see [`Query::project`](super::Query::project)). Snapshots of a projected scan guard a
+    /// write on the attributes read, the only ones its plan saw.
+    pub fn project<P: Projection<Entity = E>>(self) -> Scan<P> {
+        Scan {
+            raw: self.raw,
+            filter: self.filter,
+            condition: self.condition,
+            skip_expired: self.skip_expired,
+            projection: Some(P::ATTRIBUTES),
+            entity: self.entity,
+            decode: P::from_projected_item,
+        }
+    }
+}
+
+impl<E: Entity> Scan<E> {
     /// The same scan, yielding each entity with the raw item it was decoded from: for
     /// migrations that need both the typed value and the item as stored (its old keys, or every
     /// attribute to copy).
@@ -311,6 +337,7 @@ impl<E: Entity> Scan<E> {
             filter: self.filter,
             condition: self.condition,
             skip_expired: self.skip_expired,
+            projection: self.projection,
             entity: self.entity,
             decode: decode_with_item::<E>,
         }
@@ -329,6 +356,7 @@ impl Scan<Item> {
             filter: ScanFilter::default(),
             condition: None,
             skip_expired: false,
+            projection: None,
             entity: None,
             decode: Ok,
         }
@@ -426,12 +454,12 @@ impl<T: Send + 'static> Scan<T> {
     }
 
     fn snapshot_reader(&self) -> SnapshotReader<T> {
+        // A projection read some attributes: its writes are guarded on those as read.
+        let entity = self.entity.filter(|_| self.projection.is_none());
         SnapshotReader {
             decode: self.decode,
-            version: self
-                .entity
-                .and_then(|e| e.version.map(|attribute| (e.name, attribute))),
-            declared: self.entity.map_or(&[], |e| e.attributes),
+            version: entity.and_then(|e| e.version.map(|attribute| (e.name, attribute))),
+            declared: entity.map_or(&[], |e| e.attributes),
         }
     }
 
@@ -465,7 +493,16 @@ impl<T: Send + 'static> Scan<T> {
                 None => Some((text, p)),
             };
         }
-        self.raw.filter = Some(with_ledger_excluded(filter));
+        let (filter, mut p) = with_ledger_excluded(filter);
+        self.raw.projection = self.projection.map(|attributes| {
+            [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE]
+                .into_iter()
+                .chain(attributes.iter().copied())
+                .map(|name| p.name(name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        self.raw.filter = Some((filter, p));
         let table = self.raw.table.clone();
         self.raw
             .segment_pages()

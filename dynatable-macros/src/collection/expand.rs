@@ -74,6 +74,10 @@ pub(crate) fn generate(collection: &Collection) -> TokenStream {
                     #dt::Option::None
                 }
 
+                fn expiry_attributes() -> ::std::vec::Vec<&'static str> {
+                    #dt::collection_expiry_attributes(<Self as #dt::Collection>::MEMBERS)
+                }
+
                 #[inline]
                 fn decode(
                     item: #dt::Item,

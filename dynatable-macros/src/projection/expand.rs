@@ -56,6 +56,22 @@ pub(crate) fn generate(projection: &Projection) -> TokenStream {
             impl #p::Projection for #ident {
                 type Entity = #of;
                 const ATTRIBUTES: &'static [&'static str] = &[#(Self::#names),*];
+
+                fn from_projected_item(
+                    __item: #p::Item,
+                ) -> #p::Result<Self, #p::DecodeError> {
+                    let mut __cx = #p::DecodeContext::new(<#of as #p::Entity>::SCHEMA.name);
+                    #(let mut #slots: #p::Option<#p::AttributeValue> = #p::Option::None;)*
+                    for (__name, __value) in __item {
+                        match __name.as_str() {
+                            #(Self::#names => #slots = #p::Option::Some(__value),)*
+                            #p::PARTITION_KEY_ATTRIBUTE => __cx.set_pk(__value),
+                            #p::SORT_KEY_ATTRIBUTE => __cx.set_sk(__value),
+                            _ => {}
+                        }
+                    }
+                    #p::Result::Ok(Self { #(#decodes),* })
+                }
             }
 
             impl #p::QueryTarget for #ident {
@@ -71,6 +87,10 @@ pub(crate) fn generate(projection: &Projection) -> TokenStream {
                     <#of as #p::QueryTarget>::entity_type()
                 }
 
+                fn expiry_attributes() -> ::std::vec::Vec<&'static str> {
+                    <#of as #p::QueryTarget>::expiry_attributes()
+                }
+
                 fn projection() -> #p::Option<&'static [&'static str]> {
                     #p::Option::Some(<Self as #p::Projection>::ATTRIBUTES)
                 }
@@ -78,17 +98,7 @@ pub(crate) fn generate(projection: &Projection) -> TokenStream {
                 fn decode(
                     __item: #p::Item,
                 ) -> #p::Result<#p::Option<Self>, #p::DecodeError> {
-                    let mut __cx = #p::DecodeContext::new(<#of as #p::Entity>::SCHEMA.name);
-                    #(let mut #slots: #p::Option<#p::AttributeValue> = #p::Option::None;)*
-                    for (__name, __value) in __item {
-                        match __name.as_str() {
-                            #(Self::#names => #slots = #p::Option::Some(__value),)*
-                            #p::PARTITION_KEY_ATTRIBUTE => __cx.set_pk(__value),
-                            #p::SORT_KEY_ATTRIBUTE => __cx.set_sk(__value),
-                            _ => {}
-                        }
-                    }
-                    #p::Result::Ok(#p::Option::Some(Self { #(#decodes),* }))
+                    <Self as #p::Projection>::from_projected_item(__item).map(#p::Option::Some)
                 }
             }
         };
