@@ -210,12 +210,12 @@ impl<'a, T: Send> CatchUp<'a, T> {
             // record of the run's own write: counting it keeps the count from passing over
             // another writer's later record in its place).
             for key in &batch.earlier {
-                self.own.is_own(key);
+                self.own.count_record(key);
             }
             let keys: Vec<PrimaryKey> = batch
                 .keys
                 .iter()
-                .filter(|key| !self.own.is_own(key))
+                .filter(|key| !self.own.count_record(key))
                 .cloned()
                 .collect();
             self.passed_over.fetch_add(

@@ -257,7 +257,7 @@ async fn own_writes_count_only_writes_that_certainly_changed_their_item() {
         ("u003", false),
         ("u000", true),
     ] {
-        assert_eq!(own.is_own(&User::key(user)), counted, "{user}");
+        assert_eq!(own.count_record(&User::key(user)), counted, "{user}");
     }
     assert!(own.is_empty(), "one record of u000 passed over, no more");
 
@@ -284,8 +284,8 @@ async fn own_writes_count_only_writes_that_certainly_changed_their_item() {
         .await
         .unwrap();
     assert_eq!((report.written, report.reread), (2, 0), "{report:?}");
-    assert!(!own.is_own(&User::key("u002")));
-    assert!(own.is_own(&User::key("u001")));
+    assert!(!own.count_record(&User::key("u002")));
+    assert!(own.count_record(&User::key("u001")));
 }
 
 #[tokio::test]

@@ -18,10 +18,10 @@ use crate::key::PrimaryKey;
 /// result holds no attribute another writer could have added. Writes it cannot judge are not
 /// counted, and their records are read like anyone's.
 ///
-/// The reader calls [`is_own`](Self::is_own) for every record, in stream order. A record may be
-/// passed over only while a counted write of its key has a record not read yet: then a write of
-/// the run itself, made with the compare-and-swap guard, comes at or after that record, so
-/// whatever that record changed was seen by the run's plan. Records read while a write of the
+/// The reader calls [`count_record`](Self::count_record) for every record, in stream order. A
+/// record may be passed over only while a counted write of its key has a record not read yet:
+/// then a write of the run itself, made with the compare-and-swap guard, comes at or after that
+/// record, so whatever that record changed was seen by the run's plan. Records read while a write of the
 /// same key is in flight are never passed over (that write's record might be among them).
 ///
 /// Keys stay counted only until the records of their counted writes are read, so the count
@@ -33,7 +33,7 @@ use crate::key::PrimaryKey;
 ///
 /// let own = Arc::new(OwnWrites::new());
 /// // Nothing counted: every record is read.
-/// assert!(!own.is_own(&PrimaryKey::new("USER#u1", "PROFILE")));
+/// assert!(!own.count_record(&PrimaryKey::new("USER#u1", "PROFILE")));
 /// assert!(own.is_empty());
 /// ```
 #[derive(Debug, Default)]
@@ -64,9 +64,10 @@ impl OwnWrites {
         Self::default()
     }
 
-    /// Called for each stream record of `key`, in stream order: `true` when the record may be
-    /// passed over (a counted write of the run comes at or after it).
-    pub fn is_own(&self, key: &PrimaryKey) -> bool {
+    /// Counts one stream record of `key`; the reader calls it for every record, in stream order.
+    /// `true` when the record may be passed over (a counted write of the run comes at or after
+    /// it), `false` when its item must be read.
+    pub fn count_record(&self, key: &PrimaryKey) -> bool {
         let mut keys = self.lock();
         let Some(count) = keys.get_mut(key) else {
             return false;
@@ -158,10 +159,10 @@ mod tests {
     fn a_counted_write_passes_over_one_record_of_its_key() {
         let own = Arc::new(OwnWrites::new());
         own.sending(&key("a")).finish(true);
-        assert!(!own.is_own(&key("b")));
-        assert!(own.is_own(&key("a")));
+        assert!(!own.count_record(&key("b")));
+        assert!(own.count_record(&key("a")));
         // An application's write after it is read.
-        assert!(!own.is_own(&key("a")));
+        assert!(!own.count_record(&key("a")));
         assert!(own.is_empty());
     }
 
@@ -171,7 +172,7 @@ mod tests {
         own.sending(&key("a")).finish(false);
         drop(own.sending(&key("a")));
         assert!(own.is_empty());
-        assert!(!own.is_own(&key("a")));
+        assert!(!own.count_record(&key("a")));
     }
 
     #[test]
@@ -179,10 +180,10 @@ mod tests {
         let own = Arc::new(OwnWrites::new());
         let write = own.sending(&key("a"));
         // Maybe the write's own record, maybe an application's: read it.
-        assert!(!own.is_own(&key("a")));
+        assert!(!own.count_record(&key("a")));
         write.finish(true);
         // The count paid for the record read meanwhile: the next one is read too.
-        assert!(!own.is_own(&key("a")));
+        assert!(!own.count_record(&key("a")));
         assert!(own.is_empty());
     }
 
@@ -190,12 +191,12 @@ mod tests {
     fn two_records_read_in_flight_leave_no_debt_after_the_write() {
         let own = Arc::new(OwnWrites::new());
         let write = own.sending(&key("a"));
-        assert!(!own.is_own(&key("a")));
-        assert!(!own.is_own(&key("a")));
+        assert!(!own.count_record(&key("a")));
+        assert!(!own.count_record(&key("a")));
         write.finish(true);
         assert!(own.is_empty());
         own.sending(&key("a")).finish(true);
-        assert!(own.is_own(&key("a")));
+        assert!(own.count_record(&key("a")));
     }
 
     #[test]
@@ -205,9 +206,9 @@ mod tests {
         let second = own.sending(&key("a"));
         first.finish(true);
         // A write is still in flight: read.
-        assert!(!own.is_own(&key("a")));
+        assert!(!own.count_record(&key("a")));
         second.finish(true);
-        assert!(own.is_own(&key("a")));
-        assert!(!own.is_own(&key("a")));
+        assert!(own.count_record(&key("a")));
+        assert!(!own.count_record(&key("a")));
     }
 }
