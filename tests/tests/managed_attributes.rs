@@ -39,6 +39,11 @@ fn session(id: &str, expires_at: Option<Timestamp>) -> Session {
     session
 }
 
+/// The session stored under `key` now (consistent read).
+async fn stored(table: &Table, key: dynatable_core::PrimaryKey) -> Session {
+    table.get(key).consistent().send().await.unwrap().unwrap()
+}
+
 /// The application's update of a session's device.
 async fn set_device(table: &Table, key: dynatable_core::PrimaryKey, device: &str) {
     table
@@ -75,29 +80,17 @@ async fn puts_and_updates_set_updated_at_and_keep_created_at() {
     s.updated_at = Some(Timestamp::from_millis(1_000_000_000_000));
     let before_put = Timestamp::now();
     table.put(&s).send().await.unwrap();
-    let stored: Session = table
-        .get(s.primary_key())
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let written = stored(&table, s.primary_key()).await;
     assert_eq!(
-        stored.created_at, s.created_at,
+        written.created_at, s.created_at,
         "a put writes created_at as given"
     );
-    let put_at = stored.updated_at.unwrap();
+    let put_at = written.updated_at.unwrap();
     assert!(put_at >= before_put, "a put sets updated_at to now");
 
     tokio::time::sleep(Duration::from_millis(5)).await;
     set_device(&table, s.primary_key(), "laptop").await;
-    let updated: Session = table
-        .get(s.primary_key())
-        .consistent()
-        .send()
-        .await
-        .unwrap()
-        .unwrap();
+    let updated = stored(&table, s.primary_key()).await;
     assert_eq!(updated.device, "laptop");
     assert_eq!(
         updated.created_at, s.created_at,

@@ -314,22 +314,12 @@ impl<E: QueryTarget> Query<E> {
         let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
         // A projection reads its attributes and the keys (a cursor is made from an item's keys).
         let projection = E::projection().map(|attributes| {
-            let mut names: Vec<&str> = Vec::new();
-            for name in [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE, pk_attribute]
+            let keys = [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE, pk_attribute];
+            let names = keys
                 .into_iter()
                 .chain(sk_attribute)
-                .chain(attributes.iter().copied())
-            {
-                // DynamoDB refuses a path named twice.
-                if !names.contains(&name) {
-                    names.push(name);
-                }
-            }
-            names
-                .into_iter()
-                .map(|name| p.name(name))
-                .collect::<Vec<_>>()
-                .join(", ")
+                .chain(attributes.iter().copied());
+            super::projection::expression(names, &mut p)
         });
         let table = &self.table;
         let output = table

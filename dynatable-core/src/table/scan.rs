@@ -495,12 +495,11 @@ impl<T: Send + 'static> Scan<T> {
         }
         let (filter, mut p) = with_ledger_excluded(filter);
         self.raw.projection = self.projection.map(|attributes| {
-            [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE]
-                .into_iter()
-                .chain(attributes.iter().copied())
-                .map(|name| p.name(name))
-                .collect::<Vec<_>>()
-                .join(", ")
+            let keys = [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE];
+            super::projection::expression(
+                keys.into_iter().chain(attributes.iter().copied()),
+                &mut p,
+            )
         });
         self.raw.filter = Some((filter, p));
         let table = self.raw.table.clone();
