@@ -1,106 +1,18 @@
 //! Decoding one 1 MB query page of the example's user collection (`UserItem`: a profile, photos
-//! with 80-character URLs, every fifth item a notification) from the SDK's items into the enum.
+//! with 80-character URLs, every fifth item a notification) from the SDK's items into the enum,
+//! with the system allocator.
 //!
-//! `cargo bench -p dynatable-example --bench collection_decode`. The page is built once; each
-//! iteration decodes a fresh copy (the copy is not timed).
+//! `cargo bench -p dynatable-example --bench collection_decode --bench collection_decode_mimalloc`
+//! runs it beside the same bench with mimalloc. The page is built once; each iteration decodes a
+//! fresh copy (the copy is not timed).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::hint::black_box;
+#[path = "collection_decode/page.rs"]
+mod page;
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use dynatable_core::{Entity, Item, QueryTarget};
-use dynatable_example::user_page::UserItem;
-use dynatable_example::{Notification, Photo, Timestamp, User};
-
-/// DynamoDB's limit on the data one query page returns.
-const PAGE_BYTES: usize = 1024 * 1024;
-
-/// An item's size as DynamoDB counts it, near enough: names and string or number values.
-fn size(item: &Item) -> usize {
-    use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
-    item.iter()
-        .map(|(name, value)| {
-            name.len()
-                + match value {
-                    AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
-                    _ => 1,
-                }
-        })
-        .sum()
+fn benches(c: &mut criterion::Criterion) {
+    page::benches(c, "system");
 }
 
-/// One user's partition, as a query returns it, up to 1 MB.
-fn page() -> Vec<Item> {
-    let created = Timestamp::from_millis(1_764_000_000_000);
-    let mut user = User::new("ada", "ada@example.com", created);
-    user.bio = "Photographer, mostly of cats.".into();
-    user.updated_at = Some(created);
-    let user_id = user.user_id.clone();
-    let mut items = vec![user.to_item().unwrap()];
-    let mut bytes = size(&items[0]);
-    let mut n = 1u64;
-    loop {
-        let item = if n.is_multiple_of(5) {
-            let mut notification = Notification::new(&user_id, format!("Someone liked photo {n}"));
-            notification.created_at = Some(created);
-            notification.to_item().unwrap()
-        } else {
-            let at = Timestamp::from_millis(created.as_millis() + n);
-            let mut photo = Photo::new(
-                &user_id,
-                format!("https://photos.example.com/{user_id}/{n:0>22}.jpg"),
-                at,
-            );
-            photo.updated_at = Some(at);
-            photo.to_item().unwrap()
-        };
-        bytes += size(&item);
-        if bytes > PAGE_BYTES {
-            return items;
-        }
-        items.push(item);
-        n += 1;
-    }
-}
-
-fn decode(c: &mut Criterion) {
-    let page = page();
-    let photo_url = page
-        .iter()
-        .find_map(|i| match i.get("url") {
-            Some(dynatable_core::aws_sdk_dynamodb::types::AttributeValue::S(url)) => {
-                Some(url.len())
-            }
-            _ => None,
-        })
-        .unwrap_or_default();
-    println!(
-        "page: {} items, photo URLs of {photo_url} characters",
-        page.len()
-    );
-    c.bench_function("collection_decode_1mb_page", |b| {
-        b.iter_batched(
-            || page.clone(),
-            |items| {
-                let decoded: Vec<UserItem> = items
-                    .into_iter()
-                    .filter_map(|item| UserItem::decode(item).transpose())
-                    .collect::<Result<_, _>>()
-                    .unwrap();
-                black_box(decoded)
-            },
-            BatchSize::LargeInput,
-        );
-    });
-}
-
-/// For comparison: the same copies of the page dropped without decoding.
-fn drop_only(c: &mut Criterion) {
-    let page = page();
-    c.bench_function("collection_drop_1mb_page", |b| {
-        b.iter_batched(|| page.clone(), drop, BatchSize::LargeInput);
-    });
-}
-
-criterion_group!(benches, decode, drop_only);
-criterion_main!(benches);
+criterion::criterion_group!(group, benches);
+criterion::criterion_main!(group);

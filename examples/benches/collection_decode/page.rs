@@ -1,0 +1,105 @@
+//! The page both collection-decode benches use, and their two routines; each bench binary picks
+//! its global allocator and calls [`benches`].
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion};
+use dynatable_core::{Entity, Item, QueryTarget};
+use dynatable_example::user_page::UserItem;
+use dynatable_example::{Notification, Photo, Timestamp, User};
+
+/// DynamoDB's limit on the data one query page returns.
+const PAGE_BYTES: usize = 1024 * 1024;
+
+/// An item's size as DynamoDB counts it, near enough: names and string or number values.
+fn size(item: &Item) -> usize {
+    use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
+    item.iter()
+        .map(|(name, value)| {
+            name.len()
+                + match value {
+                    AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+                    _ => 1,
+                }
+        })
+        .sum()
+}
+
+/// One user's partition, as a query returns it, up to 1 MB.
+fn page() -> Vec<Item> {
+    let created = Timestamp::from_millis(1_764_000_000_000);
+    let mut user = User::new("ada", "ada@example.com", created);
+    user.bio = "Photographer, mostly of cats.".into();
+    user.updated_at = Some(created);
+    let user_id = user.user_id.clone();
+    let mut items = vec![user.to_item().unwrap()];
+    let mut bytes = size(&items[0]);
+    let mut n = 1u64;
+    loop {
+        let item = if n.is_multiple_of(5) {
+            let mut notification = Notification::new(&user_id, format!("Someone liked photo {n}"));
+            notification.created_at = Some(created);
+            notification.to_item().unwrap()
+        } else {
+            let at = Timestamp::from_millis(created.as_millis() + n);
+            let mut photo = Photo::new(
+                &user_id,
+                format!("https://photos.example.com/{user_id}/{n:0>22}.jpg"),
+                at,
+            );
+            photo.updated_at = Some(at);
+            photo.to_item().unwrap()
+        };
+        bytes += size(&item);
+        if bytes > PAGE_BYTES {
+            return items;
+        }
+        items.push(item);
+        n += 1;
+    }
+}
+
+fn decode(c: &mut Criterion, allocator: &str) {
+    let page = page();
+    let photo_url = page
+        .iter()
+        .find_map(|i| match i.get("url") {
+            Some(dynatable_core::aws_sdk_dynamodb::types::AttributeValue::S(url)) => {
+                Some(url.len())
+            }
+            _ => None,
+        })
+        .unwrap_or_default();
+    println!(
+        "page: {} items, photo URLs of {photo_url} characters",
+        page.len()
+    );
+    c.bench_function(&format!("collection_decode_1mb_page/{allocator}"), |b| {
+        b.iter_batched(
+            || page.clone(),
+            |items| {
+                let decoded: Vec<UserItem> = items
+                    .into_iter()
+                    .filter_map(|item| UserItem::decode(item).transpose())
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                black_box(decoded)
+            },
+            BatchSize::LargeInput,
+        );
+    });
+}
+
+/// For comparison: the same copies of the page dropped without decoding.
+fn drop_only(c: &mut Criterion, allocator: &str) {
+    let page = page();
+    c.bench_function(&format!("collection_drop_1mb_page/{allocator}"), |b| {
+        b.iter_batched(|| page.clone(), drop, BatchSize::LargeInput);
+    });
+}
+
+/// Both routines, named after `allocator`.
+pub fn benches(c: &mut Criterion, allocator: &str) {
+    decode(c, allocator);
+    drop_only(c, allocator);
+}
