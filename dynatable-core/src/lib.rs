@@ -48,6 +48,7 @@ pub mod client;
 pub mod codec;
 mod collection;
 mod collection_check;
+mod conformance;
 mod entity;
 mod error;
 mod field;
@@ -68,6 +69,7 @@ pub mod __private;
 pub use aws_sdk_dynamodb;
 pub use codec::{AttributeCodec, Bytes, Item};
 pub use collection::Collection;
+pub use conformance::{Conformance, StaleKey, check_item};
 pub use entity::{BatchWritable, Entity, Versioned};
 pub use error::{DecodeError, EncodeError, KeyError, ValueError};
 pub use field::{Field, role};
@@ -80,9 +82,10 @@ pub use schema::{AttributeKind, AttributeSchema, EntitySchema, Generator, IndexS
 pub use table::{
     Addable, Backoff, BatchGet, BulkError, BulkReport, CancellationReason, Condition, Cursor,
     CursorError, DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, Error, ErrorKind, Get, IntoValue,
-    ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, MemberOf, Operation,
-    OwnWrites, Page, Projection, Put, Query, QueryKeys, QueryTarget, RateLimit, Result, Scan,
-    ScanFilter, ScanItems, SegmentPosition, Snapshot, SortKey, Table, Transaction, Update, Write,
+    ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, MalformedItem, MemberOf,
+    Operation, OwnWrites, Page, Projection, Put, Query, QueryKeys, QueryTarget, RateLimit, Result,
+    Scan, ScanFilter, ScanItems, SegmentPosition, Snapshot, SortKey, Table, Transaction, Update,
+    Write,
 };
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};

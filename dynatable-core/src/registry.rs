@@ -4,18 +4,35 @@ use std::collections::BTreeMap;
 
 use thiserror::Error;
 
+use crate::codec::Item;
+use crate::conformance::{Conformance, check_item};
+use crate::entity::Entity;
 use crate::schema::EntitySchema;
 
 /// An entity registered by `#[entity]`. Generated code submits one per entity.
 #[derive(Debug)]
 pub struct EntityRegistration {
     schema: &'static EntitySchema,
+    check: fn(Item) -> Conformance,
 }
 
 impl EntityRegistration {
-    /// A registration of `schema`.
-    pub const fn new(schema: &'static EntitySchema) -> Self {
-        Self { schema }
+    /// The registration of entity `E`.
+    pub const fn of<E: Entity>() -> Self {
+        Self {
+            schema: E::SCHEMA,
+            check: check_item::<E>,
+        }
+    }
+
+    /// The entity's schema.
+    pub fn schema(&self) -> &'static EntitySchema {
+        self.schema
+    }
+
+    /// [`check_item`] as this entity, for code that knows the entity only by its schema.
+    pub fn check(&self, item: Item) -> Conformance {
+        (self.check)(item)
     }
 }
 
@@ -34,12 +51,39 @@ inventory::collect!(EntityRegistration);
 /// assert!(registry::entities().iter().any(|e| e.name == "Team"));
 /// ```
 pub fn entities() -> Vec<&'static EntitySchema> {
-    let mut all: Vec<_> = inventory::iter::<EntityRegistration>
-        .into_iter()
-        .map(|r| r.schema)
-        .collect();
-    all.sort_by(|a, b| a.name.cmp(b.name).then(a.rust_type.cmp(b.rust_type)));
+    registrations().into_iter().map(|r| r.schema).collect()
+}
+
+/// Every entity registration linked into this binary, sorted by name: each entity's schema, and
+/// its [`check`](EntityRegistration::check) for stored items.
+pub fn registrations() -> Vec<&'static EntityRegistration> {
+    let mut all: Vec<&'static EntityRegistration> =
+        inventory::iter::<EntityRegistration>.into_iter().collect();
+    all.sort_by(|a, b| {
+        (a.schema.name, a.schema.rust_type).cmp(&(b.schema.name, b.schema.rust_type))
+    });
     all
+}
+
+/// Which of `entities` an item belongs to: the one its `_type` names; for an item written
+/// without `_type`, the first whose primary key templates both parse the item's keys. `None`
+/// when none does (a `_type` naming another entity included).
+///
+/// ```
+/// use dynatable_core::{Entity, entity, registry};
+///
+/// #[entity(pk = "TEAM#{team_id}", sk = "TEAM")]
+/// pub struct Team {
+///     pub team_id: String,
+/// }
+///
+/// let mut item = Team { team_id: "t1".into() }.to_item().unwrap();
+/// assert_eq!(registry::entity_of(&item, &[Team::SCHEMA]), Some(0));
+/// item.remove("_type");
+/// assert_eq!(registry::entity_of(&item, &[Team::SCHEMA]), Some(0));
+/// ```
+pub fn entity_of(item: &Item, entities: &[&EntitySchema]) -> Option<usize> {
+    crate::collection::member_of(item, entities)
 }
 
 /// A problem that makes entities unsafe to keep in one table.

@@ -12,6 +12,9 @@ pub struct Page<T> {
     pub segment: u32,
     /// How many items DynamoDB read for the page, before filters.
     pub scanned: usize,
+    /// The items of the page that do not decode, left out of `items`: only for a scan with
+    /// [`skip_malformed`](super::Scan::skip_malformed) (otherwise such an item fails the page).
+    pub malformed: Vec<super::MalformedItem>,
 }
 
 /// Where one segment of a scan stands, for resuming a scan.

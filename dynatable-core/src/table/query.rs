@@ -384,6 +384,7 @@ impl<E: QueryTarget> Query<E> {
                     cursor,
                     segment: 0,
                     scanned,
+                    malformed: Vec::new(),
                 };
                 Ok(Some((page, (query, next, remaining))))
             },

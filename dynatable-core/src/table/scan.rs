@@ -8,14 +8,17 @@ use super::cursor::Cursor;
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::Placeholders;
 use super::item_matcher::ItemMatcher;
+use super::malformed_item::MalformedItem;
 use super::page::{Page, SegmentPosition};
 use super::projection::Projection;
+use super::rate_limit::{RateLimit, RateLimiter};
 use super::snapshot::{Snapshot, SnapshotReader};
 use crate::codec::Item;
 use crate::entity::Entity;
 use crate::error::DecodeError;
 use crate::key::{
-    ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE,
+    ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, PrimaryKey,
+    SORT_KEY_ATTRIBUTE,
 };
 use crate::schema::EntitySchema;
 
@@ -46,6 +49,13 @@ struct RawScan {
     positions: Vec<SegmentPosition>,
     page_size: Option<i32>,
     consistent: bool,
+    /// Also return the migration ledger's items ([`ScanItems::with_ledger`]).
+    with_ledger: bool,
+    /// At most this many items read per second, over every segment ([`Scan::max_rate`]).
+    max_rate: Option<f64>,
+    /// Leave out items that do not decode, listing them in their page
+    /// ([`Scan::skip_malformed`]).
+    skip_malformed: bool,
 }
 
 impl RawScan {
@@ -57,6 +67,9 @@ impl RawScan {
             positions: vec![SegmentPosition::Start],
             page_size: None,
             consistent: false,
+            with_ledger: false,
+            max_rate: None,
+            skip_malformed: false,
         }
     }
 
@@ -68,7 +81,11 @@ impl RawScan {
         let table = &self.table;
         let segments = u32::try_from(self.positions.len()).unwrap_or(1);
         let (filter, names, values) = match &self.filter {
-            Some((f, p)) => (Some(f.clone()), p.names(), p.values()),
+            Some((f, p)) => (
+                Some(f.clone()).filter(|f| !f.is_empty()),
+                p.names(),
+                p.values(),
+            ),
             None => (None, None, None),
         };
         let output = table
@@ -106,6 +123,11 @@ impl RawScan {
 
     /// One stream of pages per segment.
     fn segment_pages(self) -> Vec<BoxStream<'static, Result<Page<Item>>>> {
+        // One budget for every segment: each takes a page's items from it after reading the page,
+        // so a segment in debt waits before reading its next one.
+        let limiter = self
+            .max_rate
+            .map(|rate| RateLimiter::new(RateLimit::ItemsPerSecond(rate)));
         let scan = std::sync::Arc::new(self);
         let segments = scan
             .positions
@@ -114,8 +136,10 @@ impl RawScan {
             .map(|(segment, position)| {
                 let scan = scan.clone();
                 let segment = u32::try_from(segment).unwrap_or_default();
+                let limiter = limiter.clone();
                 futures::stream::try_unfold(position.clone(), move |position| {
                     let scan = scan.clone();
+                    let limiter = limiter.clone();
                     async move {
                         let start = match position {
                             SegmentPosition::Done => return Ok(None),
@@ -123,6 +147,9 @@ impl RawScan {
                             SegmentPosition::After(cursor) => Some(cursor),
                         };
                         let (items, cursor, scanned) = scan.fetch(segment, start).await?;
+                        if let Some(limiter) = &limiter {
+                            limiter.acquire(scanned as f64).await;
+                        }
                         let next = cursor
                             .clone()
                             .map_or(SegmentPosition::Done, SegmentPosition::After);
@@ -132,6 +159,7 @@ impl RawScan {
                                 cursor,
                                 segment,
                                 scanned,
+                                malformed: Vec::new(),
                             },
                             next,
                         )))
@@ -350,6 +378,13 @@ fn decode_with_item<E: Entity>(item: Item) -> std::result::Result<(E, Item), Dec
 }
 
 impl Scan<Item> {
+    /// Also returns the migration ledger's items (partition keys starting `_SCHEMA#`), which
+    /// every other scan leaves out: for tools that account for every item of a table.
+    pub fn with_ledger(mut self) -> Self {
+        self.raw.with_ledger = true;
+        self
+    }
+
     pub(crate) fn items(table: Table) -> Self {
         Self {
             raw: RawScan::new(table),
@@ -404,6 +439,28 @@ impl<T: Send + 'static> Scan<T> {
     pub fn consistent(mut self) -> Self {
         self.raw.consistent = true;
         self
+    }
+
+    /// Reads at most `items_per_second` items per second over all segments (items as DynamoDB
+    /// counts them read, before filters): each segment waits before its next page while the
+    /// scan is over budget. For scans that share a table's capacity with its application.
+    pub fn max_rate(mut self, items_per_second: f64) -> Self {
+        self.raw.max_rate = Some(items_per_second);
+        self
+    }
+
+    /// Leaves out the items that do not decode instead of failing with the first: each page
+    /// lists those it read in [`Page::malformed`] (key and decode error). [`stream`](Self::stream)
+    /// yields only the items that decode; read [`pages`](Self::pages) to see the others. A
+    /// migration's backfill records the items it skipped in the ledger.
+    pub fn skip_malformed(mut self) -> Self {
+        self.raw.skip_malformed = true;
+        self
+    }
+
+    /// Whether [`skip_malformed`](Self::skip_malformed) was asked for.
+    pub fn skips_malformed(&self) -> bool {
+        self.raw.skip_malformed
     }
 
     /// The pages of every segment, as they arrive; each names its segment and its cursor.
@@ -493,7 +550,11 @@ impl<T: Send + 'static> Scan<T> {
                 None => Some((text, p)),
             };
         }
-        let (filter, mut p) = with_ledger_excluded(filter);
+        let (filter, mut p) = match filter {
+            Some((text, p)) if self.raw.with_ledger => (text, p),
+            None if self.raw.with_ledger => (String::new(), Placeholders::default()),
+            filter => with_ledger_excluded(filter),
+        };
         self.raw.projection = self.projection.map(|attributes| {
             let keys = [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE];
             super::projection::expression(
@@ -503,45 +564,55 @@ impl<T: Send + 'static> Scan<T> {
         });
         self.raw.filter = Some((filter, p));
         let table = self.raw.table.clone();
+        let skip_malformed = self.raw.skip_malformed;
         self.raw
             .segment_pages()
             .into_iter()
-            .map(|pages| decode_pages(pages, table.clone(), decode))
+            .map(|pages| decode_pages(pages, table.clone(), decode, skip_malformed))
             .collect()
     }
 }
 
-/// Decodes the items of each page.
+/// Decodes the items of each page: an item that does not decode fails the page, or with
+/// `skip_malformed` is listed in the page's `malformed`.
 fn decode_pages<T, D>(
     pages: BoxStream<'static, Result<Page<Item>>>,
     table: Table,
     decode: D,
+    skip_malformed: bool,
 ) -> BoxStream<'static, Result<Page<T>>>
 where
     T: Send + 'static,
     D: Fn(Item) -> std::result::Result<T, DecodeError> + Copy + Send + Sync + 'static,
 {
-    {
-        pages
-            .and_then(move |page| {
-                let table = table.clone();
-                async move {
-                    let items = page
-                        .items
-                        .into_iter()
-                        .map(decode)
-                        .collect::<std::result::Result<Vec<_>, _>>()
-                        .map_err(|e| table.error(Operation::Scan, None, ErrorKind::Decode(e)))?;
-                    Ok(Page {
-                        items,
-                        cursor: page.cursor,
-                        segment: page.segment,
-                        scanned: page.scanned,
-                    })
+    pages
+        .and_then(move |page| {
+            let table = table.clone();
+            async move {
+                let mut items = Vec::with_capacity(page.items.len());
+                let mut malformed = Vec::new();
+                for item in page.items {
+                    let key = skip_malformed.then(|| PrimaryKey::of_item(&item)).flatten();
+                    match decode(item) {
+                        Ok(value) => items.push(value),
+                        Err(error) if skip_malformed => {
+                            malformed.push(MalformedItem { key, error })
+                        }
+                        Err(e) => {
+                            return Err(table.error(Operation::Scan, None, ErrorKind::Decode(e)));
+                        }
+                    }
                 }
-            })
-            .boxed()
-    }
+                Ok(Page {
+                    items,
+                    cursor: page.cursor,
+                    segment: page.segment,
+                    scanned: page.scanned,
+                    malformed,
+                })
+            }
+        })
+        .boxed()
 }
 
 impl<T: Send + 'static> Scan<T> {

@@ -36,7 +36,7 @@ pub(crate) fn generate(model: &Model) -> TokenStream {
         #[automatically_derived]
         impl #versioning for #ident {}
         #p::inventory::submit! {
-            #p::EntityRegistration::new(<#ident as #p::Entity>::SCHEMA)
+            #p::EntityRegistration::of::<#ident>()
         }
     }
 }
