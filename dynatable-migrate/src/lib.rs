@@ -77,6 +77,7 @@ mod reporter;
 mod schema_snapshot;
 mod status;
 mod stream;
+mod validate;
 
 #[doc(hidden)]
 pub mod __private;
@@ -98,6 +99,9 @@ pub use reporter::{LogReporter, Reporter};
 pub use schema_snapshot::{EntitySnapshot, SchemaChange, SchemaSnapshot};
 pub use status::{MigrationState, Status};
 pub use stream::{StreamEnabled, StreamError, StreamPositionRecord, stream_client};
+pub use validate::{
+    DEFAULT_EXAMPLES, EntityCounts, Finding, FindingClass, ValidationReport, Validator,
+};
 
 /// Registers a data migration: `#[migration(version = "0.4.0")]` on `impl Migration for T`.
 ///

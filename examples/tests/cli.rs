@@ -518,3 +518,199 @@ async fn a_table_without_a_stream_is_refused_with_what_to_do() {
     assert_eq!(support::statuses(&status), ["pending"; 5], "nothing ran");
     assert!(status["lock"].is_null(), "no lock left behind");
 }
+
+/// The JSON lines `validate --json` printed: the findings, then the summary.
+fn validate_lines(output: &[u8]) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let mut lines: Vec<serde_json::Value> = String::from_utf8_lossy(output)
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
+        })
+        .collect();
+    // A run that found problems ends with the failure line.
+    if lines.last().is_some_and(|l| l.get("error").is_some()) {
+        let failure = lines.pop().unwrap();
+        assert_eq!(failure["error"]["kind"], "check_failed", "{failure}");
+        assert_eq!(failure["error"]["exit_code"], 5);
+    }
+    let summary = lines.pop().expect("a summary line");
+    assert!(summary.get("summary").is_some(), "{summary}");
+    (lines, summary["summary"].clone())
+}
+
+#[tokio::test]
+async fn validate_classifies_every_item_and_exits_5_on_the_ones_that_do_not_conform() {
+    let app = App::new("validate");
+    app.create_and_seed(6, 3);
+    // Before the migrations every photo has the pre-0.3.0 sort key and no `_type`: no entity's
+    // templates parse its keys.
+    let before = app.migrate(&["validate", "--json"]).assert().code(5);
+    let (findings, summary) = validate_lines(&before.get_output().stdout);
+    assert_eq!(summary["unknown_entity"], 18, "{summary}");
+    assert_eq!(summary["entities"]["User"]["conforming"], 6, "{summary}");
+    assert_eq!(findings.len(), 18);
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["class"] == "unknown_entity" && f["entity"].is_null())
+    );
+
+    app.migrate(&["up"]).assert().success();
+    let clean = app.migrate(&["validate"]).assert().success();
+    let text = stdout(&clean);
+    assert!(text.contains("Every item conforms"), "{text}");
+    let (findings, summary) = validate_lines(
+        &app.migrate(&["validate", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert!(findings.is_empty(), "{findings:?}");
+    assert_eq!(summary["conforms"], true);
+    assert_eq!(
+        summary["items"],
+        6 + 18 + summary["ledger"].as_u64().unwrap()
+    );
+    assert_eq!(summary["entities"]["User"]["conforming"], 6);
+    assert_eq!(summary["entities"]["Photo"]["conforming"], 18);
+    assert!(summary["ledger"].as_u64().unwrap() >= 5, "{summary}");
+
+    // Dirty items of every class.
+    let table = app.table().await;
+    let put = |pairs: &[(&str, AttributeValue)]| {
+        let item = pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect();
+        table.put_item(item).send()
+    };
+    let s = |text: &str| AttributeValue::S(text.to_owned());
+    let created = s("2025-03-01T00:00:00.000Z");
+    // A number where `username` is a string.
+    put(&[
+        ("PK", s("USER#numeric")),
+        ("SK", s("PROFILE")),
+        ("_type", s("User")),
+        ("userId", s("numeric")),
+        ("username", AttributeValue::N("42".to_owned())),
+        ("email", s("n@example.com")),
+        ("createdAt", created.clone()),
+    ])
+    .await
+    .unwrap();
+    // A user with no `username`.
+    put(&[
+        ("PK", s("USER#nameless")),
+        ("SK", s("PROFILE")),
+        ("_type", s("User")),
+        ("userId", s("nameless")),
+        ("email", s("x@example.com")),
+        ("createdAt", created.clone()),
+    ])
+    .await
+    .unwrap();
+    // A photo whose `createdAt` is not a date.
+    put(&[
+        ("PK", s("USER#numeric")),
+        ("SK", s("PHOTO#1740787200000#p1")),
+        ("_type", s("Photo")),
+        ("userId", s("numeric")),
+        ("photoId", s("p1")),
+        ("url", s("u")),
+        ("createdAt", s("yesterday")),
+    ])
+    .await
+    .unwrap();
+    // A re-key written by hand wrongly: the sort key's time is in seconds, not milliseconds.
+    put(&[
+        ("PK", s("USER#numeric")),
+        ("SK", s("PHOTO#1740787200#p2")),
+        ("_type", s("Photo")),
+        ("userId", s("numeric")),
+        ("photoId", s("p2")),
+        ("url", s("u")),
+        ("createdAt", created.clone()),
+    ])
+    .await
+    .unwrap();
+    // Items of no entity: a `_type` no entity has, and keys no template parses.
+    put(&[
+        ("PK", s("USER#numeric")),
+        ("SK", s("ALBUM#a1")),
+        ("_type", s("Album")),
+    ])
+    .await
+    .unwrap();
+    put(&[("PK", s("SESSION#s1")), ("SK", s("DATA"))])
+        .await
+        .unwrap();
+
+    let dirty = app.migrate(&["validate"]).assert().code(5);
+    let text = stdout(&dirty);
+    assert!(text.contains("6 items do not conform"), "{text}");
+    assert!(
+        text.contains("stale_keys Photo PK=\"USER#numeric\" SK=\"PHOTO#1740787200#p2\""),
+        "{text}"
+    );
+    assert!(stderr(&dirty).contains("6 of"), "{}", stderr(&dirty));
+
+    let output = app
+        .migrate(&["validate", "--json", "--concurrency", "3"])
+        .assert()
+        .code(5)
+        .get_output()
+        .stdout
+        .clone();
+    let (findings, summary) = validate_lines(&output);
+    assert_eq!(summary["conforms"], false);
+    assert_eq!(summary["non_conforming"], 6);
+    assert_eq!(summary["entities"]["User"]["malformed"], 2);
+    assert_eq!(summary["entities"]["Photo"]["malformed"], 1);
+    assert_eq!(summary["entities"]["Photo"]["stale_keys"], 1);
+    assert_eq!(summary["unknown_entity"], 2);
+    let mut found: Vec<(String, String, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["class"].as_str().unwrap().to_owned(),
+                f["pk"].as_str().unwrap().to_owned(),
+                f["sk"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    let expected = [
+        ("malformed", "USER#nameless", "PROFILE"),
+        ("malformed", "USER#numeric", "PHOTO#1740787200000#p1"),
+        ("malformed", "USER#numeric", "PROFILE"),
+        ("stale_keys", "USER#numeric", "PHOTO#1740787200#p2"),
+        ("unknown_entity", "SESSION#s1", "DATA"),
+        ("unknown_entity", "USER#numeric", "ALBUM#a1"),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(c, p, s)| ((*c).to_owned(), (*p).to_owned(), (*s).to_owned()))
+        .collect();
+    assert_eq!(found, expected);
+    let reason = |sk: &str, pk: &str| {
+        findings
+            .iter()
+            .find(|f| f["pk"] == pk && f["sk"] == sk)
+            .unwrap()["reason"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(reason("PROFILE", "USER#numeric").contains("username"));
+    assert!(reason("PROFILE", "USER#nameless").contains("no attribute `username`"));
+    assert!(reason("PHOTO#1740787200000#p1", "USER#numeric").contains("yesterday"));
+    assert!(
+        reason("PHOTO#1740787200#p2", "USER#numeric").contains(
+            "SK is \"PHOTO#1740787200#p2\", the entity renders \"PHOTO#1740787200000#p2\""
+        ),
+        "{}",
+        reason("PHOTO#1740787200#p2", "USER#numeric")
+    );
+    assert!(reason("ALBUM#a1", "USER#numeric").contains("\"Album\""));
+}

@@ -94,6 +94,11 @@ pub(crate) enum Command {
     /// Exit non-zero on drift, changed checksums, failed, interrupted or unknown recorded
     /// versions (for CI).
     Check,
+    /// Read the whole table (a parallel scan: --concurrency segments, --max-rate items read per
+    /// second) and classify every item: conforming, malformed, stale keys, of no known entity,
+    /// ledger; exits 5 when an item does not conform. With --json, every non-conforming key as a
+    /// JSON line, then a summary line.
+    Validate,
     /// Record a version's status without running it (repair after a failure).
     Mark {
         /// The version.

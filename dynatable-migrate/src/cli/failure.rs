@@ -23,7 +23,8 @@ pub enum Exit {
     LockHeld = 3,
     /// A migration failed (it is recorded as failed), or a failed one blocks the run.
     MigrationFailed = 4,
-    /// `check` found problems, or `up` refused because applied migrations changed or are unknown.
+    /// `check` found problems, `validate` found items that do not conform, or `up` refused
+    /// because applied migrations changed or are unknown.
     CheckFailed = 5,
     /// A confirmation was refused, or needed and impossible (stdin is not a terminal; pass --yes).
     NotConfirmed = 6,
@@ -67,6 +68,9 @@ pub(crate) enum Failure {
     /// `check` found problems.
     #[error("check found {} problem(s): {}", .0.len(), .0.join("; "))]
     CheckFailed(Vec<String>),
+    /// `validate` found items that do not conform.
+    #[error("{0}")]
+    NotConforming(String),
     /// Another failure, described in full (a file not written, a table not created).
     #[error("{0}")]
     Other(String),
@@ -92,7 +96,7 @@ impl Failure {
         match self {
             Self::Usage(_) => Exit::Usage,
             Self::NotConfirmed(_) => Exit::NotConfirmed,
-            Self::CheckFailed(_) => Exit::CheckFailed,
+            Self::CheckFailed(_) | Self::NotConforming(_) => Exit::CheckFailed,
             Self::Other(_) => Exit::Failure,
             Self::Migrate { error, .. } => match error {
                 Error::LockHeld { .. } => Exit::LockHeld,

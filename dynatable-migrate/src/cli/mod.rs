@@ -17,6 +17,7 @@
 //! | `up [--to V] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--follow [DURATION]]` | applies pending migrations in version order (up to and including `V`); with `--follow` (default `15m`), then keeps converting the items that change until the duration passes or Ctrl-C / SIGTERM; with nothing to apply, finishes the replay a killed run left, and `--follow` continues the last follow period |
 //! | `down [--to V \| --steps N] [--dry-run] [--no-catch-up]` | rolls back applied migrations newest first: one by default, `N`, or every one above `V` |
 //! | `check` | exits 5 on schema drift, changed checksums, failed, interrupted or unknown recorded versions (for CI) |
+//! | `validate` | reads the whole table (parallel scan, `--concurrency` segments, `--max-rate` items read per second, with progress) and classifies every item against the binary's entities: conforming, malformed (does not decode), stale keys (stored `PK`/`SK`/index keys differ from what the entity renders), of no known entity, ledger; prints counts per entity and class with example keys; exits 5 when an item does not conform |
 //! | `mark V applied\|rolled-back\|pending` | records a status without running anything (repair), with who and when |
 //! | `unlock [--force]` | removes an expired lock, or with `--force` a live one |
 //! | `schema [--history]` | the entity schemas of the binary; with `--history` the changes each version recorded |
@@ -49,7 +50,7 @@
 //! | 2 | bad usage: unknown command, flag or version, bad value |
 //! | 3 | the migration lock is held by another run |
 //! | 4 | a migration failed (recorded as failed in the ledger) |
-//! | 5 | `check` found problems, or `up` refused: applied migrations changed or are unknown |
+//! | 5 | `check` found problems, `validate` found items that do not conform, or `up` refused: applied migrations changed or are unknown |
 //! | 6 | not confirmed: refused at the prompt, or stdin is not a terminal and `--yes` was not given |
 //!
 //! # Output
@@ -71,6 +72,12 @@
 //!   `up --follow` also `"follow": {"passes", "converted"}`; with
 //!   `--dry-run`: `{"command", "dry_run": true, "versions", "writes": {version: [{"operation",
 //!   "table", "key", "expression"}]}}`.
+//! - `validate` writes JSON lines instead of one document, so that a table of any size fits in
+//!   constant memory: one line per non-conforming item, `{"class" ("malformed" | "stale_keys" |
+//!   "unknown_entity"), "entity" (null for unknown_entity), "pk", "sk", "reason"}`, as found,
+//!   then `{"summary": {"items", "conforms", "non_conforming", "entities": {name:
+//!   {"conforming", "malformed", "stale_keys"}}, "unknown_entity", "ledger"}}`, then, when an
+//!   item does not conform, the failure line below (`check_failed`, exit code 5).
 //! - `check`: `{"ok", "problems": [text]}`, with `"error"` too when problems are found; `mark`: `{"version", "status"}`; `unlock`:
 //!   `{"removed"}`; `create-table`: `{"table", "created", "stream"}`; `enable-stream`:
 //!   `{"table", "enabled" (false when it had one), "view_type"}`; `new`: `{"version", "path"}`.
@@ -89,6 +96,7 @@ mod progress;
 mod render;
 mod scaffold;
 mod session;
+mod validate;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal as _, Write as _};
@@ -305,6 +313,7 @@ impl Cli {
                 }))
             }
             Command::Check => session.check(&out).await,
+            Command::Validate => Box::pin(validate::validate(&session, global, &out)).await,
             Command::Mark { version, status } => {
                 let status = MigrationStatus::from(*status);
                 session
