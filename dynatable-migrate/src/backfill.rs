@@ -27,6 +27,13 @@ impl Context {
     ///   migration resumes from the saved positions; the pages in flight when it stopped are read
     ///   again, so `plan` must be idempotent (write conditionally, or set values that do not
     ///   depend on the old ones).
+    /// - **Malformed items.** An item of the scan that does not decode fails the backfill, unless
+    ///   the scan was made with [`Scan::skip_malformed`] or the run skips them
+    ///   ([`Migrator::skip_malformed`](crate::Migrator::skip_malformed), `migrate up
+    ///   --skip-malformed`): then each is left as it is, counted, and listed (up to
+    ///   [`MAX_LISTED_SKIPPED`](crate::MAX_LISTED_SKIPPED)) in the run's ledger record. The
+    ///   count is saved with the checkpoints; a page read again after an interruption counts its
+    ///   skipped items again (the list holds each key once).
     /// - **No item left behind.** When the run follows the table's stream (the default; see
     ///   [`Migrator::catch_up`](crate::Migrator::catch_up)), the stream's position is recorded
     ///   before the scan, and beside it every item changed since is read again and handed to
@@ -74,6 +81,11 @@ impl Context {
         T: Send + 'static,
         F: FnMut(T) -> Option<Vec<Write>> + Send,
     {
+        let scan = if self.skips_malformed() {
+            scan.skip_malformed()
+        } else {
+            scan
+        };
         let plan = Mutex::new(plan);
         let plan_ref = &plan;
         let call = move |value: T| (plan_ref.lock().unwrap_or_else(PoisonError::into_inner))(value);
@@ -88,9 +100,11 @@ impl Context {
                     .into(),
                 ));
             }
-            Some(stream) => {
-                Some(CatchUp::start(self, stream.clone(), name, scan.item_matcher()).await?)
-            }
+            Some(stream) => Some(
+                CatchUp::start(self, stream.clone(), name, scan.item_matcher())
+                    .await?
+                    .skipping_malformed(scan.skips_malformed()),
+            ),
             None => None,
         };
         let (scan_ended, ended) = tokio::sync::watch::channel(false);
@@ -168,7 +182,12 @@ impl Context {
             }
         };
         let items = futures::stream::select_all(scan.segment_snapshot_pages())
-            .map_ok(|page| {
+            .map_ok(|mut page| {
+                // Counted before any item of the page is written, so every checkpoint that
+                // passes the page holds them.
+                if !page.malformed.is_empty() {
+                    self.record_skipped(name, std::mem::take(&mut page.malformed));
+                }
                 let segment = usize::try_from(page.segment).unwrap_or_default();
                 let mut tracker = tracker.lock().unwrap_or_else(PoisonError::into_inner);
                 let (id, moved_now) = tracker.page(segment, page.items.len(), page.cursor);

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use std::sync::Arc;
 
-use dynatable_core::{BulkReport, ItemMatcher, OwnWrites, PrimaryKey, Table, Write};
+use dynatable_core::{BulkReport, ItemMatcher, MalformedItem, OwnWrites, PrimaryKey, Table, Write};
 use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
 use tokio::sync::watch;
@@ -51,6 +51,8 @@ pub(crate) struct CatchUp<'a, T> {
     /// Held while the position is saved, so saves run one at a time and the last one saved is
     /// the newest.
     saving: tokio::sync::Mutex<()>,
+    /// Items that do not decode are skipped and counted instead of failing the run.
+    skip_malformed: bool,
 }
 
 impl<'a, T: Send> CatchUp<'a, T> {
@@ -82,7 +84,15 @@ impl<'a, T: Send> CatchUp<'a, T> {
             position: Mutex::new(position),
             latest: Mutex::new(latest),
             saving: tokio::sync::Mutex::new(()),
+            skip_malformed: false,
         })
+    }
+
+    /// The same catch-up, skipping the changed items that do not decode (counted with the
+    /// backfill's) instead of failing.
+    pub(crate) fn skipping_malformed(mut self, skip: bool) -> Self {
+        self.skip_malformed = skip;
+        self
     }
 
     /// The table for the backfill's writes: its guarded writes that certainly changed their item
@@ -299,15 +309,28 @@ impl<'a, T: Send> CatchUp<'a, T> {
         let mut seen = HashSet::new();
         let keys: Vec<PrimaryKey> = keys.iter().filter(|k| seen.insert(*k)).cloned().collect();
         let mut snapshots = Vec::new();
+        let mut malformed = Vec::new();
         for item in table
             .batch_get_items(&keys, true)
             .await?
             .into_iter()
             .flatten()
         {
-            if let Some(snapshot) = self.matcher.snapshot(item) {
-                snapshots.push(Ok(snapshot.map_err(Error::Decode)?));
+            let key = self
+                .skip_malformed
+                .then(|| PrimaryKey::of_item(&item))
+                .flatten();
+            match self.matcher.snapshot(item) {
+                Some(Ok(snapshot)) => snapshots.push(Ok(snapshot)),
+                Some(Err(error)) if self.skip_malformed => {
+                    malformed.push(MalformedItem { key, error });
+                }
+                Some(Err(error)) => return Err(Error::Decode(error)),
+                None => {}
             }
+        }
+        if !malformed.is_empty() {
+            self.context.record_skipped(self.name, malformed);
         }
         let result = table
             .transact_snapshots(

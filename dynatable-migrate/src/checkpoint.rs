@@ -13,6 +13,7 @@ use crate::ledger::records_starting;
 use crate::lock::{LockRecord, held_by};
 use crate::migration::Direction;
 use crate::replay_positions::ReplayState;
+use crate::skipped_items::{Skipped, SkippedItem};
 use crate::stream::{StreamPosition, StreamPositionRecord};
 
 /// Where one segment stands, as stored: `"start"`, `"done"`, or the cursor map.
@@ -65,6 +66,12 @@ pub struct CheckpointRecord {
     pub positions: Vec<StoredPosition>,
     /// When it was saved.
     pub saved_at: String,
+    /// Malformed items the backfill skipped so far (`--skip-malformed`).
+    #[entity(default)]
+    pub skipped_malformed: u64,
+    /// The first of them (up to [`MAX_LISTED_SKIPPED`](crate::MAX_LISTED_SKIPPED)).
+    #[entity(serde, default)]
+    pub skipped_items: Vec<SkippedItem>,
 }
 
 /// Saves and loads the checkpoints of one migration run, fenced by the run's lock.
@@ -96,22 +103,36 @@ impl Checkpointer {
         }
     }
 
-    pub(crate) async fn load(&self, name: &str) -> Result<Option<Vec<SegmentPosition>>> {
+    /// The positions saved under `name`, and what the backfill had skipped by then.
+    pub(crate) async fn load(&self, name: &str) -> Result<Option<(Vec<SegmentPosition>, Skipped)>> {
         let record = self
             .table
             .get::<CheckpointRecord>(CheckpointRecord::key(&self.key_version(), name))
             .consistent()
             .send()
             .await?;
-        Ok(record.map(|r| r.positions.into_iter().map(|p| p.0).collect()))
+        Ok(record.map(|r| {
+            let skipped = Skipped {
+                total: r.skipped_malformed,
+                listed: r.skipped_items,
+            };
+            (r.positions.into_iter().map(|p| p.0).collect(), skipped)
+        }))
     }
 
-    pub(crate) async fn save(&self, name: &str, positions: &[SegmentPosition]) -> Result<()> {
+    pub(crate) async fn save(
+        &self,
+        name: &str,
+        positions: &[SegmentPosition],
+        skipped: Skipped,
+    ) -> Result<()> {
         let record = CheckpointRecord {
             version: self.key_version(),
             name: name.to_owned(),
             positions: positions.iter().cloned().map(StoredPosition).collect(),
             saved_at: crate::ledger::now(),
+            skipped_malformed: skipped.total,
+            skipped_items: skipped.listed,
         };
         self.fenced(self.table.put(&record)).await
     }

@@ -10,6 +10,7 @@ use crate::checkpoint::Checkpointer;
 use crate::dry_run::{DryRunLog, dry_run_client};
 use crate::error::Result as MigrationResult;
 use crate::reporter::{LogReporter, Reporter};
+use crate::skipped_items::{Skipped, SkippedItems};
 use crate::stream::{ChangeStream, StreamPosition};
 
 /// What a migration runs with: the table (typed operations and the bulk helpers), the SDK client
@@ -35,6 +36,10 @@ pub struct Context {
     replay: Option<Arc<Replay>>,
     /// Where each backfill's catch-up ended, by name: where a replay continues from.
     caught_up: Arc<Mutex<HashMap<String, StreamPosition>>>,
+    /// Backfills skip the items that do not decode instead of failing (`--skip-malformed`).
+    skip_malformed: bool,
+    /// What the backfills skipped.
+    skipped: Arc<SkippedItems>,
 }
 
 /// A replay of an applied migration over the changes made since its run (or its last replay).
@@ -88,7 +93,41 @@ impl Context {
             stream: None,
             replay: None,
             caught_up: Arc::default(),
+            skip_malformed: false,
+            skipped: Arc::default(),
         }
+    }
+
+    /// The same context, whose backfills skip the items that do not decode (counting and
+    /// listing them for the ledger) instead of failing with the first.
+    #[must_use]
+    pub fn skipping_malformed(mut self, skip: bool) -> Self {
+        self.skip_malformed = skip;
+        self
+    }
+
+    /// Whether backfills skip the items that do not decode (`migrate up --skip-malformed`).
+    /// A loop of your own can honour it with
+    /// [`Scan::skip_malformed`](dynatable_core::Scan::skip_malformed).
+    pub fn skips_malformed(&self) -> bool {
+        self.skip_malformed
+    }
+
+    /// Counts the items backfill `name` skipped because they do not decode, and says so.
+    pub(crate) fn record_skipped(&self, name: &str, items: Vec<dynatable_core::MalformedItem>) {
+        let first = items
+            .first()
+            .map(|item| item.error.to_string())
+            .unwrap_or_default();
+        let count = self.skipped.record(name, items);
+        self.log(format!(
+            "{name}: skipped {count} malformed item(s), the first: {first}"
+        ));
+    }
+
+    /// Every item the backfills skipped: the total and the first ones.
+    pub(crate) fn skipped_summary(&self) -> Skipped {
+        self.skipped.summary()
     }
 
     /// The context of a run by the migrator: checkpoints are saved in the ledger.
@@ -382,7 +421,11 @@ impl Context {
         name: &str,
     ) -> MigrationResult<Option<Vec<SegmentPosition>>> {
         match &self.checkpoints {
-            Some(c) => c.load(name).await,
+            Some(c) => Ok(c.load(name).await?.map(|(positions, skipped)| {
+                // What the backfill skipped before, counted on from there.
+                self.skipped.restore(name, skipped);
+                positions
+            })),
             None => Ok(None),
         }
     }
@@ -398,7 +441,7 @@ impl Context {
         positions: &[SegmentPosition],
     ) -> MigrationResult<()> {
         match &self.checkpoints {
-            Some(c) => c.save(name, positions).await,
+            Some(c) => c.save(name, positions, self.skipped.of(name)).await,
             None => Ok(()),
         }
     }

@@ -110,6 +110,13 @@ pub struct MigrationRecord {
     /// The schema changes since the previous applied migration's snapshot.
     #[entity(default)]
     pub schema_changes: Vec<String>,
+    /// Malformed items the last run skipped (`--skip-malformed`) instead of failing.
+    #[entity(default)]
+    pub skipped_malformed: u64,
+    /// The first of them (up to [`MAX_LISTED_SKIPPED`](crate::MAX_LISTED_SKIPPED)): key and
+    /// reason.
+    #[entity(serde, default)]
+    pub skipped_items: Vec<crate::SkippedItem>,
 }
 
 /// Every ledger record, in no particular order.

@@ -75,6 +75,7 @@ mod registry;
 mod replay_positions;
 mod reporter;
 mod schema_snapshot;
+mod skipped_items;
 mod status;
 mod stream;
 mod validate;
@@ -97,6 +98,7 @@ pub use migrator::{
 pub use registry::{RegisteredMigration, check_versions, migrations};
 pub use reporter::{LogReporter, Reporter};
 pub use schema_snapshot::{EntitySnapshot, SchemaChange, SchemaSnapshot};
+pub use skipped_items::{MAX_LISTED_SKIPPED, SkippedItem};
 pub use status::{MigrationState, Status};
 pub use stream::{StreamEnabled, StreamError, StreamPositionRecord, stream_client};
 pub use validate::{

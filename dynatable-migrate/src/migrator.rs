@@ -49,6 +49,19 @@ pub struct RunReport {
     /// Items converted by replays: the backfills of a run's earlier migrations passed over the
     /// changes made since they ended, and a replay a killed run left unfinished, taken up.
     pub replayed: u64,
+    /// Per version, the malformed items its run skipped ([`Migrator::skip_malformed`]); versions
+    /// that skipped none are absent. `status` lists them.
+    pub skipped_malformed: std::collections::BTreeMap<String, u64>,
+}
+
+impl RunReport {
+    /// Notes that `version` ran, skipping `skipped` malformed items.
+    fn ran(&mut self, version: &str, skipped: u64) {
+        self.versions.push(version.to_owned());
+        if skipped > 0 {
+            self.skipped_malformed.insert(version.to_owned(), skipped);
+        }
+    }
 }
 
 /// What a dry run would write, per version.
@@ -80,6 +93,7 @@ pub struct Migrator {
     pub(crate) who: String,
     pub(crate) reporter: Arc<dyn Reporter>,
     catch_up: bool,
+    skip_malformed: bool,
     stream_client: Option<StreamsClient>,
 }
 
@@ -99,6 +113,7 @@ impl Migrator {
             who: who(),
             reporter: Arc::new(LogReporter),
             catch_up: true,
+            skip_malformed: false,
             stream_client: None,
         })
     }
@@ -157,6 +172,17 @@ impl Migrator {
     #[must_use]
     pub fn catch_up(mut self, catch_up: bool) -> Self {
         self.catch_up = catch_up;
+        self
+    }
+
+    /// Whether backfills skip the items that do not decode instead of failing with the first
+    /// (default: fail). Each skipped item is counted, and the first
+    /// [`MAX_LISTED_SKIPPED`](crate::MAX_LISTED_SKIPPED) are listed (key and reason) in the run's
+    /// ledger record, which [`status`](Self::status) shows. The clean items are migrated; fix the
+    /// skipped ones and run the migration's backfill again (it is idempotent) when they matter.
+    #[must_use]
+    pub fn skip_malformed(mut self, skip: bool) -> Self {
+        self.skip_malformed = skip;
         self
     }
 
@@ -470,7 +496,7 @@ impl Migrator {
         for migration in pending {
             let next = SchemaSnapshot::at(&self.entities, &migration.semver()?);
             let changes = snapshot.diff(&next);
-            let caught_up = self
+            let (caught_up, skipped) = self
                 .run(
                     lock,
                     migration,
@@ -481,7 +507,7 @@ impl Migrator {
                 .await?;
             replays.push((migration, Arc::new(Replay::from(caught_up))));
             snapshot = next;
-            report.versions.push(migration.version.to_owned());
+            report.ran(migration.version, skipped);
         }
         if !report.versions.is_empty() {
             // A follow period of older migrations cannot continue past these.
@@ -581,7 +607,8 @@ impl Migrator {
                 stream.clone(),
                 replay.clone(),
                 checkpoints,
-            );
+            )
+            .skipping_malformed(self.skip_malformed);
             migration
                 .run(direction, &ctx)
                 .await
@@ -602,7 +629,8 @@ impl Migrator {
     }
 
     /// Runs one migration one way, recording it as running, then as applied (or rolled back) or
-    /// failed.
+    /// failed. Returns where its backfills' catch-ups ended, and how many malformed items it
+    /// skipped.
     async fn run(
         &self,
         lock: &Lock,
@@ -610,7 +638,7 @@ impl Migrator {
         direction: Direction,
         schema: Option<(&SchemaSnapshot, &[SchemaChange])>,
         stream: Option<&ChangeStream>,
-    ) -> Result<HashMap<String, StreamPosition>> {
+    ) -> Result<(HashMap<String, StreamPosition>, u64)> {
         // A rollback's record keeps the schema changes its `up` recorded, for the history.
         let previous = match direction {
             Direction::Down => self.ledger().await?.remove(migration.version),
@@ -634,6 +662,8 @@ impl Migrator {
             note: None,
             schema_snapshot,
             schema_changes,
+            skipped_malformed: 0,
+            skipped_items: Vec::new(),
         };
         self.record(lock, &record).await?;
         let checkpoints = Checkpointer {
@@ -647,7 +677,8 @@ impl Migrator {
             checkpoints.clone(),
             self.reporter.clone(),
             stream.cloned(),
-        );
+        )
+        .skipping_malformed(self.skip_malformed);
         self.reporter.message(
             migration.version,
             &format!("{} {direction} started", migration.name),
@@ -657,6 +688,19 @@ impl Migrator {
         let (read, written) = ctx.counts();
         record.items_read = read;
         record.items_written = written;
+        let skipped = ctx.skipped_summary();
+        if skipped.total > 0 {
+            self.reporter.message(
+                migration.version,
+                &format!(
+                    "{} skipped {} malformed items (`migrate status` lists them)",
+                    migration.name, skipped.total
+                ),
+            );
+        }
+        let skipped_total = skipped.total;
+        record.skipped_malformed = skipped.total;
+        record.skipped_items = skipped.listed;
         record.finished_at = Some(now());
         record.duration_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
         match outcome {
@@ -686,7 +730,7 @@ impl Migrator {
                 };
                 self.record_finished(lock, &record, &checkpoints, &replay_from)
                     .await?;
-                Ok(caught_up)
+                Ok((caught_up, skipped_total))
             }
             Err(error) => {
                 record.status = MigrationStatus::Failed;
@@ -721,11 +765,11 @@ impl Migrator {
         let mut report = RunReport::default();
         let mut replays = Vec::new();
         for migration in to_undo {
-            let caught_up = self
+            let (caught_up, skipped) = self
                 .run(lock, migration, Direction::Down, None, stream.as_ref())
                 .await?;
             replays.push((migration, Arc::new(Replay::from(caught_up))));
-            report.versions.push(migration.version.to_owned());
+            report.ran(migration.version, skipped);
         }
         if let Some(stream) = &stream
             && replays.len() > 1
@@ -876,6 +920,11 @@ impl Migrator {
                 error: None,
                 note: Some(format!("marked {status} by {}", self.who)),
                 schema_snapshot: previous.as_ref().and_then(|p| p.schema_snapshot.clone()),
+                skipped_malformed: previous.as_ref().map_or(0, |p| p.skipped_malformed),
+                skipped_items: previous
+                    .as_ref()
+                    .map(|p| p.skipped_items.clone())
+                    .unwrap_or_default(),
                 schema_changes: previous.map(|p| p.schema_changes).unwrap_or_default(),
             };
             self.record(&lock, &record).await

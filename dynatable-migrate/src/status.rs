@@ -35,6 +35,10 @@ pub struct MigrationState {
     pub irreversible: Option<String>,
     /// The error of a failed run.
     pub error: Option<String>,
+    /// Malformed items its last run skipped (`--skip-malformed`).
+    pub skipped_malformed: u64,
+    /// The first of them, with their keys and why they do not decode.
+    pub skipped_items: Vec<crate::SkippedItem>,
 }
 
 /// The state of the migrations, the lock and the schema.
@@ -79,6 +83,8 @@ impl Migrator {
                     known: true,
                     irreversible: m.irreversible.map(str::to_owned),
                     error: record.and_then(|r| r.error.clone()),
+                    skipped_malformed: record.map_or(0, |r| r.skipped_malformed),
+                    skipped_items: record.map(|r| r.skipped_items.clone()).unwrap_or_default(),
                 },
             ));
         }
@@ -101,6 +107,8 @@ impl Migrator {
                     known: false,
                     irreversible: None,
                     error: record.error.clone(),
+                    skipped_malformed: record.skipped_malformed,
+                    skipped_items: record.skipped_items.clone(),
                 },
             ));
         }

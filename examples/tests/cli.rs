@@ -519,6 +519,14 @@ async fn a_table_without_a_stream_is_refused_with_what_to_do() {
     assert!(status["lock"].is_null(), "no lock left behind");
 }
 
+/// An item written by hand, bypassing the entities.
+fn raw_item(pairs: &[(&str, AttributeValue)]) -> dynatable_core::Item {
+    pairs
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), value.clone()))
+        .collect()
+}
+
 /// The JSON lines `validate --json` printed: the findings, then the summary.
 fn validate_lines(output: &[u8]) -> (Vec<serde_json::Value>, serde_json::Value) {
     let mut lines: Vec<serde_json::Value> = String::from_utf8_lossy(output)
@@ -578,13 +586,7 @@ async fn validate_classifies_every_item_and_exits_5_on_the_ones_that_do_not_conf
 
     // Dirty items of every class.
     let table = app.table().await;
-    let put = |pairs: &[(&str, AttributeValue)]| {
-        let item = pairs
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), value.clone()))
-            .collect();
-        table.put_item(item).send()
-    };
+    let put = |pairs: &[(&str, AttributeValue)]| table.put_item(raw_item(pairs)).send();
     let s = |text: &str| AttributeValue::S(text.to_owned());
     let created = s("2025-03-01T00:00:00.000Z");
     // A number where `username` is a string.
@@ -713,4 +715,107 @@ async fn validate_classifies_every_item_and_exits_5_on_the_ones_that_do_not_conf
         reason("PHOTO#1740787200#p2", "USER#numeric")
     );
     assert!(reason("ALBUM#a1", "USER#numeric").contains("\"Album\""));
+}
+
+#[tokio::test]
+async fn up_skip_malformed_migrates_the_clean_items_and_status_lists_the_skipped_ones() {
+    let app = App::new("skip-malformed");
+    app.create_and_seed(5, 2);
+    let table = app.table().await;
+    let s = |text: &str| AttributeValue::S(text.to_owned());
+    let dirty: [Vec<(&str, AttributeValue)>; 3] = [
+        // A number where `username` is a string.
+        vec![
+            ("PK", s("USER#numeric")),
+            ("SK", s("PROFILE")),
+            ("userId", s("numeric")),
+            ("username", AttributeValue::N("42".to_owned())),
+            ("email", s("n@example.com")),
+            ("createdAt", s("2025-03-01T00:00:00.000Z")),
+        ],
+        // A user with no `username`.
+        vec![
+            ("PK", s("USER#nameless")),
+            ("SK", s("PROFILE")),
+            ("userId", s("nameless")),
+            ("email", s("x@example.com")),
+            ("createdAt", s("2025-03-01T00:00:00.000Z")),
+        ],
+        // A photo whose `createdAt` is not a date.
+        vec![
+            ("PK", s("USER#nameless")),
+            ("SK", s("PHOTO#p1")),
+            ("userId", s("nameless")),
+            ("photoId", s("p1")),
+            ("url", s("u")),
+            ("createdAt", s("yesterday")),
+        ],
+    ];
+    for pairs in &dirty {
+        table.put_item(raw_item(pairs)).send().await.unwrap();
+    }
+    let dirty_keys = [
+        ("USER#nameless", "PHOTO#p1"),
+        ("USER#nameless", "PROFILE"),
+        ("USER#numeric", "PROFILE"),
+    ];
+
+    // Fail-fast stays the default.
+    let failed = app.migrate(&["up"]).assert().code(4);
+    assert!(stderr(&failed).contains("0.1.0"), "{}", stderr(&failed));
+
+    let up = app.migrate_json(&["up", "--skip-malformed"], 0);
+    assert_eq!(versions(&up), VERSIONS);
+    let skipped = up["skipped_malformed"].as_object().unwrap();
+    assert_eq!(skipped["0.1.0"], 2, "{up}");
+    assert!(skipped.values().all(|n| n.as_u64().unwrap() > 0));
+
+    // `status` lists every skipped item with its version, key and reason.
+    let status = app.migrate_json(&["status"], 0);
+    let mut listed = std::collections::BTreeSet::new();
+    for m in status["migrations"].as_array().unwrap() {
+        let items = m["skipped_items"].as_array().unwrap();
+        assert_eq!(m["skipped_malformed"], items.len(), "{m}");
+        assert_eq!(
+            m["skipped_malformed"],
+            skipped
+                .get(m["version"].as_str().unwrap())
+                .cloned()
+                .unwrap_or(0.into())
+        );
+        for item in items {
+            assert!(!item["reason"].as_str().unwrap().is_empty());
+            listed.insert((
+                item["pk"].as_str().unwrap().to_owned(),
+                item["sk"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    let expected: std::collections::BTreeSet<(String, String)> = dirty_keys
+        .iter()
+        .map(|(pk, sk)| ((*pk).to_owned(), (*sk).to_owned()))
+        .collect();
+    assert_eq!(listed, expected);
+    let text = stdout(&app.migrate(&["status"]).assert().success());
+    assert!(text.contains("0.1.0 skipped 2 malformed items:"), "{text}");
+    assert!(
+        text.contains("PK=\"USER#numeric\" SK=\"PROFILE\""),
+        "{text}"
+    );
+
+    // Every clean item was migrated: the only items that do not conform are the skipped ones.
+    let output = app
+        .migrate(&["validate", "--json"])
+        .assert()
+        .code(5)
+        .get_output()
+        .stdout
+        .clone();
+    let (findings, _) = validate_lines(&output);
+    let mut found: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f["pk"].as_str().unwrap(), f["sk"].as_str().unwrap()))
+        .collect();
+    found.sort();
+    assert_eq!(found, dirty_keys);
 }

@@ -66,6 +66,10 @@ pub(crate) enum Command {
         /// Run even though applied migrations' code changed since they ran.
         #[arg(long)]
         allow_changed_checksums: bool,
+        /// Skip the items that do not decode instead of failing with the first: each is counted
+        /// and the first 100 listed (key and reason) in the ledger, which `status` shows.
+        #[arg(long, conflicts_with = "dry_run")]
+        skip_malformed: bool,
         /// Do not follow the table's stream: items written behind a backfill's scan are left in
         /// the old shape. Only for tables nothing writes to during the run.
         #[arg(long, env = "DYNATABLE_NO_CATCH_UP", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
@@ -90,6 +94,9 @@ pub(crate) enum Command {
         /// Do not follow the table's stream (see `up --no-catch-up`).
         #[arg(long, env = "DYNATABLE_NO_CATCH_UP", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
         no_catch_up: bool,
+        /// Skip the items that do not decode (see `up --skip-malformed`).
+        #[arg(long, conflicts_with = "dry_run")]
+        skip_malformed: bool,
     },
     /// Exit non-zero on drift, changed checksums, failed, interrupted or unknown recorded
     /// versions (for CI).

@@ -14,8 +14,8 @@
 //! | command | what it does |
 //! | --- | --- |
 //! | `status` | one row per known or recorded version (status, finished at, duration, items read and written, checksum, reversibility), the lock, schema drift |
-//! | `up [--to V] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--follow [DURATION]]` | applies pending migrations in version order (up to and including `V`); with `--follow` (default `15m`), then keeps converting the items that change until the duration passes or Ctrl-C / SIGTERM; with nothing to apply, finishes the replay a killed run left, and `--follow` continues the last follow period |
-//! | `down [--to V \| --steps N] [--dry-run] [--no-catch-up]` | rolls back applied migrations newest first: one by default, `N`, or every one above `V` |
+//! | `up [--to V] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--follow [DURATION]] [--skip-malformed]` | applies pending migrations in version order (up to and including `V`); with `--skip-malformed`, backfills skip the items that do not decode instead of failing (each counted, the first 100 listed with key and reason in the ledger, shown by `status`); with `--follow` (default `15m`), then keeps converting the items that change until the duration passes or Ctrl-C / SIGTERM; with nothing to apply, finishes the replay a killed run left, and `--follow` continues the last follow period |
+//! | `down [--to V \| --steps N] [--dry-run] [--no-catch-up] [--skip-malformed]` | rolls back applied migrations newest first: one by default, `N`, or every one above `V` |
 //! | `check` | exits 5 on schema drift, changed checksums, failed, interrupted or unknown recorded versions (for CI) |
 //! | `validate` | reads the whole table (parallel scan, `--concurrency` segments, `--max-rate` items read per second, with progress) and classifies every item against the binary's entities: conforming, malformed (does not decode), stale keys (stored `PK`/`SK`/index keys differ from what the entity renders), of no known entity, ledger; prints counts per entity and class with example keys; exits 5 when an item does not conform |
 //! | `mark V applied\|rolled-back\|pending` | records a status without running anything (repair), with who and when |
@@ -63,12 +63,14 @@
 //!
 //! - `status`: `{"table", "migrations": [{"version", "name", "status", "finished_at",
 //!   "duration_ms", "items_read", "items_written", "checksum" ("ok" | "changed" | null),
-//!   "known", "irreversible" (reason or null), "error"}], "lock": null | {"holder",
+//!   "known", "irreversible" (reason or null), "error", "skipped_malformed" (count),
+//!   "skipped_items": [{"pk", "sk", "reason"}] (the first 100)}], "lock": null | {"holder",
 //!   "expires_at"}, "drift": [text], "pending_changes": [text]}` (drift: entity changes no
 //!   migration records; pending changes: what the pending migrations will record); `status` is one of `pending`, `running`, `applied`,
 //!   `failed`, `rolled_back`.
 //! - `up`, `down`: `{"command", "dry_run": false, "versions": [run, in order], "replayed"}`
-//!   (`replayed`: items the replays converted; absent when there was nothing to do), and for
+//!   (`replayed`: items the replays converted; absent when there was nothing to do;
+//!   `"skipped_malformed": {version: count}` for the versions that skipped items), and for
 //!   `up --follow` also `"follow": {"passes", "converted"}`; with
 //!   `--dry-run`: `{"command", "dry_run": true, "versions", "writes": {version: [{"operation",
 //!   "table", "key", "expression"}]}}`.
@@ -201,11 +203,13 @@ impl Cli {
                 allow_changed_checksums,
                 no_catch_up,
                 follow,
+                skip_malformed,
             } => {
                 let migrator = session
                     .migrator()?
                     .allow_changed_checksums(*allow_changed_checksums)
-                    .catch_up(!no_catch_up);
+                    .catch_up(!no_catch_up)
+                    .skip_malformed(*skip_malformed);
                 let plan = migrator.up_plan(to.as_deref()).await.map_err(fail)?;
                 // With nothing to apply, `up` still finishes a replay a killed run left, and
                 // `--follow` continues the last follow period.
@@ -247,6 +251,7 @@ impl Cli {
                         "dry_run": false,
                         "versions": report.versions,
                         "replayed": report.replayed,
+                        "skipped_malformed": report.skipped_malformed,
                     }));
                 };
                 let report = session
@@ -266,6 +271,7 @@ impl Cli {
                     "dry_run": false,
                     "versions": report.run.versions,
                     "replayed": report.run.replayed,
+                    "skipped_malformed": report.run.skipped_malformed,
                     "follow": {"passes": report.passes, "converted": report.converted},
                 }))
             }
@@ -274,13 +280,17 @@ impl Cli {
                 steps,
                 dry_run,
                 no_catch_up,
+                skip_malformed,
             } => {
                 let target = match (to, steps) {
                     (Some(version), _) => DownTarget::Version(version.clone()),
                     (None, Some(steps)) => DownTarget::Steps(*steps as usize),
                     (None, None) => DownTarget::Steps(1),
                 };
-                let migrator = session.migrator()?.catch_up(!no_catch_up);
+                let migrator = session
+                    .migrator()?
+                    .catch_up(!no_catch_up)
+                    .skip_malformed(*skip_malformed);
                 let plan = migrator.down_plan(&target).await.map_err(fail)?;
                 if plan.is_empty() {
                     out.line("Nothing to roll back.");
@@ -301,15 +311,17 @@ impl Cli {
                 )?;
                 let report = session.finish(migrator.down(target).await).map_err(fail)?;
                 out.line(&format!(
-                    "Rolled back {}: {}",
+                    "Rolled back {}: {}{}",
                     report.versions.len(),
-                    report.versions.join(", ")
+                    report.versions.join(", "),
+                    skipped(&report)
                 ));
                 Ok(json!({
                     "command": "down",
                     "dry_run": false,
                     "versions": report.versions,
                     "replayed": report.replayed,
+                    "skipped_malformed": report.skipped_malformed,
                 }))
             }
             Command::Check => session.check(&out).await,
@@ -410,7 +422,7 @@ fn applied(report: &RunReport) -> String {
     let versions = &report.versions;
     let applied = match versions.len() {
         0 => "Nothing was applied.".to_owned(),
-        n => format!("Applied {n}: {}", versions.join(", ")),
+        n => format!("Applied {n}: {}{}", versions.join(", "), skipped(report)),
     };
     match report.replayed {
         0 => applied,
@@ -418,6 +430,23 @@ fn applied(report: &RunReport) -> String {
             "{applied} Replays converted {n} items changed after their migrations were applied."
         ),
     }
+}
+
+/// What a run skipped, for its summary line: empty when nothing.
+fn skipped(report: &RunReport) -> String {
+    if report.skipped_malformed.is_empty() {
+        return String::new();
+    }
+    let total: u64 = report.skipped_malformed.values().sum();
+    let per_version: Vec<String> = report
+        .skipped_malformed
+        .iter()
+        .map(|(version, n)| format!("{version}: {n}"))
+        .collect();
+    format!(
+        ". Skipped {total} malformed items ({}); `migrate status` lists them",
+        per_version.join(", ")
+    )
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM (what Kubernetes and ECS send to stop a task).

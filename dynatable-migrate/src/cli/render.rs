@@ -91,6 +91,26 @@ pub(crate) fn status(status: &Status, lock_expires_at: Option<&str>) -> String {
         if let Some(error) = &m.error {
             let _ = writeln!(out, "\n{} failed: {error}", m.version);
         }
+        if m.skipped_malformed > 0 {
+            let _ = writeln!(
+                out,
+                "\n{} skipped {} malformed items{}:",
+                m.version,
+                m.skipped_malformed,
+                if m.skipped_malformed > m.skipped_items.len() as u64 {
+                    format!(" (the first {} listed)", m.skipped_items.len())
+                } else {
+                    String::new()
+                }
+            );
+            for item in &m.skipped_items {
+                let key = match (&item.pk, &item.sk) {
+                    (Some(pk), Some(sk)) => format!("PK={pk:?} SK={sk:?}"),
+                    _ => "(no string PK/SK)".to_owned(),
+                };
+                let _ = writeln!(out, "  {key}: {}", item.reason);
+            }
+        }
     }
     match (&status.lock, lock_expires_at) {
         (Some((holder, _)), Some(until)) => {

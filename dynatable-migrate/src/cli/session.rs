@@ -138,6 +138,8 @@ impl Session {
                     "known": m.known,
                     "irreversible": m.irreversible,
                     "error": m.error,
+                    "skipped_malformed": m.skipped_malformed,
+                    "skipped_items": m.skipped_items,
                 })
             })
             .collect();
