@@ -78,6 +78,8 @@ mod schema_snapshot;
 mod skipped_items;
 mod status;
 mod stream;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod validate;
 
 #[doc(hidden)]

@@ -1,8 +1,9 @@
 //! Test support for dynatable: a real DynamoDB for every test.
 //!
-//! The first test that asks for a table starts one DynamoDB Local for the whole test binary
-//! (installing it with `scripts/dynamodb-local` when missing), unless `DYNATABLE_ENDPOINT` names
-//! an endpoint to use instead (DynamoDB Local elsewhere, LocalStack, real AWS through the standard
+//! Built on the test kit users get (`dynatable_migrate::testing`): the first test that asks for a
+//! table starts one DynamoDB Local for the whole test binary (installing it with the kit's script,
+//! `scripts/dynamodb-local` here, when missing), unless `DYNATABLE_ENDPOINT` names an endpoint to
+//! use instead (DynamoDB Local elsewhere, LocalStack, real AWS through the standard
 //! credential chain). Each test gets a table of its own, so tests run in parallel.
 //!
 //! When DynamoDB Local cannot be started, the test fails with the reason and what to do: a test

@@ -1,11 +1,9 @@
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use aws_sdk_dynamodb::Client;
-use dynatable_core::{Entity, EntitySchema, Item, TableDefinition};
+use dynatable_core::{Entity, EntitySchema, Item};
 
-use crate::dynamodb_local::{Endpoint, endpoint};
-
-/// A table of one test's own, created for the entities the test uses.
+/// A table of one test's own, created for the entities the test uses (the test kit's
+/// [`TestTable`](dynatable_migrate::testing::TestTable), with helpers that fail the test on
+/// error).
 ///
 /// On an external endpoint (`DYNATABLE_ENDPOINT`) the table is deleted when the value is dropped;
 /// DynamoDB Local keeps everything in memory and forgets it when it stops.
@@ -14,10 +12,9 @@ pub struct TestTable {
     pub name: String,
     /// A client for this test's runtime.
     pub client: Client,
-    endpoint: Endpoint,
+    /// The kit's table, which deletes it when dropped.
+    kit: dynatable_migrate::testing::TestTable,
 }
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 impl TestTable {
     /// Creates a table keyed `PK`/`SK` with the global secondary indexes `entities` declare.
@@ -25,24 +22,19 @@ impl TestTable {
     /// # Panics
     /// When DynamoDB is unreachable or refuses to create the table.
     pub async fn create(entities: &[&'static EntitySchema]) -> Self {
-        let endpoint = endpoint();
-        let client = endpoint.client().await;
-        let name = format!(
-            "dynatable-test-{}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
-            ulid::Ulid::new().to_string().to_lowercase()
-        );
-        let definition = TableDefinition::for_entities(&name, entities)
-            .unwrap_or_else(|e| panic!("table definition: {e}"));
-        if let Err(e) = definition.create(&client).await {
-            panic!("creating the test table on {}: {e}", endpoint.url());
-        }
+        let kit = dynatable_migrate::testing::TestTable::for_entities(entities)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         Self {
-            name,
-            client,
-            endpoint,
+            name: kit.name().to_owned(),
+            client: kit.client().clone(),
+            kit,
         }
+    }
+
+    /// The test kit's table, for its dumps and round trips.
+    pub fn kit(&self) -> &dynatable_migrate::testing::TestTable {
+        &self.kit
     }
 
     /// Writes `entity` with a plain PutItem.
@@ -89,30 +81,6 @@ impl TestTable {
     /// Every item of the table, following `LastEvaluatedKey` to the end.
     pub async fn scan_all(&self) -> Vec<Item> {
         scan_all(&self.client, &self.name).await
-    }
-}
-
-impl Drop for TestTable {
-    fn drop(&mut self) {
-        let Endpoint::External(_) = &self.endpoint else {
-            return;
-        };
-        let endpoint = self.endpoint.clone();
-        let name = std::mem::take(&mut self.name);
-        // The test's runtime may be gone (or blocked in this drop): delete from a runtime of our own.
-        let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async {
-                let client = endpoint.client().await;
-                let _ = client.delete_table().table_name(&name).send().await;
-            });
-        })
-        .join();
     }
 }
 
