@@ -21,6 +21,7 @@ use dynatable_core::{Item, PrimaryKey, Table, TableDefinition, Write, registry};
 use dynatable_example::Timestamp;
 use dynatable_example::seed::{SeedOptions, seed};
 use dynatable_migrate::{Context, Migration, Migrator, Reporter, Result, migration};
+use dynatable_tests::bench_figures::{median, rate};
 use dynatable_tests::{Endpoint, Faults, Proxy, dedicated_endpoint};
 
 const LATENCY: Duration = Duration::from_millis(5);
@@ -189,21 +190,6 @@ async fn application(table: Table, stop: Arc<AtomicBool>) -> u64 {
         n += 1;
     }
     n
-}
-
-/// The middle value (the mean of the two middle ones for an even count).
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    match n {
-        0 => f64::NAN,
-        _ if n % 2 == 1 => values[n / 2],
-        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
-}
-
-fn rate(items: u64, took: Duration) -> f64 {
-    items as f64 / took.as_secs_f64()
 }
 
 #[tokio::main]

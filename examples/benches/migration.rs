@@ -21,7 +21,7 @@ use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{Table, TableDefinition, registry};
 use dynatable_example::seed::{SeedOptions, seed};
 use dynatable_migrate::{MigrationStatus, Migrator, RegisteredMigration};
-use dynatable_tests::{Endpoint, Faults, Proxy, endpoint, sdk_loops};
+use dynatable_tests::{Endpoint, Faults, Proxy, bench_figures, endpoint, sdk_loops};
 
 const NAIVE_TIME_BOX: Duration = Duration::from_secs(60);
 const PHOTOS_PER_USER: usize = 9;
@@ -76,8 +76,7 @@ fn rate(items: usize, took: Duration) -> f64 {
 }
 
 fn median(mut rates: Vec<f64>) -> f64 {
-    rates.sort_by(f64::total_cmp);
-    rates[rates.len() / 2]
+    bench_figures::median(&mut rates)
 }
 
 /// Runs the three contenders on `client`'s endpoint: medians of 3 alternating passes for the
@@ -154,33 +153,8 @@ async fn peak_rss(endpoint: &Endpoint, items: usize) -> (u64, Duration) {
         );
     }
     let started = Instant::now();
-    let mut child = migrate(&["up"]).spawn().unwrap();
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak = 0;
-    while child.try_wait().unwrap().is_none() {
-        if let Ok(status) = std::fs::read_to_string(&status_file) {
-            let hwm = status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-                .unwrap_or(0);
-            peak = peak.max(hwm);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(child.wait().unwrap().success());
+    let peak = bench_figures::peak_rss_kib(migrate(&["up"]).spawn().unwrap()).await;
     (peak, started.elapsed())
-}
-
-fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    format!("{cores} cores, {model}")
 }
 
 #[tokio::main]
@@ -197,7 +171,7 @@ async fn main() {
     println!(
         "dynatable migration benchmarks, {}, {}, release build, DynamoDB Local at {}",
         humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
-        machine(),
+        bench_figures::machine(),
         endpoint.url()
     );
 

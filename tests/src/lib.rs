@@ -12,6 +12,7 @@
 // Test support fails the test that called it, with the reason: panicking is how.
 #![allow(clippy::panic)]
 
+pub mod bench_figures;
 mod control;
 mod dynamodb_local;
 mod ledger_record;

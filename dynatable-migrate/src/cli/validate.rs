@@ -76,7 +76,7 @@ fn render(table: &str, report: &ValidationReport) -> String {
         .entities
         .keys()
         .map(|name| name.len())
-        .chain(["entity".len(), "(no known entity)".len()])
+        .chain(["entity", "(no known entity)", "(migration ledger)"].map(str::len))
         .max()
         .unwrap_or_default();
     text.push_str(&format!(
