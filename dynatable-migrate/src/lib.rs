@@ -56,6 +56,14 @@
 //!   needs the backfill's writes to be idempotent: conditional (`condition(f.bio.not_exists())`),
 //!   or setting values that do not depend on the old ones, since the page in flight when the run
 //!   stopped is read again.
+//! - **Malformed items.** Fail-fast by default; [`Migrator::skip_malformed`] (or
+//!   [`Scan::skip_malformed`](dynatable_core::Scan::skip_malformed) on a backfill's scan) skips
+//!   the items that do not decode, counting them and listing the first
+//!   [`MAX_LISTED_SKIPPED`] (key and reason) in the run's ledger record.
+//! - **Validation.** [`Validator`] reads a whole table and classifies every item against the
+//!   binary's entities: conforming, malformed, stale keys, of no known entity, ledger.
+//! - **Test kit** (feature `testing`): `testing::TestTable` gives a test DynamoDB Local and a table
+//!   of its own, and round trips of a migration (up, down, up again) compared item by item.
 
 mod backfill;
 mod catch_up;
