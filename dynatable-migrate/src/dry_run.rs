@@ -14,8 +14,11 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::byte_stream::ByteStream;
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::dry_run_cost::DryRunCost;
 
 /// The operations that only read: a dry run lets these through and nothing else.
 const READS: &[&str] = &[
@@ -47,10 +50,11 @@ pub struct PlannedWrite {
     pub expression: Option<String>,
 }
 
-/// The writes a dry run intercepted, in order.
+/// The writes a dry run intercepted, in order, and what its reads and writes would cost.
 #[derive(Debug, Clone, Default)]
 pub struct DryRunLog {
     writes: Arc<Mutex<Vec<PlannedWrite>>>,
+    cost: Arc<Mutex<DryRunCost>>,
 }
 
 impl DryRunLog {
@@ -62,11 +66,27 @@ impl DryRunLog {
             .clone()
     }
 
-    fn record(&self, writes: impl IntoIterator<Item = PlannedWrite>) {
+    /// What the reads so far cost and the intercepted writes would cost.
+    pub fn cost(&self) -> DryRunCost {
+        *self.cost.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn record(&self, operation: &str, body: &Value) {
+        self.cost
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .write(operation, body);
         self.writes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .extend(writes);
+            .extend(planned(operation, body));
+    }
+
+    fn count_read(&self, operation: &str, request: &Value, response: &Value) {
+        self.cost
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .read(operation, request, response);
     }
 }
 
@@ -127,15 +147,30 @@ impl HttpConnector for DryRunConnector {
             .and_then(|b| serde_json::from_slice(b).ok())
             .unwrap_or(Value::Null);
         if is_read(&operation, &body) {
-            return match &self.inner {
-                Some(inner) => inner.call(request),
-                None => HttpConnectorFuture::ready(Err(ConnectorError::other(
+            let Some(inner) = &self.inner else {
+                return HttpConnectorFuture::ready(Err(ConnectorError::other(
                     "the dry-run client has no HTTP client to send reads with".into(),
                     None,
-                ))),
+                )));
             };
+            let response = inner.call(request);
+            let log = self.log.clone();
+            // The response is read whole (as the SDK would) to count the items and their sizes.
+            return HttpConnectorFuture::new(async move {
+                let mut response = response.await?;
+                let bytes = ByteStream::new(response.take_body())
+                    .collect()
+                    .await
+                    .map_err(|e| ConnectorError::io(e.into()))?
+                    .into_bytes();
+                if let Ok(parsed) = serde_json::from_slice::<Value>(&bytes) {
+                    log.count_read(&operation, &body, &parsed);
+                }
+                *response.body_mut() = SdkBody::from(bytes);
+                Ok(response)
+            });
         }
-        self.log.record(planned(&operation, &body));
+        self.log.record(&operation, &body);
         // An empty JSON object is a valid answer to every write: no attributes returned, no
         // unprocessed items, no consumed capacity.
         let Ok(status) = StatusCode::try_from(200u16) else {

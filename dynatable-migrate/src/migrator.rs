@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::checkpoint::{Checkpointer, Saving};
 use crate::context::{Context, Replay};
 use crate::dry_run::PlannedWrite;
+use crate::dry_run_cost::DryRunCost;
 use crate::error::{Error, Result};
 use crate::ledger::{self, MigrationRecord, MigrationStatus, now, who};
 use crate::lock::{self, Lock, LockRecord};
@@ -65,11 +66,24 @@ impl RunReport {
 }
 
 /// What a dry run would write, per version.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DryRunReport {
     /// Version to the writes its migration would make.
     pub writes: Vec<(String, Vec<PlannedWrite>)>,
+    /// Version to what its migration would cost the table (see [`DryRunCost`]).
+    pub costs: Vec<(String, DryRunCost)>,
+}
+
+impl DryRunReport {
+    /// What every migration of the run would cost together.
+    pub fn total_cost(&self) -> DryRunCost {
+        let mut total = DryRunCost::default();
+        for (_, cost) in &self.costs {
+            total.add(cost);
+        }
+        total
+    }
 }
 
 /// Runs the migrations of a binary against one table.
@@ -882,6 +896,9 @@ impl Migrator {
                 ),
             );
             report.writes.push((migration.version.to_owned(), writes));
+            report
+                .costs
+                .push((migration.version.to_owned(), log.cost()));
         }
         Ok(report)
     }

@@ -7,7 +7,7 @@ mod support;
 use dynatable_core::Entity;
 use dynatable_example::user_page::read_user_page;
 use dynatable_example::{Notification, Timestamp};
-use support::{App, Row};
+use support::{App, Row, stdout};
 
 const USERS: usize = 30;
 const PHOTOS: usize = 4;
@@ -72,13 +72,39 @@ async fn up_then_down_to_zero_and_back_up() {
     }
 
     // A dry run writes nothing, ledger included, and says what it would write.
-    let dry = app.migrate_json(&["up", "--dry-run"], 0);
+    let dry = app.migrate_json(&["up", "--dry-run", "--max-rate", "100"], 0);
     assert_eq!(dry["dry_run"], true);
     assert_eq!(dry["writes"]["0.1.0"].as_array().unwrap().len(), USERS);
     assert_eq!(
         dry["writes"]["0.3.0"].as_array().unwrap().len(),
         2 * USERS * PHOTOS,
         "a delete and a put per photo"
+    );
+    // And what it would cost: 0.1.0 reads the users and updates each (an item of under 1 KB: one
+    // write unit); 0.3.0 writes a delete and a put per photo in transactions, two units each.
+    let cost = &dry["cost"];
+    let v010 = &cost["versions"]["0.1.0"];
+    assert_eq!(v010["items_read"], USERS);
+    assert_eq!(v010["items_written"], USERS);
+    assert_eq!(v010["write_units"], USERS as f64);
+    assert!(v010["read_units"].as_f64().unwrap() >= 0.5, "{v010}");
+    let v030 = &cost["versions"]["0.3.0"];
+    assert_eq!(v030["items_written"], 2 * USERS * PHOTOS);
+    assert_eq!(v030["write_units"], (4 * USERS * PHOTOS) as f64);
+    let total = cost["total"]["items_written"].as_f64().unwrap();
+    assert_eq!(cost["seconds_at_max_rate"], total / 100.0);
+    let text = stdout(
+        &app.migrate(&["up", "--dry-run", "--max-rate", "100"])
+            .assert()
+            .success(),
+    );
+    assert!(
+        text.contains(&format!("0.1.0: reads {USERS} items")),
+        "{text}"
+    );
+    assert!(
+        text.contains("At --max-rate 100 items/s the writes take about"),
+        "{text}"
     );
     assert_eq!(app.dump().await, seeded);
 

@@ -73,7 +73,10 @@
 //!   `"skipped_malformed": {version: count}` for the versions that skipped items), and for
 //!   `up --follow` also `"follow": {"passes", "converted"}`; with
 //!   `--dry-run`: `{"command", "dry_run": true, "versions", "writes": {version: [{"operation",
-//!   "table", "key", "expression"}]}}`.
+//!   "table", "key", "expression"}]}, "cost": {"total": cost, "versions": {version: cost},
+//!   "seconds_at_max_rate" (null without `--max-rate`)}}`, a cost being `{"items_read",
+//!   "bytes_read", "read_units", "items_written", "write_units"}` (see
+//!   [`DryRunCost`](crate::DryRunCost)).
 //! - `validate` writes JSON lines instead of one document, so that a table of any size fits in
 //!   constant memory: one line per non-conforming item, `{"class" ("malformed" | "stale_keys" |
 //!   "unknown_entity"), "entity" (null for unknown_entity), "pk", "sk", "reason"}`, as found,
@@ -227,7 +230,7 @@ impl Cli {
                 }
                 if *dry_run {
                     let report = session.finish(migrator.up_dry_run(to.as_deref()).await);
-                    return dry_run_document(&out, "up", report.map_err(fail)?);
+                    return dry_run_document(&out, "up", report.map_err(fail)?, global.max_rate);
                 }
                 if !plan.is_empty() && !session.config.is_local() && std::io::stdin().is_terminal()
                 {
@@ -298,7 +301,7 @@ impl Cli {
                 }
                 if *dry_run {
                     let report = session.finish(migrator.down_dry_run(&target).await);
-                    return dry_run_document(&out, "down", report.map_err(fail)?);
+                    return dry_run_document(&out, "down", report.map_err(fail)?, global.max_rate);
                 }
                 confirm(
                     &format!(
@@ -406,15 +409,34 @@ impl Cli {
     }
 }
 
-fn dry_run_document(out: &Printer, command: &str, report: DryRunReport) -> Result<Value, Failure> {
+fn dry_run_document(
+    out: &Printer,
+    command: &str,
+    report: DryRunReport,
+    max_rate: Option<u32>,
+) -> Result<Value, Failure> {
     out.text(&render::dry_run(&report.writes));
+    let total = report.total_cost();
+    out.text(&render::dry_run_cost(&report.costs, &total, max_rate));
+    let costs: serde_json::Map<String, Value> = report
+        .costs
+        .iter()
+        .map(|(version, cost)| (version.clone(), json!(cost)))
+        .collect();
+    let seconds_at_max_rate = max_rate.map(|rate| total.time_at(rate).as_secs_f64());
     let versions: Vec<&String> = report.writes.iter().map(|(v, _)| v).collect();
     let writes: serde_json::Map<String, Value> = report
         .writes
         .iter()
         .map(|(version, planned)| (version.clone(), json!(planned)))
         .collect();
-    Ok(json!({"command": command, "dry_run": true, "versions": versions, "writes": writes}))
+    Ok(json!({
+        "command": command,
+        "dry_run": true,
+        "versions": versions,
+        "writes": writes,
+        "cost": {"total": total, "versions": costs, "seconds_at_max_rate": seconds_at_max_rate},
+    }))
 }
 
 /// The line saying which versions `up` applied.

@@ -1,8 +1,10 @@
 //! Text for people: the status table, schemas, dry-run reports.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use crate::dry_run::PlannedWrite;
+use crate::dry_run_cost::DryRunCost;
 use crate::ledger::MigrationRecord;
 use crate::schema_snapshot::SchemaSnapshot;
 use crate::status::Status;
@@ -206,6 +208,47 @@ pub(crate) fn schema(snapshot: &SchemaSnapshot, history: Option<&[MigrationRecor
                 let _ = writeln!(out, "    {change}");
             }
         }
+    }
+    out
+}
+
+/// What the dry run's migrations would cost the table: per version and in all, with the time
+/// the writes take at `--max-rate`.
+pub(crate) fn dry_run_cost(
+    costs: &[(String, DryRunCost)],
+    total: &DryRunCost,
+    max_rate: Option<u32>,
+) -> String {
+    let line = |cost: &DryRunCost| {
+        format!(
+            "reads {} items ({:.1} MB, {:.0} RCU), writes {} items ({:.0} WCU)",
+            cost.items_read,
+            cost.bytes_read as f64 / 1_000_000.0,
+            cost.read_units,
+            cost.items_written,
+            cost.write_units
+        )
+    };
+    let mut out = String::from("\nCost to the table (capacity units from item sizes):\n");
+    for (version, cost) in costs {
+        let _ = writeln!(out, "  {version}: {}", line(cost));
+    }
+    if costs.len() > 1 {
+        let _ = writeln!(out, "  in all: {}", line(total));
+    }
+    match max_rate {
+        Some(rate) => {
+            let time = total.time_at(rate);
+            let _ = writeln!(
+                out,
+                "At --max-rate {rate} items/s the writes take about {}.",
+                humantime::format_duration(Duration::from_secs(time.as_secs().max(1)))
+            );
+        }
+        None => out.push_str(
+            "Without --max-rate the run writes as fast as the table takes it; give one to pace it \
+             (and to see how long it takes).\n",
+        ),
     }
     out
 }
