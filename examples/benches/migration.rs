@@ -13,18 +13,20 @@
 //! minutes); its rate is over the items it did.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/seeded_table.rs"]
+mod seeded_table;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use dynatable_core::Table;
 use dynatable_core::aws_sdk_dynamodb::Client;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
-use dynatable_core::{Table, TableDefinition, registry};
-use dynatable_example::seed::{SeedOptions, seed};
 use dynatable_migrate::{MigrationStatus, Migrator, RegisteredMigration};
 use dynatable_tests::{Endpoint, Faults, Proxy, bench_figures, endpoint, sdk_loops};
+use seeded_table::{PHOTOS_PER_USER, create_seeded};
 
 const NAIVE_TIME_BOX: Duration = Duration::from_secs(60);
-const PHOTOS_PER_USER: usize = 9;
 
 fn now() -> AttributeValue {
     AttributeValue::S(dynatable_example::Timestamp::now().to_string())
@@ -53,22 +55,6 @@ async fn runner(table: &Table) -> usize {
     migrator.up(None).await.unwrap();
     let record = migrator.history().await.unwrap().pop().unwrap();
     usize::try_from(record.items_written).unwrap()
-}
-
-async fn create_seeded(client: &Client, name: &str, items: usize) {
-    TableDefinition::for_entities(name, &registry::entities())
-        .unwrap()
-        .create(client)
-        .await
-        .unwrap();
-    let options = SeedOptions {
-        users: items / (PHOTOS_PER_USER + 1),
-        photos_per_user: PHOTOS_PER_USER,
-        seed: 1,
-    };
-    seed(&Table::new(client.clone(), name), &options)
-        .await
-        .unwrap();
 }
 
 fn rate(items: usize, took: Duration) -> f64 {

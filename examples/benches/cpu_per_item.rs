@@ -1,0 +1,142 @@
+//! Client CPU per migrated item of the `migrate` binary (issue 13): the seed's pattern 5 (the
+//! example's 0.5.0 `add_timestamps`, an `UpdateItem` per item) over 20,000 items through 5 ms of
+//! injected latency per request, the process's user + system seconds over the items it wrote.
+//!
+//! `cargo bench -p dynatable-example --bench cpu_per_item [-- ITEMS]`. With
+//! `DYNATABLE_BENCH_BASELINE=/path/to/migrate` (another build of the example's binary, e.g. of an
+//! earlier commit), the two binaries alternate on fresh identical tables, 3 runs each, and the
+//! medians are printed side by side. Starts its own DynamoDB Local unless `DYNATABLE_ENDPOINT` is
+//! set.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/seeded_table.rs"]
+mod seeded_table;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use dynatable_tests::bench_figures::{machine, median};
+use dynatable_tests::{Endpoint, Faults, Proxy, endpoint};
+use seeded_table::{PHOTOS_PER_USER, create_seeded};
+
+const RUNS: usize = 3;
+/// DynamoDB's default on-demand write quota of a table, per second.
+const QUOTA_WCU: f64 = 40_000.0;
+
+/// A table of `items` seeded items with 0.1.0 to 0.4.0 marked applied, so `up` runs 0.5.0 only.
+async fn prepared(endpoint: &Endpoint, migrate: &str, items: usize) -> String {
+    let name = format!(
+        "bench-cpu-{items}-{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    create_seeded(&endpoint.client().await, &name, items).await;
+    for version in ["0.1.0", "0.2.0", "0.3.0", "0.4.0"] {
+        let output = command(migrate, endpoint.url(), &name)
+            .args(["mark", version, "applied"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+    }
+    name
+}
+
+fn command(migrate: &str, url: &str, table: &str) -> Command {
+    let mut command = Command::new("bash");
+    command
+        .arg("-c")
+        // bash's `time` reports the user and system seconds of the child it waited for.
+        .arg(r#"TIMEFORMAT="cpu %3U %3S %3R"; time "$0" "$@" >/dev/null"#)
+        .arg(migrate)
+        .env("DYNATABLE_TABLE", table)
+        .env("DYNATABLE_ENDPOINT", url)
+        .env("DYNATABLE_NO_CATCH_UP", "true")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("DYNATABLE_JSON")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    command
+}
+
+/// User + system seconds and wall seconds of `migrate up` on `table` through `url`.
+fn run_up(migrate: &str, url: &str, table: &str) -> (f64, f64) {
+    let output = command(migrate, url, table).arg("up").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "migrate up failed: {stderr}");
+    let times: Vec<f64> = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("cpu "))
+        .unwrap_or_else(|| panic!("no timing in {stderr}"))
+        .split_whitespace()
+        .map(|t| t.parse().unwrap())
+        .collect();
+    (times[0] + times[1], times[2])
+}
+
+#[tokio::main]
+async fn main() {
+    let items: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(20_000);
+    let items = items / (PHOTOS_PER_USER + 1) * (PHOTOS_PER_USER + 1);
+    let endpoint = endpoint();
+    let proxy = Proxy::start(endpoint.url(), Faults::latency(Duration::from_millis(5)))
+        .await
+        .unwrap();
+    let mut binaries = vec![("this build", env!("CARGO_BIN_EXE_migrate").to_owned())];
+    if let Ok(baseline) = std::env::var("DYNATABLE_BENCH_BASELINE") {
+        binaries.push(("baseline", baseline));
+    }
+    println!(
+        "dynatable CPU per migrated item, {}, {}, release build, DynamoDB Local at {} + 5 ms",
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
+        machine(),
+        endpoint.url()
+    );
+    println!(
+        "\n`migrate up` (0.5.0 add_timestamps) over {items} items, {RUNS} runs each, alternating"
+    );
+    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); binaries.len()];
+    let mut wall: Vec<Vec<f64>> = vec![Vec::new(); binaries.len()];
+    for run in 0..RUNS {
+        let mut order: Vec<usize> = (0..binaries.len()).collect();
+        if run % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let (label, path) = &binaries[i];
+            let table = prepared(&endpoint, path, items).await;
+            let (seconds, took) = run_up(path, proxy.url(), &table);
+            println!(
+                "   run {run}: {label:>10}: {seconds:>6.2} CPU-s, {:>5.0} µs/item, {took:>5.1} s wall",
+                seconds / items as f64 * 1e6
+            );
+            cpu[i].push(seconds);
+            wall[i].push(took);
+        }
+    }
+    println!(
+        "\n   binary     | CPU-s | µs/item | items/s per core | cores for {QUOTA_WCU:.0} WCU/s | wall s"
+    );
+    let mut per_item = Vec::new();
+    for (i, (label, _)) in binaries.iter().enumerate() {
+        let seconds = median(&mut cpu[i]);
+        let micros = seconds / items as f64 * 1e6;
+        per_item.push(micros);
+        println!(
+            "   {label:<10} | {seconds:>5.2} | {micros:>7.0} | {:>16.0} | {:>21.1} | {:>6.1}",
+            1e6 / micros,
+            QUOTA_WCU * micros / 1e6,
+            median(&mut wall[i])
+        );
+    }
+    if let [now, baseline] = per_item[..] {
+        println!(
+            "\n   this build / baseline, CPU per item: {:.2}x",
+            now / baseline
+        );
+    }
+}
