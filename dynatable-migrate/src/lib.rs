@@ -65,6 +65,9 @@
 //! - **Test kit** (feature `testing`): `testing::TestTable` gives a test DynamoDB Local and a table
 //!   of its own, and round trips of a migration (up, down, up again) compared item by item.
 
+// The command line's future (every command in one `async fn`) is deep for rustc's layout queries.
+#![recursion_limit = "256"]
+
 mod backfill;
 mod catch_up;
 mod checkpoint;

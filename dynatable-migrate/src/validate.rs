@@ -227,7 +227,7 @@ impl Validator {
     /// # Errors
     /// A read error of the scan (after the table's retries).
     pub async fn run(mut self) -> Result<ValidationReport> {
-        let estimate = self.estimated_items().await;
+        let estimate = estimated_items(&self.table).await;
         let mut tally = Tally::new(&self.entities, self.examples);
         let mut scan = self
             .table
@@ -256,21 +256,6 @@ impl Validator {
         Ok(tally.report)
     }
 
-    async fn estimated_items(&self) -> Option<u64> {
-        let output = self
-            .table
-            .client()
-            .describe_table()
-            .table_name(self.table.name())
-            .send()
-            .await
-            .ok()?;
-        output
-            .table()?
-            .item_count()
-            .and_then(|n| u64::try_from(n).ok())
-    }
-
     fn progress(&self, done: u64, estimate: Option<u64>) {
         match estimate {
             Some(estimate) => self
@@ -279,6 +264,22 @@ impl Validator {
             None => self.reporter.progress(PROGRESS_NAME, done, None),
         }
     }
+}
+
+/// The table's item count as `DescribeTable` reports it (refreshed about every six hours), for
+/// progress; `None` when it cannot be read.
+async fn estimated_items(table: &Table) -> Option<u64> {
+    let output = table
+        .client()
+        .describe_table()
+        .table_name(table.name())
+        .send()
+        .await
+        .ok()?;
+    output
+        .table()?
+        .item_count()
+        .and_then(|n| u64::try_from(n).ok())
 }
 
 /// Progress is reported every this many items.
