@@ -14,17 +14,18 @@ const WRITE_UNIT_BYTES: u64 = 1024;
 
 /// What a migration would read and write, as a dry run counted it.
 ///
-/// Reads are counted from the responses DynamoDB sent (the items a scan returned, so a filtered
-/// scan's items read but not returned are not counted). Writes are counted from the requests the
+/// Reads are counted from the responses DynamoDB sent: a scan or query page is charged for every
+/// item it read (`ScannedCount`), the ones its filter left out included, at the average size of
+/// the items it returned (or of every item returned so far, for a page that returned none). Writes are counted from the requests the
 /// dry run kept: a put's size is its item's; an update's or a delete's is estimated as the average
 /// size of the items read so far (plus the update's values), since the item is not at hand;
 /// transactional writes count twice, as DynamoDB charges them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DryRunCost {
-    /// Items read.
+    /// Items read (by a scan or query: every item it read, before its filter).
     pub items_read: u64,
-    /// Their size, as DynamoDB counts item sizes.
+    /// Their size, as DynamoDB counts item sizes (estimated for items a filter left out).
     pub bytes_read: u64,
     /// Read capacity units (eventually consistent reads count half).
     pub read_units: f64,
@@ -32,11 +33,25 @@ pub struct DryRunCost {
     pub items_written: u64,
     /// Write capacity units.
     pub write_units: f64,
+    /// Items returned by reads, and their size: what the average item size is taken from.
+    #[serde(skip)]
+    returned: u64,
+    #[serde(skip)]
+    returned_bytes: u64,
 }
 
 impl DryRunCost {
+    fn count_returned(&mut self, bytes: u64) {
+        self.items_read += 1;
+        self.bytes_read += bytes;
+        self.returned += 1;
+        self.returned_bytes += bytes;
+    }
+
     /// Adds `other`'s counts.
     pub fn add(&mut self, other: &Self) {
+        self.returned += other.returned;
+        self.returned_bytes += other.returned_bytes;
         self.items_read += other.items_read;
         self.bytes_read += other.bytes_read;
         self.read_units += other.read_units;
@@ -56,18 +71,28 @@ impl DryRunCost {
         let factor = if consistent { 1.0 } else { 0.5 };
         let units = |bytes: u64| bytes.div_ceil(READ_UNIT_BYTES).max(1) as f64 * factor;
         match operation {
-            // A page is charged on the total size of its items, rounded up once.
+            // A page is charged on the total size of the items it read, rounded up once.
             "Scan" | "Query" => {
-                let bytes: u64 = items(&response["Items"]).map(item_size).sum();
-                self.items_read += items(&response["Items"]).count() as u64;
+                let returned_bytes: u64 = items(&response["Items"]).map(item_size).sum();
+                let returned = items(&response["Items"]).count() as u64;
+                let scanned = response["ScannedCount"].as_u64().unwrap_or(returned);
+                let average = match returned {
+                    0 => self.returned_bytes.checked_div(self.returned).unwrap_or(0),
+                    n => returned_bytes / n,
+                };
+                let bytes = returned_bytes + scanned.saturating_sub(returned) * average;
+                self.returned += returned;
+                self.returned_bytes += returned_bytes;
+                self.items_read += scanned;
                 self.bytes_read += bytes;
-                self.read_units += units(bytes);
+                if scanned > 0 {
+                    self.read_units += units(bytes);
+                }
             }
             "GetItem" => {
                 if let Some(item) = response["Item"].as_object() {
                     let bytes = map_size(item);
-                    self.items_read += 1;
-                    self.bytes_read += bytes;
+                    self.count_returned(bytes);
                     self.read_units += units(bytes);
                 }
             }
@@ -75,8 +100,7 @@ impl DryRunCost {
                 let responses = response["Responses"].as_object().into_iter().flatten();
                 for item in responses.flat_map(|(_, items_of)| items(items_of)) {
                     let bytes = item_size(item);
-                    self.items_read += 1;
-                    self.bytes_read += bytes;
+                    self.count_returned(bytes);
                     self.read_units += units(bytes);
                 }
             }
@@ -135,7 +159,7 @@ impl DryRunCost {
 
     /// The write units of an item of the average size read so far, plus `extra` bytes.
     fn units_of_average(&self, extra: u64) -> f64 {
-        let average = self.bytes_read.checked_div(self.items_read).unwrap_or(0);
+        let average = self.returned_bytes.checked_div(self.returned).unwrap_or(0);
         write_units(average + extra)
     }
 }
@@ -230,6 +254,19 @@ mod tests {
         // Eventually consistent: half.
         cost.read("GetItem", &json!({}), &json!({"Item": item}));
         assert_eq!(cost.read_units, 1.5);
+        // A filtered page that read 4 items and returned 1: charged for 4 of its size
+        // (8,028 bytes: 2 units, 1 eventually consistent).
+        cost.read(
+            "Scan",
+            &json!({}),
+            &json!({"Items": [item], "ScannedCount": 4}),
+        );
+        assert_eq!(cost.items_read, 7);
+        assert_eq!(cost.read_units, 2.5);
+        // A page that returned none is charged at the average size so far.
+        cost.read("Scan", &json!({}), &json!({"Items": [], "ScannedCount": 3}));
+        assert_eq!(cost.items_read, 10);
+        assert_eq!(cost.bytes_read, 10 * 2007);
 
         // A 2,007-byte put: 2 units; in a transaction, 4.
         cost.write("PutItem", &json!({"Item": item}));

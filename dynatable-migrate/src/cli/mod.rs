@@ -182,9 +182,9 @@ impl Cli {
         // The command runs on a worker of the runtime, beside the connections' tasks, not on this
         // thread: each request would otherwise wake a worker and be woken back.
         let command = runtime.spawn(async move { self.execute(&arguments).await });
-        let outcome = runtime.block_on(command).unwrap_or_else(|e| {
-            Err(Failure::Other(format!("the command stopped: {e}")))
-        });
+        let outcome = runtime
+            .block_on(command)
+            .unwrap_or_else(|e| Err(Failure::Other(format!("the command stopped: {e}"))));
         match outcome {
             Ok(document) => {
                 if json {
