@@ -703,3 +703,73 @@ async fn scan_filters_add_to_the_entity_filter() {
         .collect();
     assert_eq!(ids, expected);
 }
+
+#[tokio::test]
+async fn a_scan_with_max_rate_reads_no_faster_than_told() {
+    let (_test, table) = table().await;
+    let photos = (0..300).map(|i| Photo {
+        user_id: format!("u{}", i % 7),
+        photo_id: format!("p{i}"),
+        url: "u".to_owned(),
+    });
+    table.batch_put(photos).await.unwrap();
+    // The budget holds one second of reads: 300 items at 100/s take at least 2 s, whatever the
+    // page sizes and the segments.
+    let started = std::time::Instant::now();
+    let read: Vec<Photo> = table
+        .scan::<Photo>()
+        .segments(3)
+        .page_size(25)
+        .max_rate(100.0)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 300);
+    let took = started.elapsed();
+    assert!(took >= std::time::Duration::from_millis(1_900), "{took:?}");
+}
+
+#[tokio::test]
+async fn a_scan_that_skips_malformed_items_lists_them_in_their_page() {
+    let (test, table) = table().await;
+    table
+        .put(&Photo {
+            user_id: "u1".into(),
+            photo_id: "p1".into(),
+            url: "u".into(),
+        })
+        .send()
+        .await
+        .unwrap();
+    let mut broken = Photo::key("u1", "p2").to_key_item();
+    broken.insert("_type".into(), AttributeValue::S("Photo".into()));
+    broken.insert("userId".into(), AttributeValue::S("u1".into()));
+    broken.insert("photoId".into(), AttributeValue::S("p2".into()));
+    broken.insert("url".into(), AttributeValue::N("7".into()));
+    test.put_item(broken).await;
+
+    let error = table.scan::<Photo>().stream().try_collect::<Vec<_>>().await;
+    assert!(
+        error.unwrap_err().to_string().contains("url"),
+        "fail-fast by default"
+    );
+
+    let pages: Vec<_> = table
+        .scan::<Photo>()
+        .skip_malformed()
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    let items: Vec<&Photo> = pages.iter().flat_map(|p| &p.items).collect();
+    let malformed: Vec<_> = pages.iter().flat_map(|p| &p.malformed).collect();
+    assert_eq!(items.len(), 1);
+    assert_eq!(malformed.len(), 1);
+    assert_eq!(malformed[0].key, Some(Photo::key("u1", "p2")));
+    assert!(
+        malformed[0].error.to_string().contains("`url`"),
+        "{}",
+        malformed[0].error
+    );
+}
