@@ -56,48 +56,9 @@ pub(crate) enum Command {
     /// Where every migration stands, the lock and schema drift.
     Status,
     /// Apply pending migrations, in version order.
-    Up {
-        /// Stop once this version is applied.
-        #[arg(long, value_name = "VERSION")]
-        to: Option<String>,
-        /// Run the migrations on a client that cannot write and list what they would write.
-        #[arg(long)]
-        dry_run: bool,
-        /// Run even though applied migrations' code changed since they ran.
-        #[arg(long)]
-        allow_changed_checksums: bool,
-        /// Skip the items that do not decode instead of failing with the first: each is counted
-        /// and the first 100 listed (key and reason) in the ledger, which `status` shows.
-        #[arg(long, conflicts_with = "dry_run")]
-        skip_malformed: bool,
-        /// Do not follow the table's stream: items written behind a backfill's scan are left in
-        /// the old shape. Only for tables nothing writes to during the run.
-        #[arg(long, env = "DYNATABLE_NO_CATCH_UP", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
-        no_catch_up: bool,
-        /// After the last migration, keep converting the items that change (old application
-        /// instances still writing the old shape) for DURATION (default 15m), or until Ctrl-C or
-        /// SIGTERM; every item written before it stops is converted.
-        #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "15m", value_parser = parse_duration, conflicts_with_all = ["dry_run", "no_catch_up"])]
-        follow: Option<Duration>,
-    },
+    Up(UpArguments),
     /// Roll back applied migrations, newest first (default: one).
-    Down {
-        /// Roll back everything above this version (it stays applied).
-        #[arg(long, value_name = "VERSION", conflicts_with = "steps")]
-        to: Option<String>,
-        /// Roll back this many migrations.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        steps: Option<u32>,
-        /// Run the rollbacks on a client that cannot write and list what they would write.
-        #[arg(long)]
-        dry_run: bool,
-        /// Do not follow the table's stream (see `up --no-catch-up`).
-        #[arg(long, env = "DYNATABLE_NO_CATCH_UP", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
-        no_catch_up: bool,
-        /// Skip the items that do not decode (see `up --skip-malformed`).
-        #[arg(long, conflicts_with = "dry_run")]
-        skip_malformed: bool,
-    },
+    Down(DownArguments),
     /// Exit non-zero on drift, changed checksums, failed, interrupted or unknown recorded
     /// versions (for CI).
     Check,
@@ -146,6 +107,55 @@ pub(crate) enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+/// The arguments of `up`.
+#[derive(Debug, Args)]
+pub(crate) struct UpArguments {
+    /// Stop once this version is applied.
+    #[arg(long, value_name = "VERSION")]
+    pub(crate) to: Option<String>,
+    /// Run the migrations on a client that cannot write; list what they would write and what
+    /// that would cost the table.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Run even though applied migrations' code changed since they ran.
+    #[arg(long)]
+    pub(crate) allow_changed_checksums: bool,
+    /// Skip the items that do not decode instead of failing with the first: each is counted
+    /// and the first 100 listed (key and reason) in the ledger, which `status` shows.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub(crate) skip_malformed: bool,
+    /// Do not follow the table's stream: items written behind a backfill's scan are left in
+    /// the old shape. Only for tables nothing writes to during the run.
+    #[arg(long, env = "DYNATABLE_NO_CATCH_UP", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) no_catch_up: bool,
+    /// After the last migration, keep converting the items that change (old application
+    /// instances still writing the old shape) for DURATION (default 15m), or until Ctrl-C or
+    /// SIGTERM; every item written before it stops is converted.
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "15m", value_parser = parse_duration, conflicts_with_all = ["dry_run", "no_catch_up"])]
+    pub(crate) follow: Option<Duration>,
+}
+
+/// The arguments of `down`.
+#[derive(Debug, Args)]
+pub(crate) struct DownArguments {
+    /// Roll back everything above this version (it stays applied).
+    #[arg(long, value_name = "VERSION", conflicts_with = "steps")]
+    pub(crate) to: Option<String>,
+    /// Roll back this many migrations.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) steps: Option<u32>,
+    /// Run the rollbacks on a client that cannot write; list what they would write and what
+    /// that would cost the table.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Do not follow the table's stream (see `up --no-catch-up`).
+    #[arg(long, env = "DYNATABLE_NO_CATCH_UP", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) no_catch_up: bool,
+    /// Skip the items that do not decode (see `up --skip-malformed`).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub(crate) skip_malformed: bool,
 }
 
 /// The statuses `mark` records.

@@ -95,12 +95,15 @@
 
 mod args;
 mod confirm;
+mod down;
 mod failure;
 mod printer;
 mod progress;
 mod render;
+mod run_summary;
 mod scaffold;
 mod session;
+mod up;
 mod validate;
 
 use std::ffi::OsString;
@@ -113,13 +116,11 @@ use clap::Parser as _;
 use serde_json::{Value, json};
 
 use self::args::{Arguments, Command};
-use self::confirm::confirm;
 pub use self::failure::Exit;
 use self::failure::Failure;
 use self::printer::Printer;
 use self::session::Session;
 use crate::ledger::MigrationStatus;
-use crate::migrator::{DownTarget, DryRunReport, RunReport};
 use crate::stream::StreamEnabled;
 
 /// An app's `migrate` command line. See the [module docs](self) for commands, exit codes and
@@ -206,133 +207,8 @@ impl Cli {
         let fail = |e: crate::Error| Failure::migrate(e, &session.endpoint);
         match &arguments.command {
             Command::Status => session.status(&out).await,
-            Command::Up {
-                to,
-                dry_run,
-                allow_changed_checksums,
-                no_catch_up,
-                follow,
-                skip_malformed,
-            } => {
-                let migrator = session
-                    .migrator()?
-                    .allow_changed_checksums(*allow_changed_checksums)
-                    .catch_up(!no_catch_up)
-                    .skip_malformed(*skip_malformed);
-                let plan = migrator.up_plan(to.as_deref()).await.map_err(fail)?;
-                // With nothing to apply, `up` still finishes a replay a killed run left, and
-                // `--follow` continues the last follow period.
-                if plan.is_empty()
-                    && (*dry_run
-                        || follow.is_none()
-                            && migrator
-                                .unfinished_replays()
-                                .await
-                                .map_err(fail)?
-                                .is_empty())
-                {
-                    out.line("Nothing to apply: every migration is applied.");
-                    return Ok(json!({"command": "up", "dry_run": dry_run, "versions": []}));
-                }
-                if *dry_run {
-                    let report = session.finish(migrator.up_dry_run(to.as_deref()).await);
-                    return dry_run_document(&out, "up", report.map_err(fail)?, global.max_rate);
-                }
-                if !plan.is_empty() && !session.config.is_local() && std::io::stdin().is_terminal()
-                {
-                    confirm(
-                        &format!(
-                            "Apply {} on table {} at {}",
-                            describe_plan(&plan),
-                            session.table.name(),
-                            session.endpoint
-                        ),
-                        global.yes,
-                    )?;
-                }
-                let Some(follow) = follow else {
-                    let report = session
-                        .finish(migrator.up(to.as_deref()).await)
-                        .map_err(fail)?;
-                    out.line(&applied(&report));
-                    return Ok(json!({
-                        "command": "up",
-                        "dry_run": false,
-                        "versions": report.versions,
-                        "replayed": report.replayed,
-                        "skipped_malformed": report.skipped_malformed,
-                    }));
-                };
-                let report = session
-                    .finish(
-                        migrator
-                            .up_follow(to.as_deref(), *follow, stop_signal())
-                            .await,
-                    )
-                    .map_err(fail)?;
-                out.line(&applied(&report.run));
-                out.line(&format!(
-                    "Followed the table's stream in {} passes: {} items converted.",
-                    report.passes, report.converted
-                ));
-                Ok(json!({
-                    "command": "up",
-                    "dry_run": false,
-                    "versions": report.run.versions,
-                    "replayed": report.run.replayed,
-                    "skipped_malformed": report.run.skipped_malformed,
-                    "follow": {"passes": report.passes, "converted": report.converted},
-                }))
-            }
-            Command::Down {
-                to,
-                steps,
-                dry_run,
-                no_catch_up,
-                skip_malformed,
-            } => {
-                let target = match (to, steps) {
-                    (Some(version), _) => DownTarget::Version(version.clone()),
-                    (None, Some(steps)) => DownTarget::Steps(*steps as usize),
-                    (None, None) => DownTarget::Steps(1),
-                };
-                let migrator = session
-                    .migrator()?
-                    .catch_up(!no_catch_up)
-                    .skip_malformed(*skip_malformed);
-                let plan = migrator.down_plan(&target).await.map_err(fail)?;
-                if plan.is_empty() {
-                    out.line("Nothing to roll back.");
-                    return Ok(json!({"command": "down", "dry_run": dry_run, "versions": []}));
-                }
-                if *dry_run {
-                    let report = session.finish(migrator.down_dry_run(&target).await);
-                    return dry_run_document(&out, "down", report.map_err(fail)?, global.max_rate);
-                }
-                confirm(
-                    &format!(
-                        "Roll back {} on table {} at {}",
-                        describe_plan(&plan),
-                        session.table.name(),
-                        session.endpoint
-                    ),
-                    global.yes,
-                )?;
-                let report = session.finish(migrator.down(target).await).map_err(fail)?;
-                out.line(&format!(
-                    "Rolled back {}: {}{}",
-                    report.versions.len(),
-                    report.versions.join(", "),
-                    skipped(&report)
-                ));
-                Ok(json!({
-                    "command": "down",
-                    "dry_run": false,
-                    "versions": report.versions,
-                    "replayed": report.replayed,
-                    "skipped_malformed": report.skipped_malformed,
-                }))
-            }
+            Command::Up(up) => Box::pin(up::up(&session, global, &out, up)).await,
+            Command::Down(down) => Box::pin(down::down(&session, global, &out, down)).await,
             Command::Check => session.check(&out).await,
             Command::Validate => Box::pin(validate::validate(&session, global, &out)).await,
             Command::Mark { version, status } => {
@@ -413,91 +289,6 @@ impl Cli {
         }
         Ok(json!({"version": written.version, "path": written.path}))
     }
-}
-
-fn dry_run_document(
-    out: &Printer,
-    command: &str,
-    report: DryRunReport,
-    max_rate: Option<u32>,
-) -> Result<Value, Failure> {
-    out.text(&render::dry_run(&report.writes));
-    let total = report.total_cost();
-    out.text(&render::dry_run_cost(&report.costs, &total, max_rate));
-    let costs: serde_json::Map<String, Value> = report
-        .costs
-        .iter()
-        .map(|(version, cost)| (version.clone(), json!(cost)))
-        .collect();
-    let seconds_at_max_rate = max_rate.map(|rate| total.time_at(rate).as_secs_f64());
-    let versions: Vec<&String> = report.writes.iter().map(|(v, _)| v).collect();
-    let writes: serde_json::Map<String, Value> = report
-        .writes
-        .iter()
-        .map(|(version, planned)| (version.clone(), json!(planned)))
-        .collect();
-    Ok(json!({
-        "command": command,
-        "dry_run": true,
-        "versions": versions,
-        "writes": writes,
-        "cost": {"total": total, "versions": costs, "seconds_at_max_rate": seconds_at_max_rate},
-    }))
-}
-
-/// The line saying which versions `up` applied.
-fn applied(report: &RunReport) -> String {
-    let versions = &report.versions;
-    let applied = match versions.len() {
-        0 => "Nothing was applied.".to_owned(),
-        n => format!("Applied {n}: {}{}", versions.join(", "), skipped(report)),
-    };
-    match report.replayed {
-        0 => applied,
-        n => format!(
-            "{applied} Replays converted {n} items changed after their migrations were applied."
-        ),
-    }
-}
-
-/// What a run skipped, for its summary line: empty when nothing.
-fn skipped(report: &RunReport) -> String {
-    if report.skipped_malformed.is_empty() {
-        return String::new();
-    }
-    let total: u64 = report.skipped_malformed.values().sum();
-    let per_version: Vec<String> = report
-        .skipped_malformed
-        .iter()
-        .map(|(version, n)| format!("{version}: {n}"))
-        .collect();
-    format!(
-        ". Skipped {total} malformed items ({}); `migrate status` lists them",
-        per_version.join(", ")
-    )
-}
-
-/// Completes on Ctrl-C or, on Unix, SIGTERM (what Kubernetes and ECS send to stop a task).
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
-fn describe_plan(plan: &[&'static crate::RegisteredMigration]) -> String {
-    plan.iter()
-        .map(|m| format!("{} ({})", m.version, m.name))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn rfc3339(ms: u64) -> String {

@@ -1,0 +1,62 @@
+//! `migrate down`: applied migrations rolled back newest first, or a dry run of it.
+
+use serde_json::{Value, json};
+
+use super::args::{DownArguments, GlobalOptions};
+use super::confirm::confirm;
+use super::failure::Failure;
+use super::printer::Printer;
+use super::run_summary::{describe_plan, dry_run_document, skipped};
+use super::session::Session;
+use crate::migrator::DownTarget;
+
+/// Runs `down` with `arguments`; returns the `--json` document.
+pub(super) async fn down(
+    session: &Session,
+    global: &GlobalOptions,
+    out: &Printer,
+    arguments: &DownArguments,
+) -> Result<Value, Failure> {
+    let fail = |e: crate::Error| Failure::migrate(e, &session.endpoint);
+    let target = match (&arguments.to, arguments.steps) {
+        (Some(version), _) => DownTarget::Version(version.clone()),
+        (None, Some(steps)) => DownTarget::Steps(steps as usize),
+        (None, None) => DownTarget::Steps(1),
+    };
+    let migrator = session
+        .migrator()?
+        .catch_up(!arguments.no_catch_up)
+        .skip_malformed(arguments.skip_malformed);
+    let plan = migrator.down_plan(&target).await.map_err(fail)?;
+    if plan.is_empty() {
+        out.line("Nothing to roll back.");
+        return Ok(json!({"command": "down", "dry_run": arguments.dry_run, "versions": []}));
+    }
+    if arguments.dry_run {
+        let report = session.finish(migrator.down_dry_run(&target).await);
+        return dry_run_document(out, "down", report.map_err(fail)?, global.max_rate);
+    }
+    confirm(
+        &format!(
+            "Roll back {} on table {} at {}",
+            describe_plan(&plan),
+            session.table.name(),
+            session.endpoint
+        ),
+        global.yes,
+    )?;
+    let report = session.finish(migrator.down(target).await).map_err(fail)?;
+    out.line(&format!(
+        "Rolled back {}: {}{}",
+        report.versions.len(),
+        report.versions.join(", "),
+        skipped(&report)
+    ));
+    Ok(json!({
+        "command": "down",
+        "dry_run": false,
+        "versions": report.versions,
+        "replayed": report.replayed,
+        "skipped_malformed": report.skipped_malformed,
+    }))
+}

@@ -1,0 +1,110 @@
+//! `migrate up`: pending migrations applied in version order, a dry run of them, or a follow
+//! period after them.
+
+use std::io::IsTerminal as _;
+
+use serde_json::{Value, json};
+
+use super::args::{GlobalOptions, UpArguments};
+use super::confirm::confirm;
+use super::failure::Failure;
+use super::printer::Printer;
+use super::run_summary::{applied, describe_plan, dry_run_document};
+use super::session::Session;
+
+/// Runs `up` with `arguments`; returns the `--json` document.
+pub(super) async fn up(
+    session: &Session,
+    global: &GlobalOptions,
+    out: &Printer,
+    arguments: &UpArguments,
+) -> Result<Value, Failure> {
+    let fail = |e: crate::Error| Failure::migrate(e, &session.endpoint);
+    let migrator = session
+        .migrator()?
+        .allow_changed_checksums(arguments.allow_changed_checksums)
+        .catch_up(!arguments.no_catch_up)
+        .skip_malformed(arguments.skip_malformed);
+    let plan = migrator
+        .up_plan(arguments.to.as_deref())
+        .await
+        .map_err(fail)?;
+    // With nothing to apply, `up` still finishes a replay a killed run left, and
+    // `--follow` continues the last follow period.
+    if plan.is_empty()
+        && (arguments.dry_run
+            || arguments.follow.is_none()
+                && migrator
+                    .unfinished_replays()
+                    .await
+                    .map_err(fail)?
+                    .is_empty())
+    {
+        out.line("Nothing to apply: every migration is applied.");
+        return Ok(json!({"command": "up", "dry_run": arguments.dry_run, "versions": []}));
+    }
+    if arguments.dry_run {
+        let report = session.finish(migrator.up_dry_run(arguments.to.as_deref()).await);
+        return dry_run_document(out, "up", report.map_err(fail)?, global.max_rate);
+    }
+    if !plan.is_empty() && !session.config.is_local() && std::io::stdin().is_terminal() {
+        confirm(
+            &format!(
+                "Apply {} on table {} at {}",
+                describe_plan(&plan),
+                session.table.name(),
+                session.endpoint
+            ),
+            global.yes,
+        )?;
+    }
+    let Some(follow) = arguments.follow else {
+        let report = session
+            .finish(migrator.up(arguments.to.as_deref()).await)
+            .map_err(fail)?;
+        out.line(&applied(&report));
+        return Ok(json!({
+            "command": "up",
+            "dry_run": false,
+            "versions": report.versions,
+            "replayed": report.replayed,
+            "skipped_malformed": report.skipped_malformed,
+        }));
+    };
+    let report = session
+        .finish(
+            migrator
+                .up_follow(arguments.to.as_deref(), follow, stop_signal())
+                .await,
+        )
+        .map_err(fail)?;
+    out.line(&applied(&report.run));
+    out.line(&format!(
+        "Followed the table's stream in {} passes: {} items converted.",
+        report.passes, report.converted
+    ));
+    Ok(json!({
+        "command": "up",
+        "dry_run": false,
+        "versions": report.run.versions,
+        "replayed": report.run.replayed,
+        "skipped_malformed": report.run.skipped_malformed,
+        "follow": {"passes": report.passes, "converted": report.converted},
+    }))
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM (what Kubernetes and ECS send to stop a task).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
