@@ -15,7 +15,7 @@ mod seeded_table;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use dynatable_tests::bench_figures::{machine, median};
+use dynatable_tests::bench_figures::{machine, median, numeric_args};
 use dynatable_tests::{Endpoint, Faults, Proxy, endpoint};
 use seeded_table::{PHOTOS_PER_USER, create_seeded};
 
@@ -77,10 +77,7 @@ fn run_up(migrate: &str, url: &str, table: &str) -> (f64, f64) {
 
 #[tokio::main]
 async fn main() {
-    let items: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(20_000);
+    let [items] = numeric_args([20_000]);
     let items = items / (PHOTOS_PER_USER + 1) * (PHOTOS_PER_USER + 1);
     let endpoint = endpoint();
     let proxy = Proxy::start(endpoint.url(), Faults::latency(Duration::from_millis(5)))

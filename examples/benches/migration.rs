@@ -145,13 +145,7 @@ async fn peak_rss(endpoint: &Endpoint, items: usize) -> (u64, Duration) {
 
 #[tokio::main]
 async fn main() {
-    let numbers: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let items = numbers.first().copied().unwrap_or(20_000);
-    let rss_small = numbers.get(1).copied().unwrap_or(100_000);
-    let rss_large = numbers.get(2).copied().unwrap_or(250_000);
+    let [items, rss_small, rss_large] = bench_figures::numeric_args([20_000, 100_000, 250_000]);
     let items = items / (PHOTOS_PER_USER + 1) * (PHOTOS_PER_USER + 1);
     let endpoint = endpoint();
     println!(

@@ -18,7 +18,7 @@ use dynatable_core::aws_sdk_dynamodb::Client;
 use dynatable_core::{Item, Table, TableDefinition, registry};
 use dynatable_example::{Notification, Photo, Timestamp, User};
 use dynatable_migrate::Validator;
-use dynatable_tests::bench_figures::{machine, median, peak_rss_kib, rate};
+use dynatable_tests::bench_figures::{machine, median, numeric_args, peak_rss_kib, rate};
 use dynatable_tests::{Endpoint, endpoint};
 use futures::future::try_join_all;
 
@@ -126,12 +126,7 @@ async fn peak_rss(endpoint: &Endpoint, items: usize) -> u64 {
 
 #[tokio::main]
 async fn main() {
-    let numbers: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let items = numbers.first().copied().unwrap_or(100_000);
-    let large = numbers.get(1).copied().unwrap_or(250_000);
+    let [items, large] = numeric_args([100_000, 250_000]);
     let endpoint = endpoint();
     println!(
         "dynatable validate benchmark, {}, {}, release build, DynamoDB Local at {}",

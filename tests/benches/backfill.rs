@@ -55,10 +55,7 @@ fn rate(items: usize, took: Duration) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let items: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(20_000);
+    let [items] = dynatable_tests::bench_figures::numeric_args([20_000]);
     let test = TestTable::create(&[Photo::SCHEMA]).await;
     let table = Table::new(test.client.clone(), &test.name);
     let photos = (0..items).map(|i| Photo {

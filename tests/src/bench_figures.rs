@@ -26,6 +26,21 @@ pub fn median(values: &mut [f64]) -> f64 {
     }
 }
 
+/// The bench's numeric arguments (`cargo bench ... -- 20000 100000`), in order; the first
+/// `defaults.len()` of them, each defaulting to its place in `defaults`. Other arguments (cargo's
+/// `--bench`) are passed over.
+pub fn numeric_args<const N: usize>(defaults: [usize; N]) -> [usize; N] {
+    let given: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let mut values = defaults;
+    for (value, arg) in values.iter_mut().zip(given) {
+        *value = arg;
+    }
+    values
+}
+
 /// Items per second.
 pub fn rate(items: u64, took: Duration) -> f64 {
     items as f64 / took.as_secs_f64()
