@@ -21,7 +21,7 @@ use dynatable_core::{Item, PrimaryKey, Table, TableDefinition, Write, registry};
 use dynatable_example::Timestamp;
 use dynatable_example::seed::{SeedOptions, seed};
 use dynatable_migrate::{Context, Migration, Migrator, Reporter, Result, migration};
-use dynatable_tests::bench_figures::{median, rate};
+use dynatable_tests::bench_figures::{median, numeric_args, rate};
 use dynatable_tests::{Endpoint, Faults, Proxy, dedicated_endpoint};
 
 const LATENCY: Duration = Duration::from_millis(5);
@@ -194,11 +194,7 @@ async fn application(table: Table, stop: Arc<AtomicBool>) -> u64 {
 
 #[tokio::main]
 async fn main() {
-    let items: usize = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(20_000);
+    let [items] = numeric_args([20_000]);
     let rounds: usize = std::env::var("DYNATABLE_BENCH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
