@@ -6,10 +6,12 @@ pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use inventory;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+pub use std::sync::OnceLock;
 
 pub use crate::codec::{AttributeCodec, Item};
 pub use crate::collection::{
-    Collection, expiry_attributes as collection_expiry_attributes, member_of as collection_member,
+    Collection, CollectionMember, expiry_attributes as collection_expiry_attributes,
+    member_of as collection_member, projection as collection_projection,
     query_keys as collection_query_keys,
 };
 pub use crate::collection_check::assert_shared_partition;

@@ -1,8 +1,11 @@
 //! Collections: entities that share a partition, read by one query into a typed enum.
 
+use std::sync::OnceLock;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::codec::Item;
+use crate::error::DecodeError;
 use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
 use crate::schema::EntitySchema;
 use crate::table::{QueryKeys, QueryTarget};
@@ -16,6 +19,49 @@ pub trait Collection: QueryTarget {
     const MEMBERS: &'static [&'static EntitySchema];
     /// The index whose partition the members share; `None` for the table's.
     const INDEX: Option<&'static str>;
+}
+
+/// The type of a collection's variant: an entity (the whole item is read) or a
+/// [projection](macro@crate::projection) of one (only its attributes are read, when every member
+/// is a projection). `#[entity]` and `#[projection]` implement it; not meant to be implemented by
+/// hand.
+pub trait CollectionMember: Sized {
+    /// The entity whose items the variant holds.
+    const MEMBER_ENTITY: &'static EntitySchema;
+    /// The attributes the variant reads; `None` for the whole item.
+    const MEMBER_ATTRIBUTES: Option<&'static [&'static str]>;
+
+    /// Decodes an item of [`MEMBER_ENTITY`](Self::MEMBER_ENTITY).
+    ///
+    /// # Errors
+    /// As the entity's or the projection's decoding.
+    fn from_member_item(item: Item) -> Result<Self, DecodeError>;
+}
+
+/// The attributes a collection query reads: `None` (whole items) unless every member is a
+/// projection; then `_type` (which chooses the member) and every member's attributes, each once,
+/// kept in `cell` for the program's lifetime.
+pub fn projection(
+    members: &[Option<&'static [&'static str]>],
+    cell: &'static OnceLock<Vec<&'static str>>,
+) -> Option<&'static [&'static str]> {
+    if members.iter().any(Option::is_none) {
+        return None;
+    }
+    let names = cell.get_or_init(|| {
+        let mut names = vec![ENTITY_TYPE_ATTRIBUTE];
+        for name in members
+            .iter()
+            .flatten()
+            .flat_map(|attributes| attributes.iter())
+        {
+            if !names.contains(name) {
+                names.push(name);
+            }
+        }
+        names
+    });
+    Some(names.as_slice())
 }
 
 /// Which member of `members` an item belongs to: the one named by its `_type`; for an item

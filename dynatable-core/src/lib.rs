@@ -68,7 +68,7 @@ pub mod __private;
 
 pub use aws_sdk_dynamodb;
 pub use codec::{AttributeCodec, Bytes, Item};
-pub use collection::Collection;
+pub use collection::{Collection, CollectionMember};
 pub use conformance::{Conformance, StaleKey, check_item};
 pub use entity::{BatchWritable, Entity, Versioned};
 pub use error::{DecodeError, EncodeError, KeyError, ValueError};
@@ -199,10 +199,12 @@ pub use dynatable_macros::entity;
 /// query ([`Table::query_collection`]) or batch get ([`Table::batch_get`]) with each item decoded
 /// as its member.
 ///
-/// Each variant holds one entity (`User(User)`). An item is decoded as the member named by its
-/// `_type`; an item written without `_type` as the first member whose primary key templates
-/// parse its keys. Items of no member are skipped, unless a variant marked
-/// `#[collection(other)]` holding a [`Item`] takes them.
+/// Each variant holds one entity (`User(User)`) or a [projection](macro@projection) of one
+/// (`User(UserName)`). An item is decoded as the member named by its `_type`; an item written
+/// without `_type` as the first member whose primary key templates parse its keys. Items of no
+/// member are skipped, unless a variant marked `#[collection(other)]` holding a [`Item`] takes
+/// them. When every member is a projection, the collection's queries read only `_type`, the keys
+/// and the projections' attributes (a `ProjectionExpression`); otherwise whole items.
 ///
 /// | option | meaning |
 /// | --- | --- |

@@ -5,7 +5,8 @@
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{
-    ENTITY_TYPE_ATTRIBUTE, Entity, Item, PrimaryKey, SortKey, Table, collection, entity,
+    ENTITY_TYPE_ATTRIBUTE, Entity, Item, PrimaryKey, QueryTarget, SortKey, Table, collection,
+    entity, projection,
 };
 use dynatable_tests::TestTable;
 use futures::TryStreamExt;
@@ -98,6 +99,35 @@ const SCHEMAS: &[&dynatable_core::EntitySchema] = &[
     Settings::SCHEMA,
     Project::SCHEMA,
 ];
+
+#[projection(of = User)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserName {
+    pub name: String,
+}
+
+#[projection(of = Photo)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoLikes {
+    pub photo_id: String,
+    pub likes: u64,
+}
+
+/// Every member a projection: the query reads `_type` and the projections' attributes only.
+#[collection]
+#[derive(Debug, PartialEq)]
+pub enum UserSummary {
+    User(UserName),
+    Photo(PhotoLikes),
+}
+
+/// An entity among the members: the query reads whole items.
+#[collection]
+#[derive(Debug, PartialEq)]
+pub enum UserAndLikes {
+    User(User),
+    Photo(PhotoLikes),
+}
 
 fn user(id: &str, org: &str) -> User {
     User::new(id, org, format!("name of {id}"))
@@ -284,4 +314,46 @@ async fn batch_get_of_a_collection_answers_each_key_with_its_member() {
             Some(UserPage::Notification(Notification::new("u1", "n1", false))),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_collection_of_projections_reads_only_their_attributes() {
+    let (_test, table) = seeded().await;
+    assert_eq!(
+        UserSummary::projection(),
+        Some(&["_type", "name", "photoId", "likes"][..])
+    );
+    assert_eq!(UserAndLikes::projection(), None);
+    let page: Vec<UserSummary> = table
+        .query_collection::<UserSummary>(User::partition_key("u1"))
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let expected = [
+        UserSummary::Photo(PhotoLikes {
+            photo_id: "p1".into(),
+            likes: 5,
+        }),
+        UserSummary::Photo(PhotoLikes {
+            photo_id: "p2".into(),
+            likes: 150,
+        }),
+        UserSummary::Photo(PhotoLikes {
+            photo_id: "p3".into(),
+            likes: 20,
+        }),
+        UserSummary::User(UserName {
+            name: "name of u1".into(),
+        }),
+    ];
+    assert_eq!(page, expected, "notifications and settings have no variant");
+    let mixed: Vec<UserAndLikes> = table
+        .query_collection::<UserAndLikes>(User::partition_key("u1"))
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(mixed.len(), 4);
+    assert_eq!(mixed[3], UserAndLikes::User(user("u1", "o1")));
 }

@@ -172,7 +172,7 @@ impl<E: QueryTarget> Query<E> {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn filter<M: MemberOf<E>>(mut self, condition: Condition<M>) -> Self {
+    pub fn filter<M: MemberOf<E> + crate::Entity>(mut self, condition: Condition<M>) -> Self {
         let condition = condition.cast();
         self.filter = Some(match self.filter.take() {
             Some(earlier) => earlier.and(condition),

@@ -95,7 +95,9 @@ impl<E: Entity> QueryTarget for E {
 
 /// Entities whose typed conditions may filter reads of `T`: `T` itself, and the members of a
 /// collection `T` ([`Query::filter`](super::Query::filter) on a collection query takes any
-/// member's condition). `#[collection]` implements it for its members.
-pub trait MemberOf<T>: Entity {}
+/// entity member's condition). `#[collection]` implements it for its members (a projection
+/// member too, whose conditions cannot be built: filter on its entity's fields instead of one
+/// read whole).
+pub trait MemberOf<T> {}
 
 impl<E: Entity> MemberOf<E> for E {}

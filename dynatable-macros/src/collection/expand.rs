@@ -24,7 +24,7 @@ pub(crate) fn generate(collection: &Collection) -> TokenStream {
     let decode_arms = members.iter().enumerate().map(|(position, member)| {
         let (variant, ty) = (&member.variant, &member.ty);
         quote! {
-            #dt::Option::Some(#position) => <#ty as #dt::Entity>::from_item(item)
+            #dt::Option::Some(#position) => <#ty as #dt::CollectionMember>::from_member_item(item)
                 .map(|value| #dt::Option::Some(Self::#variant(value))),
         }
     });
@@ -57,7 +57,7 @@ pub(crate) fn generate(collection: &Collection) -> TokenStream {
         const _: () = {
             impl #dt::Collection for #ident {
                 const MEMBERS: &'static [&'static #dt::EntitySchema] =
-                    &[#(<#types as #dt::Entity>::SCHEMA),*];
+                    &[#(<#types as #dt::CollectionMember>::MEMBER_ENTITY),*];
                 const INDEX: #dt::Option<&'static str> = #index;
             }
 
@@ -76,6 +76,15 @@ pub(crate) fn generate(collection: &Collection) -> TokenStream {
 
                 fn expiry_attributes() -> ::std::vec::Vec<&'static str> {
                     #dt::collection_expiry_attributes(<Self as #dt::Collection>::MEMBERS)
+                }
+
+                fn projection() -> #dt::Option<&'static [&'static str]> {
+                    static NAMES: #dt::OnceLock<::std::vec::Vec<&'static str>> =
+                        #dt::OnceLock::new();
+                    #dt::collection_projection(
+                        &[#(<#types as #dt::CollectionMember>::MEMBER_ATTRIBUTES),*],
+                        &NAMES,
+                    )
                 }
 
                 #[inline]

@@ -74,6 +74,19 @@ pub(crate) fn generate(projection: &Projection) -> TokenStream {
                 }
             }
 
+            impl #p::CollectionMember for #ident {
+                const MEMBER_ENTITY: &'static #p::EntitySchema = <#of as #p::Entity>::SCHEMA;
+                const MEMBER_ATTRIBUTES: #p::Option<&'static [&'static str]> =
+                    #p::Option::Some(<Self as #p::Projection>::ATTRIBUTES);
+
+                #[inline]
+                fn from_member_item(
+                    item: #p::Item,
+                ) -> #p::Result<Self, #p::DecodeError> {
+                    <Self as #p::Projection>::from_projected_item(item)
+                }
+            }
+
             impl #p::QueryTarget for #ident {
                 const DEFAULT_INDEX: #p::Option<&'static str> = #p::Option::None;
 

@@ -35,6 +35,16 @@ pub(crate) fn generate(model: &Model) -> TokenStream {
         #entity
         #[automatically_derived]
         impl #versioning for #ident {}
+        #[automatically_derived]
+        impl #p::CollectionMember for #ident {
+            const MEMBER_ENTITY: &'static #p::EntitySchema = <Self as #p::Entity>::SCHEMA;
+            const MEMBER_ATTRIBUTES: #p::Option<&'static [&'static str]> = #p::Option::None;
+
+            #[inline]
+            fn from_member_item(item: #p::Item) -> #p::Result<Self, #p::DecodeError> {
+                <Self as #p::Entity>::from_item(item)
+            }
+        }
         #p::inventory::submit! {
             #p::EntityRegistration::of::<#ident>()
         }
