@@ -57,14 +57,6 @@ async fn runner(table: &Table) -> usize {
     usize::try_from(record.items_written).unwrap()
 }
 
-fn rate(items: usize, took: Duration) -> f64 {
-    items as f64 / took.as_secs_f64()
-}
-
-fn median(mut rates: Vec<f64>) -> f64 {
-    bench_figures::median(&mut rates)
-}
-
 /// Runs the three contenders on `client`'s endpoint: medians of 3 alternating passes for the
 /// runner and the raw loop, one naive pass.
 async fn backfill(client: &Client, table: &str, items: usize, label: &str) -> (f64, f64, f64) {
@@ -88,12 +80,12 @@ async fn backfill(client: &Client, table: &str, items: usize, label: &str) -> (f
             println!(
                 "  {label} {contender:>6} pass {pass}: {done} items in {:6.2} s = {:6.0} items/s",
                 took.as_secs_f64(),
-                rate(done, took)
+                bench_figures::rate(done as u64, took)
             );
             if contender == "runner" {
-                runner_rates.push(rate(done, took));
+                runner_rates.push(bench_figures::rate(done as u64, took));
             } else {
-                raw_rates.push(rate(done, took));
+                raw_rates.push(bench_figures::rate(done as u64, took));
             }
         }
     }
@@ -103,9 +95,13 @@ async fn backfill(client: &Client, table: &str, items: usize, label: &str) -> (f
     println!(
         "  {label}  naive: {done} items in {:6.2} s = {:6.0} items/s",
         took.as_secs_f64(),
-        rate(done, took)
+        bench_figures::rate(done as u64, took)
     );
-    (median(runner_rates), median(raw_rates), rate(done, took))
+    (
+        bench_figures::median(&mut runner_rates),
+        bench_figures::median(&mut raw_rates),
+        bench_figures::rate(done as u64, took),
+    )
 }
 
 /// Peak RSS of `migrate up` running only 0.5.0 over a table of `items` items, in KiB, sampled

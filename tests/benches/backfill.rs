@@ -10,7 +10,7 @@
 //! driver and the raw loop run three times each in alternating order and keep their median.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{Entity, Item, PrimaryKey, Table, entity};
@@ -47,10 +47,6 @@ async fn driver(table: &Table) -> usize {
         .await
         .unwrap();
     report.written
-}
-
-fn rate(items: usize, took: Duration) -> f64 {
-    items as f64 / took.as_secs_f64()
 }
 
 #[tokio::main]
@@ -95,9 +91,9 @@ async fn main() {
         println!(
             "{name:>14}: {done} items in {:>7.2} s = {:>8.0} items/s",
             took.as_secs_f64(),
-            rate(done, took)
+            dynatable_tests::bench_figures::rate(done as u64, took)
         );
-        passes[run].push(rate(done, took));
+        passes[run].push(dynatable_tests::bench_figures::rate(done as u64, took));
     }
     let results = passes.map(|mut rates| {
         rates.sort_by(f64::total_cmp);
