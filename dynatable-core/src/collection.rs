@@ -2,9 +2,7 @@
 
 use std::sync::OnceLock;
 
-use aws_sdk_dynamodb::types::AttributeValue;
-
-use crate::codec::Item;
+use crate::codec::{Item, string_attribute};
 use crate::error::DecodeError;
 use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
 use crate::schema::EntitySchema;
@@ -68,14 +66,11 @@ pub fn projection(
 /// written without `_type`, the first whose primary key templates both parse the item's keys.
 /// `None` when no member matches.
 pub fn member_of(item: &Item, members: &[&EntitySchema]) -> Option<usize> {
-    if let Some(AttributeValue::S(entity_type)) = item.get(ENTITY_TYPE_ATTRIBUTE) {
-        return members.iter().position(|m| m.name == entity_type.as_str());
+    if let Some(entity_type) = string_attribute(item, ENTITY_TYPE_ATTRIBUTE) {
+        return members.iter().position(|m| m.name == entity_type);
     }
-    let text = |name: &str| match item.get(name) {
-        Some(AttributeValue::S(s)) => Some(s.as_str()),
-        _ => None,
-    };
-    let (pk, sk) = (text(PARTITION_KEY_ATTRIBUTE)?, text(SORT_KEY_ATTRIBUTE)?);
+    let pk = string_attribute(item, PARTITION_KEY_ATTRIBUTE)?;
+    let sk = string_attribute(item, SORT_KEY_ATTRIBUTE)?;
     members
         .iter()
         .position(|m| m.key.pk.parse(pk).is_ok() && m.key.sk.parse(sk).is_ok())

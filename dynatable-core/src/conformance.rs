@@ -1,9 +1,7 @@
 //! Whether a stored item is what its entity writes: it decodes, and its stored keys are the ones
 //! the entity's templates render from its attributes. What `migrate validate` asks of every item.
 
-use aws_sdk_dynamodb::types::AttributeValue;
-
-use crate::codec::Item;
+use crate::codec::{Item, string_attribute};
 use crate::entity::Entity;
 use crate::error::{DecodeError, EncodeError};
 use crate::key::{PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
@@ -80,7 +78,7 @@ pub fn check_item<E: Entity>(item: Item) -> Conformance {
                 .flat_map(|i| std::iter::once(i.pk_attribute).chain(i.sk_attribute)),
         );
     let stored: Vec<(&'static str, Option<String>)> = key_attributes
-        .map(|name| (name, text(&item, name).map(str::to_owned)))
+        .map(|name| (name, string_attribute(&item, name).map(str::to_owned)))
         .collect();
     let value = match E::from_item(item) {
         Ok(value) => value,
@@ -93,7 +91,7 @@ pub fn check_item<E: Entity>(item: Item) -> Conformance {
     let stale: Vec<StaleKey> = stored
         .into_iter()
         .filter_map(|(attribute, stored)| {
-            let expected = text(&rendered, attribute);
+            let expected = string_attribute(&rendered, attribute);
             (stored.as_deref() != expected).then(|| StaleKey {
                 attribute: attribute.to_owned(),
                 stored,
@@ -105,12 +103,5 @@ pub fn check_item<E: Entity>(item: Item) -> Conformance {
         Conformance::Conforms
     } else {
         Conformance::StaleKeys(stale)
-    }
-}
-
-fn text<'i>(item: &'i Item, name: &str) -> Option<&'i str> {
-    match item.get(name) {
-        Some(AttributeValue::S(s)) => Some(s),
-        _ => None,
     }
 }

@@ -73,7 +73,7 @@ impl DryRunCost {
         match operation {
             // A page is charged on the total size of the items it read, rounded up once.
             "Scan" | "Query" => {
-                let returned_bytes: u64 = items(&response["Items"]).map(item_size).sum();
+                let returned_bytes: u64 = items(&response["Items"]).map(map_size).sum();
                 let returned = items(&response["Items"]).count() as u64;
                 let scanned = response["ScannedCount"].as_u64().unwrap_or(returned);
                 let average = match returned {
@@ -99,7 +99,7 @@ impl DryRunCost {
             "BatchGetItem" => {
                 let responses = response["Responses"].as_object().into_iter().flatten();
                 for item in responses.flat_map(|(_, items_of)| items(items_of)) {
-                    let bytes = item_size(item);
+                    let bytes = map_size(item);
                     self.count_returned(bytes);
                     self.read_units += units(bytes);
                 }
@@ -174,10 +174,6 @@ fn items(value: &Value) -> impl Iterator<Item = &serde_json::Map<String, Value>>
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)
-}
-
-fn item_size(item: &serde_json::Map<String, Value>) -> u64 {
-    map_size(item)
 }
 
 /// An item's (or a map's) size: every attribute's name and value.

@@ -93,6 +93,14 @@ pub trait AttributeCodec: Sized {
     }
 }
 
+/// The string value of attribute `name` of `item`; `None` when it is absent or not a string.
+pub(crate) fn string_attribute<'i>(item: &'i Item, name: &str) -> Option<&'i str> {
+    match item.get(name) {
+        Some(AttributeValue::S(s)) => Some(s),
+        _ => None,
+    }
+}
+
 /// The DynamoDB type of a value, as named in errors.
 pub fn type_name(value: &AttributeValue) -> &'static str {
     match value {

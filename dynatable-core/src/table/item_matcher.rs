@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::scan::ScanFilter;
 use super::snapshot::{Snapshot, SnapshotReader};
-use crate::codec::Item;
+use crate::codec::{Item, string_attribute};
 use crate::error::DecodeError;
 use crate::key::{
     ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE,
@@ -48,10 +48,7 @@ impl<T> ItemMatcher<T> {
     /// entity, an item of its type (by `_type`, or by the key prefixes for items written
     /// without it, as the scan's [`ScanFilter`] says).
     pub fn matches(&self, item: &Item) -> bool {
-        let text = |name: &str| match item.get(name) {
-            Some(AttributeValue::S(s)) => Some(s.as_str()),
-            _ => None,
-        };
+        let text = |name: &str| string_attribute(item, name);
         let Some(pk) = text(PARTITION_KEY_ATTRIBUTE) else {
             return false;
         };
