@@ -97,18 +97,9 @@ pub fn query_keys(members: &[&EntitySchema], index: Option<&str>) -> Result<Quer
     let Some(first) = members.first() else {
         return Err("a collection needs at least one member".to_owned());
     };
-    let (pk, sk) = match index {
-        None => (PARTITION_KEY_ATTRIBUTE, Some(SORT_KEY_ATTRIBUTE)),
-        Some(name) => {
-            let index = first
-                .index(name)
-                .ok_or_else(|| format!("entity `{}` declares no index {name:?}", first.name))?;
-            (index.pk_attribute, index.sk_attribute)
-        }
-    };
+    // The whole partition: no member's sort key prefix.
     Ok(QueryKeys {
-        pk,
-        sk,
         default_prefix: "",
+        ..QueryKeys::of_entity(first, index)?
     })
 }

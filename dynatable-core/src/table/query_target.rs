@@ -5,6 +5,7 @@ use crate::codec::Item;
 use crate::entity::Entity;
 use crate::error::DecodeError;
 use crate::key::{PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
+use crate::schema::EntitySchema;
 
 /// The key attributes a query reads by, and the sort key prefix it selects when given no sort
 /// key condition (`""`: the whole partition).
@@ -16,6 +17,33 @@ pub struct QueryKeys {
     pub sk: Option<&'static str>,
     /// The prefix every selected sort key starts with.
     pub default_prefix: &'static str,
+}
+
+impl QueryKeys {
+    /// The keys of entity `schema`'s query: of the table (`index` `None`) or of index `index`,
+    /// selecting the entity's sort key prefix.
+    ///
+    /// # Errors
+    /// A sentence saying that the entity declares no such index.
+    pub(crate) fn of_entity(schema: &EntitySchema, index: Option<&str>) -> Result<Self, String> {
+        match index {
+            None => Ok(Self {
+                pk: PARTITION_KEY_ATTRIBUTE,
+                sk: Some(SORT_KEY_ATTRIBUTE),
+                default_prefix: schema.key.sk.prefix(),
+            }),
+            Some(name) => {
+                let index = schema.index(name).ok_or_else(|| {
+                    format!("entity `{}` declares no index {name:?}", schema.name)
+                })?;
+                Ok(Self {
+                    pk: index.pk_attribute,
+                    sk: index.sk_attribute,
+                    default_prefix: index.sk.map_or("", |t| t.prefix()),
+                })
+            }
+        }
+    }
 }
 
 /// The type a [`Query`](super::Query) or [`BatchGet`](super::BatchGet) returns: every entity,
@@ -59,24 +87,7 @@ impl<E: Entity> QueryTarget for E {
     const DEFAULT_INDEX: Option<&'static str> = None;
 
     fn query_keys(index: Option<&str>) -> Result<QueryKeys, String> {
-        let schema = E::SCHEMA;
-        match index {
-            None => Ok(QueryKeys {
-                pk: PARTITION_KEY_ATTRIBUTE,
-                sk: Some(SORT_KEY_ATTRIBUTE),
-                default_prefix: schema.key.sk.prefix(),
-            }),
-            Some(name) => {
-                let index = schema.index(name).ok_or_else(|| {
-                    format!("entity `{}` declares no index {name:?}", schema.name)
-                })?;
-                Ok(QueryKeys {
-                    pk: index.pk_attribute,
-                    sk: index.sk_attribute,
-                    default_prefix: index.sk.map_or("", |t| t.prefix()),
-                })
-            }
-        }
+        QueryKeys::of_entity(E::SCHEMA, index)
     }
 
     fn entity_type() -> Option<&'static str> {
