@@ -10,7 +10,23 @@ use futures::TryStreamExt as _;
 use crate::catch_up::CatchUp;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::lease::Leases;
 use crate::page_tracker::PageTracker;
+
+/// Where a backfill's scan keeps its positions.
+pub(crate) enum Positions<'a> {
+    /// In the run's checkpoint of the backfill (nowhere outside a run of the migrator).
+    Checkpoint,
+    /// In the lease of one segment of a shared backfill, which this process holds.
+    Lease {
+        /// The backfill's leases.
+        leases: &'a Leases,
+        /// The segment.
+        segment: u32,
+        /// Every segment's position: the leased one's, the others done.
+        start: Vec<SegmentPosition>,
+    },
+}
 
 impl Context {
     /// A resumable backfill, safe on a table in use: applies `plan` to every item of `scan`.
@@ -89,6 +105,11 @@ impl Context {
         let plan = Mutex::new(plan);
         let plan_ref = &plan;
         let call = move |value: T| (plan_ref.lock().unwrap_or_else(PoisonError::into_inner))(value);
+        if let Some(joined) = self.joined()
+            && joined.is_follower()
+        {
+            return self.follow_shared(joined, name, scan, call).await;
+        }
         let catch_up = match self.change_stream() {
             Some(_) if scan.is_filtered() => {
                 return Err(Error::Other(
@@ -114,7 +135,13 @@ impl Context {
                 Some(_) => BulkReport::default(),
                 None => {
                     let table = catch_up.as_ref().map_or(self.table(), CatchUp::table);
-                    let report = self.scan_and_write(table, name, scan, call).await?;
+                    let report = match self.joined() {
+                        Some(joined) => self.scan_shared(joined, table, name, scan, call).await?,
+                        None => {
+                            self.scan_and_write(table, name, scan, call, Positions::Checkpoint)
+                                .await?
+                        }
+                    };
                     if catch_up.is_some() {
                         self.log(format!(
                             "{name}: scan done, catching up with the changes made since it started"
@@ -145,13 +172,14 @@ impl Context {
     }
 
     /// The scan half of a backfill: every item of `scan` through `plan`, written to `table`, with
-    /// checkpoints.
-    async fn scan_and_write<T, F>(
+    /// the scan's positions saved in `positions`.
+    pub(crate) async fn scan_and_write<T, F>(
         &self,
         table: &Table,
         name: &str,
         scan: Scan<T>,
         plan: F,
+        positions: Positions<'_>,
     ) -> Result<BulkReport>
     where
         T: Send + 'static,
@@ -159,7 +187,27 @@ impl Context {
     {
         self.estimate_total().await;
         // Segments finished before an interruption stay finished in every later checkpoint.
-        let saved = self.load_checkpoint(name).await?;
+        let saved = match &positions {
+            Positions::Checkpoint => self.load_checkpoint(name).await?,
+            Positions::Lease { start, .. } => Some(start.clone()),
+        };
+        let save = |positions_now: Vec<SegmentPosition>| {
+            let store = &positions;
+            async move {
+                match store {
+                    Positions::Checkpoint => self.save_checkpoint(name, &positions_now).await,
+                    Positions::Lease {
+                        leases, segment, ..
+                    } => {
+                        let index = usize::try_from(*segment).unwrap_or(usize::MAX);
+                        match positions_now.get(index) {
+                            Some(position) => leases.save(*segment, position.clone()).await,
+                            None => Ok(()),
+                        }
+                    }
+                }
+            }
+        };
         let positions = saved
             .clone()
             .unwrap_or_else(|| vec![SegmentPosition::Start; scan.segment_count()]);
@@ -210,7 +258,7 @@ impl Context {
         let saves = async {
             while to_save.changed().await.is_ok() {
                 let positions = to_save.borrow_and_update().clone();
-                self.save_checkpoint(name, &positions).await?;
+                save(positions).await?;
             }
             Ok::<(), Error>(())
         };
@@ -231,7 +279,7 @@ impl Context {
                     .unwrap_or_else(PoisonError::into_inner)
                     .positions()
                     .to_vec();
-                if let Err(not_saved) = self.save_checkpoint(name, &last).await {
+                if let Err(not_saved) = save(last).await {
                     tracing::warn!(%not_saved, "the checkpoint of {name} was not saved");
                 }
                 Err(error)

@@ -9,10 +9,12 @@ use dynatable_core::{
 };
 
 use crate::error::Result;
+use crate::lease::SegmentLease;
 use crate::ledger::records_starting;
 use crate::lock::{LockRecord, held_by};
 use crate::migration::Direction;
 use crate::replay_positions::ReplayState;
+use crate::shared_backfill::SharedBackfillRecord;
 use crate::skipped_items::{Skipped, SkippedItem};
 use crate::stream::{StreamPosition, StreamPositionRecord};
 
@@ -95,7 +97,7 @@ pub(crate) enum Saving {
 impl Checkpointer {
     /// The version part of the key: rolling back and replaying keep their positions apart from
     /// applying.
-    fn key_version(&self) -> String {
+    pub(crate) fn key_version(&self) -> String {
         match self.saving {
             Saving::Run(Direction::Up) => self.version.clone(),
             Saving::Run(Direction::Down) => format!("{}#down", self.version),
@@ -160,6 +162,11 @@ impl Checkpointer {
         self.table.put(&record).into()
     }
 
+    /// Announces a shared backfill, while the run holds the lock.
+    pub(crate) async fn announce(&self, record: &SharedBackfillRecord) -> Result<()> {
+        self.fenced(self.table.put(record)).await
+    }
+
     /// `write`, in a transaction that checks the run still holds the lock.
     async fn fenced(&self, write: impl Into<dynatable_core::Write>) -> Result<()> {
         self.table
@@ -177,17 +184,21 @@ impl Checkpointer {
             })
     }
 
-    /// The keys of every checkpoint and catch-up position of the version, both ways: what a
-    /// finished run of it deletes, in the transaction that records the run's outcome.
+    /// The keys of every checkpoint, segment lease and catch-up position of the version, both
+    /// ways: what a finished run of it deletes, in the transaction that records the run's
+    /// outcome.
     pub(crate) async fn saved_keys(&self) -> Result<Vec<dynatable_core::PrimaryKey>> {
         let checkpoints: Vec<CheckpointRecord> =
             records_starting(&self.table, format!("CHECKPOINT#{}#", self.version)).await?;
         let positions: Vec<StreamPositionRecord> =
             records_starting(&self.table, format!("STREAM#{}#", self.version)).await?;
+        let leases: Vec<SegmentLease> =
+            records_starting(&self.table, format!("LEASE#{}#", self.version)).await?;
         Ok(checkpoints
             .iter()
             .map(Entity::primary_key)
             .chain(positions.iter().map(Entity::primary_key))
+            .chain(leases.iter().map(Entity::primary_key))
             .collect())
     }
 }

@@ -10,6 +10,7 @@ use crate::checkpoint::Checkpointer;
 use crate::dry_run::{DryRunLog, dry_run_client};
 use crate::error::Result as MigrationResult;
 use crate::reporter::{LogReporter, Reporter};
+use crate::shared_backfill::{Joined, SharedBackfillRecord};
 use crate::skipped_items::{Skipped, SkippedItems};
 use crate::stream::{ChangeStream, StreamPosition};
 
@@ -40,6 +41,8 @@ pub struct Context {
     skip_malformed: bool,
     /// What the backfills skipped.
     skipped: Arc<SkippedItems>,
+    /// This process's part in a joined run (`migrate up --join`).
+    joined: Option<Arc<Joined>>,
 }
 
 /// A replay of an applied migration over the changes made since its run (or its last replay).
@@ -95,6 +98,49 @@ impl Context {
             caught_up: Arc::default(),
             skip_malformed: false,
             skipped: Arc::default(),
+            joined: None,
+        }
+    }
+
+    /// The same context, taking part in a joined run.
+    pub(crate) fn joining(mut self, joined: Option<Arc<Joined>>) -> Self {
+        self.joined = joined;
+        self
+    }
+
+    /// This process's part in a joined run, if it takes part in one.
+    pub(crate) fn joined(&self) -> Option<&Joined> {
+        self.joined.as_deref()
+    }
+
+    /// Whether this process runs the migration's own code for real: `false` only on the
+    /// processes that joined another's run (`migrate up --join`). There the migration's code runs
+    /// only to reach the backfill they share, against a table that cannot write, and
+    /// [`apply`](Self::apply) and [`transact_units`](Self::transact_units) do nothing: a loop of
+    /// your own runs on the leading process alone, and reads the table on the others unless
+    /// guarded by `if ctx.leads()`.
+    pub fn leads(&self) -> bool {
+        !self.joined.as_ref().is_some_and(|j| j.is_follower())
+    }
+
+    /// Adds items other processes read and wrote to this run's counts.
+    pub(crate) fn add_counts(&self, read: u64, written: u64) {
+        self.counts.read.fetch_add(read, Ordering::Relaxed);
+        self.counts.written.fetch_add(written, Ordering::Relaxed);
+    }
+
+    /// The version part of this run's checkpoint keys (`0.4.0`, `0.4.0#down`).
+    pub(crate) fn checkpoint_key_version(&self) -> String {
+        self.checkpoints
+            .as_ref()
+            .map_or_else(|| self.version.clone(), Checkpointer::key_version)
+    }
+
+    /// Announces a shared backfill to the joined processes, while the run holds the lock.
+    pub(crate) async fn announce(&self, record: &SharedBackfillRecord) -> MigrationResult<()> {
+        match &self.checkpoints {
+            Some(c) => c.announce(record).await,
+            None => Ok(()),
         }
     }
 
@@ -374,7 +420,8 @@ impl Context {
     /// [`backfill`](Self::backfill), which also guards each write against concurrent changes
     /// and catches up with the items written behind its scan. When the runner replays an
     /// applied migration over later changes (`up` over several versions, `up --follow`), this
-    /// loop does not run again: only backfills replay.
+    /// loop does not run again: only backfills replay. In a joined run it runs on the leading
+    /// process only (see [`leads`](Self::leads)).
     ///
     /// # Errors
     /// As [`Table::apply`].
@@ -383,7 +430,7 @@ impl Context {
         S: Stream<Item = TableResult<T>> + Send,
         F: FnMut(T) -> Option<Write> + Send,
     {
-        if self.replay.is_some() {
+        if self.replay.is_some() || !self.leads() {
             return Ok(BulkReport::default());
         }
         self.estimate_total().await;
@@ -394,7 +441,8 @@ impl Context {
     /// [`Table::transact_units`], counted in the run's ledger record, with progress. Like
     /// [`apply`](Self::apply), it cannot tell whether the items the units were made from changed
     /// since they were read: for that, use [`backfill_units`](Self::backfill_units). Not run
-    /// again when the runner replays the migration, like [`apply`](Self::apply).
+    /// again when the runner replays the migration, nor on the processes that joined another's
+    /// run, like [`apply`](Self::apply).
     ///
     /// # Errors
     /// As [`Table::transact_units`].
@@ -402,7 +450,7 @@ impl Context {
     where
         S: Stream<Item = TableResult<Vec<Write>>> + Send,
     {
-        if self.replay.is_some() {
+        if self.replay.is_some() || !self.leads() {
             return Ok(BulkReport::default());
         }
         self.estimate_total().await;

@@ -58,6 +58,26 @@ pub enum Error {
         "the migration lock was lost (expired or forced) while migrating: check `migrate status` before running again"
     )]
     LockLost,
+    /// Another process took over this process's lease on a segment of a shared backfill (`up
+    /// --join`): this process stopped working on the segment, which the other one finishes.
+    #[error("the lease on segment {segment} of {work} was taken over by another process")]
+    LeaseLost {
+        /// The backfill (version and name).
+        work: String,
+        /// The segment.
+        segment: u32,
+    },
+    /// A process joined a run (`up --join`) whose leader runs other code for a migration.
+    #[error(
+        "migration {version} of this binary differs from the one the leading process ({leader}) \
+         runs: deploy the same binary to every process of a joined run"
+    )]
+    CodeDiffers {
+        /// The migration's version.
+        version: String,
+        /// Who leads the run.
+        leader: String,
+    },
     /// A migration failed; it is recorded as failed and later migrations wait for it.
     #[error("migration {version} ({name}) failed: {source}")]
     MigrationFailed {
@@ -105,6 +125,15 @@ impl Error {
     /// An error of a migration's own, from a message.
     pub fn msg(message: impl std::fmt::Display) -> Self {
         Self::Other(message.to_string().into())
+    }
+
+    /// Whether this is [`Error::LockLost`], or a migration that failed with it.
+    pub fn is_lock_lost(&self) -> bool {
+        match self {
+            Self::LockLost => true,
+            Self::MigrationFailed { source, .. } => source.is_lock_lost(),
+            _ => false,
+        }
     }
 }
 

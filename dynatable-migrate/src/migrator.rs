@@ -14,6 +14,7 @@ use crate::context::{Context, Replay};
 use crate::dry_run::PlannedWrite;
 use crate::dry_run_cost::DryRunCost;
 use crate::error::{Error, Result};
+use crate::join::JoinedProcess;
 use crate::ledger::{self, MigrationRecord, MigrationStatus, now, who};
 use crate::lock::{self, Lock, LockRecord};
 use crate::migration::Direction;
@@ -21,6 +22,7 @@ use crate::registry::{RegisteredMigration, migrations};
 use crate::replay_positions::{self, ReplayState};
 use crate::reporter::{LogReporter, Reporter};
 use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
+use crate::shared_backfill::DEFAULT_SHARED_SEGMENTS;
 use crate::stream::{ChangeStream, StreamError, StreamPosition, aws_stream_client};
 use aws_sdk_dynamodbstreams::Client as StreamsClient;
 
@@ -107,8 +109,12 @@ pub struct Migrator {
     pub(crate) who: String,
     pub(crate) reporter: Arc<dyn Reporter>,
     catch_up: bool,
-    skip_malformed: bool,
+    pub(crate) skip_malformed: bool,
     stream_client: Option<StreamsClient>,
+    /// The segment count of the backfills a joined run shares (`--segments`).
+    pub(crate) shared_segments: u32,
+    /// This process, when it leads a joined run.
+    pub(crate) joined: Option<Arc<JoinedProcess>>,
 }
 
 impl Migrator {
@@ -129,6 +135,8 @@ impl Migrator {
             catch_up: true,
             skip_malformed: false,
             stream_client: None,
+            shared_segments: DEFAULT_SHARED_SEGMENTS,
+            joined: None,
         })
     }
 
@@ -152,7 +160,9 @@ impl Migrator {
     }
 
     /// How long the lock lives without a heartbeat (default 5 minutes); the heartbeat renews it
-    /// every third of that while migrations run.
+    /// every third of that while migrations run. In a joined run ([`up_joined`](Self::up_joined))
+    /// it is also the failover time: how long the leader's lock, or a process's lease on a
+    /// segment, stands still before another process takes it over.
     #[must_use]
     pub fn lock_ttl(mut self, ttl: Duration) -> Self {
         self.lock_ttl = ttl.max(Duration::from_millis(300));
@@ -237,6 +247,16 @@ impl Migrator {
     /// A DynamoDB error: the table is missing, or the caller may not update it.
     pub async fn enable_stream(&self) -> Result<crate::StreamEnabled> {
         ChangeStream::enable(self.table.client(), self.table.name()).await
+    }
+
+    /// How many segments the scans of the backfills a joined run shares have (default
+    /// [`DEFAULT_SHARED_SEGMENTS`]; `migrate up --join --segments N`). More segments balance the
+    /// work better among the processes and lose less to a killed one; each costs a lease item and
+    /// a few requests.
+    #[must_use]
+    pub fn segments(mut self, segments: u32) -> Self {
+        self.shared_segments = segments.max(1);
+        self
     }
 
     /// Records who runs the migrations (default `user@host`).
@@ -447,6 +467,11 @@ impl Migrator {
     pub async fn up(&self, target: Option<&str>) -> Result<RunReport> {
         self.verify(&self.ledger().await?)?;
         let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
+        self.up_holding(lock, target).await
+    }
+
+    /// [`up`](Self::up) with the lock taken; releases it.
+    pub(crate) async fn up_holding(&self, lock: Lock, target: Option<&str>) -> Result<RunReport> {
         let result = async {
             let (report, followed) = self.up_locked(&lock, target, false).await?;
             // The run's replays are over: none is left to finish.
@@ -692,7 +717,12 @@ impl Migrator {
             self.reporter.clone(),
             stream.cloned(),
         )
-        .skipping_malformed(self.skip_malformed);
+        .skipping_malformed(self.skip_malformed)
+        .joining(
+            self.joined
+                .as_ref()
+                .map(|process| process.leading(migration, direction)),
+        );
         self.reporter.message(
             migration.version,
             &format!("{} {direction} started", migration.name),
@@ -763,15 +793,23 @@ impl Migrator {
     /// [`Error::MigrationFailed`].
     pub async fn down(&self, target: DownTarget) -> Result<RunReport> {
         let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
-        let result = self.down_locked(&lock, target).await;
+        let result = async {
+            let to_undo = self.rollbacks(&self.ledger().await?, &target)?;
+            self.undo(&lock, to_undo).await
+        }
+        .await;
         let released = lock.release().await;
         let report = result?;
         released?;
         Ok(report)
     }
 
-    async fn down_locked(&self, lock: &Lock, target: DownTarget) -> Result<RunReport> {
-        let to_undo = self.rollbacks(&self.ledger().await?, &target)?;
+    /// Rolls back `to_undo`, in that order, under `lock`.
+    pub(crate) async fn undo(
+        &self,
+        lock: &Lock,
+        to_undo: Vec<&'static RegisteredMigration>,
+    ) -> Result<RunReport> {
         let stream = match to_undo.is_empty() {
             true => None,
             false => self.change_stream().await?,

@@ -8,6 +8,7 @@ use crate::ledger::MigrationStatus;
 use crate::lock;
 use crate::migrator::Migrator;
 use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
+use crate::shared_progress::{SharedBackfillProgress, shared_backfills};
 
 /// One migration's line in [`Status`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,6 +56,9 @@ pub struct Status {
     pub drift: Vec<SchemaChange>,
     /// The schema changes the pending migrations will record when applied.
     pub pending_changes: Vec<SchemaChange>,
+    /// The backfills of a joined run in progress (or interrupted), with the processes working
+    /// on them and their segments.
+    pub shared_backfills: Vec<SharedBackfillProgress>,
 }
 
 impl Migrator {
@@ -135,6 +139,7 @@ impl Migrator {
             lock,
             drift,
             pending_changes,
+            shared_backfills: shared_backfills(&self.table).await?,
         })
     }
 }

@@ -248,7 +248,7 @@ fn entity_filter(schema: &EntitySchema, filter: ScanFilter) -> (String, Placehol
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 #[must_use = "a Scan does nothing until streamed"]
 pub struct Scan<T> {
     raw: RawScan,
@@ -262,6 +262,21 @@ pub struct Scan<T> {
     /// The entity scanned for; `None` for every item.
     entity: Option<&'static EntitySchema>,
     decode: fn(Item) -> std::result::Result<T, DecodeError>,
+}
+
+// By hand: a derive would ask the items to be `Clone`, which a scan does not hold.
+impl<T> Clone for Scan<T> {
+    fn clone(&self) -> Self {
+        Self {
+            raw: self.raw.clone(),
+            filter: self.filter,
+            condition: self.condition.clone(),
+            skip_expired: self.skip_expired,
+            projection: self.projection,
+            entity: self.entity,
+            decode: self.decode,
+        }
+    }
 }
 
 /// A scan of every item of the table, whatever its entity type, except the migration ledger's;
@@ -461,6 +476,14 @@ impl<T: Send + 'static> Scan<T> {
     /// Whether [`skip_malformed`](Self::skip_malformed) was asked for.
     pub fn skips_malformed(&self) -> bool {
         self.raw.skip_malformed
+    }
+
+    /// The same scan, read through `table` (the same DynamoDB table through another client or
+    /// with other settings): a scan made from a client that must not write, a dry run's, reads
+    /// through one that may.
+    pub fn reading_through(mut self, table: &Table) -> Self {
+        self.raw.table = table.clone();
+        self
     }
 
     /// The pages of every segment, as they arrive; each names its segment and its cursor.

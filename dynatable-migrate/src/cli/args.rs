@@ -133,9 +133,32 @@ pub(crate) struct UpArguments {
     /// After the last migration, keep converting the items that change (old application
     /// instances still writing the old shape) for DURATION (default 15m), or until Ctrl-C or
     /// SIGTERM; every item written before it stops is converted.
-    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "15m", value_parser = parse_duration, conflicts_with_all = ["dry_run", "no_catch_up"])]
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "15m", value_parser = parse_duration, conflicts_with_all = ["dry_run", "no_catch_up", "join"])]
     pub(crate) follow: Option<Duration>,
+    #[command(flatten)]
+    pub(crate) sharing: JoinArguments,
 }
+
+/// How a process shares a run with the others started with the same command (`up` and `down`).
+#[derive(Debug, Args)]
+pub(crate) struct JoinArguments {
+    /// Share the run with every process running the same command: the first leads, the others
+    /// work on its backfills (claiming scan segments through leases) and take over when a
+    /// process dies. Each exits 0 once the run is complete.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub(crate) join: bool,
+    /// How many segments each shared backfill's scan has (default 64): at least 4 per process
+    /// for an even share; more lose less to a killed process.
+    #[arg(long, value_name = "N", requires = "join", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) segments: Option<u32>,
+    /// How long a dead process's lock or lease stands still before another process takes it
+    /// over (default 30s).
+    #[arg(long, value_name = "DURATION", requires = "join", value_parser = parse_duration)]
+    pub(crate) failover: Option<Duration>,
+}
+
+/// The failover time of a joined run unless `--failover` says otherwise.
+pub(crate) const DEFAULT_FAILOVER: Duration = Duration::from_secs(30);
 
 /// The arguments of `down`.
 #[derive(Debug, Args)]
@@ -156,6 +179,8 @@ pub(crate) struct DownArguments {
     /// Skip the items that do not decode (see `up --skip-malformed`).
     #[arg(long, conflicts_with = "dry_run")]
     pub(crate) skip_malformed: bool,
+    #[command(flatten)]
+    pub(crate) sharing: JoinArguments,
 }
 
 /// The statuses `mark` records.

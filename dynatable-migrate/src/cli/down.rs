@@ -1,10 +1,12 @@
-//! `migrate down`: applied migrations rolled back newest first, or a dry run of it.
+//! `migrate down`: applied migrations rolled back newest first, a dry run of it, or a rollback
+//! shared with other processes (`--join`).
 
 use serde_json::{Value, json};
 
 use super::args::{DownArguments, GlobalOptions};
 use super::confirm::confirm;
 use super::failure::Failure;
+use super::joined::{joined_document, sharing};
 use super::printer::Printer;
 use super::run_summary::{describe_plan, dry_run_document, skipped};
 use super::session::Session;
@@ -45,6 +47,13 @@ pub(super) async fn down(
         ),
         global.yes,
     )?;
+    if arguments.sharing.join {
+        let migrator = sharing(migrator, &arguments.sharing);
+        let report = session
+            .finish(migrator.down_joined(&target).await)
+            .map_err(fail)?;
+        return Ok(joined_document(out, "down", &report));
+    }
     let report = session.finish(migrator.down(target).await).map_err(fail)?;
     out.line(&format!(
         "Rolled back {}: {}{}",

@@ -97,6 +97,7 @@ mod args;
 mod confirm;
 mod down;
 mod failure;
+mod joined;
 mod printer;
 mod progress;
 mod render;

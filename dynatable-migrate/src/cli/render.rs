@@ -120,6 +120,22 @@ pub(crate) fn status(status: &Status, lock_expires_at: Option<&str>) -> String {
         }
         _ => out.push_str("\nLock: free\n"),
     }
+    for shared in &status.shared_backfills {
+        let _ = writeln!(
+            out,
+            "Shared backfill {}: {} of {} segments done",
+            shared.work, shared.done, shared.segments
+        );
+        for process in &shared.processes {
+            let segments: Vec<String> = process.segments.iter().map(u32::to_string).collect();
+            let _ = writeln!(
+                out,
+                "  {} works on segments {}",
+                process.holder,
+                segments.join(", ")
+            );
+        }
+    }
     if !status.pending_changes.is_empty() {
         let _ = writeln!(
             out,

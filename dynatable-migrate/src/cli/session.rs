@@ -149,6 +149,7 @@ impl Session {
             "lock": status.lock.as_ref().map(|(holder, _)| json!({"holder": holder, "expires_at": expires_at})),
             "drift": status.drift.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "pending_changes": status.pending_changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "shared_backfills": status.shared_backfills,
         }))
     }
 

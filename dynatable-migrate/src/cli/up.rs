@@ -1,5 +1,5 @@
-//! `migrate up`: pending migrations applied in version order, a dry run of them, or a follow
-//! period after them.
+//! `migrate up`: pending migrations applied in version order, a dry run of them, a follow
+//! period after them, or a run shared with other processes (`--join`).
 
 use std::io::IsTerminal as _;
 
@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::args::{GlobalOptions, UpArguments};
 use super::confirm::confirm;
 use super::failure::Failure;
+use super::joined::{joined_document, sharing};
 use super::printer::Printer;
 use super::run_summary::{applied, describe_plan, dry_run_document};
 use super::session::Session;
@@ -57,6 +58,13 @@ pub(super) async fn up(
             ),
             global.yes,
         )?;
+    }
+    if arguments.sharing.join {
+        let migrator = sharing(migrator, &arguments.sharing);
+        let report = session
+            .finish(migrator.up_joined(arguments.to.as_deref()).await)
+            .map_err(fail)?;
+        return Ok(joined_document(out, "up", &report));
     }
     let Some(follow) = arguments.follow else {
         let report = session

@@ -1,0 +1,298 @@
+//! Joined runs (`migrate up --join`): every process runs the same command. The one that takes
+//! the lock leads: it runs the migrations as `up` does, and shares each backfill's scan with the
+//! others through segment leases (see [`lease`](crate::lease)). The others join the announced
+//! backfill, and keep trying the lock: when the leader dies, its lock expires and one of them
+//! takes it over and leads, resuming where the run stands. Each process returns once nothing
+//! it was started for is left to do.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dynatable_core::Table;
+use serde::Serialize;
+use tokio::sync::Notify;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::ledger::MigrationStatus;
+use crate::lock::Lock;
+use crate::migration::Direction;
+use crate::migrator::{DownTarget, Migrator, RunReport};
+use crate::registry::RegisteredMigration;
+use crate::shared_backfill::{Joined, JoinedRole, SharedBackfillRecord};
+
+/// What one process of a joined run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct JoinedRunReport {
+    /// Whether this process led the run (at its end: a process that joins a finished run leads
+    /// an empty one, to be sure nothing is left).
+    pub led: bool,
+    /// What the run this process led did (empty when it only followed).
+    pub run: RunReport,
+    /// Backfills of another process's run this process worked on.
+    pub joined_backfills: usize,
+    /// Items this process read while working on other processes' backfills.
+    pub read: u64,
+    /// Items this process wrote while working on other processes' backfills.
+    pub written: u64,
+}
+
+/// One process of a joined run: who it is and how it shares backfills.
+#[derive(Debug)]
+pub(crate) struct JoinedProcess {
+    table: Table,
+    owner: String,
+    holder: String,
+    failover: Duration,
+    segments: u32,
+}
+
+impl JoinedProcess {
+    /// Its part while it leads, running `migration` one way.
+    pub(crate) fn leading(
+        &self,
+        migration: &RegisteredMigration,
+        direction: Direction,
+    ) -> Arc<Joined> {
+        self.part(JoinedRole::Leader {
+            version: migration.version.to_owned(),
+            checksum: migration.checksum.to_owned(),
+            direction,
+        })
+    }
+
+    fn part(&self, role: JoinedRole) -> Arc<Joined> {
+        Arc::new(Joined {
+            table: self.table.clone(),
+            owner: self.owner.clone(),
+            holder: self.holder.clone(),
+            failover: self.failover,
+            segments: self.segments,
+            role,
+        })
+    }
+}
+
+/// What the processes of a joined run were started for.
+#[derive(Debug, Clone)]
+enum Goal {
+    /// Apply the pending migrations up to a version (all when `None`).
+    Up(Option<String>),
+    /// Roll back these migrations, newest first (fixed when the process starts, so that a
+    /// process that leads late does not roll back more).
+    Down(Vec<&'static RegisteredMigration>),
+}
+
+impl Migrator {
+    /// [`up`](Self::up), shared by every process that runs it at the same time: the first to take
+    /// the lock leads the run, the others work on its backfills (each claiming scan segments
+    /// through leases, resuming the segments of a process that died), and take the lock over
+    /// when the leader dies. Returns once the migrations up to `target` are applied (at once
+    /// when nothing is pending). The failover time is the [lock's time to live](Self::lock_ttl).
+    ///
+    /// A migration's code runs on every process, but only the leader's writes: the others run
+    /// it against a table that cannot write, to reach the backfill they share, and stop there
+    /// (see [`Context::leads`]). The catch-up with the table's stream runs on the leader.
+    ///
+    /// # Errors
+    /// As [`up`](Self::up); [`Error::CodeDiffers`] when the leader runs other code for a
+    /// migration than this process's.
+    pub async fn up_joined(&self, target: Option<&str>) -> Result<JoinedRunReport> {
+        self.verify(&self.ledger().await?)?;
+        self.join(Goal::Up(target.map(str::to_owned))).await
+    }
+
+    /// [`down`](Self::down) shared by the processes that run it at the same time, as
+    /// [`up_joined`](Self::up_joined) shares `up`. The migrations to roll back are the ones
+    /// `target` names when the process starts.
+    ///
+    /// # Errors
+    /// As [`down`](Self::down) and [`up_joined`](Self::up_joined).
+    pub async fn down_joined(&self, target: &DownTarget) -> Result<JoinedRunReport> {
+        let to_undo = self.down_plan(target).await?;
+        self.join(Goal::Down(to_undo)).await
+    }
+
+    async fn join(&self, goal: Goal) -> Result<JoinedRunReport> {
+        let process = Arc::new(JoinedProcess {
+            table: self.table.clone(),
+            owner: ulid::Ulid::new().to_string(),
+            holder: format!("{} pid {}", self.who, std::process::id()),
+            failover: self.lock_ttl,
+            segments: self.shared_segments,
+        });
+        let mut report = JoinedRunReport::default();
+        let mut finished_work: Option<String> = None;
+        loop {
+            if self.reached(&goal).await? {
+                return Ok(report);
+            }
+            match Lock::acquire(&self.table, &self.who, self.lock_ttl, Duration::ZERO).await {
+                Ok(lock) => {
+                    let mut leader = self.clone();
+                    leader.joined = Some(process.clone());
+                    let led = match &goal {
+                        Goal::Up(target) => leader.up_holding(lock, target.as_deref()).await,
+                        Goal::Down(to_undo) => leader.undo_holding(lock, to_undo).await,
+                    };
+                    match led {
+                        Ok(run) => {
+                            report.led = true;
+                            report.run = run;
+                            return Ok(report);
+                        }
+                        // Another process took the lock over (this one stalled past the failover
+                        // time): it leads from where the run stands, and this one follows.
+                        Err(e) if e.is_lock_lost() => self
+                            .reporter
+                            .message("join", "another process took the lead over; following it"),
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(Error::LockHeld { .. }) => {}
+                Err(e) => return Err(e),
+            }
+            self.follow(&process, &mut finished_work, &mut report)
+                .await?;
+        }
+    }
+
+    /// Whether nothing this process was started for is left to do.
+    async fn reached(&self, goal: &Goal) -> Result<bool> {
+        match goal {
+            Goal::Up(target) => Ok(self.up_plan(target.as_deref()).await?.is_empty()
+                && self.unfinished_replays().await?.is_empty()),
+            Goal::Down(to_undo) => Ok(self.still_applied(to_undo).await?.is_empty()),
+        }
+    }
+
+    /// Rolls back those of `to_undo` still applied, under `lock`; releases it.
+    async fn undo_holding(
+        &self,
+        lock: Lock,
+        to_undo: &[&'static RegisteredMigration],
+    ) -> Result<RunReport> {
+        let result = async {
+            let still_applied = self.still_applied(to_undo).await?;
+            self.undo(&lock, still_applied).await
+        }
+        .await;
+        let released = lock.release().await;
+        let report = result?;
+        released?;
+        Ok(report)
+    }
+
+    /// Those of `migrations` the ledger records as applied.
+    async fn still_applied(
+        &self,
+        migrations: &[&'static RegisteredMigration],
+    ) -> Result<Vec<&'static RegisteredMigration>> {
+        let ledger = self.ledger().await?;
+        Ok(migrations
+            .iter()
+            .copied()
+            .filter(|m| {
+                ledger
+                    .get(m.version)
+                    .is_some_and(|r| r.status == MigrationStatus::Applied)
+            })
+            .collect())
+    }
+
+    /// One round of a process that did not get the lock: works on the backfill the leader
+    /// announced, until every segment of it is done or the leader moves on; or waits a moment
+    /// when there is none (or it is done).
+    async fn follow(
+        &self,
+        process: &JoinedProcess,
+        finished_work: &mut Option<String>,
+        report: &mut JoinedRunReport,
+    ) -> Result<()> {
+        let poll = Joined::poll_every(self.lock_ttl);
+        let Some(announced) = announced(&self.table)
+            .await?
+            .filter(|a| finished_work.as_deref() != Some(a.work.as_str()))
+        else {
+            tokio::time::sleep(poll).await;
+            return Ok(());
+        };
+        let migration = self
+            .migrations
+            .iter()
+            .copied()
+            .find(|m| m.version == announced.version)
+            .ok_or_else(|| Error::UnknownVersions {
+                versions: vec![announced.version.clone()],
+            })?;
+        if migration.checksum != announced.checksum {
+            return Err(Error::CodeDiffers {
+                version: announced.version,
+                leader: announced.leader,
+            });
+        }
+        let direction = announced.direction().ok_or_else(|| {
+            Error::msg(format!(
+                "the shared backfill announced in the ledger has direction {:?}",
+                announced.direction
+            ))
+        })?;
+        self.reporter.message(
+            migration.version,
+            &format!(
+                "{} {direction}: joining backfill {} of {} led by {}",
+                migration.name, announced.name, announced.version, announced.leader
+            ),
+        );
+        let done = Arc::new(Notify::new());
+        let part = process.part(JoinedRole::Follower {
+            announced: announced.clone(),
+            done: done.clone(),
+        });
+        let (ctx, _) = Context::dry_run(&self.table);
+        let ctx = ctx
+            .reporting(migration.version, self.reporter.clone())
+            .skipping_malformed(self.skip_malformed)
+            .joining(Some(part));
+        let moved_on = async {
+            loop {
+                tokio::time::sleep(poll).await;
+                let now = announced_work(&self.table).await?;
+                if now.as_deref() != Some(announced.work.as_str()) {
+                    return Ok::<(), Error>(());
+                }
+            }
+        };
+        tokio::select! {
+            ran = migration.run(direction, &ctx) => {
+                // Its code ended without reaching the backfill: nothing for this process.
+                ran.map_err(|e| migration.failed(e))?;
+                *finished_work = Some(announced.work);
+            }
+            () = done.notified() => {
+                report.joined_backfills += 1;
+                *finished_work = Some(announced.work);
+            }
+            moved = moved_on => moved?,
+        }
+        let (read, written) = ctx.counts();
+        report.read = report.read.saturating_add(read);
+        report.written = report.written.saturating_add(written);
+        Ok(())
+    }
+}
+
+/// The backfill the leader of a joined run announced, if any.
+pub(crate) async fn announced(table: &Table) -> Result<Option<SharedBackfillRecord>> {
+    Ok(table
+        .get::<SharedBackfillRecord>(SharedBackfillRecord::key())
+        .consistent()
+        .send()
+        .await?)
+}
+
+/// The key of the announced backfill's leases, if any.
+async fn announced_work(table: &Table) -> Result<Option<String>> {
+    Ok(announced(table).await?.map(|a| a.work))
+}

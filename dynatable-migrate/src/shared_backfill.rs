@@ -1,0 +1,341 @@
+//! A backfill shared by the processes of a joined run (`migrate up --join`): the leader announces
+//! it in the ledger and creates a lease per scan segment; every process, the leader included,
+//! claims segments, scans and converts them, and saves their positions in their leases; the
+//! backfill is over when every segment is done.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dynatable_core::{BulkReport, Scan, SegmentPosition, Table, Write, entity};
+use tokio::sync::Notify;
+
+use crate::backfill::Positions;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::lease::{Claim, Leases, SegmentLease};
+use crate::migration::Direction;
+
+/// How many segments a shared backfill's scan has unless `--segments` says otherwise: enough for
+/// a few dozen processes to balance, each working a few segments at a time.
+pub const DEFAULT_SHARED_SEGMENTS: u32 = 64;
+
+/// The backfill the leader of a joined run works on now, for the other processes to join.
+#[entity(
+    pk = "_SCHEMA#MIGRATIONS",
+    sk = "SHARED",
+    name = "_SharedBackfill",
+    rename_all = "camelCase"
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedBackfillRecord {
+    /// The backfill's leases' key: version (with `#down` for a rollback) and name.
+    pub work: String,
+    /// The migration's version.
+    pub version: String,
+    /// `up` or `down`.
+    pub direction: String,
+    /// The backfill's name.
+    pub name: String,
+    /// The migration's checksum: a process whose code differs refuses to join.
+    pub checksum: String,
+    /// How many segments its scan has.
+    pub segments: u32,
+    /// Who leads the run.
+    pub leader: String,
+    /// When it was announced (RFC 3339).
+    pub announced_at: String,
+}
+
+impl SharedBackfillRecord {
+    /// The direction the migration runs in.
+    pub(crate) fn direction(&self) -> Option<Direction> {
+        match self.direction.as_str() {
+            "up" => Some(Direction::Up),
+            "down" => Some(Direction::Down),
+            _ => None,
+        }
+    }
+}
+
+/// How this process takes part in a joined run.
+#[derive(Debug)]
+pub(crate) struct Joined {
+    /// The table, able to write (a follower's context hands its migration one that cannot).
+    pub(crate) table: Table,
+    /// This process's lease owner token, the same through the whole run.
+    pub(crate) owner: String,
+    /// Who this process is, for the leases and `status`.
+    pub(crate) holder: String,
+    /// How long a lease's counter stands still before another process takes it over.
+    pub(crate) failover: Duration,
+    /// The segment count of the shared scans this process leads (`--segments`).
+    pub(crate) segments: u32,
+    /// Leading or following.
+    pub(crate) role: JoinedRole,
+}
+
+/// A joined process's part in the run.
+#[derive(Debug)]
+pub(crate) enum JoinedRole {
+    /// Holds the lock: runs the migrations, announces each backfill and works on it.
+    Leader {
+        /// The running migration's version and checksum.
+        version: String,
+        /// Its checksum.
+        checksum: String,
+        /// The direction it runs in.
+        direction: Direction,
+    },
+    /// Works on the announced backfill.
+    Follower {
+        /// The backfill.
+        announced: SharedBackfillRecord,
+        /// Told once every segment of it is done.
+        done: Arc<Notify>,
+    },
+}
+
+impl Joined {
+    /// Whether this process works on another's run.
+    pub(crate) fn is_follower(&self) -> bool {
+        matches!(self.role, JoinedRole::Follower { .. })
+    }
+
+    /// This process's view of the leases of `work`.
+    fn leases(&self, work: String) -> Leases {
+        Leases::new(self.table.clone(), work, self.holder.clone(), self.failover)
+            .with_owner(self.owner.clone())
+    }
+
+    /// How often an idle process looks again: a tenth of the failover time, within 0.1 to 2 s.
+    pub(crate) fn poll_every(failover: Duration) -> Duration {
+        (failover / 10).clamp(Duration::from_millis(100), Duration::from_secs(2))
+    }
+}
+
+impl Context {
+    /// The leader's scan of a shared backfill: creates the leases (or finds an interrupted
+    /// run's), announces the backfill, works on it beside the other processes until every
+    /// segment is done, and counts the others' items in the run's record.
+    pub(crate) async fn scan_shared<T, F>(
+        &self,
+        joined: &Joined,
+        table: &Table,
+        name: &str,
+        scan: Scan<T>,
+        plan: F,
+    ) -> Result<BulkReport>
+    where
+        T: Send + 'static,
+        F: FnMut(T) -> Option<Vec<Write>> + Send + Copy,
+    {
+        let JoinedRole::Leader {
+            version,
+            checksum,
+            direction,
+        } = &joined.role
+        else {
+            return Err(Error::msg(
+                "only the leader of a joined run announces backfills",
+            ));
+        };
+        let work = format!("{}#{name}", self.checkpoint_key_version());
+        let leases = joined.leases(work.clone());
+        let segments = leases.create(joined.segments).await?;
+        let announced = SharedBackfillRecord {
+            work: work.clone(),
+            version: version.clone(),
+            direction: direction.to_string(),
+            name: name.to_owned(),
+            checksum: checksum.clone(),
+            segments,
+            leader: joined.holder.clone(),
+            announced_at: crate::ledger::now(),
+        };
+        self.announce(&announced).await?;
+        self.log(format!(
+            "{name}: shared with the joined processes in {segments} segments"
+        ));
+        let own = self
+            .work_segments(&leases, table, name, scan, segments, plan)
+            .await?;
+        // Every segment is done: the followers stop looking for more.
+        let f = SharedBackfillRecord::fields();
+        match joined
+            .table
+            .delete::<SharedBackfillRecord>(SharedBackfillRecord::key())
+            .condition(f.work.eq(work))
+            .send()
+            .await
+        {
+            Err(e) if !e.is_conditional_check_failed() => return Err(e.into()),
+            _ => {}
+        }
+        let (read, written) = leases
+            .all()
+            .await?
+            .iter()
+            .fold((0u64, 0u64), |(r, w), lease| {
+                (
+                    r.saturating_add(lease.read),
+                    w.saturating_add(lease.written),
+                )
+            });
+        let own_read = u64::try_from(own.read).unwrap_or(u64::MAX);
+        let own_written = u64::try_from(own.written).unwrap_or(u64::MAX);
+        self.add_counts(
+            read.saturating_sub(own_read),
+            written.saturating_sub(own_written),
+        );
+        Ok(own)
+    }
+
+    /// A follower's backfill: works on the announced one until every segment is done, then waits
+    /// (the follower stops the migration's code there); any other backfill of the migration is
+    /// the leader's, done before the announced one or after it.
+    pub(crate) async fn follow_shared<T, F>(
+        &self,
+        joined: &Joined,
+        name: &str,
+        scan: Scan<T>,
+        plan: F,
+    ) -> Result<BulkReport>
+    where
+        T: Send + 'static,
+        F: FnMut(T) -> Option<Vec<Write>> + Send + Copy,
+    {
+        let JoinedRole::Follower { announced, done } = &joined.role else {
+            return Err(Error::msg(
+                "only a follower of a joined run joins backfills",
+            ));
+        };
+        if name != announced.name {
+            return Ok(BulkReport::default());
+        }
+        let leases = joined.leases(announced.work.clone());
+        let report = self
+            .work_segments(&leases, &joined.table, name, scan, announced.segments, plan)
+            .await?;
+        self.log(format!(
+            "{name}: every segment is done; this process read {}, wrote {}",
+            report.read, report.written
+        ));
+        done.notify_one();
+        std::future::pending::<()>().await;
+        Ok(report)
+    }
+
+    /// Claims segments of `leases` and converts them, as many at a time as `scan` has segments,
+    /// until every segment is done; a segment another process took over is left to it.
+    async fn work_segments<T, F>(
+        &self,
+        leases: &Leases,
+        table: &Table,
+        name: &str,
+        scan: Scan<T>,
+        segments: u32,
+        plan: F,
+    ) -> Result<BulkReport>
+    where
+        T: Send + 'static,
+        F: FnMut(T) -> Option<Vec<Write>> + Send + Copy,
+    {
+        let workers = scan.segment_count().max(1);
+        let scan = scan.reading_through(table).segments(segments);
+        let poll = Joined::poll_every(leases.failover());
+        let worker = || async {
+            let mut report = BulkReport::default();
+            loop {
+                match leases.claim().await? {
+                    Claim::AllDone => return Ok::<_, Error>(report),
+                    Claim::Busy => tokio::time::sleep(poll).await,
+                    Claim::Taken(lease) => {
+                        if let Some(done) = self
+                            .work_segment(leases, table, name, &scan, lease, plan)
+                            .await?
+                        {
+                            report.merge(&done);
+                        }
+                    }
+                }
+            }
+        };
+        let reports = futures::future::try_join_all((0..workers).map(|_| worker())).await?;
+        Ok(reports.iter().fold(BulkReport::default(), |mut all, r| {
+            all.merge(r);
+            all
+        }))
+    }
+
+    /// Converts the segment of `lease` from its position, renewing the lease meanwhile; `None`
+    /// when another process took it over.
+    async fn work_segment<T, F>(
+        &self,
+        leases: &Leases,
+        table: &Table,
+        name: &str,
+        scan: &Scan<T>,
+        lease: SegmentLease,
+        plan: F,
+    ) -> Result<Option<BulkReport>>
+    where
+        T: Send + 'static,
+        F: FnMut(T) -> Option<Vec<Write>> + Send + Copy,
+    {
+        let segment = lease.segment;
+        let start: Vec<SegmentPosition> = (0..lease.segments)
+            .map(|s| match s == segment {
+                true => lease.position.0.clone(),
+                false => SegmentPosition::Done,
+            })
+            .collect();
+        let positions = Positions::Lease {
+            leases,
+            segment,
+            start: start.clone(),
+        };
+        let scanned = self.scan_and_write(table, name, scan.clone().resume(start), plan, positions);
+        let renewals = async {
+            loop {
+                tokio::time::sleep(leases.failover() / 3).await;
+                match leases.renew(segment).await {
+                    Ok(()) => {}
+                    Err(lost @ Error::LeaseLost { .. }) => return lost,
+                    // A renewal that failed otherwise is tried again; the lease outlives it.
+                    Err(e) => tracing::warn!(%e, "renewing the lease on segment {segment}"),
+                }
+            }
+        };
+        let outcome = tokio::select! {
+            scanned = scanned => scanned,
+            lost = renewals => Err(lost),
+        };
+        match outcome {
+            Ok(report) => {
+                let read = u64::try_from(report.read).unwrap_or(u64::MAX);
+                let written = u64::try_from(report.written).unwrap_or(u64::MAX);
+                match leases.finish(segment, read, written).await {
+                    Ok(()) => {
+                        self.log(format!(
+                            "{name}: segment {segment} done by {}: read {read}, wrote {written}",
+                            leases.holder()
+                        ));
+                        Ok(Some(report))
+                    }
+                    Err(Error::LeaseLost { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(Error::LeaseLost { .. }) => {
+                self.log(format!(
+                    "{name}: segment {segment} was taken over by another process"
+                ));
+                Ok(None)
+            }
+            Err(e) => {
+                leases.release(segment);
+                Err(e)
+            }
+        }
+    }
+}
