@@ -279,8 +279,12 @@ impl Context {
                     .unwrap_or_else(PoisonError::into_inner)
                     .positions()
                     .to_vec();
-                if let Err(not_saved) = save(last).await {
-                    tracing::warn!(%not_saved, "the checkpoint of {name} was not saved");
+                match save(last).await {
+                    // A lease taken over: its new holder saves the segment's position now.
+                    Ok(()) | Err(Error::LeaseLost { .. }) => {}
+                    Err(not_saved) => {
+                        tracing::warn!(%not_saved, "the checkpoint of {name} was not saved");
+                    }
                 }
                 Err(error)
             }

@@ -128,7 +128,7 @@ impl Migrator {
             if self.reached(&goal).await? {
                 return Ok(report);
             }
-            match Lock::acquire(&self.table, &self.who, self.lock_ttl, Duration::ZERO).await {
+            match Lock::acquire(&self.table, &process.holder, self.lock_ttl, Duration::ZERO).await {
                 Ok(lock) => {
                     let mut leader = self.clone();
                     leader.joined = Some(process.clone());

@@ -113,6 +113,21 @@ impl Joined {
     }
 }
 
+/// Who finished how many of `leases`: `a pid 1: 5, b pid 2: 3`.
+fn finishers(leases: &[SegmentLease]) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for lease in leases {
+        *counts
+            .entry(lease.finished_by.as_deref().unwrap_or("unknown"))
+            .or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(holder, n)| format!("{holder}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Context {
     /// The leader's scan of a shared backfill: creates the leases (or finds an interrupted
     /// run's), announces the backfill, works on it beside the other processes until every
@@ -171,16 +186,17 @@ impl Context {
             Err(e) if !e.is_conditional_check_failed() => return Err(e.into()),
             _ => {}
         }
-        let (read, written) = leases
-            .all()
-            .await?
-            .iter()
-            .fold((0u64, 0u64), |(r, w), lease| {
-                (
-                    r.saturating_add(lease.read),
-                    w.saturating_add(lease.written),
-                )
-            });
+        let finished = leases.all().await?;
+        self.log(format!(
+            "{name}: all {segments} segments done; finished by {}",
+            finishers(&finished)
+        ));
+        let (read, written) = finished.iter().fold((0u64, 0u64), |(r, w), lease| {
+            (
+                r.saturating_add(lease.read),
+                w.saturating_add(lease.written),
+            )
+        });
         let own_read = u64::try_from(own.read).unwrap_or(u64::MAX);
         let own_written = u64::try_from(own.written).unwrap_or(u64::MAX);
         self.add_counts(

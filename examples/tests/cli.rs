@@ -819,3 +819,85 @@ async fn up_skip_malformed_migrates_the_clean_items_and_status_lists_the_skipped
     found.sort();
     assert_eq!(found, dirty_keys);
 }
+
+/// `migrate ARGS --json` started now, as a child to wait for.
+fn spawn_json(app: &App, args: &[&str]) -> std::process::Child {
+    app.std_command("migrate")
+        .args(args)
+        .arg("--json")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn joined_document(child: std::process::Child) -> serde_json::Value {
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn joined_processes_share_up_and_down_and_each_runs_every_version_once() {
+    let app = App::new("joined");
+    app.create_and_seed(40, 3);
+    let args = ["--join", "--segments", "4", "--failover", "3s"];
+    let ups: Vec<_> = (0..3)
+        .map(|_| spawn_json(&app, &[&["up"][..], &args[..]].concat()))
+        .collect();
+    let documents: Vec<serde_json::Value> = ups.into_iter().map(joined_document).collect();
+    // One process applied every version; the others only worked on its backfills.
+    let mut ran: Vec<String> = documents.iter().flat_map(versions).collect();
+    ran.sort();
+    assert_eq!(ran, VERSIONS);
+    assert!(documents.iter().all(|d| d["command"] == "up"));
+    assert!(documents.iter().any(|d| d["join"]["led"] == true));
+    let status = app.migrate_json(&["status"], 0);
+    assert_eq!(support::statuses(&status), ["applied"; 5]);
+    assert_eq!(status["shared_backfills"], serde_json::json!([]));
+    // Started again with nothing pending, a joined process exits 0 at once.
+    let idle = app.migrate_json(&[&["up"][..], &args[..]].concat(), 0);
+    assert_eq!(idle["versions"], serde_json::json!([]));
+
+    let downs: Vec<_> = (0..2)
+        .map(|_| {
+            spawn_json(
+                &app,
+                &[&["down", "--to", "0.2.0", "--yes"][..], &args[..]].concat(),
+            )
+        })
+        .collect();
+    let documents: Vec<serde_json::Value> = downs.into_iter().map(joined_document).collect();
+    // The versions to roll back are fixed when a process starts: no process that leads late
+    // rolls back more.
+    let mut rolled_back: Vec<String> = documents.iter().flat_map(versions).collect();
+    rolled_back.sort();
+    assert_eq!(rolled_back, ["0.3.0", "0.4.0", "0.5.0"]);
+    let status = app.migrate_json(&["status"], 0);
+    assert_eq!(
+        support::statuses(&status),
+        [
+            "applied",
+            "applied",
+            "rolled_back",
+            "rolled_back",
+            "rolled_back"
+        ]
+    );
+    let ledger: Vec<String> = app
+        .dump()
+        .await
+        .into_iter()
+        .filter(|row| row["PK"].starts_with("_SCHEMA#"))
+        .map(|row| row["SK"].clone())
+        .collect();
+    assert!(
+        ledger.iter().all(|sk| sk.starts_with("VERSION#")),
+        "no lease, checkpoint or announcement left: {ledger:?}"
+    );
+}

@@ -65,13 +65,16 @@
 //!   "duration_ms", "items_read", "items_written", "checksum" ("ok" | "changed" | null),
 //!   "known", "irreversible" (reason or null), "error", "skipped_malformed" (count),
 //!   "skipped_items": [{"pk", "sk", "reason"}] (the first 100)}], "lock": null | {"holder",
-//!   "expires_at"}, "drift": [text], "pending_changes": [text]}` (drift: entity changes no
+//!   "expires_at"}, "drift": [text], "pending_changes": [text], "shared_backfills": [{"work",
+//!   "segments", "done", "processes": [{"holder", "segments": [n]}]}]}` (drift: entity changes no
 //!   migration records; pending changes: what the pending migrations will record); `status` is one of `pending`, `running`, `applied`,
 //!   `failed`, `rolled_back`.
 //! - `up`, `down`: `{"command", "dry_run": false, "versions": [run, in order], "replayed"}`
 //!   (`replayed`: items the replays converted; absent when there was nothing to do;
 //!   `"skipped_malformed": {version: count}` for the versions that skipped items), and for
-//!   `up --follow` also `"follow": {"passes", "converted"}`; with
+//!   `up --follow` also `"follow": {"passes", "converted"}`; with `--join` also `"join":
+//!   {"led", "joined_backfills", "read", "written"}` (this process's part; `versions` are those
+//!   it ran while leading); with
 //!   `--dry-run`: `{"command", "dry_run": true, "versions", "writes": {version: [{"operation",
 //!   "table", "key", "expression"}]}, "cost": {"total": cost, "versions": {version: cost},
 //!   "seconds_at_max_rate" (null without `--max-rate`)}}`, a cost being `{"items_read",

@@ -46,7 +46,14 @@ impl App {
     /// The example's binary `bin` with this table and endpoint in its environment, stdin not a
     /// terminal, and nothing else from the environment that would change its behaviour.
     pub fn command(&self, bin: &str) -> Command {
-        let mut command = Command::new(match bin {
+        let mut command = Command::from_std(self.std_command(bin));
+        command.write_stdin("");
+        command
+    }
+
+    /// [`command`](Self::command) as a plain process, to spawn and wait for (stdin unset).
+    pub fn std_command(&self, bin: &str) -> std::process::Command {
+        let mut command = std::process::Command::new(match bin {
             "migrate" => env!("CARGO_BIN_EXE_migrate"),
             "user-page" => env!("CARGO_BIN_EXE_user-page"),
             _ => env!("CARGO_BIN_EXE_seed"),
@@ -61,8 +68,7 @@ impl App {
             .env_remove("DYNATABLE_MAX_RATE")
             .env_remove("RUST_LOG")
             .env_remove("DYNATABLE_NO_CATCH_UP")
-            .env_remove("DYNATABLE_NO_STREAM")
-            .write_stdin("");
+            .env_remove("DYNATABLE_NO_STREAM");
         if !self.streams {
             // One DynamoDB Local copes with one stream-enabled table: the tests of a shared
             // instance use tables without one, and runs that do not follow it.
