@@ -118,9 +118,21 @@ impl Context {
     /// only to reach the backfill they share, against a table that cannot write, and
     /// [`apply`](Self::apply) and [`transact_units`](Self::transact_units) do nothing: a loop of
     /// your own runs on the leading process alone, and reads the table on the others unless
-    /// guarded by `if ctx.leads()`.
+    /// guarded by `if ctx.leads()`; one that shares its work writes with
+    /// [`shared_table`](Self::shared_table).
     pub fn leads(&self) -> bool {
         !self.joined.as_ref().is_some_and(|j| j.is_follower())
+    }
+
+    /// The table, able to write on every process of a joined run: the opt-in of a loop of your
+    /// own that shares its work among the processes itself (by the segments of
+    /// [`Leases`](crate::lease::Leases), say). Elsewhere it is [`table`](Self::table); in a dry
+    /// run it cannot write either.
+    pub fn shared_table(&self) -> &Table {
+        match &self.joined {
+            Some(joined) if joined.is_follower() => &joined.table,
+            _ => &self.table,
+        }
     }
 
     /// Adds items other processes read and wrote to this run's counts.

@@ -45,6 +45,18 @@ fn process(table: &Table, holder: &str, clock: &Arc<TestClock>) -> Leases {
     Leases::new(table.clone(), "0.1.0#users", holder, FAILOVER).with_clock(clock.clone())
 }
 
+/// Processes `a` and `b`, each with a clock of its own, the clocks agreeing.
+fn two_processes(table: &Table) -> ((Leases, Arc<TestClock>), (Leases, Arc<TestClock>)) {
+    let (clock_a, clock_b) = (
+        TestClock::skewed(Duration::ZERO),
+        TestClock::skewed(Duration::ZERO),
+    );
+    (
+        (process(table, "a", &clock_a), clock_a),
+        (process(table, "b", &clock_b), clock_b),
+    )
+}
+
 async fn table() -> (TestTable, Table) {
     let test = TestTable::create(&[]).await;
     let table = Table::new(test.client.clone(), test.name.clone());
@@ -87,12 +99,7 @@ async fn processes_share_the_segments_then_everything_is_done() {
 #[tokio::test]
 async fn a_lease_whose_counter_stood_still_for_the_failover_time_is_taken_over() {
     let (_test, table) = table().await;
-    let (clock_a, clock_b) = (
-        TestClock::skewed(Duration::ZERO),
-        TestClock::skewed(Duration::ZERO),
-    );
-    let a = process(&table, "a", &clock_a);
-    let b = process(&table, "b", &clock_b);
+    let ((a, _), (b, clock_b)) = two_processes(&table);
     a.create(1).await.unwrap();
     let lease = taken(a.claim().await.unwrap());
     a.save(
@@ -119,12 +126,7 @@ async fn a_lease_whose_counter_stood_still_for_the_failover_time_is_taken_over()
 #[tokio::test]
 async fn a_live_lease_is_never_taken_over() {
     let (_test, table) = table().await;
-    let (clock_a, clock_b) = (
-        TestClock::skewed(Duration::ZERO),
-        TestClock::skewed(Duration::ZERO),
-    );
-    let a = process(&table, "a", &clock_a);
-    let b = process(&table, "b", &clock_b);
+    let ((a, _), (b, clock_b)) = two_processes(&table);
     a.create(1).await.unwrap();
     let lease = taken(a.claim().await.unwrap());
     for _ in 0..5 {
@@ -142,12 +144,7 @@ async fn a_live_lease_is_never_taken_over() {
 #[tokio::test]
 async fn a_holder_whose_lease_was_taken_over_is_fenced() {
     let (_test, table) = table().await;
-    let (clock_a, clock_b) = (
-        TestClock::skewed(Duration::ZERO),
-        TestClock::skewed(Duration::ZERO),
-    );
-    let a = process(&table, "a", &clock_a);
-    let b = process(&table, "b", &clock_b);
+    let ((a, _), (b, clock_b)) = two_processes(&table);
     a.create(1).await.unwrap();
     let lease = taken(a.claim().await.unwrap());
     // `a` stalls (a long pause) past the failover time; `b` takes over.

@@ -127,6 +127,15 @@ impl App {
         Table::new(self.endpoint.client().await, &self.table)
     }
 
+    /// The ledger's items (`_SCHEMA#...`), sorted by key.
+    pub async fn ledger(&self) -> Vec<Row> {
+        self.dump()
+            .await
+            .into_iter()
+            .filter(|row| row["PK"].starts_with("_SCHEMA#"))
+            .collect()
+    }
+
     /// Every item, ledger included, sorted by key.
     pub async fn dump(&self) -> Vec<Row> {
         let client = self.endpoint.client().await;
@@ -178,6 +187,16 @@ pub fn stdout(assert: &assert_cmd::assert::Assert) -> String {
 pub fn stderr(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
+
+/// The ledger's sort keys after every migration was applied and nothing is left over: one record
+/// per version, no checkpoint, lease, announcement or lock.
+pub const APPLIED_LEDGER: [&str; 5] = [
+    "VERSION#0.1.0",
+    "VERSION#0.2.0",
+    "VERSION#0.3.0",
+    "VERSION#0.4.0",
+    "VERSION#0.5.0",
+];
 
 /// The items with `updatedAt` (a time of the run) replaced by whether it is there.
 pub fn comparable(rows: Vec<Row>) -> Vec<Row> {
