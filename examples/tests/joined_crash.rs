@@ -4,7 +4,8 @@
 //! and every process slot did part of the work.
 //!
 //! CI runs it on 5,500 items with 10 kills. The size (50,000 items):
-//! `DYNATABLE_JOINED_USERS=4546 cargo test -p dynatable-example --test joined_crash -- --nocapture`
+//! `DYNATABLE_JOINED_USERS=4546 cargo test --release -p dynatable-example --test joined_crash -- --nocapture`
+//! (50,006 items).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
