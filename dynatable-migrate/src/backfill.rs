@@ -201,8 +201,11 @@ impl Context {
                     } => {
                         let index = usize::try_from(*segment).unwrap_or(usize::MAX);
                         match positions_now.get(index) {
+                            // `Leases::finish` marks the segment done, with its counts and who
+                            // finished it; a process killed before that leaves the last
+                            // cursor, and its successor reads the last page again.
+                            Some(SegmentPosition::Done) | None => Ok(()),
                             Some(position) => leases.save(*segment, position.clone()).await,
-                            None => Ok(()),
                         }
                     }
                 }

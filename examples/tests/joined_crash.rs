@@ -78,11 +78,13 @@ async fn killed_joined_processes_finish_the_run_together() {
     let joined = App::with_streams("joined", clean.endpoint.clone());
     clean.create_and_seed(users, 10);
     joined.create_and_seed(users, 10);
+    let clean_started = Instant::now();
     clean
         .migrate(&["up"])
         .timeout(Duration::from_secs(3600))
         .assert()
         .success();
+    let clean_run = clean_started.elapsed();
     let expected = comparable(clean.data().await);
 
     let started = Instant::now();
@@ -103,7 +105,14 @@ async fn killed_joined_processes_finish_the_run_together() {
             started.elapsed() < Duration::from_secs(3600),
             "the joined run took over an hour"
         );
-        tokio::time::sleep(Duration::from_millis(500 + rng.u64(0..2500))).await;
+        // The kills spread over about half a clean run's time, so that they land in every
+        // migration; then the processes are left to finish.
+        #[allow(clippy::cast_precision_loss)]
+        let pause = match killed < kills {
+            true => clean_run.mul_f64(rng.f64() / kills as f64),
+            false => Duration::ZERO,
+        };
+        tokio::time::sleep(pause.max(Duration::from_millis(500))).await;
         for (index, slot) in slots.iter_mut().enumerate() {
             if !slot.finished
                 && let Some(status) = slot.child.try_wait().unwrap()
@@ -216,7 +225,8 @@ async fn killed_joined_processes_finish_the_run_together() {
     }
     eprintln!(
         "{} items, {PROCESSES} processes, {killed} kills ({leaders_killed} of the leader), \
-         joined run {run_time:.1?}; segments finished per slot: {per_slot:?} of {}",
+         clean run {clean_run:.1?}, joined run {run_time:.1?}; segments finished per slot: \
+         {per_slot:?} of {}",
         expected.len(),
         4 * segments
     );
