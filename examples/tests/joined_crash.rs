@@ -193,6 +193,10 @@ async fn killed_joined_processes_finish_the_run_together() {
                     continue;
                 };
                 assert_eq!(count, segments.to_string(), "{line}");
+                assert!(
+                    !holders.contains("unknown"),
+                    "a segment is done without the finish that records who did it: {line}"
+                );
                 let per_pid: Vec<(u32, usize)> = holders
                     .split(", ")
                     .map(|h| {
