@@ -25,8 +25,7 @@ use crate::shared_backfill::{Joined, JoinedRole, SharedBackfillRecord};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct JoinedRunReport {
-    /// Whether this process led the run (at its end: a process that joins a finished run leads
-    /// an empty one, to be sure nothing is left).
+    /// Whether this process led the run, or what was left of it when it took the lead over.
     pub led: bool,
     /// What the run this process led did (empty when it only followed).
     pub run: RunReport,
@@ -128,7 +127,9 @@ impl Migrator {
             if self.reached(&goal).await? {
                 return Ok(report);
             }
-            match Lock::acquire(&self.table, &process.holder, self.lock_ttl, Duration::ZERO).await {
+            let acquired =
+                Lock::acquire(&self.table, &process.holder, self.lock_ttl, Duration::ZERO).await;
+            match acquired {
                 Ok(lock) => {
                     let mut leader = self.clone();
                     leader.joined = Some(process.clone());

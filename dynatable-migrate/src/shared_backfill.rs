@@ -118,7 +118,7 @@ fn finishers(leases: &[SegmentLease]) -> String {
     let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for lease in leases {
         *counts
-            .entry(lease.finished_by.as_deref().unwrap_or("unknown"))
+            .entry(lease.finished_by.as_deref().unwrap_or("nobody"))
             .or_default() += 1;
     }
     counts
