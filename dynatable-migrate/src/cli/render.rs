@@ -268,3 +268,47 @@ pub(crate) fn dry_run_cost(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::shared_progress::{ProcessSegments, SharedBackfillProgress};
+    use crate::status::Status;
+
+    #[test]
+    fn status_shows_the_processes_of_a_shared_backfill_and_their_segments() {
+        let status = Status {
+            migrations: Vec::new(),
+            lock: Some(("ops@host-a pid 7".to_owned(), 0)),
+            drift: Vec::new(),
+            pending_changes: Vec::new(),
+            shared_backfills: vec![SharedBackfillProgress {
+                work: "0.3.0#photos".to_owned(),
+                segments: 64,
+                done: 40,
+                processes: vec![
+                    ProcessSegments {
+                        holder: "ops@host-a pid 7".to_owned(),
+                        segments: vec![41],
+                    },
+                    ProcessSegments {
+                        holder: "ops@host-b pid 9".to_owned(),
+                        segments: vec![42, 43],
+                    },
+                ],
+            }],
+        };
+        let text = super::status(&status, Some("2026-11-27T14:00:00.000Z"));
+        assert!(
+            text.contains("Lock: held by ops@host-a pid 7 until"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Shared backfill 0.3.0#photos: 40 of 64 segments done\n  \
+                 ops@host-a pid 7 works on segments 41\n  \
+                 ops@host-b pid 9 works on segments 42, 43\n"
+            ),
+            "{text}"
+        );
+    }
+}
