@@ -11,14 +11,7 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{APPLIED_LEDGER, App, comparable};
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::{APPLIED_LEDGER, App, comparable, setting};
 
 /// `migrate up` as a plain child process, to be killed.
 fn spawn_up(app: &App) -> std::process::Child {

@@ -16,16 +16,9 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
-use support::{APPLIED_LEDGER, App, comparable};
+use support::{APPLIED_LEDGER, App, comparable, setting};
 
 const PROCESSES: usize = 4;
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// One of the four places a process runs in; a killed process is replaced by a new one.
 struct Slot {

@@ -198,6 +198,14 @@ pub const APPLIED_LEDGER: [&str; 5] = [
     "VERSION#0.5.0",
 ];
 
+/// A numeric setting of a test from the environment variable `name`, else `default`.
+pub fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The items with `updatedAt` (a time of the run) replaced by whether it is there.
 pub fn comparable(rows: Vec<Row>) -> Vec<Row> {
     rows.into_iter()
