@@ -1,8 +1,9 @@
 //! Joined runs (`migrate up --join`): every process runs the same command. The one that takes
 //! the lock leads: it runs the migrations as `up` does, and shares each backfill's scan with the
 //! others through segment leases (see [`lease`](crate::lease)). The others join the announced
-//! backfill, and keep trying the lock: when the leader dies, its lock expires and one of them
-//! takes it over and leads, resuming where the run stands. Each process returns once nothing
+//! backfill, and watch the lock: when the leader dies, its lock's counter stops, and once one of
+//! them saw it stand still for the lock's time to live (by its own clock) it takes the lock over
+//! and leads, resuming where the run stands. Each process returns once nothing
 //! it was started for is left to do.
 
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use tokio::sync::Notify;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::ledger::MigrationStatus;
-use crate::lock::Lock;
+use crate::lock::{Lock, LockWatch};
 use crate::migration::Direction;
 use crate::migrator::{DownTarget, Migrator, RunReport};
 use crate::registry::RegisteredMigration;
@@ -123,36 +124,34 @@ impl Migrator {
         });
         let mut report = JoinedRunReport::default();
         let mut finished_work: Option<String> = None;
+        let mut lock_watch = LockWatch::default();
         loop {
             if self.reached(&goal).await? {
                 return Ok(report);
             }
-            let acquired =
-                Lock::acquire(&self.table, &process.holder, self.lock_ttl, Duration::ZERO).await;
-            match acquired {
-                Ok(lock) => {
-                    let mut leader = self.clone();
-                    leader.joined = Some(process.clone());
-                    let led = match &goal {
-                        Goal::Up(target) => leader.up_holding(lock, target.as_deref()).await,
-                        Goal::Down(to_undo) => leader.undo_holding(lock, to_undo).await,
-                    };
-                    match led {
-                        Ok(run) => {
-                            report.led = true;
-                            report.run = run;
-                            return Ok(report);
-                        }
-                        // Another process took the lock over (this one stalled past the failover
-                        // time): it leads from where the run stands, and this one follows.
-                        Err(e) if e.is_lock_lost() => self
-                            .reporter
-                            .message("join", "another process took the lead over; following it"),
-                        Err(e) => return Err(e),
+            if let Some(lock) = lock_watch
+                .take(&self.table, &process.holder, self.lock_ttl)
+                .await?
+            {
+                let mut leader = self.clone();
+                leader.joined = Some(process.clone());
+                let led = match &goal {
+                    Goal::Up(target) => leader.up_holding(lock, target.as_deref()).await,
+                    Goal::Down(to_undo) => leader.undo_holding(lock, to_undo).await,
+                };
+                match led {
+                    Ok(run) => {
+                        report.led = true;
+                        report.run = run;
+                        return Ok(report);
                     }
+                    // Another process took the lock over (this one stalled past the failover
+                    // time): it leads from where the run stands, and this one follows.
+                    Err(e) if e.is_lock_lost() => self
+                        .reporter
+                        .message("join", "another process took the lead over; following it"),
+                    Err(e) => return Err(e),
                 }
-                Err(Error::LockHeld { .. }) => {}
-                Err(e) => return Err(e),
             }
             self.follow(&process, &mut finished_work, &mut report)
                 .await?;

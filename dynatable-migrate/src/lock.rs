@@ -1,5 +1,7 @@
-//! The migration lock: one item holding its owner and an expiry, taken with a conditional put,
-//! renewed by a heartbeat while migrations run, and checked by every ledger write (fencing).
+//! The migration lock: one item holding its owner, an expiry and a counter, taken with a
+//! conditional put, renewed by a heartbeat while migrations run, and checked by every ledger
+//! write (fencing). A run takes over an expired lock; the processes of a joined run take over one
+//! whose counter they saw stand still for its time to live, by their own clock.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +30,14 @@ pub struct LockRecord {
     pub acquired_at: String,
     /// When it expires unless renewed (ms since the Unix epoch).
     pub expires_at_ms: u64,
+    /// Raised by every renewal: the processes of a joined run take the lock over once it stood
+    /// still for [`ttl_ms`](Self::ttl_ms) by their own clock, whatever the holder's clock says.
+    #[entity(default)]
+    pub counter: u64,
+    /// The holder's time to live in ms (0 in a lock written by an earlier version, which only
+    /// expires).
+    #[entity(default)]
+    pub ttl_ms: u64,
 }
 
 /// The lock, held: renewed in the background until released.
@@ -53,54 +63,73 @@ impl Lock {
         wait: Duration,
     ) -> Result<Self> {
         let owner = ulid::Ulid::new().to_string();
-        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
         let started = Instant::now();
         loop {
-            let record = LockRecord {
-                owner: owner.clone(),
-                holder: holder.to_owned(),
-                acquired_at: now(),
-                expires_at_ms: now_ms().saturating_add(ttl_ms),
-            };
             let free = Condition::attribute_not_exists(PARTITION_KEY_ATTRIBUTE)
                 .or(LockRecord::fields().expires_at_ms.lt(now_ms()));
-            match table.put(&record).condition(free).send().await {
-                Ok(()) => break,
-                Err(e) if e.is_conditional_check_failed() => {
-                    let current = current(table).await?;
-                    // A retry after a lost response finds the lock this very put took.
-                    if current.as_ref().is_some_and(|lock| lock.owner == owner) {
-                        break;
-                    }
-                    if started.elapsed() >= wait {
-                        return Err(match current {
-                            Some(lock) => Error::LockHeld {
-                                holder: lock.holder,
-                                expires_at: humantime::format_rfc3339_millis(
-                                    std::time::UNIX_EPOCH
-                                        + Duration::from_millis(lock.expires_at_ms),
-                                )
-                                .to_string(),
-                            },
-                            None => Error::LockHeld {
-                                holder: "another run".to_owned(),
-                                expires_at: "now".to_owned(),
-                            },
-                        });
-                    }
-                    tokio::time::sleep(Duration::from_millis(100 + fastrand::u64(0..200))).await;
-                }
-                Err(e) => return Err(e.into()),
+            if let Some(lock) = Self::put(table, &owner, holder, ttl, free).await? {
+                return Ok(lock);
             }
+            if started.elapsed() >= wait {
+                return Err(match current(table).await? {
+                    Some(lock) => Error::LockHeld {
+                        holder: lock.holder,
+                        expires_at: humantime::format_rfc3339_millis(
+                            std::time::UNIX_EPOCH + Duration::from_millis(lock.expires_at_ms),
+                        )
+                        .to_string(),
+                    },
+                    None => Error::LockHeld {
+                        holder: "another run".to_owned(),
+                        expires_at: "now".to_owned(),
+                    },
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100 + fastrand::u64(0..200))).await;
+        }
+    }
+
+    /// Puts the lock for `owner` on `condition`, and starts its heartbeat; `None` when the
+    /// condition failed.
+    async fn put(
+        table: &Table,
+        owner: &str,
+        holder: &str,
+        ttl: Duration,
+        condition: Condition<LockRecord>,
+    ) -> Result<Option<Self>> {
+        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+        let record = LockRecord {
+            owner: owner.to_owned(),
+            holder: holder.to_owned(),
+            acquired_at: now(),
+            expires_at_ms: now_ms().saturating_add(ttl_ms),
+            counter: 0,
+            ttl_ms,
+        };
+        match table.put(&record).condition(condition).send().await {
+            Ok(()) => {}
+            Err(e) if e.is_conditional_check_failed() => {
+                // A retry after a lost response finds the lock this very put took.
+                if current(table).await?.is_none_or(|lock| lock.owner != owner) {
+                    return Ok(None);
+                }
+            }
+            Err(e) => return Err(e.into()),
         }
         let lost = Arc::new(AtomicBool::new(false));
-        let heartbeat = tokio::spawn(heartbeat(table.clone(), owner.clone(), ttl, lost.clone()));
-        Ok(Self {
+        let heartbeat = tokio::spawn(heartbeat(
+            table.clone(),
+            owner.to_owned(),
+            ttl,
+            lost.clone(),
+        ));
+        Ok(Some(Self {
             table: table.clone(),
-            owner,
+            owner: owner.to_owned(),
             heartbeat,
             lost,
-        })
+        }))
     }
 
     /// The token to fence ledger writes with.
@@ -150,6 +179,7 @@ async fn heartbeat(table: Table, owner: String, ttl: Duration, lost: Arc<AtomicB
         let renewed = table
             .update::<LockRecord>(LockRecord::key())
             .set(f.expires_at_ms, now_ms().saturating_add(ttl_ms))
+            .add(f.counter, 1)
             .condition(f.owner.eq(owner.clone()))
             .send()
             .await;
@@ -159,6 +189,51 @@ async fn heartbeat(table: Table, owner: String, ttl: Duration, lost: Arc<AtomicB
             lost.store(true, Ordering::Relaxed);
             return;
         }
+    }
+}
+
+/// What a process of a joined run saw of the lock another holds: its owner and counter, and
+/// since when (by this process's clock) they stand still.
+#[derive(Debug, Default)]
+pub(crate) struct LockWatch {
+    seen: Option<(String, u64, Instant)>,
+}
+
+impl LockWatch {
+    /// Takes the lock if it is free, or once its counter stood still for its holder's time to
+    /// live as this process's clock measures it (no clock is compared with the holder's); a lock
+    /// of an earlier version, which has no counter, once it expired. `None` while it is held.
+    pub(crate) async fn take(
+        &mut self,
+        table: &Table,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<Lock>> {
+        let owner = ulid::Ulid::new().to_string();
+        let f = LockRecord::fields();
+        let condition = match current(table).await? {
+            None => Condition::attribute_not_exists(PARTITION_KEY_ATTRIBUTE),
+            Some(lock) if lock.ttl_ms == 0 => f.expires_at_ms.lt(now_ms()),
+            Some(lock) => {
+                let now = Instant::now();
+                let since = match &self.seen {
+                    Some((seen_owner, counter, since))
+                        if *seen_owner == lock.owner && *counter == lock.counter =>
+                    {
+                        *since
+                    }
+                    _ => {
+                        self.seen = Some((lock.owner.clone(), lock.counter, now));
+                        now
+                    }
+                };
+                if now.saturating_duration_since(since) < Duration::from_millis(lock.ttl_ms) {
+                    return Ok(None);
+                }
+                f.owner.eq(lock.owner).and(f.counter.eq(lock.counter))
+            }
+        };
+        Lock::put(table, &owner, holder, ttl, condition).await
     }
 }
 

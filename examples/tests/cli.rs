@@ -189,6 +189,8 @@ async fn a_held_lock_exits_3_until_it_is_removed() {
             holder: "deploy@ci".to_owned(),
             acquired_at: "2026-11-24T00:00:00.000Z".to_owned(),
             expires_at_ms: now_ms + 600_000,
+            counter: 0,
+            ttl_ms: 0,
         })
         .send()
         .await

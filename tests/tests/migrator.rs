@@ -418,6 +418,8 @@ async fn a_held_lock_is_refused_an_expired_one_is_taken_over() {
         holder: "ci@deploy-7".into(),
         acquired_at: "then".into(),
         expires_at_ms: now_ms + 60_000,
+        counter: 0,
+        ttl_ms: 60_000,
     };
     table.put(&held).send().await.unwrap();
     let m = migrator(&table);
