@@ -184,9 +184,9 @@ impl Checkpointer {
             })
     }
 
-    /// The keys of every checkpoint, segment lease and catch-up position of the version, both
-    /// ways: what a finished run of it deletes, in the transaction that records the run's
-    /// outcome.
+    /// The keys of every checkpoint, segment lease, shared-backfill announcement and catch-up
+    /// position of the version, both ways: what a finished run of it deletes, in the transaction
+    /// that records the run's outcome.
     pub(crate) async fn saved_keys(&self) -> Result<Vec<dynatable_core::PrimaryKey>> {
         let checkpoints: Vec<CheckpointRecord> =
             records_starting(&self.table, format!("CHECKPOINT#{}#", self.version)).await?;
@@ -194,11 +194,17 @@ impl Checkpointer {
             records_starting(&self.table, format!("STREAM#{}#", self.version)).await?;
         let leases: Vec<SegmentLease> =
             records_starting(&self.table, format!("LEASE#{}#", self.version)).await?;
+        // The announcement of a joined run's backfill of this version (a plain run finishing an
+        // interrupted joined one finds it left behind).
+        let announced = crate::join::announced(&self.table)
+            .await?
+            .filter(|a| a.version == self.version);
         Ok(checkpoints
             .iter()
             .map(Entity::primary_key)
             .chain(positions.iter().map(Entity::primary_key))
             .chain(leases.iter().map(Entity::primary_key))
+            .chain(announced.iter().map(Entity::primary_key))
             .collect())
     }
 }

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::ledger::MigrationStatus;
-use crate::lock::{Lock, LockWatch};
+use crate::lock::{self, Lock, LockWatch};
 use crate::migration::Direction;
 use crate::migrator::{DownTarget, Migrator, RunReport};
 use crate::registry::RegisteredMigration;
@@ -255,11 +255,15 @@ impl Migrator {
             .reporting(migration.version, self.reporter.clone())
             .skipping_malformed(self.skip_malformed)
             .joining(Some(part));
+        // The leader moved on to another backfill, or the run is over (the lock is free: then the
+        // announcement may be one a plain `up` finishing an interrupted joined run left behind).
         let moved_on = async {
             loop {
                 tokio::time::sleep(poll).await;
                 let now = announced_work(&self.table).await?;
-                if now.as_deref() != Some(announced.work.as_str()) {
+                if now.as_deref() != Some(announced.work.as_str())
+                    || lock::current(&self.table).await?.is_none()
+                {
                     return Ok::<(), Error>(());
                 }
             }

@@ -183,17 +183,17 @@ impl Leases {
     }
 
     /// Creates the leases of `segments` segments, each at its start, unless the backfill has
-    /// leases already (an interrupted run's, which keep their positions). Returns the segment
-    /// count in force.
+    /// leases already (an interrupted run's, which keep their positions and their segment count;
+    /// those it did not make yet are made). Returns the segment count in force.
     ///
     /// # Errors
     /// A table error.
     pub async fn create(&self, segments: u32) -> Result<u32> {
-        if let Some(existing) = self.all().await?.first() {
-            return Ok(existing.segments);
-        }
-        let segments = segments.max(1);
-        for segment in 0..segments {
+        let existing = self.all().await?;
+        let segments = existing.first().map_or(segments.max(1), |l| l.segments);
+        let made: HashSet<u32> = existing.iter().map(|l| l.segment).collect();
+        // A process killed while it made them left some: the others are made now.
+        for segment in (0..segments).filter(|s| !made.contains(s)) {
             let lease = SegmentLease {
                 work: self.work.clone(),
                 segment,
@@ -231,7 +231,12 @@ impl Leases {
     /// A table error.
     pub async fn claim(&self) -> Result<Claim> {
         let leases = self.all().await?;
-        if leases.iter().all(SegmentLease::is_done) {
+        // Every segment has its lease (a process killed while it made them left some to make)
+        // and every lease is done.
+        let complete = leases
+            .first()
+            .is_some_and(|l| usize::try_from(l.segments).is_ok_and(|n| n == leases.len()));
+        if complete && leases.iter().all(SegmentLease::is_done) {
             return Ok(Claim::AllDone);
         }
         let now = self.clock.now();

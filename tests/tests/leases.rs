@@ -225,3 +225,30 @@ fn cursor_after(pk: &str) -> dynatable_core::Cursor {
     );
     dynatable_core::Cursor::from_attribute_value(&value).expect("a key map is a cursor")
 }
+
+#[tokio::test]
+async fn leases_a_killed_process_did_not_make_are_made_by_the_next() {
+    let (_test, table) = table().await;
+    let ((a, _), (b, _)) = two_processes(&table);
+    // `a` made one lease of three, finished its segment, and died.
+    a.create(1).await.unwrap();
+    let mut first = a.all().await.unwrap().remove(0);
+    first.segments = 3;
+    table.put(&first).send().await.unwrap();
+    a.finish(taken(a.claim().await.unwrap()).segment, 0, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.claim().await.unwrap(),
+        Claim::Busy,
+        "not done: two segments have no lease yet"
+    );
+    // The next process to create them makes the two missing, keeping the count in force.
+    assert_eq!(b.create(64).await.unwrap(), 3);
+    let leases = b.all().await.unwrap();
+    assert_eq!(
+        leases.iter().map(|l| l.segment).collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
+    assert!(leases[0].is_done() && !leases[1].is_done() && !leases[2].is_done());
+}
