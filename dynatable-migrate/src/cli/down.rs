@@ -8,7 +8,7 @@ use super::confirm::confirm;
 use super::failure::Failure;
 use super::joined::{joined_document, sharing};
 use super::printer::Printer;
-use super::run_summary::{describe_plan, dry_run_document, skipped};
+use super::run_summary::{describe_plan, dry_run_document, rolled_back};
 use super::session::Session;
 use crate::migrator::DownTarget;
 
@@ -55,12 +55,7 @@ pub(super) async fn down(
         return Ok(joined_document(out, "down", &report));
     }
     let report = session.finish(migrator.down(target).await).map_err(fail)?;
-    out.line(&format!(
-        "Rolled back {}: {}{}",
-        report.versions.len(),
-        report.versions.join(", "),
-        skipped(&report)
-    ));
+    out.line(&rolled_back(&report));
     Ok(json!({
         "command": "down",
         "dry_run": false,

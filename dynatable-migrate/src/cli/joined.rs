@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::args::{DEFAULT_FAILOVER, JoinArguments};
 use super::printer::Printer;
-use super::run_summary::applied;
+use super::run_summary::{applied, rolled_back};
 use crate::join::JoinedRunReport;
 use crate::migrator::Migrator;
 
@@ -28,11 +28,7 @@ pub(super) fn joined_document(out: &Printer, command: &str, report: &JoinedRunRe
     }
     match (report.led, command) {
         (true, "up") => out.line(&applied(&report.run)),
-        (true, _) => out.line(&format!(
-            "Rolled back {}: {}",
-            report.run.versions.len(),
-            report.run.versions.join(", ")
-        )),
+        (true, _) => out.line(&rolled_back(&report.run)),
         (false, _) => {}
     }
     out.line("The joined run is complete.");

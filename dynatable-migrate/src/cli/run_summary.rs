@@ -53,6 +53,16 @@ pub(super) fn applied(report: &RunReport) -> String {
     }
 }
 
+/// The line saying which versions `down` rolled back.
+pub(super) fn rolled_back(report: &RunReport) -> String {
+    format!(
+        "Rolled back {}: {}{}",
+        report.versions.len(),
+        report.versions.join(", "),
+        skipped(report)
+    )
+}
+
 /// What a run skipped, for its summary line: empty when nothing.
 pub(super) fn skipped(report: &RunReport) -> String {
     if report.skipped_malformed.is_empty() {
