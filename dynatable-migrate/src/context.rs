@@ -130,7 +130,7 @@ impl Context {
     /// run it cannot write either.
     pub fn shared_table(&self) -> &Table {
         match &self.joined {
-            Some(joined) if joined.is_follower() => &joined.table,
+            Some(joined) if joined.is_follower() => joined.table(),
             _ => &self.table,
         }
     }

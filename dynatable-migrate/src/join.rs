@@ -41,17 +41,22 @@ pub struct JoinedRunReport {
 /// One process of a joined run: who it is and how it shares backfills.
 #[derive(Debug)]
 pub(crate) struct JoinedProcess {
-    table: Table,
-    owner: String,
-    holder: String,
-    failover: Duration,
-    segments: u32,
+    /// The table, able to write.
+    pub(crate) table: Table,
+    /// This process's lease owner token, the same through the whole run.
+    pub(crate) owner: String,
+    /// Who this process is, for the lock, the leases and `status`.
+    pub(crate) holder: String,
+    /// How long a lock's or lease's counter stands still before another process takes it over.
+    pub(crate) failover: Duration,
+    /// The segment count of the shared scans this process leads (`--segments`).
+    pub(crate) segments: u32,
 }
 
 impl JoinedProcess {
     /// Its part while it leads, running `migration` one way.
     pub(crate) fn leading(
-        &self,
+        self: &Arc<Self>,
         migration: &RegisteredMigration,
         direction: Direction,
     ) -> Arc<Joined> {
@@ -62,13 +67,9 @@ impl JoinedProcess {
         })
     }
 
-    fn part(&self, role: JoinedRole) -> Arc<Joined> {
+    fn part(self: &Arc<Self>, role: JoinedRole) -> Arc<Joined> {
         Arc::new(Joined {
-            table: self.table.clone(),
-            owner: self.owner.clone(),
-            holder: self.holder.clone(),
-            failover: self.failover,
-            segments: self.segments,
+            process: self.clone(),
             role,
         })
     }
@@ -206,7 +207,7 @@ impl Migrator {
     /// when there is none (or it is done).
     async fn follow(
         &self,
-        process: &JoinedProcess,
+        process: &Arc<JoinedProcess>,
         finished_work: &mut Option<String>,
         report: &mut JoinedRunReport,
     ) -> Result<()> {

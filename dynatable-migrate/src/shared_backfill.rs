@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use crate::backfill::Positions;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::join::JoinedProcess;
 use crate::lease::{Claim, Leases, SegmentLease};
 use crate::migration::Direction;
 
@@ -57,19 +58,11 @@ impl SharedBackfillRecord {
     }
 }
 
-/// How this process takes part in a joined run.
+/// How this process takes part in a joined run: who it is, and its part now.
 #[derive(Debug)]
 pub(crate) struct Joined {
-    /// The table, able to write (a follower's context hands its migration one that cannot).
-    pub(crate) table: Table,
-    /// This process's lease owner token, the same through the whole run.
-    pub(crate) owner: String,
-    /// Who this process is, for the leases and `status`.
-    pub(crate) holder: String,
-    /// How long a lease's counter stands still before another process takes it over.
-    pub(crate) failover: Duration,
-    /// The segment count of the shared scans this process leads (`--segments`).
-    pub(crate) segments: u32,
+    /// The process.
+    pub(crate) process: Arc<JoinedProcess>,
     /// Leading or following.
     pub(crate) role: JoinedRole,
 }
@@ -101,10 +94,21 @@ impl Joined {
         matches!(self.role, JoinedRole::Follower { .. })
     }
 
+    /// The table, able to write (a follower's context hands its migration one that cannot).
+    pub(crate) fn table(&self) -> &Table {
+        &self.process.table
+    }
+
     /// This process's view of the leases of `work`.
     fn leases(&self, work: String) -> Leases {
-        Leases::new(self.table.clone(), work, self.holder.clone(), self.failover)
-            .with_owner(self.owner.clone())
+        let process = &self.process;
+        Leases::new(
+            process.table.clone(),
+            work,
+            process.holder.clone(),
+            process.failover,
+        )
+        .with_owner(process.owner.clone())
     }
 
     /// How often an idle process looks again: a tenth of the failover time, within 0.1 to 2 s.
@@ -156,7 +160,7 @@ impl Context {
         };
         let work = format!("{}#{name}", self.checkpoint_key_version());
         let leases = joined.leases(work.clone());
-        let segments = leases.create(joined.segments).await?;
+        let segments = leases.create(joined.process.segments).await?;
         let announced = SharedBackfillRecord {
             work: work.clone(),
             version: version.clone(),
@@ -164,7 +168,7 @@ impl Context {
             name: name.to_owned(),
             checksum: checksum.clone(),
             segments,
-            leader: joined.holder.clone(),
+            leader: joined.process.holder.clone(),
             announced_at: crate::ledger::now(),
         };
         self.announce(&announced).await?;
@@ -177,7 +181,7 @@ impl Context {
         // Every segment is done: the followers stop looking for more.
         let f = SharedBackfillRecord::fields();
         match joined
-            .table
+            .table()
             .delete::<SharedBackfillRecord>(SharedBackfillRecord::key())
             .condition(f.work.eq(work))
             .send()
@@ -230,7 +234,14 @@ impl Context {
         }
         let leases = joined.leases(announced.work.clone());
         let report = self
-            .work_segments(&leases, &joined.table, name, scan, announced.segments, plan)
+            .work_segments(
+                &leases,
+                joined.table(),
+                name,
+                scan,
+                announced.segments,
+                plan,
+            )
             .await?;
         self.log(format!(
             "{name}: every segment is done; this process read {}, wrote {}",
