@@ -8,25 +8,20 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use support::{APPLIED_LEDGER, App, comparable, setting};
 
 /// `migrate up` as a plain child process, to be killed.
 fn spawn_up(app: &App) -> std::process::Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
-    command
+    app.std_command("migrate")
         .arg("up")
-        .env("DYNATABLE_TABLE", &app.table)
-        .env("DYNATABLE_ENDPOINT", app.endpoint.url())
-        .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_REGION", "us-east-1")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    command.spawn().unwrap()
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
 }
 
 #[tokio::test]
