@@ -30,7 +30,8 @@ pub struct JoinedRunReport {
     pub led: bool,
     /// What the run this process led did (empty when it only followed).
     pub run: RunReport,
-    /// Backfills of another process's run this process worked on.
+    /// Rounds in which this process converted items of another process's backfills (one per
+    /// backfill, unless a change of leader interrupted its work on one).
     pub joined_backfills: usize,
     /// Items this process read while working on other processes' backfills.
     pub read: u64,
@@ -275,13 +276,15 @@ impl Migrator {
                 ran.map_err(|e| migration.failed(e))?;
                 *finished_work = Some(announced.work);
             }
-            () = done.notified() => {
-                report.joined_backfills += 1;
-                *finished_work = Some(announced.work);
-            }
+            () = done.notified() => *finished_work = Some(announced.work),
             moved = moved_on => moved?,
         }
+        // Counted by the items converted, not by how the round ended: the leader may finish the
+        // last segment and move on while this process waits for one to free up.
         let (read, written) = ctx.counts();
+        if read > 0 {
+            report.joined_backfills += 1;
+        }
         report.read = report.read.saturating_add(read);
         report.written = report.written.saturating_add(written);
         Ok(())
