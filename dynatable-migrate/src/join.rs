@@ -15,6 +15,7 @@ use tokio::sync::Notify;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::lease::Clock;
 use crate::ledger::MigrationStatus;
 use crate::lock::{self, Lock, LockWatch};
 use crate::migration::Direction;
@@ -52,6 +53,8 @@ pub(crate) struct JoinedProcess {
     pub(crate) failover: Duration,
     /// The segment count of the shared scans this process leads (`--segments`).
     pub(crate) segments: u32,
+    /// The clock this process measures failover times by.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl JoinedProcess {
@@ -123,10 +126,11 @@ impl Migrator {
             holder: format!("{} pid {}", self.who, std::process::id()),
             failover: self.lock_ttl,
             segments: self.shared_segments,
+            clock: self.clock.clone(),
         });
         let mut report = JoinedRunReport::default();
         let mut finished_work: Option<String> = None;
-        let mut lock_watch = LockWatch::default();
+        let mut lock_watch = LockWatch::new(process.clock.clone());
         loop {
             if self.reached(&goal).await? {
                 return Ok(report);

@@ -11,6 +11,7 @@ use dynatable_core::{Condition, PARTITION_KEY_ATTRIBUTE, Table, entity};
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
+use crate::lease::Clock;
 use crate::ledger::{now, now_ms};
 
 /// The lock item.
@@ -194,12 +195,18 @@ async fn heartbeat(table: Table, owner: String, ttl: Duration, lost: Arc<AtomicB
 
 /// What a process of a joined run saw of the lock another holds: its owner and counter, and
 /// since when (by this process's clock) they stand still.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct LockWatch {
+    clock: Arc<dyn Clock>,
     seen: Option<(String, u64, Instant)>,
 }
 
 impl LockWatch {
+    /// A watch measuring how long the lock stands still with `clock`.
+    pub(crate) fn new(clock: Arc<dyn Clock>) -> Self {
+        Self { clock, seen: None }
+    }
+
     /// Takes the lock if it is free, or once its counter stood still for its holder's time to
     /// live as this process's clock measures it (no clock is compared with the holder's); a lock
     /// of an earlier version, which has no counter, once it expired. `None` while it is held.
@@ -215,7 +222,7 @@ impl LockWatch {
             None => Condition::attribute_not_exists(PARTITION_KEY_ATTRIBUTE),
             Some(lock) if lock.ttl_ms == 0 => f.expires_at_ms.lt(now_ms()),
             Some(lock) => {
-                let now = Instant::now();
+                let now = self.clock.now();
                 let since = match &self.seen {
                     Some((seen_owner, counter, since))
                         if *seen_owner == lock.owner && *counter == lock.counter =>

@@ -15,6 +15,7 @@ use crate::dry_run::PlannedWrite;
 use crate::dry_run_cost::DryRunCost;
 use crate::error::{Error, Result};
 use crate::join::JoinedProcess;
+use crate::lease::{Clock, SystemClock};
 use crate::ledger::{self, MigrationRecord, MigrationStatus, now, who};
 use crate::lock::{self, Lock, LockRecord};
 use crate::migration::Direction;
@@ -115,6 +116,8 @@ pub struct Migrator {
     pub(crate) shared_segments: u32,
     /// This process, when it leads a joined run.
     pub(crate) joined: Option<Arc<JoinedProcess>>,
+    /// The clock a joined run measures failover times by.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Migrator {
@@ -137,6 +140,7 @@ impl Migrator {
             stream_client: None,
             shared_segments: DEFAULT_SHARED_SEGMENTS,
             joined: None,
+            clock: Arc::new(SystemClock),
         })
     }
 
@@ -256,6 +260,14 @@ impl Migrator {
     #[must_use]
     pub fn segments(mut self, segments: u32) -> Self {
         self.shared_segments = segments.max(1);
+        self
+    }
+
+    /// The clock a joined run measures failover times by (default [`SystemClock`](crate::lease::SystemClock)): how long it
+    /// saw the leader's lock or a process's lease stand still. Tests give it one they move.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 

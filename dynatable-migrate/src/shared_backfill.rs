@@ -109,6 +109,7 @@ impl Joined {
             process.failover,
         )
         .with_owner(process.owner.clone())
+        .with_clock(process.clock.clone())
     }
 
     /// How often an idle process looks again: a tenth of the failover time, within 0.1 to 2 s.

@@ -1,14 +1,16 @@
 //! The segment leases of joined runs, on DynamoDB Local: takeover after the failover time, no
 //! takeover of a live lease, fencing of a stale holder, and clock skew between processes (the
 //! failover time is measured by the taker's own clock; no clock is compared with another's).
+//! The leader's lock follows the same rule: the last tests run `Migrator::up_joined` against a
+//! lock whose holder's clock is an hour off.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dynatable_core::{SegmentPosition, Table};
-use dynatable_migrate::Error;
 use dynatable_migrate::lease::{Claim, Clock, Leases, SegmentLease};
+use dynatable_migrate::{Context, Error, LockRecord, Migration, Migrator, Result, migration};
 use dynatable_tests::TestTable;
 
 const FAILOVER: Duration = Duration::from_secs(30);
@@ -251,4 +253,137 @@ async fn leases_a_killed_process_did_not_make_are_made_by_the_next() {
         [0, 1, 2]
     );
     assert!(leases[0].is_done() && !leases[1].is_done() && !leases[2].is_done());
+}
+
+/// The migration the lock tests' joined runs apply.
+pub struct Nothing;
+
+#[migration(version = "0.1.0")]
+impl Migration for Nothing {
+    async fn up(&self, _ctx: &Context) -> Result<()> {
+        Ok(())
+    }
+
+    async fn down(&self, _ctx: &Context) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The failover time of the lock tests: short, since their joined runs poll in real time (a
+/// tenth of it).
+const LOCK_FAILOVER: Duration = Duration::from_secs(3);
+/// Real time for a joined run to look at the lock at least twice.
+const TWO_LOOKS: Duration = Duration::from_millis(1500);
+
+/// Puts a lock as another process holding it would have: its expiry by its own clock, `skew`
+/// off this machine's (ahead when positive).
+async fn put_lock(table: &Table, skew_ms: i64) {
+    let now_ms = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    let ttl_ms = u64::try_from(LOCK_FAILOVER.as_millis()).unwrap();
+    let expires_at_ms = u64::try_from(now_ms + skew_ms).unwrap() + ttl_ms;
+    table
+        .put(&LockRecord {
+            owner: "the other process".into(),
+            holder: "other@host pid 1".into(),
+            acquired_at: "2026-11-27T00:00:00Z".into(),
+            expires_at_ms,
+            counter: 7,
+            ttl_ms,
+        })
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The lock's owner token, if anyone holds it.
+async fn lock_owner(table: &Table) -> Option<String> {
+    table
+        .get::<LockRecord>(LockRecord::key())
+        .consistent()
+        .send()
+        .await
+        .unwrap()
+        .map(|lock| lock.owner)
+}
+
+/// `migrate up --join` of this test's migration, measuring time with `clock`.
+fn join_run(
+    table: &Table,
+    clock: &Arc<TestClock>,
+) -> tokio::task::JoinHandle<Result<dynatable_migrate::JoinedRunReport>> {
+    let migrator = Migrator::new(table.clone())
+        .unwrap()
+        .catch_up(false)
+        .lock_ttl(LOCK_FAILOVER)
+        .with_clock(clock.clone());
+    tokio::spawn(async move { migrator.up_joined(None).await })
+}
+
+/// Waits for the joined run to end, and checks that it led and applied the migration.
+async fn led_and_applied(run: tokio::task::JoinHandle<Result<dynatable_migrate::JoinedRunReport>>) {
+    let report = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the joined run took the lock over and finished")
+        .unwrap()
+        .unwrap();
+    assert!(report.led, "{report:?}");
+    assert_eq!(report.run.versions, ["0.1.0"], "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_joined_run_takes_a_dead_leaders_lock_by_its_own_clock_though_the_lock_has_not_expired() {
+    let (_test, table) = table().await;
+    // The dead leader's clock is an hour ahead: by the expiry it wrote, its lock is live for an
+    // hour more.
+    put_lock(&table, 3_600_000).await;
+    let clock = TestClock::skewed(Duration::ZERO);
+    let run = join_run(&table, &clock);
+    tokio::time::sleep(TWO_LOOKS).await;
+    clock.advance(LOCK_FAILOVER - Duration::from_millis(100));
+    tokio::time::sleep(TWO_LOOKS).await;
+    assert_eq!(
+        lock_owner(&table).await.as_deref(),
+        Some("the other process"),
+        "taken before its counter stood still for the failover time"
+    );
+    assert!(!run.is_finished());
+    clock.advance(Duration::from_millis(100));
+    led_and_applied(run).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_joined_run_leaves_a_live_leaders_lock_though_it_looks_expired() {
+    let (_test, table) = table().await;
+    // The live leader's clock is an hour behind: by the expiry it wrote, its lock expired long
+    // ago. It renews the lock (raises its counter) within every failover time of the other's
+    // clock, so the other never takes it.
+    put_lock(&table, -3_600_000).await;
+    let clock = TestClock::skewed(Duration::ZERO);
+    let run = join_run(&table, &clock);
+    for _ in 0..6 {
+        tokio::time::sleep(TWO_LOOKS).await;
+        clock.advance(LOCK_FAILOVER - Duration::from_millis(500));
+        table
+            .update::<LockRecord>(LockRecord::key())
+            .add(LockRecord::fields().counter, 1u64)
+            .send()
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(TWO_LOOKS).await;
+    assert_eq!(
+        lock_owner(&table).await.as_deref(),
+        Some("the other process"),
+        "a live lock taken over after five failover times of renewals"
+    );
+    assert!(!run.is_finished());
+    // The leader dies: its counter stands still, and the failover time later the lock is taken.
+    clock.advance(LOCK_FAILOVER);
+    led_and_applied(run).await;
 }
