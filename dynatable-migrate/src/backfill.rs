@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::lease::Leases;
 use crate::page_tracker::PageTracker;
+use crate::skipped_items::SkippedItems;
 
 /// Where a backfill's scan keeps its positions.
 pub(crate) enum Positions<'a> {
@@ -25,6 +26,8 @@ pub(crate) enum Positions<'a> {
         segment: u32,
         /// Every segment's position: the leased one's, the others done.
         start: Vec<SegmentPosition>,
+        /// The malformed items skipped in the segment, saved in its lease with its position.
+        skipped: &'a SkippedItems,
     },
 }
 
@@ -191,13 +194,20 @@ impl Context {
             Positions::Checkpoint => self.load_checkpoint(name).await?,
             Positions::Lease { start, .. } => Some(start.clone()),
         };
+        let segment_skipped = match &positions {
+            Positions::Checkpoint => None,
+            Positions::Lease { skipped, .. } => Some(*skipped),
+        };
         let save = |positions_now: Vec<SegmentPosition>| {
             let store = &positions;
             async move {
                 match store {
                     Positions::Checkpoint => self.save_checkpoint(name, &positions_now).await,
                     Positions::Lease {
-                        leases, segment, ..
+                        leases,
+                        segment,
+                        skipped,
+                        ..
                     } => {
                         let index = usize::try_from(*segment).unwrap_or(usize::MAX);
                         match positions_now.get(index) {
@@ -205,7 +215,11 @@ impl Context {
                             // finished it; a process killed before that leaves the last
                             // cursor, and its successor reads the last page again.
                             Some(SegmentPosition::Done) | None => Ok(()),
-                            Some(position) => leases.save(*segment, position.clone()).await,
+                            Some(position) => {
+                                leases
+                                    .save_counting(*segment, position.clone(), skipped.of(name))
+                                    .await
+                            }
                         }
                     }
                 }
@@ -237,7 +251,8 @@ impl Context {
                 // Counted before any item of the page is written, so every checkpoint that
                 // passes the page holds them.
                 if !page.malformed.is_empty() {
-                    self.record_skipped(name, std::mem::take(&mut page.malformed));
+                    let malformed = std::mem::take(&mut page.malformed);
+                    self.record_skipped(name, malformed, segment_skipped);
                 }
                 let segment = usize::try_from(page.segment).unwrap_or_default();
                 let mut tracker = tracker.lock().unwrap_or_else(PoisonError::into_inner);

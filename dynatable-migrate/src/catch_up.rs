@@ -330,7 +330,7 @@ impl<'a, T: Send> CatchUp<'a, T> {
             }
         }
         if !malformed.is_empty() {
-            self.context.record_skipped(self.name, malformed);
+            self.context.record_skipped(self.name, malformed, None);
         }
         let result = table
             .transact_snapshots(

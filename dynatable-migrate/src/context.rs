@@ -171,16 +171,28 @@ impl Context {
         self.skip_malformed
     }
 
-    /// Counts the items backfill `name` skipped because they do not decode, and says so.
-    pub(crate) fn record_skipped(&self, name: &str, items: Vec<dynatable_core::MalformedItem>) {
+    /// Counts the items backfill `name` skipped because they do not decode, and says so: in the
+    /// run's count, or in `segment`'s (a segment of a shared backfill, whose lease keeps them).
+    pub(crate) fn record_skipped(
+        &self,
+        name: &str,
+        items: Vec<dynatable_core::MalformedItem>,
+        segment: Option<&SkippedItems>,
+    ) {
         let first = items
             .first()
             .map(|item| item.error.to_string())
             .unwrap_or_default();
-        let count = self.skipped.record(name, items);
+        let count = segment.unwrap_or(&self.skipped).record(name, items);
         self.log(format!(
             "{name}: skipped {count} malformed item(s), the first: {first}"
         ));
+    }
+
+    /// Adds what a part of backfill `name` skipped (a segment of a shared backfill) to the run's
+    /// count.
+    pub(crate) fn add_skipped(&self, name: &str, skipped: Skipped) {
+        self.skipped.merge(name, skipped);
     }
 
     /// Every item the backfills skipped: the total and the first ones.

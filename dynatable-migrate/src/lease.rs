@@ -15,11 +15,12 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use dynatable_core::{Condition, SegmentPosition, Table, entity};
+use dynatable_core::{Condition, SegmentPosition, Table, Update, entity};
 
 use crate::checkpoint::StoredPosition;
 use crate::error::{Error, Result};
 use crate::ledger::records_starting;
+use crate::skipped_items::{Skipped, SkippedItem};
 
 /// The lease on one scan segment of a shared backfill.
 #[entity(
@@ -52,6 +53,13 @@ pub struct SegmentLease {
     pub written: u64,
     /// Who finished the segment.
     pub finished_by: Option<String>,
+    /// Malformed items skipped in the segment so far (`--skip-malformed`): the leader adds
+    /// every segment's to the run's ledger record.
+    #[entity(default)]
+    pub skipped_malformed: u64,
+    /// The first of them (up to [`MAX_LISTED_SKIPPED`](crate::MAX_LISTED_SKIPPED)).
+    #[entity(serde, default)]
+    pub skipped_items: Vec<SkippedItem>,
 }
 
 impl SegmentLease {
@@ -59,6 +67,22 @@ impl SegmentLease {
     pub fn is_done(&self) -> bool {
         self.position.0 == SegmentPosition::Done
     }
+
+    /// The malformed items skipped in the segment so far.
+    pub(crate) fn skipped(&self) -> Skipped {
+        Skipped {
+            total: self.skipped_malformed,
+            listed: self.skipped_items.clone(),
+        }
+    }
+}
+
+/// `update`, also recording the malformed items `skipped` in its segment so far.
+fn counting(update: Update<SegmentLease>, skipped: Skipped) -> Update<SegmentLease> {
+    let f = SegmentLease::fields();
+    update
+        .set(f.skipped_malformed, skipped.total)
+        .set_serde(f.skipped_items, &skipped.listed)
 }
 
 /// A source of monotonic time: how a process measures the failover time. Tests give processes
@@ -80,6 +104,10 @@ impl Clock for SystemClock {
 
 /// What [`Leases::claim`] found.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one claim per segment: a boxed lease would cost an allocation to save a copy of 200 bytes"
+)]
 pub enum Claim {
     /// This process now holds the lease: scan the segment from its position.
     Taken(SegmentLease),
@@ -205,6 +233,8 @@ impl Leases {
                 read: 0,
                 written: 0,
                 finished_by: None,
+                skipped_malformed: 0,
+                skipped_items: Vec::new(),
             };
             let absent = Condition::attribute_not_exists(dynatable_core::PARTITION_KEY_ATTRIBUTE);
             match self.table.put(&lease).condition(absent).send().await {
@@ -352,13 +382,27 @@ impl Leases {
     /// # Errors
     /// [`Error::LeaseLost`]; a table error.
     pub async fn save(&self, segment: u32, position: SegmentPosition) -> Result<()> {
-        let f = SegmentLease::fields();
-        let save = self
-            .table
-            .update::<SegmentLease>(SegmentLease::key(&self.work, segment))
-            .set(f.position, StoredPosition(position))
-            .condition(self.owned());
+        let save = self.position_update(segment, position);
         self.fenced(segment, save.send().await)
+    }
+
+    /// [`save`](Self::save), with the malformed items skipped in the segment so far.
+    pub(crate) async fn save_counting(
+        &self,
+        segment: u32,
+        position: SegmentPosition,
+        skipped: Skipped,
+    ) -> Result<()> {
+        let save = counting(self.position_update(segment, position), skipped);
+        self.fenced(segment, save.send().await)
+    }
+
+    /// The write of `segment`'s position, on the condition that this process holds its lease.
+    fn position_update(&self, segment: u32, position: SegmentPosition) -> Update<SegmentLease> {
+        self.table
+            .update::<SegmentLease>(SegmentLease::key(&self.work, segment))
+            .set(SegmentLease::fields().position, StoredPosition(position))
+            .condition(self.owned())
     }
 
     /// Marks `segment` done, with the counts of the process that finished it, and lets go of
@@ -367,16 +411,34 @@ impl Leases {
     /// # Errors
     /// [`Error::LeaseLost`]; a table error.
     pub async fn finish(&self, segment: u32, read: u64, written: u64) -> Result<()> {
+        let finish = self.finish_update(segment, read, written);
+        self.finished(segment, finish).await
+    }
+
+    /// [`finish`](Self::finish), with the malformed items skipped in the segment.
+    pub(crate) async fn finish_counting(
+        &self,
+        segment: u32,
+        read: u64,
+        written: u64,
+        skipped: Skipped,
+    ) -> Result<()> {
+        let finish = counting(self.finish_update(segment, read, written), skipped);
+        self.finished(segment, finish).await
+    }
+
+    /// The write marking `segment` done, on the condition that this process holds its lease.
+    fn finish_update(&self, segment: u32, read: u64, written: u64) -> Update<SegmentLease> {
         let f = SegmentLease::fields();
-        let finish = self
-            .table
-            .update::<SegmentLease>(SegmentLease::key(&self.work, segment))
-            .set(f.position, StoredPosition(SegmentPosition::Done))
+        self.position_update(segment, SegmentPosition::Done)
             .set(f.read, read)
             .set(f.written, written)
             .set(f.finished_by, self.holder.clone())
             .remove(f.owner)
-            .condition(self.owned());
+    }
+
+    /// Sends `finish`, and lets go of the lease whatever came of it.
+    async fn finished(&self, segment: u32, finish: Update<SegmentLease>) -> Result<()> {
         let finished = self.fenced(segment, finish.send().await);
         self.release(segment);
         finished

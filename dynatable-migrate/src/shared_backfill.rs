@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::join::JoinedProcess;
 use crate::lease::{Claim, Leases, SegmentLease};
 use crate::migration::Direction;
+use crate::skipped_items::SkippedItems;
 
 /// How many segments a shared backfill's scan has unless `--segments` says otherwise: enough for
 /// a few dozen processes to balance, each working a few segments at a time.
@@ -202,6 +203,10 @@ impl Context {
                 w.saturating_add(lease.written),
             )
         });
+        // Every process's skipped items are in the leases (the leader's too).
+        for lease in &finished {
+            self.add_skipped(name, lease.skipped());
+        }
         let own_read = u64::try_from(own.read).unwrap_or(u64::MAX);
         let own_written = u64::try_from(own.written).unwrap_or(u64::MAX);
         self.add_counts(
@@ -317,10 +322,13 @@ impl Context {
                 false => SegmentPosition::Done,
             })
             .collect();
+        let skipped = SkippedItems::default();
+        skipped.restore(name, lease.skipped());
         let positions = Positions::Lease {
             leases,
             segment,
             start: start.clone(),
+            skipped: &skipped,
         };
         let scanned = self.scan_and_write(table, name, scan.clone().resume(start), plan, positions);
         let renewals = async {
@@ -342,7 +350,10 @@ impl Context {
             Ok(report) => {
                 let read = u64::try_from(report.read).unwrap_or(u64::MAX);
                 let written = u64::try_from(report.written).unwrap_or(u64::MAX);
-                match leases.finish(segment, read, written).await {
+                match leases
+                    .finish_counting(segment, read, written, skipped.of(name))
+                    .await
+                {
                     Ok(()) => {
                         self.log(format!(
                             "{name}: segment {segment} done by {}: read {read}, wrote {written}",

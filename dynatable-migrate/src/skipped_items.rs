@@ -48,6 +48,11 @@ pub(crate) struct Skipped {
 impl Skipped {
     fn add(&mut self, item: SkippedItem) {
         self.total += 1;
+        self.list(item);
+    }
+
+    /// Lists `item`, unless its key is listed or the list is full.
+    fn list(&mut self, item: SkippedItem) {
         let listed = self
             .listed
             .iter()
@@ -79,6 +84,16 @@ impl SkippedItems {
     /// What backfill `name` skipped so far.
     pub(crate) fn of(&self, name: &str) -> Skipped {
         self.lock().get(name).cloned().unwrap_or_default()
+    }
+
+    /// Adds what another part of backfill `name` skipped (a segment of a shared backfill).
+    pub(crate) fn merge(&self, name: &str, other: Skipped) {
+        let mut by_backfill = self.lock();
+        let skipped = by_backfill.entry(name.to_owned()).or_default();
+        skipped.total = skipped.total.saturating_add(other.total);
+        for item in other.listed {
+            skipped.list(item);
+        }
     }
 
     /// Takes up what backfill `name` skipped before an interruption, as its checkpoint saved it.
@@ -147,5 +162,23 @@ mod tests {
         skipped.record("a", vec![malformed(3)]);
         assert_eq!(skipped.of("a").total, 3);
         assert_eq!(skipped.of("a").listed.len(), 3);
+    }
+
+    #[test]
+    fn merged_parts_add_up_and_list_each_key_once() {
+        let run = SkippedItems::default();
+        let (one, two) = (SkippedItems::default(), SkippedItems::default());
+        one.record("a", vec![malformed(1), malformed(2)]);
+        two.record("a", vec![malformed(2), malformed(3)]);
+        run.merge("a", one.of("a"));
+        run.merge("a", two.of("a"));
+        assert_eq!(run.of("a").total, 4);
+        let keys: Vec<_> = run
+            .of("a")
+            .listed
+            .into_iter()
+            .filter_map(|i| i.pk)
+            .collect();
+        assert_eq!(keys, ["USER#1", "USER#2", "USER#3"]);
     }
 }

@@ -1,6 +1,7 @@
 //! Two runners sharing one run (`Migrator::up_joined`), in one process: one leads, the other
 //! works on its backfill; a migration's own code writes once (on the leader), unless it opts in
-//! with `Context::shared_table`.
+//! with `Context::shared_table`; the run's ledger record counts every process's items, and the
+//! malformed ones each skipped.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;
@@ -15,6 +16,19 @@ use futures::TryStreamExt as _;
 pub struct User {
     pub user_id: String,
     pub marked: Option<bool>,
+}
+
+/// A user as a faulty writer left it: `marked` is not a boolean, so the item does not decode.
+#[entity(
+    pk = "USER#{user_id}",
+    sk = "PROFILE",
+    name = "User",
+    rename_all = "camelCase"
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct MalformedUser {
+    pub user_id: String,
+    pub marked: String,
 }
 
 /// How often each kind of write of the migration's own code took effect.
@@ -71,7 +85,7 @@ impl Migration for MarkUsers {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_runners_share_a_backfill_and_the_code_writes_once() {
-    let test = TestTable::create(&[User::SCHEMA, Counter::SCHEMA]).await;
+    let test = TestTable::create(&[User::SCHEMA, Counter::SCHEMA, MalformedUser::SCHEMA]).await;
     let table = Table::new(test.client.clone(), &test.name);
     table
         .batch_put((0..600).map(|i| User {
@@ -80,10 +94,18 @@ async fn two_runners_share_a_backfill_and_the_code_writes_once() {
         }))
         .await
         .unwrap();
+    table
+        .batch_put((0..30).map(|i| MalformedUser {
+            user_id: format!("bad{i:02}"),
+            marked: "yes".into(),
+        }))
+        .await
+        .unwrap();
     let runner = || {
         Migrator::new(table.clone())
             .unwrap()
             .catch_up(false)
+            .skip_malformed(true)
             .with_entities(vec![User::SCHEMA])
             .lock_ttl(Duration::from_secs(2))
             .segments(12)
@@ -100,7 +122,13 @@ async fn two_runners_share_a_backfill_and_the_code_writes_once() {
         "the follower did no part: {follower:?}"
     );
 
-    let users: Vec<User> = table.scan::<User>().stream().try_collect().await.unwrap();
+    let users: Vec<User> = table
+        .scan::<User>()
+        .skip_malformed()
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(users.len(), 600);
     assert!(users.iter().all(|u| u.marked == Some(true)));
     let counter = table
@@ -112,20 +140,28 @@ async fn two_runners_share_a_backfill_and_the_code_writes_once() {
         .unwrap();
     assert_eq!((counter.plain, counter.led), (1, 1), "{counter:?}");
     assert!(counter.shared >= 2, "{counter:?}");
-    // The ledger record counts every process's items.
-    let history = leader_history(&table).await;
-    assert_eq!(history, (600, 600));
+    // The ledger record counts every process's items, and the malformed ones each skipped.
+    let record = ledger_record(&table).await;
+    assert_eq!((record.items_read, record.items_written), (600, 600));
+    assert_eq!(record.skipped_malformed, 30, "{record:?}");
+    let mut listed: Vec<_> = record
+        .skipped_items
+        .iter()
+        .filter_map(|i| i.pk.clone())
+        .collect();
+    listed.sort();
+    listed.dedup();
+    assert_eq!(listed.len(), 30, "{record:?}");
 }
 
-/// Items read and written as the ledger records them for 0.1.0.
-async fn leader_history(table: &Table) -> (u64, u64) {
-    let record = Migrator::new(table.clone())
+/// The ledger's record of 0.1.0.
+async fn ledger_record(table: &Table) -> dynatable_migrate::MigrationRecord {
+    Migrator::new(table.clone())
         .unwrap()
         .history()
         .await
         .unwrap()
         .into_iter()
         .find(|r| r.version == "0.1.0")
-        .unwrap();
-    (record.items_read, record.items_written)
+        .unwrap()
 }

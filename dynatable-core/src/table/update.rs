@@ -2,6 +2,8 @@ use std::collections::{BTreeSet, HashSet};
 use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::Table;
 use super::condition::Condition;
@@ -10,7 +12,7 @@ use super::expression::Placeholders;
 use super::value::IntoValue;
 use super::version::{self, VersionCheck};
 use super::write::{Write, WriteOp};
-use crate::codec::{AttributeCodec, SetMember};
+use crate::codec::{AttributeCodec, SerdeCodec, SetMember};
 use crate::entity::{Entity, Versioned};
 use crate::field::{Field, role::Writable};
 use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey};
@@ -227,6 +229,42 @@ impl<E> Update<E> {
             Some(Some(v)) => self.parts.push(field.name(), Action::Set(v)),
             Some(None) => self.parts.push(field.name(), Action::Remove),
             None => {}
+        }
+        self
+    }
+
+    /// `SET field = value` for a field stored through serde (`#[entity(serde)]`), encoded as
+    /// the entity's codec encodes it.
+    ///
+    /// ```
+    /// # use dynatable_core::{entity, Table};
+    /// # use serde::{Deserialize, Serialize};
+    /// #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    /// pub struct Address { pub city: String }
+    ///
+    /// #[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+    /// #[derive(Debug, Clone)]
+    /// pub struct User {
+    ///     pub user_id: String,
+    ///     #[entity(serde)]
+    ///     pub address: Address,
+    /// }
+    ///
+    /// # async fn demo(table: Table) -> dynatable_core::Result<()> {
+    /// let moved = Address { city: "Lyon".into() };
+    /// table.update::<User>(User::key("u1")).set_serde(User::fields().address, &moved).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_serde<T: Serialize + DeserializeOwned, R: Writable>(
+        mut self,
+        field: Field<E, T, R>,
+        value: &T,
+    ) -> Self {
+        match SerdeCodec::<T>::encode(value) {
+            Ok(Some(v)) => self.parts.push(field.name(), Action::Set(v)),
+            Ok(None) => self.parts.push(field.name(), Action::Remove),
+            Err(e) => self.parts.fail(field.name(), e),
         }
         self
     }
