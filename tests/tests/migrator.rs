@@ -157,6 +157,8 @@ impl Migration for Slow {
 }
 
 struct Setup {
+    /// Keep it bound (`test: _test`, not `..`): dropping it deletes the table on an endpoint
+    /// given with `DYNATABLE_ENDPOINT`.
     test: TestTable,
     table: Table,
 }
@@ -222,7 +224,7 @@ use MigrationStatus::{Applied, Failed, Pending, RolledBack};
 
 #[tokio::test]
 async fn up_down_and_targets() {
-    let Setup { table, .. } = setup().await;
+    let Setup { table, test: _test } = setup().await;
     let m = migrator(&table);
     assert_eq!(m.up(Some("0.1.0")).await.unwrap().versions, ["0.1.0"]);
     assert_eq!(
@@ -299,7 +301,7 @@ async fn up_down_and_targets() {
 
 #[tokio::test]
 async fn a_failure_blocks_later_versions_until_retried() {
-    let Setup { table, .. } = setup().await;
+    let Setup { table, test: _test } = setup().await;
     let m = migrator(&table);
     set_control(&table, "fail", Some("yes")).await;
     let err = m.up(None).await.unwrap_err();
@@ -337,7 +339,7 @@ async fn a_failure_blocks_later_versions_until_retried() {
 
 #[tokio::test]
 async fn a_failed_migration_can_be_marked_instead() {
-    let Setup { table, .. } = setup().await;
+    let Setup { table, test: _test } = setup().await;
     let m = migrator(&table);
     set_control(&table, "fail", Some("yes")).await;
     assert!(m.up(None).await.is_err());
@@ -352,7 +354,7 @@ async fn a_failed_migration_can_be_marked_instead() {
 
 #[tokio::test]
 async fn an_edited_applied_migration_blocks_up() {
-    let Setup { table, .. } = setup().await;
+    let Setup { table, test: _test } = setup().await;
     let m = migrator(&table);
     m.up(Some("0.1.0")).await.unwrap();
     // As if the code of 0.1.0 had changed since it ran.
@@ -379,7 +381,7 @@ async fn an_edited_applied_migration_blocks_up() {
 
 #[tokio::test]
 async fn eight_concurrent_runners_apply_each_migration_exactly_once() {
-    let Setup { table, .. } = setup().await;
+    let Setup { table, test: _test } = setup().await;
     let runners: Vec<_> = (0..8)
         .map(|i| {
             let m = migrator(&table)
@@ -405,7 +407,7 @@ async fn eight_concurrent_runners_apply_each_migration_exactly_once() {
 
 #[tokio::test]
 async fn a_held_lock_is_refused_an_expired_one_is_taken_over() {
-    let Setup { table, .. } = setup().await;
+    let Setup { table, test: _test } = setup().await;
     let now_ms = u64::try_from(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -453,7 +455,7 @@ async fn a_held_lock_is_refused_an_expired_one_is_taken_over() {
 
 #[tokio::test]
 async fn the_heartbeat_keeps_the_lock_through_a_long_migration() {
-    let Setup { table, .. } = setup().await;
+    let Setup { table, test: _test } = setup().await;
     // A 3 s lock (renewed every second) and a migration of 8 s: only the heartbeat can keep it.
     set_control(&table, "sleep_ms", Some("8000")).await;
     let ttl = Duration::from_secs(3);
@@ -501,7 +503,7 @@ async fn a_dry_run_reports_writes_and_changes_nothing() {
 
 #[tokio::test]
 async fn schema_changes_are_recorded_and_drift_is_reported() {
-    let Setup { table, .. } = setup().await;
+    let Setup { table, test: _test } = setup().await;
     Migrator::new(table.clone())
         .unwrap()
         .catch_up(false)
@@ -585,7 +587,7 @@ impl dynatable_migrate::Reporter for Collect {
 
 #[tokio::test]
 async fn messages_and_progress_reach_the_reporter() {
-    let Setup { table, .. } = setup().await;
+    let Setup { table, test: _test } = setup().await;
     let reporter = std::sync::Arc::new(Collect::default());
     migrator(&table)
         .with_reporter(reporter.clone())
