@@ -1,0 +1,114 @@
+//! `down`: applied migrations rolled back, newest first.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::context::Replay;
+use crate::error::{Error, Result};
+use crate::ledger::MigrationRecord;
+use crate::lock::Lock;
+use crate::migration::Direction;
+use crate::registry::RegisteredMigration;
+
+use super::{Migrator, RunReport};
+
+/// Where `down` stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownTarget {
+    /// Roll back the newest applied migrations, this many.
+    Steps(usize),
+    /// Roll back every applied migration above this version (it stays applied).
+    Version(String),
+}
+
+impl Migrator {
+    /// Rolls back applied migrations, newest first: `target` steps, or everything above a version.
+    /// Refuses before running anything when one of them is irreversible.
+    ///
+    /// # Errors
+    /// [`Error::Irreversible`], [`Error::LockHeld`], [`Error::NoSuchVersion`],
+    /// [`Error::MigrationFailed`].
+    pub async fn down(&self, target: DownTarget) -> Result<RunReport> {
+        let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
+        let result = async {
+            let to_undo = self.rollbacks(&self.ledger().await?, &target)?;
+            self.undo(&lock, to_undo).await
+        }
+        .await;
+        let released = lock.release().await;
+        let report = result?;
+        released?;
+        Ok(report)
+    }
+
+    /// Rolls back `to_undo`, in that order, under `lock`.
+    pub(crate) async fn undo(
+        &self,
+        lock: &Lock,
+        to_undo: Vec<&'static RegisteredMigration>,
+    ) -> Result<RunReport> {
+        let stream = match to_undo.is_empty() {
+            true => None,
+            false => self.change_stream().await?,
+        };
+        let mut report = RunReport::default();
+        let mut replays = Vec::new();
+        for migration in to_undo {
+            let (caught_up, skipped) = self
+                .run(lock, migration, Direction::Down, None, stream.as_ref())
+                .await?;
+            replays.push((migration, Arc::new(Replay::from(caught_up))));
+            report.ran(migration.version, skipped);
+        }
+        if let Some(stream) = &stream
+            && replays.len() > 1
+        {
+            report.replayed += self.replay(stream, Direction::Down, &replays, None).await?;
+        }
+        Ok(report)
+    }
+
+    /// The applied migrations `down` to `target` rolls back, newest first; refused as a whole when
+    /// one of them is irreversible.
+    pub(super) fn rollbacks(
+        &self,
+        ledger: &BTreeMap<String, MigrationRecord>,
+        target: &DownTarget,
+    ) -> Result<Vec<&'static RegisteredMigration>> {
+        let mut applied: Vec<&'static RegisteredMigration> = self.applied(ledger).collect();
+        applied.reverse();
+        let to_undo: Vec<&'static RegisteredMigration> = match target {
+            DownTarget::Steps(n) => applied.into_iter().take(*n).collect(),
+            DownTarget::Version(version) => {
+                let floor = self.find(version)?.semver()?;
+                applied
+                    .into_iter()
+                    .filter(|m| m.semver().is_ok_and(|v| v > floor))
+                    .collect()
+            }
+        };
+        if let Some(m) = to_undo.iter().find(|m| m.irreversible.is_some()) {
+            return Err(Error::Irreversible {
+                reason: format!(
+                    "{} ({}) is irreversible: {}",
+                    m.version,
+                    m.name,
+                    m.irreversible.unwrap_or_default()
+                ),
+            });
+        }
+        Ok(to_undo)
+    }
+
+    /// The migrations [`down`](Self::down) to `target` would roll back now, newest first
+    /// (nothing is run).
+    ///
+    /// # Errors
+    /// [`Error::Irreversible`], [`Error::NoSuchVersion`], a table error.
+    pub async fn down_plan(
+        &self,
+        target: &DownTarget,
+    ) -> Result<Vec<&'static RegisteredMigration>> {
+        self.rollbacks(&self.ledger().await?, target)
+    }
+}

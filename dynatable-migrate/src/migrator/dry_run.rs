@@ -1,0 +1,91 @@
+//! Dry runs: the migrations run on a client that cannot write, reporting what they would write
+//! and cost.
+
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::dry_run::PlannedWrite;
+use crate::dry_run_cost::DryRunCost;
+use crate::error::Result;
+use crate::migration::Direction;
+use crate::registry::RegisteredMigration;
+
+use super::{DownTarget, Migrator};
+
+/// What a dry run would write, per version.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct DryRunReport {
+    /// Version to the writes its migration would make.
+    pub writes: Vec<(String, Vec<PlannedWrite>)>,
+    /// Version to what its migration would cost the table (see [`DryRunCost`]).
+    pub costs: Vec<(String, DryRunCost)>,
+}
+
+impl DryRunReport {
+    /// What every migration of the run would cost together.
+    pub fn total_cost(&self) -> DryRunCost {
+        let mut total = DryRunCost::default();
+        for (_, cost) in &self.costs {
+            total.add(cost);
+        }
+        total
+    }
+}
+
+impl Migrator {
+    /// Runs the pending migrations' `up` on a client that cannot write, and reports what they
+    /// would write. Takes no lock and leaves the ledger unchanged.
+    ///
+    /// # Errors
+    /// As [`up`](Self::up), but nothing is recorded.
+    pub async fn up_dry_run(&self, target: Option<&str>) -> Result<DryRunReport> {
+        let plan = self.up_plan(target).await?;
+        self.dry_run(plan, Direction::Up).await
+    }
+
+    /// Runs the `down` of the migrations [`down`](Self::down) would roll back on a client that
+    /// cannot write, and reports what they would write. Takes no lock and leaves the ledger
+    /// unchanged.
+    ///
+    /// # Errors
+    /// As [`down`](Self::down), but nothing is recorded.
+    pub async fn down_dry_run(&self, target: &DownTarget) -> Result<DryRunReport> {
+        let plan = self.down_plan(target).await?;
+        self.dry_run(plan, Direction::Down).await
+    }
+
+    async fn dry_run(
+        &self,
+        plan: Vec<&'static RegisteredMigration>,
+        direction: Direction,
+    ) -> Result<DryRunReport> {
+        let mut report = DryRunReport::default();
+        for migration in plan {
+            let (ctx, log) = Context::dry_run(&self.table);
+            let ctx = ctx.reporting(migration.version, self.reporter.clone());
+            self.reporter.message(
+                migration.version,
+                &format!("{} {direction} (dry run) started", migration.name),
+            );
+            migration
+                .run(direction, &ctx)
+                .await
+                .map_err(|e| migration.failed(e))?;
+            let writes = log.writes();
+            self.reporter.message(
+                migration.version,
+                &format!(
+                    "{} {direction} (dry run) would make {} writes",
+                    migration.name,
+                    writes.len()
+                ),
+            );
+            report.writes.push((migration.version.to_owned(), writes));
+            report
+                .costs
+                .push((migration.version.to_owned(), log.cost()));
+        }
+        Ok(report)
+    }
+}

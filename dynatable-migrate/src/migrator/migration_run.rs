@@ -1,0 +1,211 @@
+//! One migration run one way, recorded in the ledger: as running, then as applied (or rolled
+//! back) or failed, each write fenced by the lock.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use dynatable_core::{MAX_TRANSACTION_ACTIONS, PrimaryKey, Write};
+
+use crate::checkpoint::{Checkpointer, Saving};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::ledger::{MigrationRecord, MigrationStatus, now};
+use crate::lock::{self, Lock, LockRecord};
+use crate::migration::Direction;
+use crate::registry::RegisteredMigration;
+use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
+use crate::stream::{ChangeStream, StreamPosition};
+
+use super::Migrator;
+
+impl Migrator {
+    /// Writes `record`, only while this run holds the lock.
+    pub(super) async fn record(&self, lock: &Lock, record: &MigrationRecord) -> Result<()> {
+        self.record_deleting(lock, record, Vec::new(), Vec::new())
+            .await
+    }
+
+    /// Puts `record` and `puts`, and deletes `keys`, in one transaction, while the run holds
+    /// the lock.
+    async fn record_deleting(
+        &self,
+        lock: &Lock,
+        record: &MigrationRecord,
+        puts: Vec<Write>,
+        keys: Vec<PrimaryKey>,
+    ) -> Result<()> {
+        if lock.is_lost() {
+            return Err(Error::LockLost);
+        }
+        let transaction = self
+            .table
+            .transaction()
+            .condition_check(LockRecord::key(), lock::held_by(lock.owner()))
+            .write(self.table.put(record));
+        let transaction = puts
+            .into_iter()
+            .fold(transaction, |transaction, put| transaction.write(put));
+        let transaction = keys.into_iter().fold(transaction, |transaction, key| {
+            transaction.write(self.table.delete_item(key))
+        });
+        match transaction.send().await {
+            Err(e) if e.is_conditional_check_failed() => Err(Error::LockLost),
+            other => Ok(other?),
+        }
+    }
+
+    /// Records a finished run, deletes the version's checkpoints and saves where its catch-ups
+    /// ended as the start of its replay, in one transaction: a run killed at any moment leaves
+    /// either an unfinished version with its checkpoints, or a finished one whose replay the
+    /// next `up` takes up (see [`replay_positions`]). Checkpoints beyond one transaction's room
+    /// go first: losing those only makes a rerun start over, which plans allow.
+    async fn record_finished(
+        &self,
+        lock: &Lock,
+        record: &MigrationRecord,
+        checkpoints: &Checkpointer,
+        caught_up: &HashMap<String, StreamPosition>,
+    ) -> Result<()> {
+        let replay = Checkpointer {
+            saving: Saving::Replay,
+            ..checkpoints.clone()
+        };
+        let puts: Vec<Write> = caught_up
+            .iter()
+            .map(|(name, position)| replay.stream_write(name, position))
+            .collect();
+        let put_keys: HashSet<&PrimaryKey> = puts.iter().map(|put| put.key()).collect();
+        let mut keys: Vec<PrimaryKey> = checkpoints
+            .saved_keys()
+            .await?
+            .into_iter()
+            .filter(|key| !put_keys.contains(key))
+            .collect();
+        // The lock check and the record take two actions.
+        let room = MAX_TRANSACTION_ACTIONS.saturating_sub(2 + puts.len());
+        while keys.len() > room {
+            if let Some(key) = keys.pop() {
+                self.table.delete_item(key).send().await?;
+            }
+        }
+        self.record_deleting(lock, record, puts, keys).await
+    }
+
+    /// Runs one migration one way, recording it as running, then as applied (or rolled back) or
+    /// failed. Returns where its backfills' catch-ups ended, and how many malformed items it
+    /// skipped.
+    pub(super) async fn run(
+        &self,
+        lock: &Lock,
+        migration: &'static RegisteredMigration,
+        direction: Direction,
+        schema: Option<(&SchemaSnapshot, &[SchemaChange])>,
+        stream: Option<&ChangeStream>,
+    ) -> Result<(HashMap<String, StreamPosition>, u64)> {
+        // A rollback's record keeps the schema changes its `up` recorded, for the history.
+        let previous = match direction {
+            Direction::Down => self.ledger().await?.remove(migration.version),
+            Direction::Up => None,
+        };
+        let (schema_snapshot, schema_changes) = previous.map_or((None, Vec::new()), |p| {
+            (p.schema_snapshot, p.schema_changes)
+        });
+        let mut record = MigrationRecord {
+            version: migration.version.to_owned(),
+            name: migration.name.to_owned(),
+            status: MigrationStatus::Running,
+            checksum: migration.checksum.to_owned(),
+            run_by: self.who.clone(),
+            started_at: now(),
+            finished_at: None,
+            duration_ms: None,
+            items_read: 0,
+            items_written: 0,
+            error: None,
+            note: None,
+            schema_snapshot,
+            schema_changes,
+            skipped_malformed: 0,
+            skipped_items: Vec::new(),
+        };
+        self.record(lock, &record).await?;
+        let checkpoints = Checkpointer {
+            table: self.table.clone(),
+            version: migration.version.to_owned(),
+            saving: Saving::Run(direction),
+            lock_owner: lock.owner().to_owned(),
+        };
+        let ctx = Context::for_run(
+            self.table.clone(),
+            checkpoints.clone(),
+            self.reporter.clone(),
+            stream.cloned(),
+        )
+        .skipping_malformed(self.skip_malformed)
+        .joining(
+            self.joined
+                .as_ref()
+                .map(|process| process.leading(migration, direction)),
+        );
+        self.reporter.message(
+            migration.version,
+            &format!("{} {direction} started", migration.name),
+        );
+        let started = Instant::now();
+        let outcome = migration.run(direction, &ctx).await;
+        let (read, written) = ctx.counts();
+        record.items_read = read;
+        record.items_written = written;
+        let skipped = ctx.skipped_summary();
+        if skipped.total > 0 {
+            self.reporter.message(
+                migration.version,
+                &format!(
+                    "{} skipped {} malformed items (`migrate status` lists them)",
+                    migration.name, skipped.total
+                ),
+            );
+        }
+        let skipped_total = skipped.total;
+        record.skipped_malformed = skipped.total;
+        record.skipped_items = skipped.listed;
+        record.finished_at = Some(now());
+        record.duration_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        match outcome {
+            Ok(()) => {
+                self.reporter.message(
+                    migration.version,
+                    &format!(
+                        "{} {direction} done in {:.1?}: read {read}, wrote {written}",
+                        migration.name,
+                        started.elapsed()
+                    ),
+                );
+                record.status = match direction {
+                    Direction::Up => MigrationStatus::Applied,
+                    Direction::Down => MigrationStatus::RolledBack,
+                };
+                if let Some((snapshot, changes)) = schema {
+                    record.schema_snapshot = Some(serde_json::to_string(snapshot)?);
+                    record.schema_changes = changes.iter().map(ToString::to_string).collect();
+                }
+                record.schema_changes.extend(ctx.noted_changes());
+                let caught_up = ctx.caught_up();
+                let replay_from = match direction {
+                    Direction::Up => caught_up.clone(),
+                    // Only the replays of `up` are taken up after a kill.
+                    Direction::Down => HashMap::new(),
+                };
+                self.record_finished(lock, &record, &checkpoints, &replay_from)
+                    .await?;
+                Ok((caught_up, skipped_total))
+            }
+            Err(error) => {
+                record.status = MigrationStatus::Failed;
+                record.error = Some(error.to_string());
+                self.record(lock, &record).await?;
+                Err(migration.failed(error))
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! `up`: the pending migrations applied in version order under the lock.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::context::Replay;
+use crate::error::{Error, Result};
+use crate::ledger::{MigrationRecord, MigrationStatus};
+use crate::lock::Lock;
+use crate::migration::Direction;
+use crate::registry::RegisteredMigration;
+use crate::replay_positions::{self, ReplayState};
+use crate::schema_snapshot::SchemaSnapshot;
+use crate::stream::ChangeStream;
+
+use super::{Migrator, Replays, RunReport};
+
+impl Migrator {
+    /// Applies the pending migrations up to `target` (all when `None`), in version order. A
+    /// failed or interrupted migration runs again first; later ones never run past a failure.
+    /// A replay an earlier run left unfinished (killed after its migrations were applied) is
+    /// finished before anything else.
+    ///
+    /// # Errors
+    /// [`Error::LockHeld`], [`Error::ChecksumChanged`], [`Error::UnknownVersions`],
+    /// [`Error::NoSuchVersion`], [`Error::MigrationFailed`] (recorded as failed in the ledger).
+    pub async fn up(&self, target: Option<&str>) -> Result<RunReport> {
+        self.verify(&self.ledger().await?)?;
+        let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
+        self.up_holding(lock, target).await
+    }
+
+    /// [`up`](Self::up) with the lock taken; releases it.
+    pub(crate) async fn up_holding(&self, lock: Lock, target: Option<&str>) -> Result<RunReport> {
+        let result = async {
+            let (report, followed) = self.up_locked(&lock, target, false).await?;
+            // The run's replays are over: none is left to finish.
+            if followed.is_some() {
+                replay_positions::forget(&self.table, ReplayState::Unfinished).await?;
+            }
+            Ok::<_, Error>(report)
+        }
+        .await;
+        let released = lock.release().await;
+        let report = result?;
+        released?;
+        Ok(report)
+    }
+
+    /// Applies the pending migrations under `lock`, after finishing the replays an earlier run
+    /// left unfinished (and, with `resume_stopped` when nothing is pending, taking up those of
+    /// the last follow period, which a run that applies migrations forgets). Returns what a
+    /// follow period replays: the table's stream and, per migration applied or taken up, where
+    /// its catch-ups stand; `None` without a stream to follow, or when there was nothing to do.
+    pub(crate) async fn up_locked(
+        &self,
+        lock: &Lock,
+        target: Option<&str>,
+        resume_stopped: bool,
+    ) -> Result<(RunReport, Option<(ChangeStream, Replays)>)> {
+        // Another run may have applied migrations while this one waited for the lock.
+        let ledger = self.ledger().await?;
+        self.verify(&ledger)?;
+        let mut snapshot = self.last_snapshot(&ledger)?;
+        let mut report = RunReport::default();
+        let pending = self.pending(&ledger, target)?;
+        let resumed = match self.catch_up {
+            true => {
+                self.saved_replays(&ledger, resume_stopped && pending.is_empty())
+                    .await?
+            }
+            false => Vec::new(),
+        };
+        let stream = match pending.is_empty() && resumed.is_empty() {
+            true => None,
+            false => self.change_stream().await?,
+        };
+        let mut replays = resumed;
+        if let Some(stream) = &stream
+            && !replays.is_empty()
+        {
+            let versions: Vec<&str> = replays.iter().map(|(m, _)| m.version).collect();
+            self.reporter.message(
+                "replay",
+                &format!(
+                    "taking up the replay of {} where it stopped",
+                    versions.join(", ")
+                ),
+            );
+            report.replayed += self
+                .replay(stream, Direction::Up, &replays, Some(lock))
+                .await?;
+        }
+        let taken_up = replays.len();
+        for migration in pending {
+            let next = SchemaSnapshot::at(&self.entities, &migration.semver()?);
+            let changes = snapshot.diff(&next);
+            let (caught_up, skipped) = self
+                .run(
+                    lock,
+                    migration,
+                    Direction::Up,
+                    Some((&next, &changes)),
+                    stream.as_ref(),
+                )
+                .await?;
+            replays.push((migration, Arc::new(Replay::from(caught_up))));
+            snapshot = next;
+            report.ran(migration.version, skipped);
+        }
+        if !report.versions.is_empty() {
+            // A follow period of older migrations cannot continue past these.
+            replay_positions::forget(&self.table, ReplayState::Stopped).await?;
+        }
+        if let Some(stream) = &stream
+            && replays.len() > 1
+            && replays.len() > taken_up
+        {
+            report.replayed += self
+                .replay(stream, Direction::Up, &replays, Some(lock))
+                .await?;
+        }
+        Ok((report, stream.map(|stream| (stream, replays))))
+    }
+
+    /// The migrations `up` would run: not applied, up to `target`, in version order.
+    fn pending(
+        &self,
+        ledger: &BTreeMap<String, MigrationRecord>,
+        target: Option<&str>,
+    ) -> Result<Vec<&'static RegisteredMigration>> {
+        let limit = match target {
+            Some(version) => Some(self.find(version)?.semver()?),
+            None => None,
+        };
+        let mut pending = Vec::new();
+        for m in &self.migrations {
+            if limit
+                .as_ref()
+                .is_some_and(|l| m.semver().is_ok_and(|v| v > *l))
+            {
+                break;
+            }
+            let applied = ledger
+                .get(m.version)
+                .is_some_and(|r| r.status == MigrationStatus::Applied);
+            if !applied {
+                pending.push(*m);
+            }
+        }
+        Ok(pending)
+    }
+
+    /// The migrations [`up`](Self::up) to `target` would run now, in order (nothing is run).
+    ///
+    /// # Errors
+    /// As [`up`](Self::up) before it takes the lock: changed or unknown applied code, an unknown
+    /// target, a table error.
+    pub async fn up_plan(&self, target: Option<&str>) -> Result<Vec<&'static RegisteredMigration>> {
+        let ledger = self.ledger().await?;
+        self.verify(&ledger)?;
+        self.pending(&ledger, target)
+    }
+}
