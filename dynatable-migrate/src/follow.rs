@@ -73,10 +73,7 @@ impl Migrator {
         self.verify(&self.ledger().await?)?;
         let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
         let result = self.follow_locked(&lock, target, duration, stop).await;
-        let released = lock.release().await;
-        let report = result?;
-        released?;
-        Ok(report)
+        lock.release_after(result).await
     }
 
     async fn follow_locked(

@@ -184,10 +184,7 @@ impl Migrator {
             self.undo(&lock, still_applied).await
         }
         .await;
-        let released = lock.release().await;
-        let report = result?;
-        released?;
-        Ok(report)
+        lock.release_after(result).await
     }
 
     /// Those of `migrations` the ledger records as applied.

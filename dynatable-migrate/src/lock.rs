@@ -143,6 +143,15 @@ impl Lock {
         self.lost.load(Ordering::Relaxed)
     }
 
+    /// Releases the lock after work done while holding it, whose `result` is returned: the
+    /// work's error before the release's.
+    pub(crate) async fn release_after<T>(self, result: Result<T>) -> Result<T> {
+        let released = self.release().await;
+        let value = result?;
+        released?;
+        Ok(value)
+    }
+
     /// Stops the heartbeat and deletes the lock, if this run still holds it.
     pub(crate) async fn release(self) -> Result<()> {
         self.heartbeat.abort();

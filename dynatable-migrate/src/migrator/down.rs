@@ -35,10 +35,7 @@ impl Migrator {
             self.undo(&lock, to_undo).await
         }
         .await;
-        let released = lock.release().await;
-        let report = result?;
-        released?;
-        Ok(report)
+        lock.release_after(result).await
     }
 
     /// Rolls back `to_undo`, in that order, under `lock`.

@@ -53,9 +53,7 @@ impl Migrator {
             self.record(&lock, &record).await
         }
         .await;
-        let released = lock.release().await;
-        result?;
-        released
+        lock.release_after(result).await
     }
 
     /// Removes the lock. Without `force` only an expired lock is removed.

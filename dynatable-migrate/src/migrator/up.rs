@@ -41,10 +41,7 @@ impl Migrator {
             Ok::<_, Error>(report)
         }
         .await;
-        let released = lock.release().await;
-        let report = result?;
-        released?;
-        Ok(report)
+        lock.release_after(result).await
     }
 
     /// Applies the pending migrations under `lock`, after finishing the replays an earlier run
