@@ -124,11 +124,19 @@ impl Context {
                     .into(),
                 ));
             }
-            Some(stream) => Some(
-                CatchUp::start(self, stream.clone(), name, scan.item_matcher())
+            Some(stream) => {
+                let catch_up = CatchUp::start(self, stream.clone(), name, scan.item_matcher())
                     .await?
-                    .skipping_malformed(scan.skips_malformed()),
-            ),
+                    .skipping_malformed(scan.skips_malformed());
+                Some(match self.joined() {
+                    // The leader of a joined run shares the catch-up with the other processes.
+                    Some(joined) => {
+                        let leases = joined.leases(self.shared_work(name));
+                        catch_up.sharing(joined.table(), leases).await?
+                    }
+                    None => catch_up,
+                })
+            }
             None => None,
         };
         let (scan_ended, ended) = tokio::sync::watch::channel(false);
@@ -139,7 +147,11 @@ impl Context {
                 None => {
                     let table = catch_up.as_ref().map_or(self.table(), CatchUp::table);
                     let report = match self.joined() {
-                        Some(joined) => self.scan_shared(joined, table, name, scan, call).await?,
+                        Some(joined) => {
+                            let catches_up = catch_up.is_some();
+                            self.scan_shared(joined, table, name, scan, call, catches_up)
+                                .await?
+                        }
                         None => {
                             self.scan_and_write(table, name, scan, call, Positions::Checkpoint)
                                 .await?
@@ -162,14 +174,37 @@ impl Context {
                 None => Ok(BulkReport::default()),
             }
         };
-        let (mut report, caught_up) = futures::future::try_join(scanned, caught_up).await?;
+        // Boxed: both futures are large (a joined run's shared scan and catch-up above all).
+        let (mut report, caught_up) =
+            futures::future::try_join(Box::pin(scanned), Box::pin(caught_up)).await?;
         report.merge(&caught_up);
         if let Some(catch_up) = &catch_up {
-            self.log(format!(
-                "{name}: caught up ({} changes were the run's own writes, not read again)",
-                catch_up.passed_over()
-            ));
-            self.record_caught_up(name, &catch_up.position());
+            let (position, shared) = catch_up.ended().await?;
+            match shared {
+                None => self.log(format!(
+                    "{name}: caught up ({} changes were the run's own writes, not read again)",
+                    catch_up.passed_over()
+                )),
+                Some((read, written)) => {
+                    self.log(format!(
+                        "{name}: caught up; the joined processes read {read} changed items \
+                         again and wrote {written}"
+                    ));
+                    // The others' part, as for the scan's segments; and the position the shard
+                    // leases add up to, for a run that resumes after this one stops.
+                    let own_read = u64::try_from(caught_up.read).unwrap_or(u64::MAX);
+                    let own_written = u64::try_from(caught_up.written).unwrap_or(u64::MAX);
+                    self.add_counts(
+                        read.saturating_sub(own_read),
+                        written.saturating_sub(own_written),
+                    );
+                    self.save_stream_position(name, &position).await?;
+                }
+            }
+            self.record_caught_up(name, &position);
+        }
+        if let Some(joined) = self.joined() {
+            self.withdraw(joined, name).await?;
         }
         Ok(report)
     }

@@ -9,7 +9,7 @@ use dynatable_core::{
 };
 
 use crate::error::Result;
-use crate::lease::SegmentLease;
+use crate::lease::{SegmentLease, ShardLease};
 use crate::ledger::records_starting;
 use crate::lock::{LockRecord, held_by};
 use crate::migration::Direction;
@@ -49,6 +49,20 @@ impl AttributeCodec for StoredPosition {
             }),
         }
     }
+}
+
+/// The catch-up position saved for backfill `name` of `key_version` (`0.4.0`, `0.4.0#down`).
+pub(crate) async fn load_stream_position(
+    table: &Table,
+    key_version: &str,
+    name: &str,
+) -> Result<Option<StreamPosition>> {
+    let record = table
+        .get::<StreamPositionRecord>(StreamPositionRecord::key(key_version, name))
+        .consistent()
+        .send()
+        .await?;
+    Ok(record.map(StreamPositionRecord::position))
 }
 
 /// A saved checkpoint.
@@ -141,13 +155,7 @@ impl Checkpointer {
 
     /// The catch-up position saved under `name`, if any.
     pub(crate) async fn load_stream(&self, name: &str) -> Result<Option<StreamPosition>> {
-        let record = self
-            .table
-            .get::<StreamPositionRecord>(StreamPositionRecord::key(&self.key_version(), name))
-            .consistent()
-            .send()
-            .await?;
-        Ok(record.map(StreamPositionRecord::position))
+        load_stream_position(&self.table, &self.key_version(), name).await
     }
 
     /// Saves the catch-up position of `name`, while the run holds the lock.
@@ -184,7 +192,7 @@ impl Checkpointer {
             })
     }
 
-    /// The keys of every checkpoint, segment lease, shared-backfill announcement and catch-up
+    /// The keys of every checkpoint, segment and shard lease, shared-backfill announcement and catch-up
     /// position of the version, both ways: what a finished run of it deletes, in the transaction
     /// that records the run's outcome.
     pub(crate) async fn saved_keys(&self) -> Result<Vec<dynatable_core::PrimaryKey>> {
@@ -194,6 +202,8 @@ impl Checkpointer {
             records_starting(&self.table, format!("STREAM#{}#", self.version)).await?;
         let leases: Vec<SegmentLease> =
             records_starting(&self.table, format!("LEASE#{}#", self.version)).await?;
+        let shard_leases: Vec<ShardLease> =
+            records_starting(&self.table, format!("SHARDLEASE#{}#", self.version)).await?;
         // The announcement of a joined run's backfill of this version (a plain run finishing an
         // interrupted joined one finds it left behind).
         let announced = crate::join::announced(&self.table)
@@ -204,6 +214,7 @@ impl Checkpointer {
             .map(Entity::primary_key)
             .chain(positions.iter().map(Entity::primary_key))
             .chain(leases.iter().map(Entity::primary_key))
+            .chain(shard_leases.iter().map(Entity::primary_key))
             .chain(announced.iter().map(Entity::primary_key))
             .collect())
     }

@@ -237,6 +237,13 @@ impl Context {
         }
     }
 
+    /// The same context, reading the table's `stream` (a follower of a joined run, for its part
+    /// of the leader's catch-up).
+    pub(crate) fn with_stream(mut self, stream: Option<ChangeStream>) -> Self {
+        self.stream = stream;
+        self
+    }
+
     /// The table's stream, when this run catches up with concurrent changes.
     pub(crate) fn change_stream(&self) -> Option<&ChangeStream> {
         self.stream.as_ref()

@@ -58,14 +58,15 @@ pub enum Error {
         "the migration lock was lost (expired or forced) while migrating: check `migrate status` before running again"
     )]
     LockLost,
-    /// Another process took over this process's lease on a segment of a shared backfill (`up
-    /// --join`): this process stopped working on the segment, which the other one finishes.
-    #[error("the lease on segment {segment} of {work} was taken over by another process")]
+    /// Another process took over this process's lease on a part of a shared backfill (`up
+    /// --join`): a segment of its scan or a shard its catch-up reads. This process stopped
+    /// working on the part, which the other one finishes.
+    #[error("the lease on {lease} of {work} was taken over by another process")]
     LeaseLost {
         /// The backfill (version and name).
         work: String,
-        /// The segment.
-        segment: u32,
+        /// The part: `segment 3`, `shard shardId-00000001`.
+        lease: String,
     },
     /// A process joined a run (`up --join`) whose leader runs other code for a migration.
     #[error(

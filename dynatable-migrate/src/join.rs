@@ -98,7 +98,9 @@ impl Migrator {
     ///
     /// A migration's code runs on every process, but only the leader's writes: the others run
     /// it against a table that cannot write, to reach the backfill they share, and stop there
-    /// (see [`Context::leads`]). The catch-up with the table's stream runs on the leader.
+    /// (see [`Context::leads`]). The catch-up with the table's stream is shared too: each
+    /// process reads the stream shards it leases (a process made with
+    /// [`catch_up(false)`](Self::catch_up) leaves them to the others).
     ///
     /// # Errors
     /// As [`up`](Self::up); [`Error::CodeDiffers`] when the leader runs other code for a
@@ -253,10 +255,16 @@ impl Migrator {
             announced: announced.clone(),
             done: done.clone(),
         });
+        // The leader's catch-up is shared too, unless this process was told not to catch up.
+        let stream = match announced.catch_up_version {
+            Some(_) => self.change_stream().await?,
+            None => None,
+        };
         let (ctx, _) = Context::dry_run(&self.table);
         let ctx = ctx
             .reporting(migration.version, self.reporter.clone())
             .skipping_malformed(self.skip_malformed)
+            .with_stream(stream)
             .joining(Some(part));
         // The leader moved on to another backfill, or the run is over (the lock is free: then the
         // announcement may be one a plain `up` finishing an interrupted joined run left behind).

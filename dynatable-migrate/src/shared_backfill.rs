@@ -10,10 +10,12 @@ use dynatable_core::{BulkReport, Scan, SegmentPosition, Table, Write, entity};
 use tokio::sync::Notify;
 
 use crate::backfill::Positions;
+use crate::catch_up::CatchUp;
+use crate::checkpoint::load_stream_position;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::join::JoinedProcess;
-use crate::lease::{Claim, Leases, SegmentLease};
+use crate::lease::{Claim, LeaseItem, Leases, SegmentLease, ShardLease};
 use crate::migration::Direction;
 use crate::skipped_items::SkippedItems;
 
@@ -40,6 +42,10 @@ pub struct SharedBackfillRecord {
     pub name: String,
     /// The migration's checksum: a process whose code differs refuses to join.
     pub checksum: String,
+    /// When the backfill catches up with the table's stream: the version part of the key its
+    /// catch-up's start is saved under (`0.4.0`, `0.4.0#down`); the processes share the catch-up
+    /// through shard leases.
+    pub catch_up_version: Option<String>,
     /// How many segments its scan has.
     pub segments: u32,
     /// Who leads the run.
@@ -100,10 +106,11 @@ impl Joined {
         &self.process.table
     }
 
-    /// This process's view of the leases of `work`.
-    fn leases(&self, work: String) -> Leases {
+    /// This process's view of the leases of `work`: on its scan's segments or its catch-up's
+    /// shards.
+    pub(crate) fn leases<L: LeaseItem>(&self, work: String) -> Leases<L> {
         let process = &self.process;
-        Leases::new(
+        Leases::build(
             process.table.clone(),
             work,
             process.holder.clone(),
@@ -136,8 +143,9 @@ fn finishers(leases: &[SegmentLease]) -> String {
 
 impl Context {
     /// The leader's scan of a shared backfill: creates the leases (or finds an interrupted
-    /// run's), announces the backfill, works on it beside the other processes until every
-    /// segment is done, and counts the others' items in the run's record.
+    /// run's), announces the backfill (with whether it `catches_up` with the stream), works on
+    /// it beside the other processes until every segment is done, and counts the others' items
+    /// in the run's record.
     pub(crate) async fn scan_shared<T, F>(
         &self,
         joined: &Joined,
@@ -145,6 +153,7 @@ impl Context {
         name: &str,
         scan: Scan<T>,
         plan: F,
+        catches_up: bool,
     ) -> Result<BulkReport>
     where
         T: Send + 'static,
@@ -160,8 +169,8 @@ impl Context {
                 "only the leader of a joined run announces backfills",
             ));
         };
-        let work = format!("{}#{name}", self.checkpoint_key_version());
-        let leases = joined.leases(work.clone());
+        let work = self.shared_work(name);
+        let leases = joined.leases::<SegmentLease>(work.clone());
         let segments = leases.create(joined.process.segments).await?;
         let announced = SharedBackfillRecord {
             work: work.clone(),
@@ -169,6 +178,7 @@ impl Context {
             direction: direction.to_string(),
             name: name.to_owned(),
             checksum: checksum.clone(),
+            catch_up_version: catches_up.then(|| self.checkpoint_key_version()),
             segments,
             leader: joined.process.holder.clone(),
             announced_at: crate::ledger::now(),
@@ -180,18 +190,6 @@ impl Context {
         let own = self
             .work_segments(&leases, table, name, scan, segments, plan)
             .await?;
-        // Every segment is done: the followers stop looking for more.
-        let f = SharedBackfillRecord::fields();
-        match joined
-            .table()
-            .delete::<SharedBackfillRecord>(SharedBackfillRecord::key())
-            .condition(f.work.eq(work))
-            .send()
-            .await
-        {
-            Err(e) if !e.is_conditional_check_failed() => return Err(e.into()),
-            _ => {}
-        }
         let finished = leases.all().await?;
         self.log(format!(
             "{name}: all {segments} segments done; finished by {}",
@@ -216,6 +214,27 @@ impl Context {
         Ok(own)
     }
 
+    /// The key of backfill `name`'s leases: version (with `#down` for a rollback) and name.
+    pub(crate) fn shared_work(&self, name: &str) -> String {
+        format!("{}#{}", self.checkpoint_key_version(), name)
+    }
+
+    /// Withdraws the announcement of shared backfill `name`, once its scan and catch-up are
+    /// over: the followers stop looking for more of it.
+    pub(crate) async fn withdraw(&self, joined: &Joined, name: &str) -> Result<()> {
+        let f = SharedBackfillRecord::fields();
+        match joined
+            .table()
+            .delete::<SharedBackfillRecord>(SharedBackfillRecord::key())
+            .condition(f.work.eq(self.shared_work(name)))
+            .send()
+            .await
+        {
+            Err(e) if !e.is_conditional_check_failed() => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
     /// A follower's backfill: works on the announced one until every segment is done, then waits
     /// (the follower stops the migration's code there); any other backfill of the migration is
     /// the leader's, done before the announced one or after it.
@@ -238,21 +257,59 @@ impl Context {
         if name != announced.name {
             return Ok(BulkReport::default());
         }
-        let leases = joined.leases(announced.work.clone());
-        let report = self
-            .work_segments(
-                &leases,
-                joined.table(),
+        let leases = joined.leases::<SegmentLease>(announced.work.clone());
+        let matcher = scan.item_matcher();
+        let (scan_ended, ended) = tokio::sync::watch::channel(false);
+        let scanned = async {
+            let report = self
+                .work_segments(
+                    &leases,
+                    joined.table(),
+                    name,
+                    scan,
+                    announced.segments,
+                    plan,
+                )
+                .await;
+            scan_ended.send_replace(true);
+            report
+        };
+        let caught_up = async {
+            let (Some(version), Some(stream)) = (&announced.catch_up_version, self.change_stream())
+            else {
+                return Ok(None);
+            };
+            let Some(position) = load_stream_position(joined.table(), version, name).await? else {
+                return Err(Error::msg(format!(
+                    "{name}: the leader announced a catch-up whose start is not in the ledger"
+                )));
+            };
+            let catch_up = CatchUp::joining(
+                self,
+                stream.clone(),
                 name,
-                scan,
-                announced.segments,
-                plan,
+                matcher,
+                position,
+                joined.table(),
+                joined.leases::<ShardLease>(announced.work.clone()),
             )
-            .await?;
+            .skipping_malformed(self.skips_malformed());
+            let plan = std::sync::Mutex::new(plan);
+            Ok(Some(catch_up.run(ended, &plan).await?))
+        };
+        let (mut report, caught_up) =
+            futures::future::try_join(Box::pin(scanned), Box::pin(caught_up)).await?;
         self.log(format!(
             "{name}: every segment is done; this process read {}, wrote {}",
             report.read, report.written
         ));
+        if let Some(caught_up) = caught_up {
+            self.log(format!(
+                "{name}: caught up; this process read {} changed items again, wrote {}",
+                caught_up.read, caught_up.written
+            ));
+            report.merge(&caught_up);
+        }
         done.notify_one();
         std::future::pending::<()>().await;
         Ok(report)
@@ -331,20 +388,9 @@ impl Context {
             skipped: &skipped,
         };
         let scanned = self.scan_and_write(table, name, scan.clone().resume(start), plan, positions);
-        let renewals = async {
-            loop {
-                tokio::time::sleep(leases.failover() / 3).await;
-                match leases.renew(segment).await {
-                    Ok(()) => {}
-                    Err(lost @ Error::LeaseLost { .. }) => return lost,
-                    // A renewal that failed otherwise is tried again; the lease outlives it.
-                    Err(e) => tracing::warn!(%e, "renewing the lease on segment {segment}"),
-                }
-            }
-        };
         let outcome = tokio::select! {
             scanned = scanned => scanned,
-            lost = renewals => Err(lost),
+            lost = leases.keep_renewed(&segment) => Err(lost),
         };
         match outcome {
             Ok(report) => {
@@ -372,7 +418,7 @@ impl Context {
                 Ok(None)
             }
             Err(e) => {
-                leases.release(segment);
+                leases.release(&segment);
                 Err(e)
             }
         }

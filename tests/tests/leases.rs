@@ -1,6 +1,8 @@
 //! The segment leases of joined runs, on DynamoDB Local: takeover after the failover time, no
 //! takeover of a live lease, fencing of a stale holder, and clock skew between processes (the
 //! failover time is measured by the taker's own clock; no clock is compared with another's).
+//! The shard leases of a shared catch-up: each process takes its share, and the same takeover
+//! and fencing rules.
 //! The leader's lock follows the same rule: the last tests run `Migrator::up_joined` against a
 //! lock whose holder's clock is an hour off.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -9,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dynatable_core::{SegmentPosition, Table};
-use dynatable_migrate::lease::{Claim, Clock, Leases, SegmentLease};
+use dynatable_migrate::lease::{Claim, Clock, Leases, SegmentLease, ShardLease};
 use dynatable_migrate::{Context, Error, LockRecord, Migration, Migrator, Result, migration};
 use dynatable_tests::TestTable;
 
@@ -136,7 +138,7 @@ async fn a_live_lease_is_never_taken_over() {
         // renewed the lease meanwhile: its counter moved, so it is alive.
         assert_eq!(b.claim().await.unwrap(), Claim::Busy);
         clock_b.advance(FAILOVER * 2);
-        a.renew(lease.segment).await.unwrap();
+        a.renew(&lease.segment).await.unwrap();
     }
     assert_eq!(b.claim().await.unwrap(), Claim::Busy);
     a.finish(lease.segment, 1, 1).await.unwrap();
@@ -160,8 +162,8 @@ async fn a_holder_whose_lease_was_taken_over_is_fenced() {
     .await
     .unwrap();
     // `a` wakes up: none of its writes to the lease goes through.
-    let lost = |r: Result<(), Error>| matches!(r, Err(Error::LeaseLost { segment: 0, .. }));
-    assert!(lost(a.renew(lease.segment).await));
+    let lost = |r: Result<(), Error>| matches!(r, Err(Error::LeaseLost { lease, .. }) if lease == "segment 0");
+    assert!(lost(a.renew(&lease.segment).await));
     assert!(lost(
         a.save(
             lease.segment,
@@ -194,7 +196,7 @@ async fn clock_skew_between_processes_changes_nothing() {
     assert_eq!(a.claim().await.unwrap(), Claim::Busy);
     clock_a.advance(FAILOVER / 2);
     assert_eq!(a.claim().await.unwrap(), Claim::Busy);
-    b.renew(held_by_b.segment).await.unwrap();
+    b.renew(&held_by_b.segment).await.unwrap();
     clock_a.advance(FAILOVER / 2);
     assert_eq!(
         a.claim().await.unwrap(),
@@ -386,4 +388,85 @@ async fn a_joined_run_leaves_a_live_leaders_lock_though_it_looks_expired() {
     // The leader dies: its counter stands still, and the failover time later the lock is taken.
     clock.advance(LOCK_FAILOVER);
     led_and_applied(run).await;
+}
+
+/// A process's view of the shard leases of the catch-up of `0.1.0#users`.
+fn shard_process(table: &Table, holder: &str, clock: &Arc<TestClock>) -> Leases<ShardLease> {
+    Leases::of_shards(table.clone(), "0.1.0#users", holder, FAILOVER).with_clock(clock.clone())
+}
+
+fn taken_shard(claim: Claim<ShardLease>) -> String {
+    match claim {
+        Claim::Taken(lease) => lease.shard,
+        other => panic!("expected a shard lease, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn each_process_takes_its_share_of_the_shards_and_a_stale_holder_is_fenced() {
+    let (_test, table) = table().await;
+    let (clock_a, clock_b) = (
+        TestClock::skewed(Duration::ZERO),
+        TestClock::skewed(Duration::ZERO),
+    );
+    let a = shard_process(&table, "a", &clock_a);
+    let b = shard_process(&table, "b", &clock_b);
+    let shards = ["s1", "s2", "s3", "s4"];
+    for shard in shards {
+        a.offer(shard, None).await.unwrap();
+    }
+    // A shard not yet readable (its parent is not read to its end) is no one's.
+    a.offer("s5-child", None).await.unwrap();
+
+    // Two processes, four shards: two each.
+    let mut held_by_a = vec![
+        taken_shard(a.claim(&shards, 2).await.unwrap()),
+        taken_shard(a.claim(&shards, 2).await.unwrap()),
+    ];
+    assert_eq!(
+        a.claim(&shards, 2).await.unwrap(),
+        Claim::Busy,
+        "a has its share"
+    );
+    let held_by_b = [
+        taken_shard(b.claim(&shards, 2).await.unwrap()),
+        taken_shard(b.claim(&shards, 2).await.unwrap()),
+    ];
+    assert_eq!(b.claim(&shards, 2).await.unwrap(), Claim::Busy);
+    held_by_a.sort();
+    let mut all: Vec<&String> = held_by_a.iter().chain(&held_by_b).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 4, "a: {held_by_a:?}, b: {held_by_b:?}");
+
+    // `a` stalls past the failover time by `b`'s clock: `b` takes its shards over, beyond its
+    // share (a lease whose holder is gone is read by whoever can).
+    clock_b.advance(FAILOVER);
+    for held in &held_by_b {
+        b.renew(held).await.unwrap();
+    }
+    let mut taken_over = vec![
+        taken_shard(b.claim(&shards, 2).await.unwrap()),
+        taken_shard(b.claim(&shards, 2).await.unwrap()),
+    ];
+    taken_over.sort();
+    assert_eq!(taken_over, held_by_a);
+    // `a` wakes up: its renewals fail, the shard now `b`'s.
+    for shard in &held_by_a {
+        let lost = a.renew(shard).await;
+        assert!(
+            matches!(&lost, Err(Error::LeaseLost { lease, .. }) if *lease == format!("shard {shard}")),
+            "{lost:?}"
+        );
+    }
+    let leases = b.all().await.unwrap();
+    assert!(
+        leases
+            .iter()
+            .filter(|l| shards.contains(&l.shard.as_str()))
+            .all(|l| l.holder.as_deref() == Some("b")),
+        "{leases:?}"
+    );
+    let child = leases.iter().find(|l| l.shard == "s5-child").unwrap();
+    assert_eq!(child.owner, None, "a shard not readable was taken");
 }

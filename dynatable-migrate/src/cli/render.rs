@@ -121,19 +121,29 @@ pub(crate) fn status(status: &Status, lock_expires_at: Option<&str>) -> String {
         _ => out.push_str("\nLock: free\n"),
     }
     for shared in &status.shared_backfills {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "Shared backfill {}: {} of {} segments done",
             shared.work, shared.done, shared.segments
         );
-        for process in &shared.processes {
-            let segments: Vec<String> = process.segments.iter().map(u32::to_string).collect();
-            let _ = writeln!(
+        if shared.shards > 0 {
+            let _ = write!(
                 out,
-                "  {} works on segments {}",
-                process.holder,
-                segments.join(", ")
+                ", {} of {} stream shards caught up",
+                shared.shards_done, shared.shards
             );
+        }
+        out.push('\n');
+        for process in &shared.processes {
+            let mut parts = Vec::new();
+            if !process.segments.is_empty() {
+                let segments: Vec<String> = process.segments.iter().map(u32::to_string).collect();
+                parts.push(format!("works on segments {}", segments.join(", ")));
+            }
+            if !process.shards.is_empty() {
+                parts.push(format!("reads shards {}", process.shards.join(", ")));
+            }
+            let _ = writeln!(out, "  {} {}", process.holder, parts.join("; "));
         }
     }
     if !status.pending_changes.is_empty() {
@@ -285,14 +295,18 @@ mod tests {
                 work: "0.3.0#photos".to_owned(),
                 segments: 64,
                 done: 40,
+                shards: 2,
+                shards_done: 1,
                 processes: vec![
                     ProcessSegments {
                         holder: "ops@host-a pid 7".to_owned(),
                         segments: vec![41],
+                        shards: vec!["shardId-0002".to_owned()],
                     },
                     ProcessSegments {
                         holder: "ops@host-b pid 9".to_owned(),
                         segments: vec![42, 43],
+                        shards: Vec::new(),
                     },
                 ],
             }],
@@ -304,8 +318,9 @@ mod tests {
         );
         assert!(
             text.contains(
-                "Shared backfill 0.3.0#photos: 40 of 64 segments done\n  \
-                 ops@host-a pid 7 works on segments 41\n  \
+                "Shared backfill 0.3.0#photos: 40 of 64 segments done, 1 of 2 stream shards \
+                 caught up\n  \
+                 ops@host-a pid 7 works on segments 41; reads shards shardId-0002\n  \
                  ops@host-b pid 9 works on segments 42, 43\n"
             ),
             "{text}"

@@ -182,7 +182,7 @@ impl Migrator {
     ///
     /// # Errors
     /// [`StreamError::NotEnabled`] when the table has none; a table error.
-    async fn change_stream(&self) -> Result<Option<ChangeStream>> {
+    pub(crate) async fn change_stream(&self) -> Result<Option<ChangeStream>> {
         if !self.catch_up {
             return Ok(None);
         }

@@ -20,6 +20,6 @@ pub(crate) use change_stream::{ChangeStream, LatestIterator, aws_stream_client};
 pub use change_stream::{StreamEnabled, stream_client};
 pub use error::StreamError;
 pub use position::StreamPositionRecord;
-pub(crate) use position::{ShardPosition, StreamPosition};
+pub(crate) use position::{ShardPosition, StreamPosition, epoch_ms};
 pub(crate) use reader::{Boundary, ShardReader};
 pub(crate) use shard::{Shard, list_shards, ready};

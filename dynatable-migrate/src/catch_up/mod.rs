@@ -1,11 +1,15 @@
 //! The catch-up of a backfill: the items changed behind its scan, read from the table's stream
-//! and converted by the same plan, with the same compare-and-swap rules.
+//! and converted by the same plan, with the same compare-and-swap rules. A backfill shared by
+//! the processes of a joined run shares its catch-up too, shard by shard ([`shared`]).
+
+mod shared;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use dynatable_core::{BulkReport, ItemMatcher, MalformedItem, OwnWrites, PrimaryKey, Table, Write};
 use futures::StreamExt as _;
@@ -14,6 +18,7 @@ use tokio::sync::watch;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::lease::{Leases, ShardLease, ShardRead};
 use crate::stream::{
     Boundary, ChangeStream, LatestIterator, Shard, ShardPosition, ShardReader, StreamError,
     StreamPosition, list_shards, ready,
@@ -53,6 +58,32 @@ pub(crate) struct CatchUp<'a, T> {
     saving: tokio::sync::Mutex<()>,
     /// Items that do not decode are skipped and counted instead of failing the run.
     skip_malformed: bool,
+    /// In a joined run, the leases of the shards, which the processes read side by side.
+    shared: Option<Leases<ShardLease>>,
+    /// How many shard leases this process keeps in a joined run: above it, it lets one go.
+    share: AtomicUsize,
+    /// A follower of a joined run: it makes shard leases only while the backfill is announced.
+    following: bool,
+}
+
+/// How a shard's reading ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ShardEnd {
+    /// The shard is closed and was read to its end: its children may be read.
+    Closed,
+    /// It was read past the moment the scan ended.
+    CaughtUp,
+    /// This process let go of its lease (it held more than its share); another one reads on.
+    LetGo,
+}
+
+/// Where a shard's reader starts.
+#[derive(Debug, Default)]
+struct ReaderStart {
+    /// How far the shard was read.
+    position: Option<ShardPosition>,
+    /// A `LATEST` iterator taken when the catch-up started, for a shard never read.
+    latest: Option<LatestIterator>,
 }
 
 impl<'a, T: Send> CatchUp<'a, T> {
@@ -73,19 +104,42 @@ impl<'a, T: Send> CatchUp<'a, T> {
             }
         };
         let own = Arc::new(OwnWrites::new());
-        Ok(Self {
+        let catch_up = Self {
+            table: context.table().with_own_writes(Arc::clone(&own)),
+            own,
+            ..Self::at(context, stream, name, matcher, position)
+        };
+        *catch_up
+            .latest
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = latest;
+        Ok(catch_up)
+    }
+
+    /// The catch-up of backfill `name` from `position`, counting no writes of its own.
+    fn at(
+        context: &'a Context,
+        stream: ChangeStream,
+        name: &'a str,
+        matcher: ItemMatcher<T>,
+        position: StreamPosition,
+    ) -> Self {
+        Self {
             context,
             stream,
             name,
             matcher,
-            table: context.table().with_own_writes(Arc::clone(&own)),
-            own,
+            table: context.table().clone(),
+            own: Arc::new(OwnWrites::new()),
             passed_over: std::sync::atomic::AtomicUsize::new(0),
             position: Mutex::new(position),
-            latest: Mutex::new(latest),
+            latest: Mutex::new(HashMap::new()),
             saving: tokio::sync::Mutex::new(()),
             skip_malformed: false,
-        })
+            shared: None,
+            share: AtomicUsize::new(usize::MAX),
+            following: false,
+        }
     }
 
     /// The same catch-up, skipping the changed items that do not decode (counted with the
@@ -127,14 +181,10 @@ impl<'a, T: Send> CatchUp<'a, T> {
     where
         F: FnMut(T) -> Option<Vec<Write>> + Send,
     {
-        if SystemTime::now()
-            .duration_since(self.position().since())
-            .is_ok_and(|age| age > RETENTION_WARNING)
-        {
-            self.context.log(format!(
-                "{}: catching up with changes made more than 20 hours ago; DynamoDB keeps stream records for 24 hours",
-                self.name
-            ));
+        self.warn_if_old();
+        if let Some(leases) = &self.shared {
+            // Boxed: the shared loop's future is large, and the runner's stack is not.
+            return Box::pin(self.run_shared(leases, scan_ended, plan)).await;
         }
         let mut report = BulkReport::default();
         let mut started: HashSet<String> = HashSet::new();
@@ -151,58 +201,91 @@ impl<'a, T: Send> CatchUp<'a, T> {
                 let selected = position.selected(&shards);
                 for shard in ready(&selected, |id| position.finished(id)) {
                     if started.insert(shard.id.clone()) {
-                        reading.push(self.read_shard(shard.id.clone(), scan_ended.clone(), plan));
+                        let start = ReaderStart {
+                            position: position.shards.get(&shard.id).cloned(),
+                            latest: self
+                                .latest
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .remove(&shard.id),
+                        };
+                        reading.push(self.read_shard(
+                            shard.id.clone(),
+                            start,
+                            scan_ended.clone(),
+                            plan,
+                        ));
                     }
                 }
             }
             match reading.next().await {
                 None => return Ok(report),
                 Some(read) => {
-                    let (closed, done) = read?;
+                    let (end, done) = read?;
                     report.merge(&done);
-                    list = closed;
+                    list = end == ShardEnd::Closed;
                 }
             }
+        }
+    }
+
+    /// Warns when the catch-up's start nears the stream's retention.
+    fn warn_if_old(&self) {
+        if SystemTime::now()
+            .duration_since(self.position().since())
+            .is_ok_and(|age| age > RETENTION_WARNING)
+        {
+            self.context.log(format!(
+                "{}: catching up with changes made more than 20 hours ago; DynamoDB keeps stream records for 24 hours",
+                self.name
+            ));
         }
     }
 
     /// Fails when a shard the catch-up stands in is no longer listed: its records were trimmed.
     fn check_not_trimmed(&self, shards: &[Shard]) -> Result<()> {
-        let listed: HashSet<&str> = shards.iter().map(|s| s.id.as_str()).collect();
-        let position = self.position();
-        for (shard, at) in &position.shards {
-            if matches!(at, ShardPosition::After(_)) && !listed.contains(shard.as_str()) {
-                return Err(StreamError::Trimmed {
-                    shard: shard.clone(),
-                    since: humantime::format_rfc3339_millis(position.since()).to_string(),
-                }
-                .into());
-            }
-        }
-        Ok(())
+        trimmed_check(&self.position(), shards)
     }
+}
 
-    /// Reads `shard` until it is closed and read to its end (`true`), or caught up with the
-    /// moment `scan_ended` turned true (`false`).
+/// Fails when a shard `position` stands in is no longer listed among `shards`: its records were
+/// trimmed.
+fn trimmed_check(position: &StreamPosition, shards: &[Shard]) -> Result<()> {
+    let listed: HashSet<&str> = shards.iter().map(|s| s.id.as_str()).collect();
+    for (shard, at) in &position.shards {
+        if matches!(at, ShardPosition::After(_)) && !listed.contains(shard.as_str()) {
+            return Err(StreamError::Trimmed {
+                shard: shard.clone(),
+                since: humantime::format_rfc3339_millis(position.since()).to_string(),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+impl<T: Send> CatchUp<'_, T> {
+    /// Reads `shard` from `start` until it is closed and read to its end, or caught up with the
+    /// moment `scan_ended` turned true; in a joined run, also until this process holds more
+    /// shard leases than its share (it lets this one go).
     async fn read_shard<F>(
         &self,
         shard: String,
+        start: ReaderStart,
         mut scan_ended: watch::Receiver<bool>,
         plan: &Mutex<F>,
-    ) -> Result<(bool, BulkReport)>
+    ) -> Result<(ShardEnd, BulkReport)>
     where
         F: FnMut(T) -> Option<Vec<Write>> + Send,
     {
-        let (stands, since) = {
-            let position = self.position.lock().unwrap_or_else(PoisonError::into_inner);
-            (position.shards.get(&shard).cloned(), position.since())
-        };
-        let latest = self
-            .latest
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&shard);
-        let mut reader = ShardReader::new(&self.stream, &shard, stands.as_ref(), latest, since);
+        let since = self.position().since();
+        let mut reader = ShardReader::new(
+            &self.stream,
+            &shard,
+            start.position.as_ref(),
+            start.latest,
+            since,
+        );
         let mut report = BulkReport::default();
         let mut empty_reads = 0;
         let mut boundary: Option<Boundary> = None;
@@ -232,43 +315,48 @@ impl<'a, T: Send> CatchUp<'a, T> {
                 batch.keys.len() - keys.len(),
                 std::sync::atomic::Ordering::Relaxed,
             );
-            if !keys.is_empty() {
-                report.merge(&self.convert(&keys, plan).await?);
-            }
-            let moved = if batch.closed {
-                Some(ShardPosition::Done)
-            } else {
-                batch.last_sequence.clone().map(ShardPosition::After)
+            let converted = match keys.is_empty() {
+                true => BulkReport::default(),
+                false => self.convert(&keys, plan).await?,
             };
-            if let Some(moved) = moved {
-                self.position
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .shards
-                    .insert(shard.clone(), moved);
-            }
-            if batch.closed || batch.records > 0 {
-                self.save().await?;
-            }
+            report.merge(&converted);
+            let mut read = ShardRead {
+                after: batch.last_sequence.clone(),
+                read: u64::try_from(converted.read).unwrap_or(u64::MAX),
+                written: u64::try_from(converted.written).unwrap_or(u64::MAX),
+                closed: batch.closed,
+                ..ShardRead::default()
+            };
             if batch.closed {
-                return Ok((true, report));
+                self.save_read(&shard, read, true).await?;
+                return Ok((ShardEnd::Closed, report));
             }
             // A scan that failed drops this reader with it; a sender gone counts as ended.
             if boundary.is_none() && (*scan_ended.borrow() || scan_ended.has_changed().is_err()) {
                 boundary = Some(Boundary::now(&self.stream, &shard).await?);
             }
-            if let Some(boundary) = &mut boundary
-                && boundary.passed(&self.stream, reader.last_read()).await?
-            {
-                return Ok((false, report));
-            }
             if batch.records == 0 && boundary.is_some() {
                 empty_reads += 1;
-                if empty_reads >= EMPTY_READS_TO_CATCH_UP {
-                    return Ok((false, report));
-                }
             } else {
                 empty_reads = 0;
+            }
+            let end = if empty_reads >= EMPTY_READS_TO_CATCH_UP {
+                Some(ShardEnd::CaughtUp)
+            } else if let Some(boundary) = &mut boundary
+                && boundary.passed(&self.stream, reader.last_read()).await?
+            {
+                Some(ShardEnd::CaughtUp)
+            } else if self.over_share() {
+                Some(ShardEnd::LetGo)
+            } else {
+                None
+            };
+            read.caught_up = end == Some(ShardEnd::CaughtUp);
+            read.let_go = end == Some(ShardEnd::LetGo);
+            self.save_read(&shard, read, batch.records > 0 || end.is_some())
+                .await?;
+            if let Some(end) = end {
+                return Ok((end, report));
             }
             // Beside the scan, a read that found the stream's end (fewer records than a read
             // returns at most) waits too: fewer, fuller reads, and the lag only matters once the
@@ -286,6 +374,33 @@ impl<'a, T: Send> CatchUp<'a, T> {
                     }
                 }
             }
+        }
+    }
+
+    /// Records what was read of `shard`, and saves it when `save` says so (the batch held
+    /// records of items other than the ledger's, or ended the shard's reading): in its lease in
+    /// a joined run, else in the catch-up's position, saved in the ledger.
+    async fn save_read(&self, shard: &str, read: ShardRead, save: bool) -> Result<()> {
+        if let Some(leases) = &self.shared {
+            return match save {
+                true => leases.save_read(shard, read).await,
+                false => Ok(()),
+            };
+        }
+        let moved = match read.closed {
+            true => Some(ShardPosition::Done),
+            false => read.after.map(ShardPosition::After),
+        };
+        if let Some(moved) = moved {
+            self.position
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .shards
+                .insert(shard.to_owned(), moved);
+        }
+        match save {
+            true => self.save().await,
+            false => Ok(()),
         }
     }
 

@@ -1,0 +1,251 @@
+//! The leases on the stream shards a shared backfill's catch-up reads: one per shard, made by the
+//! first process that finds the shard may be read (the leader makes those of the shards open
+//! when the catch-up started), ended when the shard is read to its end or past the moment the
+//! scan ended.
+
+use std::time::Duration;
+
+use dynatable_core::{Field, PrimaryKey, Table, Update, entity};
+
+use super::{Claim, LeaseItem, Leases};
+use crate::error::Result;
+use crate::ledger::records_starting;
+use crate::shared_backfill::SharedBackfillRecord;
+
+/// The lease on one shard of the table's stream, read by a shared backfill's catch-up.
+#[entity(
+    pk = "_SCHEMA#MIGRATIONS",
+    sk = "SHARDLEASE#{work}#{shard}",
+    name = "_MigrationShardLease",
+    rename_all = "camelCase"
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardLease {
+    /// The backfill: its migration's version (with `#down` for a rollback) and its name.
+    pub work: String,
+    /// The shard's id.
+    pub shard: String,
+    /// The process holding it (a token unique to the process); none when free.
+    pub owner: Option<String>,
+    /// Who that is (`user@host pid N`), for `status`.
+    pub holder: Option<String>,
+    /// Raised by every renewal and takeover.
+    pub counter: u64,
+    /// The sequence number of the last record read; none before the first.
+    pub after: Option<String>,
+    /// The shard is closed and was read to its end.
+    #[entity(default)]
+    pub closed: bool,
+    /// The shard was read past the moment the backfill's scan ended: its part of the catch-up
+    /// is over.
+    #[entity(default)]
+    pub caught_up: bool,
+    /// A `LATEST` iterator the leader took on the shard when the catch-up started, for the
+    /// shard's first reader (iterators expire after 15 minutes; an expired one is replaced by
+    /// one at the shard's oldest record, whose records from before the start are passed over).
+    pub start_iterator: Option<String>,
+    /// When it was taken, in milliseconds since the epoch.
+    pub start_iterator_ms: Option<u64>,
+    /// Items the catch-up read again in the shard, by every process that held it.
+    #[entity(default)]
+    pub read: u64,
+    /// Items it wrote.
+    #[entity(default)]
+    pub written: u64,
+    /// Who ended the shard's part.
+    pub finished_by: Option<String>,
+}
+
+impl ShardLease {
+    /// Whether the shard's part of the catch-up is over.
+    pub fn is_done(&self) -> bool {
+        self.closed || self.caught_up
+    }
+}
+
+impl LeaseItem for ShardLease {
+    const PART: &'static str = "shard";
+    type Id = String;
+
+    fn id(&self) -> String {
+        self.shard.clone()
+    }
+
+    fn key_of(work: &str, id: &String) -> PrimaryKey {
+        Self::key(work, id)
+    }
+
+    lease_fields!();
+}
+
+/// What a holder read of its shard since its last save.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ShardRead {
+    /// The last record read, if it read any.
+    pub(crate) after: Option<String>,
+    /// Items read again meanwhile.
+    pub(crate) read: u64,
+    /// Items written meanwhile.
+    pub(crate) written: u64,
+    /// The shard was read to its end.
+    pub(crate) closed: bool,
+    /// The shard was read past the moment the scan ended.
+    pub(crate) caught_up: bool,
+    /// This process lets go of the lease for another to read on.
+    pub(crate) let_go: bool,
+}
+
+impl Leases<ShardLease> {
+    /// The leases of the stream shards of backfill `work`'s catch-up, as seen by a new process.
+    pub fn of_shards(
+        table: Table,
+        work: impl Into<String>,
+        holder: impl Into<String>,
+        failover: Duration,
+    ) -> Self {
+        Self::build(table, work.into(), holder.into(), failover)
+    }
+
+    /// Makes the lease on `shard`, free, unless it exists; `start` is a `LATEST` iterator taken
+    /// on the shard when the catch-up started, with when (milliseconds since the epoch).
+    ///
+    /// # Errors
+    /// A table error.
+    pub async fn offer(&self, shard: &str, start: Option<(String, u64)>) -> Result<()> {
+        let put = self.table.put(&self.fresh(shard, start)).if_absent();
+        ignoring_made(put.send().await)
+    }
+
+    /// [`offer`](Self::offer), while the backfill is announced: a process that finds a shard to
+    /// read after the run withdrew the backfill (and deleted its leases) makes no lease.
+    pub(crate) async fn offer_while_announced(&self, shard: &str) -> Result<()> {
+        let f = SharedBackfillRecord::fields();
+        let offered = self
+            .table
+            .transaction()
+            .condition_check(SharedBackfillRecord::key(), f.work.eq(self.work.clone()))
+            .write(self.table.put(&self.fresh(shard, None)).if_absent())
+            .send()
+            .await;
+        ignoring_made(offered)
+    }
+
+    /// A free lease on `shard`, never read.
+    fn fresh(&self, shard: &str, start: Option<(String, u64)>) -> ShardLease {
+        let (start_iterator, start_iterator_ms) = start.unzip();
+        ShardLease {
+            work: self.work.clone(),
+            shard: shard.to_owned(),
+            owner: None,
+            holder: None,
+            counter: 0,
+            after: None,
+            closed: false,
+            caught_up: false,
+            start_iterator,
+            start_iterator_ms,
+            read: 0,
+            written: 0,
+            finished_by: None,
+        }
+    }
+
+    /// Every shard lease of the catch-up (read consistently).
+    ///
+    /// # Errors
+    /// A table error.
+    pub async fn all(&self) -> Result<Vec<ShardLease>> {
+        records_starting(&self.table, format!("SHARDLEASE#{}#", self.work)).await
+    }
+
+    /// Takes the lease on one of the `readable` shards whose part is not over: a free one
+    /// while this process holds fewer than `share` shard leases, or one free for the failover
+    /// time (nobody else took it), or one whose holder's counter stood still for the failover
+    /// time (by this process's clock). [`Claim::AllDone`] once every readable shard's part is
+    /// over.
+    ///
+    /// # Errors
+    /// A table error.
+    pub async fn claim(&self, readable: &[&str], share: usize) -> Result<Claim<ShardLease>> {
+        let all = self.all().await?;
+        let over = readable.iter().all(|shard| {
+            all.iter()
+                .any(|lease| lease.shard == *shard && lease.is_done())
+        });
+        if over {
+            return Ok(Claim::AllDone);
+        }
+        let taken = self
+            .claim_among(all, |lease| readable.contains(&lease.shard.as_str()), share)
+            .await?;
+        Ok(taken.map_or(Claim::Busy, Claim::Taken))
+    }
+
+    /// [`claim`](Self::claim) among `leases`, as read, whose shard `readable` accepts.
+    pub(crate) async fn claim_among(
+        &self,
+        leases: Vec<ShardLease>,
+        readable: impl Fn(&ShardLease) -> bool,
+        share: usize,
+    ) -> Result<Option<ShardLease>> {
+        let candidates = leases
+            .into_iter()
+            .filter(|l| !l.is_done() && readable(l))
+            .collect();
+        let claimable = self.sort_out(candidates);
+        let under_share = self.held_count() < share;
+        let mut free: Vec<ShardLease> = claimable
+            .free
+            .into_iter()
+            .filter(|(_, stood_free)| under_share || *stood_free >= self.failover)
+            .map(|(lease, _)| lease)
+            .collect();
+        fastrand::shuffle(&mut free);
+        self.take_first(free.into_iter().chain(claimable.expired))
+            .await
+    }
+
+    /// Saves what this process read of `shard` since its last save, while it holds the lease;
+    /// lets go of the lease when the shard's part is over.
+    ///
+    /// # Errors
+    /// [`Error::LeaseLost`](crate::Error::LeaseLost); a table error.
+    pub(crate) async fn save_read(&self, shard: &str, read: ShardRead) -> Result<()> {
+        let f = ShardLease::fields();
+        let mut update: Update<ShardLease> = self
+            .table
+            .update::<ShardLease>(ShardLease::key(&self.work, shard))
+            .add(f.read, read.read)
+            .add(f.written, read.written)
+            .condition(self.owned());
+        if let Some(after) = read.after {
+            update = update.set(f.after, after);
+        }
+        let id = shard.to_owned();
+        if read.closed || read.caught_up {
+            update = update
+                .set(f.closed, read.closed)
+                .set(f.caught_up, read.caught_up)
+                .set(f.finished_by, self.holder.clone());
+        }
+        if read.closed || read.caught_up || read.let_go {
+            return self.let_go(&id, update.remove(f.owner)).await;
+        }
+        let sent = update.send().await;
+        self.fenced(&id, sent)
+    }
+}
+
+/// Every shard lease in the ledger, of every backfill.
+pub(crate) async fn every_shard_lease(table: &Table) -> Result<Vec<ShardLease>> {
+    records_starting(table, "SHARDLEASE#".to_owned()).await
+}
+
+/// An offer's outcome, a lease made already (perhaps by another process at the same moment), or
+/// a backfill no longer announced, as success: there is nothing to make.
+fn ignoring_made(sent: dynatable_core::Result<()>) -> Result<()> {
+    match sent {
+        Err(e) if e.is_conditional_check_failed() => Ok(()),
+        other => Ok(other?),
+    }
+}
