@@ -36,6 +36,10 @@ use crate::stream::{
     ChangeStream, LatestIterator, ShardPosition, StreamPosition, epoch_ms, list_shards, ready,
 };
 
+/// How often a process of a shared catch-up lists the stream's shards when none was read to its
+/// end meanwhile.
+const RELIST_EVERY: Duration = Duration::from_secs(60);
+
 /// A `LATEST` iterator older than this is not handed to a shard's first reader (DynamoDB
 /// expires them after 15 minutes; the reader falls back to the shard's oldest record).
 const START_ITERATOR_LIFETIME: Duration = Duration::from_secs(14 * 60);
@@ -109,10 +113,21 @@ impl<'a, T: Send> CatchUp<'a, T> {
         let poll = Joined::poll_every(leases.failover());
         let mut report = BulkReport::default();
         let mut reading = FuturesUnordered::new();
+        // The shards are listed again when a shard was read to its end (its children may be
+        // read from then on), and now and then; not every round: `DescribeStream` allows 10
+        // requests a second for all the processes.
+        let mut shards = Vec::new();
+        let mut listed: Option<(Instant, usize)> = None;
         loop {
-            let shards =
-                list_shards(&self.stream.client, &self.stream.arn, &self.stream.table).await?;
             let mut all = leases.all().await?;
+            let closed = all.iter().filter(|lease| lease.closed).count();
+            if listed.is_none_or(|(at, closed_then)| {
+                closed_then != closed || at.elapsed() >= RELIST_EVERY
+            }) {
+                shards =
+                    list_shards(&self.stream.client, &self.stream.arn, &self.stream.table).await?;
+                listed = Some((Instant::now(), closed));
+            }
             let position = self.adding_up(&all);
             trimmed_check(&position, &shards)?;
             let selected = position.selected(&shards);
