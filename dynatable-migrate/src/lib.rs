@@ -63,9 +63,10 @@
 //! - **Validation.** [`Validator`] reads a whole table and classifies every item against the
 //!   binary's entities: conforming, malformed, stale keys, of no known entity, ledger.
 //! - **Many processes, one run.** [`Migrator::up_joined`] (`migrate up --join`) is run by every
-//!   process at once: the first to take the lock leads, and each backfill's scan segments are
-//!   shared through [leases](lease) in the ledger, taken over from a process that died; when the
-//!   leader dies, another process takes the lock over and leads.
+//!   process at once: the first to take the lock leads, and each backfill's scan segments and
+//!   the stream shards of its catch-up are shared through [leases](lease) in the ledger, taken
+//!   over from a process that died; when the leader dies, another process takes the lock over
+//!   and leads.
 //! - **Test kit** (feature `testing`): `testing::TestTable` gives a test DynamoDB Local and a table
 //!   of its own, and round trips of a migration (up, down, up again) compared item by item.
 

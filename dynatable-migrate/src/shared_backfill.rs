@@ -1,7 +1,8 @@
 //! A backfill shared by the processes of a joined run (`migrate up --join`): the leader announces
 //! it in the ledger and creates a lease per scan segment; every process, the leader included,
-//! claims segments, scans and converts them, and saves their positions in their leases; the
-//! backfill is over when every segment is done.
+//! claims segments, scans and converts them, and saves their positions in their leases; beside
+//! them, each reads the stream shards of the catch-up it leases (see `catch_up::shared`). The
+//! backfill is over when every segment is done and the catch-up is over.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,9 +6,9 @@
 //! reads the stream from there ([`reader`]), the shards side by side in lineage order (a parent
 //! before its children: [`shard`]), reads each changed item again (strongly consistent) and hands
 //! it to the backfill's plan with the same compare-and-swap rules; once the scan has ended, it
-//! goes on until it has caught up with that moment. Its position is saved in the ledger after every batch, so an
-//! interrupted catch-up resumes. Only the keys of the records are used: a `KEYS_ONLY` stream
-//! serves.
+//! goes on until it has caught up with that moment. Its position is saved in the ledger after
+//! every batch, so an interrupted catch-up resumes (in a joined run, each shard's in its lease:
+//! see `catch_up::shared`). Only the keys of the records are used: a `KEYS_ONLY` stream serves.
 
 mod change_stream;
 mod error;
