@@ -172,18 +172,19 @@ impl Context {
     }
 
     /// Counts the items backfill `name` skipped because they do not decode, and says so: in the
-    /// run's count, or in `segment`'s (a segment of a shared backfill, whose lease keeps them).
+    /// run's count, or in `part`'s (a scan segment or stream shard of a shared backfill, whose
+    /// lease keeps them).
     pub(crate) fn record_skipped(
         &self,
         name: &str,
         items: Vec<dynatable_core::MalformedItem>,
-        segment: Option<&SkippedItems>,
+        part: Option<&SkippedItems>,
     ) {
         let first = items
             .first()
             .map(|item| item.error.to_string())
             .unwrap_or_default();
-        let count = segment.unwrap_or(&self.skipped).record(name, items);
+        let count = part.unwrap_or(&self.skipped).record(name, items);
         self.log(format!(
             "{name}: skipped {count} malformed item(s), the first: {first}"
         ));

@@ -23,6 +23,19 @@ pub struct User {
     pub marked: Option<bool>,
 }
 
+/// A user as a faulty writer left it: `marked` is not a boolean, so the item does not decode.
+#[entity(
+    pk = "USER#{user_id}",
+    sk = "PROFILE",
+    name = "User",
+    rename_all = "camelCase"
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct MalformedUser {
+    pub user_id: String,
+    pub marked: String,
+}
+
 /// Marks every user; convergent (a marked user is left as it is).
 pub struct MarkUsers;
 
@@ -96,6 +109,7 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
             .unwrap()
             .stream_client(streams.clone())
             .with_entities(vec![User::SCHEMA])
+            .skip_malformed(true)
             .lock_ttl(Duration::from_secs(5))
             .segments(8)
             .run_by(name);
@@ -129,7 +143,13 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
     // sees these writes, made before the scan ended (checked below), so before the moment the
     // catch-up must reach.
     let undone: Vec<User> = loop {
-        let users: Vec<User> = table.scan::<User>().stream().try_collect().await.unwrap();
+        let users: Vec<User> = table
+            .scan::<User>()
+            .skip_malformed()
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
         let marked: Vec<User> = users
             .into_iter()
             .filter(|u| u.marked == Some(true))
@@ -148,6 +168,15 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
         .batch_put(undone.iter().map(|u| User {
             marked: None,
             ..u.clone()
+        }))
+        .await
+        .unwrap();
+    // And writes users that do not decode: the catch-up skips them, its shard's lease keeps
+    // them, and the run's record lists them.
+    table
+        .batch_put((0..5).map(|i| MalformedUser {
+            user_id: format!("bad{i}"),
+            marked: "yes".into(),
         }))
         .await
         .unwrap();
@@ -197,7 +226,13 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
         "the killed holder's lease was not taken over: {holders:?}"
     );
 
-    let users: Vec<User> = table.scan::<User>().stream().try_collect().await.unwrap();
+    let users: Vec<User> = table
+        .scan::<User>()
+        .skip_malformed()
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(users.len(), USERS);
     let unmarked: Vec<&str> = users
         .iter()
@@ -215,6 +250,18 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
         .collect::<Vec<_>>();
     assert_eq!(record.len(), 1, "{record:?}");
     assert_eq!(record[0].status, MigrationStatus::Applied, "{record:?}");
+    let mut skipped: Vec<String> = record[0]
+        .skipped_items
+        .iter()
+        .filter_map(|i| i.pk.clone())
+        .collect();
+    skipped.sort();
+    skipped.dedup();
+    assert_eq!(
+        skipped,
+        (0..5).map(|i| format!("USER#bad{i}")).collect::<Vec<_>>(),
+        "{record:?}"
+    );
     assert!(
         shard_leases(&table).await.is_empty(),
         "the finished run left its shard leases"

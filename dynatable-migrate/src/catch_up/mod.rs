@@ -19,6 +19,7 @@ use tokio::sync::watch;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::lease::{Leases, ShardLease, ShardRead};
+use crate::skipped_items::SkippedItems;
 use crate::stream::{
     Boundary, ChangeStream, LatestIterator, Shard, ShardPosition, ShardReader, StreamError,
     StreamPosition, list_shards, ready,
@@ -214,6 +215,7 @@ impl<'a, T: Send> CatchUp<'a, T> {
                             start,
                             scan_ended.clone(),
                             plan,
+                            None,
                         ));
                     }
                 }
@@ -267,13 +269,15 @@ fn trimmed_check(position: &StreamPosition, shards: &[Shard]) -> Result<()> {
 impl<T: Send> CatchUp<'_, T> {
     /// Reads `shard` from `start` until it is closed and read to its end, or caught up with the
     /// moment `scan_ended` turned true; in a joined run, also until this process holds more
-    /// shard leases than its share (it lets this one go).
+    /// shard leases than its share (it lets this one go). The malformed items it skips are
+    /// counted in `skipped` (the shard's, in a joined run), else in the run's count.
     async fn read_shard<F>(
         &self,
         shard: String,
         start: ReaderStart,
         mut scan_ended: watch::Receiver<bool>,
         plan: &Mutex<F>,
+        skipped: Option<&SkippedItems>,
     ) -> Result<(ShardEnd, BulkReport)>
     where
         F: FnMut(T) -> Option<Vec<Write>> + Send,
@@ -317,7 +321,7 @@ impl<T: Send> CatchUp<'_, T> {
             );
             let converted = match keys.is_empty() {
                 true => BulkReport::default(),
-                false => self.convert(&keys, plan).await?,
+                false => self.convert(&keys, plan, skipped).await?,
             };
             report.merge(&converted);
             let mut read = ShardRead {
@@ -325,6 +329,7 @@ impl<T: Send> CatchUp<'_, T> {
                 read: u64::try_from(converted.read).unwrap_or(u64::MAX),
                 written: u64::try_from(converted.written).unwrap_or(u64::MAX),
                 closed: batch.closed,
+                skipped: skipped.map(|s| s.of(self.name)),
                 ..ShardRead::default()
             };
             if batch.closed {
@@ -415,7 +420,12 @@ impl<T: Send> CatchUp<'_, T> {
 
     /// Reads the items with `keys` again (strongly consistent) and converts those of the
     /// backfill's scan with `plan`.
-    async fn convert<F>(&self, keys: &[PrimaryKey], plan: &Mutex<F>) -> Result<BulkReport>
+    async fn convert<F>(
+        &self,
+        keys: &[PrimaryKey],
+        plan: &Mutex<F>,
+        skipped: Option<&SkippedItems>,
+    ) -> Result<BulkReport>
     where
         F: FnMut(T) -> Option<Vec<Write>> + Send,
     {
@@ -445,7 +455,7 @@ impl<T: Send> CatchUp<'_, T> {
             }
         }
         if !malformed.is_empty() {
-            self.context.record_skipped(self.name, malformed, None);
+            self.context.record_skipped(self.name, malformed, skipped);
         }
         let result = table
             .transact_snapshots(

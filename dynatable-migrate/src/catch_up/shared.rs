@@ -32,6 +32,7 @@ use crate::error::{Error, Result};
 use crate::lease::{LeaseItem, Leases, SegmentLease, ShardLease};
 use crate::ledger::{now_ms, records_starting};
 use crate::shared_backfill::Joined;
+use crate::skipped_items::SkippedItems;
 use crate::stream::{
     ChangeStream, LatestIterator, ShardPosition, StreamPosition, epoch_ms, list_shards, ready,
 };
@@ -211,9 +212,13 @@ impl<'a, T: Send> CatchUp<'a, T> {
         F: FnMut(T) -> Option<Vec<Write>> + Send,
     {
         let shard = lease.shard.clone();
+        // The shard's skipped items are kept in its lease, as a segment's are.
+        let skipped = SkippedItems::default();
+        skipped.restore(self.name, lease.skipped());
         let start = reader_start(lease);
+        let reading = self.read_shard(shard.clone(), start, scan_ended, plan, Some(&skipped));
         let outcome = tokio::select! {
-            read = self.read_shard(shard.clone(), start, scan_ended, plan) => read,
+            read = reading => read,
             lost = leases.keep_renewed(&shard) => Err(lost),
         };
         if let Err(e) = &outcome
@@ -239,12 +244,16 @@ impl<'a, T: Send> CatchUp<'a, T> {
     }
 
     /// Where the catch-up ended: in a joined run, the position every shard lease adds up to,
-    /// with what the processes read and wrote in all; else where this process's readers ended.
+    /// with what the processes read and wrote in all (the malformed items they skipped are
+    /// added to the run's); else where this process's readers ended.
     pub(crate) async fn ended(&self) -> Result<(StreamPosition, Option<(u64, u64)>)> {
         let Some(leases) = &self.shared else {
             return Ok((self.position(), None));
         };
         let all = leases.all().await?;
+        for lease in &all {
+            self.context.add_skipped(self.name, lease.skipped());
+        }
         let counts = all.iter().fold((0u64, 0u64), |(r, w), lease| {
             (
                 r.saturating_add(lease.read),

@@ -11,6 +11,7 @@ use super::{Claim, LeaseItem, Leases};
 use crate::error::Result;
 use crate::ledger::records_starting;
 use crate::shared_backfill::SharedBackfillRecord;
+use crate::skipped_items::{Skipped, SkippedItem};
 
 /// The lease on one shard of the table's stream, read by a shared backfill's catch-up.
 #[entity(
@@ -54,12 +55,27 @@ pub struct ShardLease {
     pub written: u64,
     /// Who ended the shard's part.
     pub finished_by: Option<String>,
+    /// Malformed items the catch-up skipped in the shard so far (`--skip-malformed`): the
+    /// leader adds every shard's to the run's ledger record.
+    #[entity(default)]
+    pub skipped_malformed: u64,
+    /// The first of them (up to [`MAX_LISTED_SKIPPED`](crate::MAX_LISTED_SKIPPED)).
+    #[entity(serde, default)]
+    pub skipped_items: Vec<SkippedItem>,
 }
 
 impl ShardLease {
     /// Whether the shard's part of the catch-up is over.
     pub fn is_done(&self) -> bool {
         self.closed || self.caught_up
+    }
+
+    /// The malformed items skipped in the shard so far.
+    pub(crate) fn skipped(&self) -> Skipped {
+        Skipped {
+            total: self.skipped_malformed,
+            listed: self.skipped_items.clone(),
+        }
     }
 }
 
@@ -93,6 +109,8 @@ pub(crate) struct ShardRead {
     pub(crate) caught_up: bool,
     /// This process lets go of the lease for another to read on.
     pub(crate) let_go: bool,
+    /// The malformed items skipped in the shard so far (`--skip-malformed`), if any.
+    pub(crate) skipped: Option<Skipped>,
 }
 
 impl Leases<ShardLease> {
@@ -147,6 +165,8 @@ impl Leases<ShardLease> {
             read: 0,
             written: 0,
             finished_by: None,
+            skipped_malformed: 0,
+            skipped_items: Vec::new(),
         }
     }
 
@@ -220,6 +240,11 @@ impl Leases<ShardLease> {
             .condition(self.owned());
         if let Some(after) = read.after {
             update = update.set(f.after, after);
+        }
+        if let Some(skipped) = read.skipped.filter(|s| s.total > 0) {
+            update = update
+                .set(f.skipped_malformed, skipped.total)
+                .set_serde(f.skipped_items, &skipped.listed);
         }
         let id = shard.to_owned();
         if read.closed || read.caught_up {
