@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use dynatable_core::{Entity, SortKey, Table, TableDefinition, entity};
 use dynatable_migrate::lease::{SegmentLease, ShardLease};
-use dynatable_migrate::{Context, Migration, MigrationStatus, Migrator, Result, migration};
+use dynatable_migrate::{
+    Context, LockRecord, Migration, MigrationStatus, Migrator, Result, migration,
+};
 use dynatable_tests::dedicated_endpoint;
 use futures::TryStreamExt as _;
 
@@ -62,26 +64,25 @@ impl Migration for MarkUsers {
 /// Users in the table: enough for the scan to last while the test kills and writes.
 const USERS: usize = 2_000;
 
-/// The segment leases in the ledger now.
-async fn segment_leases(table: &Table) -> Vec<SegmentLease> {
+/// The ledger's records of kind `E` whose sort key begins with `prefix`, now.
+async fn ledger_records<E: Entity>(table: &Table, prefix: &str) -> Vec<E> {
     table
-        .query::<SegmentLease>(SegmentLease::partition_key())
-        .sort_key(SortKey::BeginsWith("LEASE#".into()))
+        .query::<E>(LockRecord::partition_key())
+        .sort_key(SortKey::BeginsWith(prefix.into()))
         .consistent()
         .all()
         .await
         .unwrap()
 }
 
+/// The segment leases in the ledger now.
+async fn segment_leases(table: &Table) -> Vec<SegmentLease> {
+    ledger_records(table, "LEASE#").await
+}
+
 /// The shard leases in the ledger now.
 async fn shard_leases(table: &Table) -> Vec<ShardLease> {
-    table
-        .query::<ShardLease>(ShardLease::partition_key())
-        .sort_key(SortKey::BeginsWith("SHARDLEASE#".into()))
-        .consistent()
-        .all()
-        .await
-        .unwrap()
+    ledger_records(table, "SHARDLEASE#").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
