@@ -5,11 +5,9 @@
 mod shared;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
-
-use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 
 use dynatable_core::{BulkReport, ItemMatcher, MalformedItem, OwnWrites, PrimaryKey, Table, Write};
 use futures::StreamExt as _;
@@ -49,7 +47,7 @@ pub(crate) struct CatchUp<'a, T> {
     /// Those writes: their records are passed over instead of read again.
     own: Arc<OwnWrites>,
     /// Records passed over as the run's own writes.
-    passed_over: std::sync::atomic::AtomicUsize,
+    passed_over: AtomicUsize,
     /// Where every shard stands; the shards' readers move it on.
     position: Mutex<StreamPosition>,
     /// The `LATEST` iterators taken at the start, each for the first reader of its shard.
@@ -132,7 +130,7 @@ impl<'a, T: Send> CatchUp<'a, T> {
             matcher,
             table: context.table().clone(),
             own: Arc::new(OwnWrites::new()),
-            passed_over: std::sync::atomic::AtomicUsize::new(0),
+            passed_over: AtomicUsize::new(0),
             position: Mutex::new(position),
             latest: Mutex::new(HashMap::new()),
             saving: tokio::sync::Mutex::new(()),
@@ -159,7 +157,7 @@ impl<'a, T: Send> CatchUp<'a, T> {
 
     /// How many records the catch-up passed over as the run's own writes.
     pub(crate) fn passed_over(&self) -> usize {
-        self.passed_over.load(std::sync::atomic::Ordering::Relaxed)
+        self.passed_over.load(Ordering::Relaxed)
     }
 
     /// Where the catch-up stands.
@@ -315,10 +313,8 @@ impl<T: Send> CatchUp<'_, T> {
                 .filter(|key| !self.own.count_record(key))
                 .cloned()
                 .collect();
-            self.passed_over.fetch_add(
-                batch.keys.len() - keys.len(),
-                std::sync::atomic::Ordering::Relaxed,
-            );
+            self.passed_over
+                .fetch_add(batch.keys.len() - keys.len(), Ordering::Relaxed);
             let converted = match keys.is_empty() {
                 true => BulkReport::default(),
                 false => self.convert(&keys, plan, skipped).await?,
