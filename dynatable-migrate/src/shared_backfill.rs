@@ -259,7 +259,7 @@ impl Context {
             return Ok(BulkReport::default());
         }
         let leases = joined.leases::<SegmentLease>(announced.work.clone());
-        let matcher = scan.item_matcher();
+        let (matcher, skips_malformed) = (scan.item_matcher(), scan.skips_malformed());
         let (scan_ended, ended) = tokio::sync::watch::channel(false);
         let scanned = async {
             let report = self
@@ -294,7 +294,7 @@ impl Context {
                 joined.table(),
                 joined.leases::<ShardLease>(announced.work.clone()),
             )
-            .skipping_malformed(self.skips_malformed());
+            .skipping_malformed(skips_malformed);
             let plan = std::sync::Mutex::new(plan);
             Ok(Some(catch_up.run(ended, &plan).await?))
         };
