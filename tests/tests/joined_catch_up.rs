@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use dynatable_core::{Entity, SortKey, Table, TableDefinition, entity};
 use dynatable_migrate::lease::{SegmentLease, ShardLease};
 use dynatable_migrate::{
-    Context, LockRecord, Migration, MigrationStatus, Migrator, Result, migration,
+    Context, Migration, MigrationRecord, MigrationStatus, Migrator, Result, migration,
 };
 use dynatable_tests::dedicated_endpoint;
 use futures::TryStreamExt as _;
@@ -67,7 +67,7 @@ const USERS: usize = 2_000;
 /// The ledger's records of kind `E` whose sort key begins with `prefix`, now.
 async fn ledger_records<E: Entity>(table: &Table, prefix: &str) -> Vec<E> {
     table
-        .query::<E>(LockRecord::partition_key())
+        .query::<E>(MigrationRecord::partition_key())
         .sort_key(SortKey::BeginsWith(prefix.into()))
         .consistent()
         .all()
@@ -84,6 +84,22 @@ async fn segment_leases(table: &Table) -> Vec<SegmentLease> {
 async fn shard_leases(table: &Table) -> Vec<ShardLease> {
     ledger_records(table, "SHARDLEASE#").await
 }
+
+/// Fails the test, with the runner's outcome, when a runner ended `when`.
+async fn ended_early(runners: &mut HashMap<String, Runner>, when: &str) {
+    let ended = runners
+        .iter()
+        .find(|(_, runner)| runner.is_finished())
+        .map(|(name, _)| name.clone());
+    if let Some(name) = ended
+        && let Some(runner) = runners.remove(&name)
+    {
+        panic!("runner {name} ended {when}: {:?}", runner.await);
+    }
+}
+
+/// A runner's task.
+type Runner = tokio::task::JoinHandle<Result<dynatable_migrate::JoinedRunReport>>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write() {
@@ -123,13 +139,14 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
     // Kills the process reading the shard as soon as it leased it.
     let started = Instant::now();
     let holder = loop {
-        let held = shard_leases(&table)
-            .await
+        let seen = shard_leases(&table).await;
+        let held = seen
             .into_iter()
             .find_map(|lease| lease.holder.filter(|_| lease.owner.is_some()));
         if let Some(holder) = held {
             break holder;
         }
+        ended_early(&mut runners, "before any shard was leased").await;
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "no shard leased"
@@ -159,6 +176,7 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
         if marked.len() == 60 {
             break marked;
         }
+        ended_early(&mut runners, "before 60 users were converted").await;
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "the scan is stuck"
@@ -201,14 +219,7 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
             started.elapsed() < Duration::from_secs(180),
             "the run took over three minutes"
         );
-        tokio::time::sleep(Duration::from_millis(
-            if std::env::var("DEBUG_JOINED").is_ok() {
-                2000
-            } else {
-                50
-            },
-        ))
-        .await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mut led = Vec::new();
     for (name, runner) in runners {
