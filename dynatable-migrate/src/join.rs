@@ -17,7 +17,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::lease::Clock;
 use crate::ledger::MigrationStatus;
-use crate::lock::{self, Lock, LockWatch};
+use crate::lock::{Lock, LockWatch};
 use crate::migration::Direction;
 use crate::migrator::{DownTarget, Migrator, RunReport};
 use crate::registry::RegisteredMigration;
@@ -161,7 +161,7 @@ impl Migrator {
                     Err(e) => return Err(e),
                 }
             }
-            self.follow(&process, &mut finished_work, &mut report)
+            self.follow(&process, &mut finished_work, &mut report, &mut lock_watch)
                 .await?;
         }
     }
@@ -214,6 +214,7 @@ impl Migrator {
         process: &Arc<JoinedProcess>,
         finished_work: &mut Option<String>,
         report: &mut JoinedRunReport,
+        lock_watch: &mut LockWatch,
     ) -> Result<()> {
         let poll = Joined::poll_every(self.lock_ttl);
         let Some(announced) = announced(&self.table)
@@ -267,13 +268,15 @@ impl Migrator {
             .with_stream(stream)
             .joining(Some(part));
         // The leader moved on to another backfill, or the run is over (the lock is free: then the
-        // announcement may be one a plain `up` finishing an interrupted joined run left behind).
+        // announcement may be one a plain `up` finishing an interrupted joined run left behind),
+        // or the leader died (its lock stood still for the failover time): this process stops
+        // to take the lead; its leases are its own to claim again.
         let moved_on = async {
             loop {
                 tokio::time::sleep(poll).await;
                 let now = announced_work(&self.table).await?;
                 if now.as_deref() != Some(announced.work.as_str())
-                    || lock::current(&self.table).await?.is_none()
+                    || lock_watch.may_take(&self.table).await?
                 {
                     return Ok::<(), Error>(());
                 }

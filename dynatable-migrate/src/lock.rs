@@ -230,26 +230,38 @@ impl LockWatch {
         let condition = match current(table).await? {
             None => Condition::attribute_not_exists(PARTITION_KEY_ATTRIBUTE),
             Some(lock) if lock.ttl_ms == 0 => f.expires_at_ms.lt(now_ms()),
-            Some(lock) => {
-                let now = self.clock.now();
-                let since = match &self.seen {
-                    Some((seen_owner, counter, since))
-                        if *seen_owner == lock.owner && *counter == lock.counter =>
-                    {
-                        *since
-                    }
-                    _ => {
-                        self.seen = Some((lock.owner.clone(), lock.counter, now));
-                        now
-                    }
-                };
-                if now.saturating_duration_since(since) < Duration::from_millis(lock.ttl_ms) {
-                    return Ok(None);
-                }
-                f.owner.eq(lock.owner).and(f.counter.eq(lock.counter))
-            }
+            Some(lock) if !self.stood_still(&lock) => return Ok(None),
+            Some(lock) => f.owner.eq(lock.owner).and(f.counter.eq(lock.counter)),
         };
         Lock::put(table, &owner, holder, ttl, condition).await
+    }
+
+    /// Whether the lock is free, or stood still long enough to be taken over (see
+    /// [`take`](Self::take)): a process working on another's run stops to take the lead.
+    pub(crate) async fn may_take(&mut self, table: &Table) -> Result<bool> {
+        Ok(match current(table).await? {
+            None => true,
+            Some(lock) if lock.ttl_ms == 0 => lock.expires_at_ms < now_ms(),
+            Some(lock) => self.stood_still(&lock),
+        })
+    }
+
+    /// Whether `lock`'s owner and counter stood still for its time to live by this process's
+    /// clock, since this watch first saw them.
+    fn stood_still(&mut self, lock: &LockRecord) -> bool {
+        let now = self.clock.now();
+        let since = match &self.seen {
+            Some((seen_owner, counter, since))
+                if *seen_owner == lock.owner && *counter == lock.counter =>
+            {
+                *since
+            }
+            _ => {
+                self.seen = Some((lock.owner.clone(), lock.counter, now));
+                now
+            }
+        };
+        now.saturating_duration_since(since) >= Duration::from_millis(lock.ttl_ms)
     }
 }
 
