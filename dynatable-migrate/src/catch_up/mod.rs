@@ -195,7 +195,7 @@ impl<'a, T: Send> CatchUp<'a, T> {
             if list {
                 let shards =
                     list_shards(&self.stream.client, &self.stream.arn, &self.stream.table).await?;
-                self.check_not_trimmed(&shards)?;
+                trimmed_check(&self.position(), &shards)?;
                 let position = self.position();
                 let selected = position.selected(&shards);
                 for shard in ready(&selected, |id| position.finished(id)) {
@@ -240,11 +240,6 @@ impl<'a, T: Send> CatchUp<'a, T> {
                 self.name
             ));
         }
-    }
-
-    /// Fails when a shard the catch-up stands in is no longer listed: its records were trimmed.
-    fn check_not_trimmed(&self, shards: &[Shard]) -> Result<()> {
-        trimmed_check(&self.position(), shards)
     }
 }
 

@@ -29,21 +29,18 @@ use tokio::sync::watch;
 use super::{CatchUp, ReaderStart, ShardEnd, trimmed_check};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::lease::{LeaseItem, Leases, SegmentLease, ShardLease};
-use crate::ledger::{now_ms, records_starting};
+use crate::lease::{LeaseItem, Leases, ShardLease, segment_leases_of};
+use crate::ledger::now_ms;
 use crate::shared_backfill::Joined;
 use crate::skipped_items::SkippedItems;
 use crate::stream::{
-    ChangeStream, LatestIterator, ShardPosition, StreamPosition, epoch_ms, list_shards, ready,
+    ChangeStream, ITERATOR_LIFETIME, LatestIterator, ShardPosition, StreamPosition, epoch_ms,
+    list_shards, ready,
 };
 
 /// How often a process of a shared catch-up lists the stream's shards when none was read to its
 /// end meanwhile.
 const RELIST_EVERY: Duration = Duration::from_secs(60);
-
-/// A `LATEST` iterator older than this is not handed to a shard's first reader (DynamoDB
-/// expires them after 15 minutes; the reader falls back to the shard's oldest record).
-const START_ITERATOR_LIFETIME: Duration = Duration::from_secs(14 * 60);
 
 impl<'a, T: Send> CatchUp<'a, T> {
     /// This catch-up (the leader's), shared with the processes of a joined run through
@@ -188,8 +185,7 @@ impl<'a, T: Send> CatchUp<'a, T> {
         leases: &Leases<ShardLease>,
         unfinished: &[&ShardLease],
     ) -> Result<usize> {
-        let segments: Vec<SegmentLease> =
-            records_starting(&self.table, format!("LEASE#{}#", leases.work())).await?;
+        let segments = segment_leases_of(&self.table, leases.work()).await?;
         let owners: HashSet<&str> = segments
             .iter()
             .filter(|l| !l.is_done())
@@ -282,7 +278,7 @@ fn reader_start(lease: ShardLease) -> ReaderStart {
     let latest = match (lease.start_iterator, lease.start_iterator_ms) {
         (Some(iterator), Some(taken_ms)) => {
             let age = Duration::from_millis(now_ms().saturating_sub(taken_ms));
-            (age < START_ITERATOR_LIFETIME)
+            (age < ITERATOR_LIFETIME)
                 .then(|| Instant::now().checked_sub(age))
                 .flatten()
                 .map(|taken| LatestIterator { iterator, taken })

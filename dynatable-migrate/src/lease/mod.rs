@@ -66,7 +66,7 @@ use crate::error::{Error, Result};
 
 pub use clock::{Clock, SystemClock};
 pub use segment::SegmentLease;
-pub(crate) use segment::every_lease;
+pub(crate) use segment::{every_lease, of_work as segment_leases_of};
 pub use shard::ShardLease;
 pub(crate) use shard::{ShardRead, every_shard_lease};
 

@@ -17,7 +17,7 @@ use super::position::{ShardPosition, epoch_ms};
 /// Records asked for per `GetRecords` (DynamoDB's maximum).
 const RECORDS_PER_READ: i32 = 1_000;
 /// An iterator older than this is taken again before use (DynamoDB expires them at 15 minutes).
-const ITERATOR_LIFETIME: Duration = Duration::from_secs(14 * 60);
+pub(crate) const ITERATOR_LIFETIME: Duration = Duration::from_secs(14 * 60);
 /// How much earlier than a record's rounded time it may have been written.
 const TIME_MARGIN: Duration = Duration::from_secs(60);
 
