@@ -1,233 +1,32 @@
-use aws_sdk_dynamodb::types::AttributeValue;
+//! [`Scan`]: reading a whole table, or one entity type's items, in segments read side by side,
+//! decoded page by page. How it recognises its items is in `filter`, its requests in `segments`.
+
+mod filter;
+mod segments;
+
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt};
 
 use super::Table;
 use super::condition::Condition;
-use super::cursor::Cursor;
-use super::error::{Error, ErrorKind, Operation, Result};
+use super::error::{ErrorKind, Operation, Result};
 use super::expression::Placeholders;
 use super::item_matcher::ItemMatcher;
 use super::malformed_item::MalformedItem;
 use super::page::{Page, SegmentPosition};
 use super::projection::Projection;
-use super::rate_limit::{RateLimit, RateLimiter};
 use super::snapshot::{Snapshot, SnapshotReader};
 use crate::codec::Item;
 use crate::entity::Entity;
 use crate::error::DecodeError;
-use crate::key::{
-    ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, PrimaryKey,
-    SORT_KEY_ATTRIBUTE,
-};
+use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE};
 use crate::schema::EntitySchema;
+pub use filter::ScanFilter;
+use filter::{entity_filter, with_ledger_excluded};
+use segments::RawScan;
 
 /// The number of segments of [`Scan::parallel`] and [`ScanItems::parallel`].
 pub const DEFAULT_SEGMENTS: u32 = 8;
-
-/// How a scan of one entity type recognises its items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ScanFilter {
-    /// `_type` is the entity's name.
-    EntityType,
-    /// The keys start with the templates' literal prefixes.
-    KeyPrefix,
-    /// `_type` is the entity's name, or (for items written without `_type`) the keys have the
-    /// templates' prefixes. The default.
-    #[default]
-    EntityTypeOrKeyPrefix,
-}
-
-/// A scan of raw items, split into segments read concurrently.
-#[derive(Debug, Clone)]
-struct RawScan {
-    table: Table,
-    filter: Option<(String, Placeholders)>,
-    /// The `ProjectionExpression`, its names among the filter's placeholders.
-    projection: Option<String>,
-    positions: Vec<SegmentPosition>,
-    page_size: Option<i32>,
-    consistent: bool,
-    /// Also return the migration ledger's items ([`ScanItems::with_ledger`]).
-    with_ledger: bool,
-    /// At most this many items read per second, over every segment ([`Scan::max_rate`]).
-    max_rate: Option<f64>,
-    /// Leave out items that do not decode, listing them in their page
-    /// ([`Scan::skip_malformed`]).
-    skip_malformed: bool,
-}
-
-impl RawScan {
-    fn new(table: Table) -> Self {
-        Self {
-            table,
-            filter: None,
-            projection: None,
-            positions: vec![SegmentPosition::Start],
-            page_size: None,
-            consistent: false,
-            with_ledger: false,
-            max_rate: None,
-            skip_malformed: false,
-        }
-    }
-
-    async fn fetch(
-        &self,
-        segment: u32,
-        start: Option<Cursor>,
-    ) -> Result<(Vec<Item>, Option<Cursor>, usize)> {
-        let table = &self.table;
-        let segments = u32::try_from(self.positions.len()).unwrap_or(1);
-        let (filter, names, values) = match &self.filter {
-            Some((f, p)) => (
-                Some(f.clone()).filter(|f| !f.is_empty()),
-                p.names(),
-                p.values(),
-            ),
-            None => (None, None, None),
-        };
-        let output = table
-            .backoff()
-            .retry(|| async {
-                let mut request = table
-                    .client()
-                    .scan()
-                    .table_name(table.name())
-                    .set_filter_expression(filter.clone())
-                    .set_projection_expression(self.projection.clone())
-                    .set_expression_attribute_names(names.clone())
-                    .set_expression_attribute_values(values.clone())
-                    .set_limit(self.page_size)
-                    .set_exclusive_start_key(start.clone().map(|c| c.0))
-                    .consistent_read(self.consistent);
-                if segments > 1 {
-                    request = request
-                        .segment(i32::try_from(segment).unwrap_or_default())
-                        .total_segments(i32::try_from(segments).unwrap_or(1));
-                }
-                request
-                    .send()
-                    .await
-                    .map_err(|e| Error::from_sdk(Operation::Scan, table.name(), None, e))
-            })
-            .await?;
-        let scanned = usize::try_from(output.scanned_count).unwrap_or_default();
-        Ok((
-            output.items.unwrap_or_default(),
-            output.last_evaluated_key.map(Cursor),
-            scanned,
-        ))
-    }
-
-    /// One stream of pages per segment.
-    fn segment_pages(self) -> Vec<BoxStream<'static, Result<Page<Item>>>> {
-        // One budget for every segment: each takes a page's items from it after reading the page,
-        // so a segment in debt waits before reading its next one.
-        let limiter = self
-            .max_rate
-            .map(|rate| RateLimiter::new(RateLimit::ItemsPerSecond(rate)));
-        let scan = std::sync::Arc::new(self);
-        let segments = scan
-            .positions
-            .iter()
-            .enumerate()
-            .map(|(segment, position)| {
-                let scan = scan.clone();
-                let segment = u32::try_from(segment).unwrap_or_default();
-                let limiter = limiter.clone();
-                futures::stream::try_unfold(position.clone(), move |position| {
-                    let scan = scan.clone();
-                    let limiter = limiter.clone();
-                    async move {
-                        let start = match position {
-                            SegmentPosition::Done => return Ok(None),
-                            SegmentPosition::Start => None,
-                            SegmentPosition::After(cursor) => Some(cursor),
-                        };
-                        let (items, cursor, scanned) = scan.fetch(segment, start).await?;
-                        if let Some(limiter) = &limiter {
-                            limiter.acquire(scanned as f64).await;
-                        }
-                        let next = cursor
-                            .clone()
-                            .map_or(SegmentPosition::Done, SegmentPosition::After);
-                        Ok(Some((
-                            Page {
-                                items,
-                                cursor,
-                                segment,
-                                scanned,
-                                malformed: Vec::new(),
-                            },
-                            next,
-                        )))
-                    }
-                })
-                .boxed()
-            });
-        segments.collect()
-    }
-}
-
-/// Adds `NOT begins_with(PK, "_SCHEMA#")` (and `extra`, when given) as the scan's filter.
-fn with_ledger_excluded(extra: Option<(String, Placeholders)>) -> (String, Placeholders) {
-    let (extra, mut p) = match extra {
-        Some((text, p)) => (Some(text), p),
-        None => (None, Placeholders::default()),
-    };
-    let pk = p.name(PARTITION_KEY_ATTRIBUTE);
-    let ledger = p.value(AttributeValue::S(LEDGER_PARTITION_PREFIX.to_owned()));
-    let not_ledger = format!("NOT begins_with({pk}, {ledger})");
-    match extra {
-        Some(text) => (format!("({text}) AND {not_ledger}"), p),
-        None => (not_ledger, p),
-    }
-}
-
-/// The filter that recognises an entity's items.
-fn entity_filter(schema: &EntitySchema, filter: ScanFilter) -> (String, Placeholders) {
-    let mut p = Placeholders::default();
-    let type_name = p.name(ENTITY_TYPE_ATTRIBUTE);
-    let is_type = format!(
-        "{type_name} = {}",
-        p.value(AttributeValue::S(schema.name.to_owned()))
-    );
-    let mut prefixes = Vec::new();
-    let pk_prefix = schema.key.pk.prefix();
-    if !pk_prefix.is_empty() {
-        let name = p.name(PARTITION_KEY_ATTRIBUTE);
-        prefixes.push(format!(
-            "begins_with({name}, {})",
-            p.value(AttributeValue::S(pk_prefix.to_owned()))
-        ));
-    }
-    let sk = schema.key.sk;
-    if !sk.prefix().is_empty() {
-        let name = p.name(SORT_KEY_ATTRIBUTE);
-        let value = p.value(AttributeValue::S(sk.prefix().to_owned()));
-        // A constant sort key ("PROFILE") is matched exactly, a template by its prefix.
-        prefixes.push(if sk.is_constant() {
-            format!("{name} = {value}")
-        } else {
-            format!("begins_with({name}, {value})")
-        });
-    }
-    let by_prefix = if prefixes.is_empty() {
-        format!("attribute_exists({})", p.name(PARTITION_KEY_ATTRIBUTE))
-    } else {
-        prefixes.join(" AND ")
-    };
-    let text = match filter {
-        ScanFilter::EntityType => is_type,
-        ScanFilter::KeyPrefix => by_prefix,
-        ScanFilter::EntityTypeOrKeyPrefix => {
-            format!("{is_type} OR (attribute_not_exists({type_name}) AND {by_prefix})")
-        }
-    };
-    (text, p)
-}
 
 /// A scan, built by [`Table::scan`] (entities of one type) or [`Table::scan_items`] (every item,
 /// whatever its entity: [`ScanItems`]). Segments are read concurrently and merged into one

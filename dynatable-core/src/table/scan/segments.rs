@@ -1,0 +1,147 @@
+//! The requests of a scan: one stream of pages per segment, each following `LastEvaluatedKey`
+//! from its position, under one read-rate budget.
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use crate::codec::Item;
+use crate::table::Table;
+use crate::table::cursor::Cursor;
+use crate::table::error::{Error, Operation, Result};
+use crate::table::expression::Placeholders;
+use crate::table::page::{Page, SegmentPosition};
+use crate::table::rate_limit::{RateLimit, RateLimiter};
+
+/// A scan of raw items, split into segments read concurrently.
+#[derive(Debug, Clone)]
+pub(super) struct RawScan {
+    pub(super) table: Table,
+    pub(super) filter: Option<(String, Placeholders)>,
+    /// The `ProjectionExpression`, its names among the filter's placeholders.
+    pub(super) projection: Option<String>,
+    pub(super) positions: Vec<SegmentPosition>,
+    pub(super) page_size: Option<i32>,
+    pub(super) consistent: bool,
+    /// Also return the migration ledger's items
+    /// ([`ScanItems::with_ledger`](super::ScanItems::with_ledger)).
+    pub(super) with_ledger: bool,
+    /// At most this many items read per second, over every segment
+    /// ([`Scan::max_rate`](super::Scan::max_rate)).
+    pub(super) max_rate: Option<f64>,
+    /// Leave out items that do not decode, listing them in their page
+    /// ([`Scan::skip_malformed`](super::Scan::skip_malformed)).
+    pub(super) skip_malformed: bool,
+}
+
+impl RawScan {
+    pub(super) fn new(table: Table) -> Self {
+        Self {
+            table,
+            filter: None,
+            projection: None,
+            positions: vec![SegmentPosition::Start],
+            page_size: None,
+            consistent: false,
+            with_ledger: false,
+            max_rate: None,
+            skip_malformed: false,
+        }
+    }
+
+    async fn fetch(
+        &self,
+        segment: u32,
+        start: Option<Cursor>,
+    ) -> Result<(Vec<Item>, Option<Cursor>, usize)> {
+        let table = &self.table;
+        let segments = u32::try_from(self.positions.len()).unwrap_or(1);
+        let (filter, names, values) = match &self.filter {
+            Some((f, p)) => (
+                Some(f.clone()).filter(|f| !f.is_empty()),
+                p.names(),
+                p.values(),
+            ),
+            None => (None, None, None),
+        };
+        let output = table
+            .backoff()
+            .retry(|| async {
+                let mut request = table
+                    .client()
+                    .scan()
+                    .table_name(table.name())
+                    .set_filter_expression(filter.clone())
+                    .set_projection_expression(self.projection.clone())
+                    .set_expression_attribute_names(names.clone())
+                    .set_expression_attribute_values(values.clone())
+                    .set_limit(self.page_size)
+                    .set_exclusive_start_key(start.clone().map(|c| c.0))
+                    .consistent_read(self.consistent);
+                if segments > 1 {
+                    request = request
+                        .segment(i32::try_from(segment).unwrap_or_default())
+                        .total_segments(i32::try_from(segments).unwrap_or(1));
+                }
+                request
+                    .send()
+                    .await
+                    .map_err(|e| Error::from_sdk(Operation::Scan, table.name(), None, e))
+            })
+            .await?;
+        let scanned = usize::try_from(output.scanned_count).unwrap_or_default();
+        Ok((
+            output.items.unwrap_or_default(),
+            output.last_evaluated_key.map(Cursor),
+            scanned,
+        ))
+    }
+
+    /// One stream of pages per segment.
+    pub(super) fn segment_pages(self) -> Vec<BoxStream<'static, Result<Page<Item>>>> {
+        // One budget for every segment: each takes a page's items from it after reading the page,
+        // so a segment in debt waits before reading its next one.
+        let limiter = self
+            .max_rate
+            .map(|rate| RateLimiter::new(RateLimit::ItemsPerSecond(rate)));
+        let scan = std::sync::Arc::new(self);
+        let segments = scan
+            .positions
+            .iter()
+            .enumerate()
+            .map(|(segment, position)| {
+                let scan = scan.clone();
+                let segment = u32::try_from(segment).unwrap_or_default();
+                let limiter = limiter.clone();
+                futures::stream::try_unfold(position.clone(), move |position| {
+                    let scan = scan.clone();
+                    let limiter = limiter.clone();
+                    async move {
+                        let start = match position {
+                            SegmentPosition::Done => return Ok(None),
+                            SegmentPosition::Start => None,
+                            SegmentPosition::After(cursor) => Some(cursor),
+                        };
+                        let (items, cursor, scanned) = scan.fetch(segment, start).await?;
+                        if let Some(limiter) = &limiter {
+                            limiter.acquire(scanned as f64).await;
+                        }
+                        let next = cursor
+                            .clone()
+                            .map_or(SegmentPosition::Done, SegmentPosition::After);
+                        Ok(Some((
+                            Page {
+                                items,
+                                cursor,
+                                segment,
+                                scanned,
+                                malformed: Vec::new(),
+                            },
+                            next,
+                        )))
+                    }
+                })
+                .boxed()
+            });
+        segments.collect()
+    }
+}
