@@ -372,11 +372,14 @@ impl<E: QueryTarget> Query<E> {
                     cursor = items.last().map(|item| query.cursor_after(item));
                 }
                 let read = items.len();
-                let decoded = items
-                    .into_iter()
-                    .filter_map(|item| E::decode(item).transpose())
-                    .collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(|e| query.error(ErrorKind::Decode(e)))?;
+                let mut decoded = Vec::with_capacity(read);
+                for item in items {
+                    if let Some(value) =
+                        E::decode(item).map_err(|e| query.error(ErrorKind::Decode(e)))?
+                    {
+                        decoded.push(value);
+                    }
+                }
                 let remaining = remaining - read;
                 let next = cursor.clone().map(Some);
                 let page = Page {
