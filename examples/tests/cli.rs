@@ -168,6 +168,15 @@ async fn usage_errors_exit_2() {
     app.migrate(&["--lock-wait", "soon", "status"])
         .assert()
         .code(2);
+    let zero_failover = app
+        .migrate(&["up", "--join", "--failover", "0s"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&zero_failover).contains("the failover time must be at least 1s"),
+        "{}",
+        stderr(&zero_failover)
+    );
     app.migrate(&["--help"]).assert().success();
 }
 

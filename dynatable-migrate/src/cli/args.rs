@@ -153,7 +153,7 @@ pub(crate) struct JoinArguments {
     pub(crate) segments: Option<u32>,
     /// How long a dead process's lock or lease stands still before another process takes it
     /// over (default 30s).
-    #[arg(long, value_name = "DURATION", requires = "join", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", requires = "join", value_parser = parse_failover)]
     pub(crate) failover: Option<Duration>,
 }
 
@@ -206,6 +206,22 @@ impl From<MarkStatus> for MigrationStatus {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. 30s or 5m)"))
+}
+
+/// The shortest `--failover`: a process renews its lock and leases every third of it, and a
+/// renewal is a request to DynamoDB that must arrive in time.
+const MIN_FAILOVER: Duration = Duration::from_secs(1);
+
+fn parse_failover(text: &str) -> Result<Duration, String> {
+    let failover = parse_duration(text)?;
+    if failover < MIN_FAILOVER {
+        return Err(format!(
+            "the failover time must be at least {} (a process renews its lock and leases every \
+             third of it)",
+            humantime::format_duration(MIN_FAILOVER)
+        ));
+    }
+    Ok(failover)
 }
 
 #[cfg(test)]
