@@ -181,10 +181,16 @@ impl Context {
         if let Some(catch_up) = &catch_up {
             let (position, shared) = catch_up.ended().await?;
             match shared {
-                None => self.log(format!(
-                    "{name}: caught up ({} changes were the run's own writes, not read again)",
-                    catch_up.passed_over()
-                )),
+                None => {
+                    let own = match catch_up.passed_over() {
+                        0 => String::new(),
+                        n => format!(" ({n} changes were the run's own writes, not read again)"),
+                    };
+                    self.log(format!(
+                        "{name}: caught up: read {} changed items again, wrote {}{own}",
+                        caught_up.read, caught_up.written
+                    ));
+                }
                 Some((read, written)) => {
                     self.log(format!(
                         "{name}: caught up; the joined processes read {read} changed items \

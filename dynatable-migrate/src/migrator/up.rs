@@ -113,6 +113,15 @@ impl Migrator {
             && replays.len() > 1
             && replays.len() > taken_up
         {
+            let versions: Vec<&str> = replays.iter().map(|(m, _)| m.version).collect();
+            self.reporter.message(
+                "replay",
+                &format!(
+                    "{} again over the items changed since each finished, so that items \
+                     written in an older shape meanwhile end in the latest",
+                    versions.join(", ")
+                ),
+            );
             report.replayed += self
                 .replay(stream, Direction::Up, &replays, Some(lock))
                 .await?;
