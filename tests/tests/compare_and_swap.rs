@@ -9,7 +9,7 @@
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{
-    Entity, Item, PrimaryKey, SORT_KEY_ATTRIBUTE, Snapshot, Table, Write, entity,
+    Entity, ErrorKind, Item, PrimaryKey, SORT_KEY_ATTRIBUTE, Snapshot, Table, Write, entity,
 };
 use dynatable_tests::TestTable;
 use futures::TryStreamExt;
@@ -461,4 +461,84 @@ async fn without_the_guard_the_same_stale_values_overwrite_the_renames() {
         lost, 5,
         "the unguarded driver overwrote every rename with the old name's lowercase"
     );
+}
+
+/// An item of `width` attributes besides its keys, none of any entity.
+fn wide_item(name: &str, width: usize) -> Item {
+    let mut item = Item::from([
+        ("PK".to_owned(), AttributeValue::S(format!("WIDE#{name}"))),
+        (
+            SORT_KEY_ATTRIBUTE.to_owned(),
+            AttributeValue::S("ITEM".into()),
+        ),
+    ]);
+    for i in 0..width {
+        item.insert(
+            format!("setting_{i:03}"),
+            AttributeValue::S(format!("on {i}")),
+        );
+    }
+    item
+}
+
+#[tokio::test]
+async fn an_item_too_wide_to_guard_fails_with_the_ways_out_and_is_left_as_it_was() {
+    let test = TestTable::create(&[]).await;
+    let table = Table::new(test.client.clone(), &test.name);
+    // 160 attributes make a condition of about 3 KB but over 300 operators, which DynamoDB
+    // refuses; 300 make one over 4 KB, refused before sending.
+    let items = [("narrow", 50), ("many", 160), ("long", 300)].map(|(name, n)| wide_item(name, n));
+    let keys = items
+        .clone()
+        .map(|item| PrimaryKey::of_item(&item).unwrap());
+    table.batch_put_items(items).await.unwrap();
+    let mark = |blind: bool| {
+        let table = &table;
+        move |item: Item| {
+            let write: Write = table
+                .update_item(PrimaryKey::of_item(&item)?)
+                .set_attribute("marked", AttributeValue::Bool(true))
+                .into();
+            Some(if blind { write.blind() } else { write })
+        }
+    };
+    let marked = |item: &Option<Item>| item.as_ref().unwrap().contains_key("marked");
+
+    for (key, attributes, limit) in [
+        (&keys[1], 162, "too many operators"),
+        (&keys[2], 302, "where DynamoDB accepts 4096"),
+    ] {
+        let read: Vec<Snapshot<Item>> = snapshots(table.scan_items())
+            .await
+            .into_iter()
+            .filter(|s| PrimaryKey::of_item(s.value()).as_ref() == Some(key))
+            .collect();
+        let failed = table
+            .apply_snapshots(stale(read), mark(false))
+            .await
+            .unwrap_err();
+        // The guard compares every attribute, the keys included.
+        match failed.error.kind() {
+            ErrorKind::GuardTooLarge {
+                attributes: found,
+                limit: text,
+            } => assert!(*found == attributes && text.contains(limit), "{failed}"),
+            other => panic!("{other:?}"),
+        }
+        let text = failed.error.to_string();
+        for told in ["#[entity(version)]", "Write::blind()", key.pk.as_str()] {
+            assert!(text.contains(told), "{text}");
+        }
+    }
+    let stored = table.batch_get_items(&keys, true).await.unwrap();
+    assert!(!stored.iter().any(marked), "{stored:?}");
+
+    // Declared blind (the write does not depend on what was read), every item is written.
+    let report = table
+        .apply_snapshots(stale(snapshots(table.scan_items()).await), mark(true))
+        .await
+        .unwrap();
+    assert_eq!(report.written, 3, "{report:?}");
+    let stored = table.batch_get_items(&keys, true).await.unwrap();
+    assert!(stored.iter().all(marked), "{stored:?}");
 }

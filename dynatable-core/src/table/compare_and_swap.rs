@@ -10,7 +10,7 @@ use futures::{Stream, TryStreamExt};
 use super::Table;
 use super::bulk_report::{BulkError, BulkReport, Counters};
 use super::concurrent::run_concurrent;
-use super::error::{ErrorKind, Operation, Result};
+use super::error::{Error, ErrorKind, Operation, Result};
 use super::snapshot::{Effect, Origin, Snapshot};
 use super::transaction::UnitSent;
 use super::write::Write;
@@ -141,6 +141,38 @@ impl Table {
         counters.finish(result)
     }
 
+    /// `error`, told as the guard's when it is the guarded write's condition that is too large
+    /// for DynamoDB (too long, or too many operators): the item has too many attributes to
+    /// compare, and the user has two ways out.
+    fn guard_explained<T>(&self, error: Error, origin: &Origin<T>, guarded: bool) -> Error {
+        if !guarded || error.key() != origin.key() {
+            return error;
+        }
+        let limit = match error.kind() {
+            ErrorKind::ExpressionTooLong {
+                clause: "condition",
+                length,
+                max,
+            } => format!("a condition of {length} bytes, where DynamoDB accepts {max}"),
+            ErrorKind::Service { code, message }
+                if code == "ValidationException"
+                    && message.contains("ConditionExpression")
+                    && message.contains("too many operators") =>
+            {
+                message.clone()
+            }
+            _ => return error,
+        };
+        self.error(
+            error.operation(),
+            error.key().cloned(),
+            ErrorKind::GuardTooLarge {
+                attributes: origin.guarded_attributes(),
+                limit,
+            },
+        )
+    }
+
     /// Writes `unit`, planned from the item `origin` describes, until it is written or there is
     /// nothing left to write.
     async fn settle<T, F>(
@@ -180,7 +212,7 @@ impl Table {
                 Ok(UnitSent::ConditionFailed) => {}
                 Err(e) => {
                     Counters::add(&counters.failed, 1);
-                    return Err(e);
+                    return Err(self.guard_explained(e, &origin, guarded));
                 }
             }
             // A condition failed: the guard's (the item changed) or the plan's own.

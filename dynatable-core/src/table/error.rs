@@ -147,6 +147,28 @@ pub enum ErrorKind {
     /// An expression could not be built (e.g. a raw expression's placeholders collide).
     #[error("invalid expression: {0}")]
     Expression(String),
+    /// An expression is longer than DynamoDB accepts; nothing was sent.
+    #[error("the {clause} expression is {length} bytes long, DynamoDB accepts at most {max}")]
+    ExpressionTooLong {
+        /// Which expression: `condition` or `update`.
+        clause: &'static str,
+        /// Its length in bytes.
+        length: usize,
+        /// DynamoDB's limit.
+        max: usize,
+    },
+    /// The compare-and-swap guard of a bulk driver's write (the item as read: every attribute
+    /// equal, the absent ones still absent) is more than one DynamoDB condition holds (4 KB,
+    /// 300 operators): the item has too many attributes to be compared in one write.
+    #[error(
+        "the compare-and-swap guard of this item compares {attributes} attributes, more than one DynamoDB condition holds ({limit}): give the entity a version attribute (`#[entity(version)]`), which the guard checks alone, or, if the write does not depend on what was read, declare it blind (`Write::blind()`)"
+    )]
+    GuardTooLarge {
+        /// The attributes the guard compares.
+        attributes: usize,
+        /// The limit it passed, as DynamoDB or the check before sending put it.
+        limit: String,
+    },
     /// The table does not exist.
     #[error(
         "the table does not exist: create it (`migrate create-table`) or check the name and region"

@@ -4,6 +4,25 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::error::ErrorKind;
+
+/// The longest expression DynamoDB accepts, in bytes ("The maximum length of any expression
+/// string is 4 KB").
+pub(crate) const MAX_EXPRESSION_BYTES: usize = 4096;
+
+/// `text`, the rendered `clause` expression (`condition`, `update`), when DynamoDB accepts its
+/// length.
+pub(crate) fn within_limit(clause: &'static str, text: String) -> Result<String, ErrorKind> {
+    match text.len() {
+        length if length > MAX_EXPRESSION_BYTES => Err(ErrorKind::ExpressionTooLong {
+            clause,
+            length,
+            max: MAX_EXPRESSION_BYTES,
+        }),
+        _ => Ok(text),
+    }
+}
+
 /// `ExpressionAttributeNames`: placeholder to attribute name.
 pub(crate) type Names = HashMap<String, String>;
 /// `ExpressionAttributeValues`: placeholder to value.

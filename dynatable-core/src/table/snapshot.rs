@@ -155,6 +155,15 @@ impl<T> Origin<T> {
         self.key.as_ref()
     }
 
+    /// How many attributes the [`guard`](Self::guard) compares: the version alone, or every
+    /// attribute read and the declared ones that were absent.
+    pub(crate) fn guarded_attributes(&self) -> usize {
+        match &self.seen {
+            Seen::Version { .. } => 1,
+            Seen::Attributes { item, absent } => item.len() + absent.len(),
+        }
+    }
+
     /// Conditions the write of `writes` to the item's own key on the item being as read; `false`
     /// when there is none to guard (no write to that key, or it was declared
     /// [blind](Write::blind)).

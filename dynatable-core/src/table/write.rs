@@ -4,7 +4,7 @@ use super::Table;
 use super::condition::Condition;
 use super::delete::Delete;
 use super::error::{Error, ErrorKind, Operation, Result};
-use super::expression::Placeholders;
+use super::expression::{Placeholders, within_limit};
 use super::put::Put;
 use super::update::{Update, UpdateParts};
 use super::version::VersionCheck;
@@ -137,11 +137,10 @@ impl Write {
                 rendered.item = Some(item.clone().map_err(|e| fail(ErrorKind::Encode(e)))?)
             }
             WriteOp::Update(parts) => {
-                rendered.update = Some(
-                    parts
-                        .render(&mut placeholders)
-                        .map_err(|e| fail(ErrorKind::Expression(e)))?,
-                );
+                let update = parts
+                    .render(&mut placeholders)
+                    .map_err(|e| fail(ErrorKind::Expression(e)))?;
+                rendered.update = Some(within_limit("update", update).map_err(fail)?);
             }
             WriteOp::Delete | WriteOp::ConditionCheck => {}
         }
@@ -150,11 +149,10 @@ impl Write {
             (_, c) => c.clone(),
         };
         if let Some(condition) = condition {
-            rendered.condition = Some(
-                condition
-                    .render(&mut placeholders)
-                    .map_err(|e| fail(ErrorKind::Expression(e)))?,
-            );
+            let condition = condition
+                .render(&mut placeholders)
+                .map_err(|e| fail(ErrorKind::Expression(e)))?;
+            rendered.condition = Some(within_limit("condition", condition).map_err(fail)?);
         }
         rendered.placeholders = placeholders;
         Ok(rendered)
