@@ -52,6 +52,7 @@ mod conformance;
 mod entity;
 mod error;
 mod field;
+mod item_size;
 mod key;
 mod key_overlap;
 mod key_segment;

@@ -262,6 +262,26 @@ async fn rekeying_500_items_with_packed_units_leaves_exactly_the_new_keys() {
 }
 
 #[tokio::test]
+async fn packed_units_of_large_items_stay_under_a_transactions_4_mb() {
+    let (t, table) = table().await;
+    // 20 puts of 300 KB: 6 MB, which DynamoDB refuses in one transaction ("Transaction payload
+    // size cannot exceed 4MB") though it is 20 actions of the 100 allowed.
+    let blob = "x".repeat(300_000);
+    let units = futures::stream::iter(0..20).map(|i| {
+        let item = dynatable_core::Item::from([
+            ("PK".to_owned(), AttributeValue::S(format!("LARGE#{i}"))),
+            ("SK".to_owned(), AttributeValue::S("BLOB".into())),
+            ("blob".to_owned(), AttributeValue::S(blob.clone())),
+        ]);
+        Ok(vec![table.put_item(item).if_absent().into()])
+    });
+    let report = table.transact_units(units).await.unwrap();
+    assert_eq!((report.read, report.written), (20, 20), "{report:?}");
+    assert!(report.requests >= 2, "{report:?}");
+    assert_eq!(t.scan_all().await.len(), 20);
+}
+
+#[tokio::test]
 async fn a_unit_larger_than_a_transaction_is_an_error() {
     let (_t, table) = table().await;
     let unit: Vec<Write> = photos(101).iter().map(|p| table.put(p).into()).collect();

@@ -92,6 +92,17 @@ impl Placeholders {
         (!self.values.is_empty()).then(|| self.values.clone())
     }
 
+    /// The bytes the names and values add to a request.
+    pub(crate) fn size(&self) -> usize {
+        let names: usize = self.names.iter().map(|(p, n)| p.len() + n.len()).sum();
+        let values: usize = self
+            .values
+            .iter()
+            .map(|(p, v)| p.len() + crate::item_size::value_size(v))
+            .sum();
+        names + values
+    }
+
     /// Both maps, consumed.
     pub(crate) fn into_maps(self) -> (Option<Names>, Option<Values>) {
         (

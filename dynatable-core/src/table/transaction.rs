@@ -213,8 +213,9 @@ impl Table {
 
     /// Applies many independent units of writes (say the delete and the put that re-key one
     /// item) in transactions: whole units are packed into transactions of at most
-    /// [`MAX_TRANSACTION_ACTIONS`] actions, never splitting a unit nor putting two writes of one
-    /// item in the same transaction, several transactions in flight. Each transaction has its own
+    /// [`MAX_TRANSACTION_ACTIONS`] actions and about 3.6 MB (DynamoDB takes 4 MB), never
+    /// splitting a unit nor putting two writes of one item in the same transaction, several
+    /// transactions in flight. Each transaction has its own
     /// `ClientRequestToken`. A unit whose condition fails is skipped (the other units of its
     /// transaction are sent again without it), so re-running an idempotent migration is safe.
     ///
@@ -287,26 +288,60 @@ impl Table {
     }
 }
 
-/// Packs units into transactions of at most [`MAX_TRANSACTION_ACTIONS`] actions, in order, never
-/// splitting a unit nor putting two writes of one key in one transaction.
+/// The payload a packed transaction is kept under: DynamoDB refuses transactions over 4 MB
+/// ("Transaction payload size cannot exceed 4MB"), and a tenth is left for what its count adds
+/// beyond the items, expressions and values [`Write::size`] adds up.
+const MAX_PACKED_BYTES: usize = 4 * 1024 * 1024 / 10 * 9;
+
+/// Units being packed into one transaction.
+#[derive(Default)]
+struct Packing {
+    units: Vec<Vec<Write>>,
+    actions: usize,
+    bytes: usize,
+}
+
+impl Packing {
+    /// Whether `unit` (of `bytes`) may join the units packed so far.
+    fn fits(&self, unit: &[Write], bytes: usize) -> bool {
+        let keys: HashSet<&PrimaryKey> = self.units.iter().flatten().map(Write::key).collect();
+        let clash = unit.iter().any(|w| keys.contains(w.key()));
+        !clash
+            && self.actions + unit.len() <= MAX_TRANSACTION_ACTIONS
+            && self.bytes + bytes <= MAX_PACKED_BYTES
+    }
+
+    fn add(&mut self, unit: Vec<Write>, bytes: usize) {
+        self.actions += unit.len();
+        self.bytes += bytes;
+        self.units.push(unit);
+    }
+}
+
+/// Packs units into transactions of at most [`MAX_TRANSACTION_ACTIONS`] actions and about
+/// 3.6 MB, in order, never splitting a unit nor putting two writes of one key in one
+/// transaction (a unit larger than 3.6 MB goes alone).
 fn pack_units(
     table: &Table,
     units: impl Stream<Item = Result<Vec<Write>>> + Send,
 ) -> impl Stream<Item = Result<Vec<Vec<Write>>>> + Send {
     let table = table.clone();
     futures::stream::unfold(
-        (Box::pin(units), Vec::<Vec<Write>>::new(), false, table),
-        |(mut units, mut batch, mut ended, table)| async move {
+        (Box::pin(units), Packing::default(), false, table),
+        |(mut units, mut packing, mut ended, table)| async move {
             loop {
                 if ended {
-                    if batch.is_empty() {
+                    if packing.units.is_empty() {
                         return None;
                     }
-                    return Some((Ok(std::mem::take(&mut batch)), (units, batch, true, table)));
+                    let full = std::mem::take(&mut packing).units;
+                    return Some((Ok(full), (units, packing, true, table)));
                 }
                 match units.next().await {
                     None => ended = true,
-                    Some(Err(e)) => return Some((Err(e), (units, Vec::new(), true, table))),
+                    Some(Err(e)) => {
+                        return Some((Err(e), (units, Packing::default(), true, table)));
+                    }
                     Some(Ok(unit)) if unit.len() > MAX_TRANSACTION_ACTIONS => {
                         let error = table.error(
                             Operation::Transaction,
@@ -316,19 +351,18 @@ fn pack_units(
                                 max: MAX_TRANSACTION_ACTIONS,
                             },
                         );
-                        return Some((Err(error), (units, Vec::new(), true, table)));
+                        return Some((Err(error), (units, Packing::default(), true, table)));
                     }
                     Some(Ok(unit)) if unit.is_empty() => {}
                     Some(Ok(unit)) => {
-                        let actions: usize = batch.iter().map(Vec::len).sum();
-                        let keys: HashSet<&PrimaryKey> =
-                            batch.iter().flatten().map(Write::key).collect();
-                        let clash = unit.iter().any(|w| keys.contains(w.key()));
-                        if clash || actions + unit.len() > MAX_TRANSACTION_ACTIONS {
-                            let full = std::mem::replace(&mut batch, vec![unit]);
-                            return Some((Ok(full), (units, batch, false, table)));
+                        let bytes = unit.iter().map(Write::size).sum();
+                        if packing.units.is_empty() || packing.fits(&unit, bytes) {
+                            packing.add(unit, bytes);
+                            continue;
                         }
-                        batch.push(unit);
+                        let full = std::mem::take(&mut packing).units;
+                        packing.add(unit, bytes);
+                        return Some((Ok(full), (units, packing, false, table)));
                     }
                 }
             }

@@ -10,6 +10,7 @@ use super::update::{Update, UpdateParts};
 use super::version::VersionCheck;
 use crate::codec::Item;
 use crate::error::EncodeError;
+use crate::item_size::item_size;
 use crate::key::PrimaryKey;
 
 /// One write of any entity: what the bulk driver applies and what transactions are made of.
@@ -124,38 +125,64 @@ impl Write {
 
     pub(crate) fn render(&self, table: &Table) -> Result<Rendered> {
         let fail = |kind| table.error(self.operation(), Some(self.key.clone()), kind);
-        let mut placeholders = Placeholders::default();
-        let mut rendered = Rendered {
-            key: self.key.to_key_item(),
-            item: None,
-            update: None,
-            condition: None,
-            placeholders: Placeholders::default(),
+        let item = match &self.op {
+            WriteOp::Put(item) => Some(item.clone().map_err(|e| fail(ErrorKind::Encode(e)))?),
+            _ => None,
         };
-        match &self.op {
-            WriteOp::Put(item) => {
-                rendered.item = Some(item.clone().map_err(|e| fail(ErrorKind::Encode(e)))?)
-            }
+        let (update, condition, placeholders) = self.expressions().map_err(fail)?;
+        Ok(Rendered {
+            key: self.key.to_key_item(),
+            item,
+            update,
+            condition,
+            placeholders,
+        })
+    }
+
+    /// The update and condition expressions, with their placeholders.
+    fn expressions(
+        &self,
+    ) -> std::result::Result<(Option<String>, Option<String>, Placeholders), ErrorKind> {
+        let mut placeholders = Placeholders::default();
+        let update = match &self.op {
             WriteOp::Update(parts) => {
                 let update = parts
                     .render(&mut placeholders)
-                    .map_err(|e| fail(ErrorKind::Expression(e)))?;
-                rendered.update = Some(within_limit("update", update).map_err(fail)?);
+                    .map_err(ErrorKind::Expression)?;
+                Some(within_limit("update", update)?)
             }
-            WriteOp::Delete | WriteOp::ConditionCheck => {}
-        }
+            _ => None,
+        };
         let condition = match (&self.op, &self.condition) {
             (WriteOp::Update(parts), c) => parts.condition(c.clone()),
             (_, c) => c.clone(),
         };
-        if let Some(condition) = condition {
-            let condition = condition
-                .render(&mut placeholders)
-                .map_err(|e| fail(ErrorKind::Expression(e)))?;
-            rendered.condition = Some(within_limit("condition", condition).map_err(fail)?);
-        }
-        rendered.placeholders = placeholders;
-        Ok(rendered)
+        let condition = match condition {
+            Some(condition) => {
+                let text = condition
+                    .render(&mut placeholders)
+                    .map_err(ErrorKind::Expression)?;
+                Some(within_limit("condition", text)?)
+            }
+            None => None,
+        };
+        Ok((update, condition, placeholders))
+    }
+
+    /// About how many bytes the write adds to a request (what DynamoDB's 4 MB limit of a
+    /// transaction counts): its key, item, expressions, and their names and values. A write
+    /// that does not render counts nothing: sending it fails.
+    pub(crate) fn size(&self) -> usize {
+        let key = self.key.pk.len() + self.key.sk.len() + 4;
+        let item = match &self.op {
+            WriteOp::Put(Ok(item)) => item_size(item),
+            _ => 0,
+        };
+        let expressions = self.expressions().map_or(0, |(update, condition, p)| {
+            let text = |t: Option<String>| t.map_or(0, |t| t.len());
+            text(update) + text(condition) + p.size()
+        });
+        key + item + expressions
     }
 
     /// Sends the write as one request, retrying throttling with the table's backoff.
