@@ -530,8 +530,41 @@ async fn an_item_too_wide_to_guard_fails_with_the_ways_out_and_is_left_as_it_was
             assert!(text.contains(told), "{text}");
         }
     }
+    // The same in a transaction (a re-key's delete and put), whose error names no key.
+    let read: Vec<Snapshot<Item>> = snapshots(table.scan_items())
+        .await
+        .into_iter()
+        .filter(|s| PrimaryKey::of_item(s.value()).as_ref() == Some(&keys[1]))
+        .collect();
+    let failed = table
+        .transact_snapshots(stale(read), |item: Item| {
+            let old = PrimaryKey::of_item(&item)?;
+            let mut moved = item;
+            moved.insert(
+                SORT_KEY_ATTRIBUTE.to_owned(),
+                AttributeValue::S("MOVED".into()),
+            );
+            Some(vec![
+                table.delete_item(old).if_exists().into(),
+                table.put_item(moved).if_absent().into(),
+            ])
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            failed.error.kind(),
+            ErrorKind::GuardTooLarge {
+                attributes: 162,
+                ..
+            }
+        ),
+        "{failed}"
+    );
+    assert_eq!(failed.error.key(), Some(&keys[1]));
     let stored = table.batch_get_items(&keys, true).await.unwrap();
     assert!(!stored.iter().any(marked), "{stored:?}");
+    assert_eq!(test.scan_all().await.len(), 3, "nothing moved");
 
     // Declared blind (the write does not depend on what was read), every item is written.
     let report = table

@@ -145,7 +145,8 @@ impl Table {
     /// for DynamoDB (too long, or too many operators): the item has too many attributes to
     /// compare, and the user has two ways out.
     fn guard_explained<T>(&self, error: Error, origin: &Origin<T>, guarded: bool) -> Error {
-        if !guarded || error.key() != origin.key() {
+        // A transaction's error names no key; the unit's other writes are the plan's own.
+        if !guarded || error.key().is_some_and(|key| Some(key) != origin.key()) {
             return error;
         }
         let limit = match error.kind() {
@@ -165,7 +166,7 @@ impl Table {
         };
         self.error(
             error.operation(),
-            error.key().cloned(),
+            origin.key().cloned(),
             ErrorKind::GuardTooLarge {
                 attributes: origin.guarded_attributes(),
                 limit,
