@@ -145,8 +145,12 @@ impl Table {
     /// for DynamoDB (too long, or too many operators): the item has too many attributes to
     /// compare, and the user has two ways out.
     fn guard_explained<T>(&self, error: Error, origin: &Origin<T>, guarded: bool) -> Error {
-        // A transaction's error names no key; the unit's other writes are the plan's own.
-        if !guarded || error.key().is_some_and(|key| Some(key) != origin.key()) {
+        // A transaction's error names no key; the unit's other writes are the plan's own. A
+        // version's guard is one comparison: a limit passed is the plan's.
+        if !guarded
+            || origin.guarded_attributes() <= 1
+            || error.key().is_some_and(|key| Some(key) != origin.key())
+        {
             return error;
         }
         let limit = match error.kind() {

@@ -152,7 +152,7 @@ pub(crate) struct JoinArguments {
     #[arg(long, value_name = "N", requires = "join", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub(crate) segments: Option<u32>,
     /// How long a dead process's lock or lease stands still before another process takes it
-    /// over (default 30s).
+    /// over (default 30s, at least 1s).
     #[arg(long, value_name = "DURATION", requires = "join", value_parser = parse_failover)]
     pub(crate) failover: Option<Duration>,
 }
