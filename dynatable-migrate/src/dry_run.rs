@@ -50,20 +50,41 @@ pub struct PlannedWrite {
     pub expression: Option<String>,
 }
 
-/// The writes a dry run intercepted, in order, and what its reads and writes would cost.
+/// How many intercepted writes a [`DryRunLog`] lists; it counts every one. A dry run of a
+/// table of millions of items would otherwise hold a description of every write in memory.
+pub const MAX_LISTED_WRITES: usize = 10_000;
+
+/// The writes a dry run intercepted (the first [`MAX_LISTED_WRITES`], in order, and how many in
+/// all), and what its reads and writes would cost.
 #[derive(Debug, Clone, Default)]
 pub struct DryRunLog {
-    writes: Arc<Mutex<Vec<PlannedWrite>>>,
+    writes: Arc<Mutex<Listed>>,
     cost: Arc<Mutex<DryRunCost>>,
 }
 
+/// The writes listed, and the count of all.
+#[derive(Debug, Default)]
+struct Listed {
+    first: Vec<PlannedWrite>,
+    count: u64,
+}
+
 impl DryRunLog {
-    /// Every intercepted write so far.
+    /// The first [`MAX_LISTED_WRITES`] intercepted writes.
     pub fn writes(&self) -> Vec<PlannedWrite> {
         self.writes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .first
             .clone()
+    }
+
+    /// How many writes were intercepted so far, listed or not.
+    pub fn count(&self) -> u64 {
+        self.writes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .count
     }
 
     /// What the reads so far cost and the intercepted writes would cost.
@@ -76,10 +97,11 @@ impl DryRunLog {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .write(operation, body);
-        self.writes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend(planned(operation, body));
+        let planned = planned(operation, body);
+        let mut listed = self.writes.lock().unwrap_or_else(PoisonError::into_inner);
+        listed.count += planned.len() as u64;
+        let room = MAX_LISTED_WRITES.saturating_sub(listed.first.len());
+        listed.first.extend(planned.into_iter().take(room));
     }
 
     fn count_read(&self, operation: &str, request: &Value, response: &Value) {
@@ -280,5 +302,26 @@ fn planned(operation: &str, body: &Value) -> Vec<PlannedWrite> {
                     .map(str::to_owned)
             }),
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn lists_the_first_writes_and_counts_every_one() {
+        let log = DryRunLog::default();
+        let put = json!({"TableName": "t", "Item": {"PK": {"S": "A"}, "SK": {"S": "B"}}});
+        for _ in 0..MAX_LISTED_WRITES + 5 {
+            log.record("PutItem", &put);
+        }
+        let writes = log.writes();
+        assert_eq!(writes.len(), MAX_LISTED_WRITES);
+        assert_eq!(writes[0].operation, "PutItem");
+        assert_eq!(log.count(), MAX_LISTED_WRITES as u64 + 5);
+        assert_eq!(log.cost().write_units, (MAX_LISTED_WRITES + 5) as f64);
     }
 }

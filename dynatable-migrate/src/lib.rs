@@ -108,7 +108,7 @@ pub mod __private;
 
 pub use checkpoint::{CheckpointRecord, StoredPosition};
 pub use context::Context;
-pub use dry_run::{DryRunLog, PlannedWrite, dry_run_client};
+pub use dry_run::{DryRunLog, MAX_LISTED_WRITES, PlannedWrite, dry_run_client};
 pub use dry_run_cost::DryRunCost;
 pub use dynatable_core;
 pub use error::{Error, Result};

@@ -97,6 +97,7 @@ async fn up_to_a_version_then_down_by_steps_and_to_a_version() {
     let dry = app.migrate_json(&["down", "--dry-run"], 0);
     assert_eq!(versions(&dry), ["0.3.0"]);
     assert_eq!(dry["writes"]["0.3.0"].as_array().unwrap().len(), 2 * 20);
+    assert_eq!(dry["write_counts"]["0.3.0"], 2 * 20);
     assert_eq!(app.dump().await, before);
     // --to keeps the target applied.
     assert_eq!(

@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::dry_run::PlannedWrite;
 use crate::dry_run_cost::DryRunCost;
 use crate::ledger::MigrationRecord;
+use crate::migrator::DryRunReport;
 use crate::schema_snapshot::SchemaSnapshot;
 use crate::status::Status;
 
@@ -165,13 +165,13 @@ pub(crate) fn status(status: &Status, lock_expires_at: Option<&str>) -> String {
 }
 
 /// `up --dry-run` / `down --dry-run`: per migration, how many writes and the first few.
-pub(crate) fn dry_run(writes: &[(String, Vec<PlannedWrite>)]) -> String {
+pub(crate) fn dry_run(report: &DryRunReport) -> String {
     let mut out = String::new();
-    if writes.is_empty() {
+    if report.writes.is_empty() {
         out.push_str("Nothing to run.\n");
     }
-    for (version, planned) in writes {
-        let _ = writeln!(out, "{version}: would make {} writes", planned.len());
+    for ((version, planned), (_, count)) in report.writes.iter().zip(&report.write_counts) {
+        let _ = writeln!(out, "{version}: would make {count} writes");
         for write in planned.iter().take(SHOWN_WRITES) {
             let _ = write!(out, "  {}", write.operation);
             if let Some(key) = &write.key {
@@ -182,11 +182,16 @@ pub(crate) fn dry_run(writes: &[(String, Vec<PlannedWrite>)]) -> String {
             }
             out.push('\n');
         }
-        if planned.len() > SHOWN_WRITES {
+        let shown = planned.len().min(SHOWN_WRITES) as u64;
+        if *count > shown {
+            let listed = match planned.len() as u64 == *count {
+                true => "them all".to_owned(),
+                false => format!("the first {}", planned.len()),
+            };
             let _ = writeln!(
                 out,
-                "  ... and {} more (--json lists them all)",
-                planned.len() - SHOWN_WRITES
+                "  ... and {} more (--json lists {listed})",
+                count - shown
             );
         }
     }

@@ -14,7 +14,7 @@ pub(super) fn dry_run_document(
     report: DryRunReport,
     max_rate: Option<u32>,
 ) -> Result<Value, Failure> {
-    out.text(&render::dry_run(&report.writes));
+    out.text(&render::dry_run(&report));
     let total = report.total_cost();
     out.text(&render::dry_run_cost(&report.costs, &total, max_rate));
     let costs: serde_json::Map<String, Value> = report
@@ -29,11 +29,17 @@ pub(super) fn dry_run_document(
         .iter()
         .map(|(version, planned)| (version.clone(), json!(planned)))
         .collect();
+    let write_counts: serde_json::Map<String, Value> = report
+        .write_counts
+        .iter()
+        .map(|(version, count)| (version.clone(), json!(count)))
+        .collect();
     Ok(json!({
         "command": command,
         "dry_run": true,
         "versions": versions,
         "writes": writes,
+        "write_counts": write_counts,
         "cost": {"total": total, "versions": costs, "seconds_at_max_rate": seconds_at_max_rate},
     }))
 }

@@ -16,8 +16,11 @@ use super::{DownTarget, Migrator};
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DryRunReport {
-    /// Version to the writes its migration would make.
+    /// Version to the writes its migration would make: the first
+    /// [`MAX_LISTED_WRITES`](crate::MAX_LISTED_WRITES).
     pub writes: Vec<(String, Vec<PlannedWrite>)>,
+    /// Version to how many writes its migration would make, listed or not.
+    pub write_counts: Vec<(String, u64)>,
     /// Version to what its migration would cost the table (see [`DryRunCost`]).
     pub costs: Vec<(String, DryRunCost)>,
 }
@@ -72,16 +75,20 @@ impl Migrator {
                 .run(direction, &ctx)
                 .await
                 .map_err(|e| migration.failed(e))?;
-            let writes = log.writes();
+            let count = log.count();
             self.reporter.message(
                 migration.version,
                 &format!(
-                    "{} {direction} (dry run) would make {} writes",
-                    migration.name,
-                    writes.len()
+                    "{} {direction} (dry run) would make {count} writes",
+                    migration.name
                 ),
             );
-            report.writes.push((migration.version.to_owned(), writes));
+            report
+                .writes
+                .push((migration.version.to_owned(), log.writes()));
+            report
+                .write_counts
+                .push((migration.version.to_owned(), count));
             report
                 .costs
                 .push((migration.version.to_owned(), log.cost()));
