@@ -481,6 +481,15 @@ fn wide_item(name: &str, width: usize) -> Item {
     item
 }
 
+/// The snapshot of the item with `key`, read by a scan of every item.
+async fn snapshot_of(table: &Table, key: &PrimaryKey) -> Vec<Snapshot<Item>> {
+    snapshots(table.scan_items())
+        .await
+        .into_iter()
+        .filter(|s| PrimaryKey::of_item(s.value()).as_ref() == Some(key))
+        .collect()
+}
+
 #[tokio::test]
 async fn an_item_too_wide_to_guard_fails_with_the_ways_out_and_is_left_as_it_was() {
     let test = TestTable::create(&[]).await;
@@ -508,13 +517,8 @@ async fn an_item_too_wide_to_guard_fails_with_the_ways_out_and_is_left_as_it_was
         (&keys[1], 162, "too many operators"),
         (&keys[2], 302, "where DynamoDB accepts 4096"),
     ] {
-        let read: Vec<Snapshot<Item>> = snapshots(table.scan_items())
-            .await
-            .into_iter()
-            .filter(|s| PrimaryKey::of_item(s.value()).as_ref() == Some(key))
-            .collect();
         let failed = table
-            .apply_snapshots(stale(read), mark(false))
+            .apply_snapshots(stale(snapshot_of(&table, key).await), mark(false))
             .await
             .unwrap_err();
         // The guard compares every attribute, the keys included.
@@ -531,13 +535,8 @@ async fn an_item_too_wide_to_guard_fails_with_the_ways_out_and_is_left_as_it_was
         }
     }
     // The same in a transaction (a re-key's delete and put), whose error names no key.
-    let read: Vec<Snapshot<Item>> = snapshots(table.scan_items())
-        .await
-        .into_iter()
-        .filter(|s| PrimaryKey::of_item(s.value()).as_ref() == Some(&keys[1]))
-        .collect();
     let failed = table
-        .transact_snapshots(stale(read), |item: Item| {
+        .transact_snapshots(stale(snapshot_of(&table, &keys[1]).await), |item: Item| {
             let old = PrimaryKey::of_item(&item)?;
             let mut moved = item;
             moved.insert(
