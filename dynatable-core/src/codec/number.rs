@@ -94,6 +94,7 @@ macro_rules! number_codec {
                 Ok(Some(AttributeValue::N(self.number_text()?)))
             }
 
+            #[inline]
             fn decode(value: AttributeValue) -> Result<Self, ValueError> {
                 match value {
                     AttributeValue::N(text) => Self::from_number_text(text),

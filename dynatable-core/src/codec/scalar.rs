@@ -15,6 +15,9 @@ impl AttributeCodec for String {
         Ok(Some(AttributeValue::S(self)))
     }
 
+    // Inline, like the other scalars' decode: called for every field of every item read, from
+    // the entities' generated code in other crates.
+    #[inline]
     fn decode(value: AttributeValue) -> Result<Self, ValueError> {
         match value {
             AttributeValue::S(text) => Ok(text),
@@ -54,6 +57,7 @@ impl AttributeCodec for bool {
         Ok(Some(AttributeValue::Bool(*self)))
     }
 
+    #[inline]
     fn decode(value: AttributeValue) -> Result<Self, ValueError> {
         match value {
             AttributeValue::Bool(b) => Ok(b),

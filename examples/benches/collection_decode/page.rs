@@ -59,6 +59,15 @@ fn page() -> Vec<Item> {
     }
 }
 
+/// Decodes `items` as a query's page is decoded (`Query::pages`).
+fn decode_page(items: Vec<Item>) -> Vec<UserItem> {
+    let mut decoded: Vec<UserItem> = Vec::with_capacity(items.len());
+    for item in items {
+        decoded.extend(UserItem::decode(item).unwrap());
+    }
+    decoded
+}
+
 fn decode(c: &mut Criterion, allocator: &str) {
     let page = page();
     let photo_url = page
@@ -77,18 +86,30 @@ fn decode(c: &mut Criterion, allocator: &str) {
     c.bench_function(&format!("collection_decode_1mb_page/{allocator}"), |b| {
         b.iter_batched(
             || page.clone(),
-            |items| {
-                // As a query's page is decoded (`Query::pages`).
-                let mut decoded: Vec<UserItem> = Vec::with_capacity(items.len());
-                for item in items {
-                    decoded.extend(UserItem::decode(item).unwrap());
-                }
-                black_box(decoded)
-            },
+            |items| black_box(decode_page(items)),
             BatchSize::LargeInput,
         );
     });
 }
+
+/// The decoding's own work, without the memory: the first [`IN_CACHE_ITEMS`] items of the page,
+/// copied just before each decode, so that they are still in the core's cache.
+fn decode_in_cache(c: &mut Criterion, allocator: &str) {
+    let items: Vec<Item> = page().into_iter().take(IN_CACHE_ITEMS).collect();
+    c.bench_function(
+        &format!("collection_decode_{IN_CACHE_ITEMS}_items_in_cache/{allocator}"),
+        |b| {
+            b.iter_batched(
+                || items.clone(),
+                |items| black_box(decode_page(items)),
+                BatchSize::PerIteration,
+            );
+        },
+    );
+}
+
+/// How many items [`decode_in_cache`] decodes: about 100 KB of the SDK's maps.
+const IN_CACHE_ITEMS: usize = 64;
 
 /// For comparison: the same copies of the page dropped without decoding.
 fn drop_only(c: &mut Criterion, allocator: &str) {
@@ -101,5 +122,6 @@ fn drop_only(c: &mut Criterion, allocator: &str) {
 /// Both routines, named after `allocator`.
 pub fn benches(c: &mut Criterion, allocator: &str) {
     decode(c, allocator);
+    decode_in_cache(c, allocator);
     drop_only(c, allocator);
 }
