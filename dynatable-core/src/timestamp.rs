@@ -18,7 +18,8 @@ const KEY_DIGITS: usize = 13;
 /// A point in time, to the millisecond (from the Unix epoch on).
 ///
 /// - As an attribute: ISO-8601 text in UTC (`2026-11-24T06:20:47.000Z`), readable in the console
-///   and comparable as text.
+///   and comparable as text. Read back from any RFC 3339 text, with a numeric offset from UTC
+///   too (`2026-11-24T07:20:47+01:00`), as other writers of a table may have stored it.
 /// - In a key template: milliseconds since the epoch, zero-padded to 13 digits
 ///   (`1795501247000`), so that items sort by time (`PHOTO#{created_at}#{photo_id}`).
 /// - As an entity's TTL (`#[entity(ttl)]`): epoch seconds (`N`), what DynamoDB's time to live
@@ -95,7 +96,9 @@ impl fmt::Display for Timestamp {
 impl std::str::FromStr for Timestamp {
     type Err = ValueError;
 
-    /// Reads RFC 3339 / ISO-8601 text in UTC (`2026-11-24T06:20:47Z`, fractions optional).
+    /// Reads RFC 3339 / ISO-8601 text, in UTC (`2026-11-24T06:20:47Z`) or with a numeric offset
+    /// from it (`2026-11-24T07:20:47+01:00`, as other writers of a table may store times);
+    /// fractions of a second optional, truncated to the millisecond.
     fn from_str(text: &str) -> Result<Self, ValueError> {
         if let Some(millis) = canonical_millis(text) {
             return Ok(Self(millis));
@@ -104,11 +107,39 @@ impl std::str::FromStr for Timestamp {
             text: text.to_owned(),
             target: "ISO-8601 timestamp",
         };
-        let time = humantime::parse_rfc3339(text).map_err(|_| invalid())?;
+        let time = humantime::parse_rfc3339(text)
+            .ok()
+            .or_else(|| with_offset(text))
+            .ok_or_else(invalid)?;
         if time < UNIX_EPOCH {
             return Err(invalid());
         }
         Ok(Self::from(time))
+    }
+}
+
+/// The instant `text` names when it ends in a numeric offset from UTC (`+01:00`, `-05:30`), which
+/// `humantime` reads only as `+00:00`: the same text read as UTC, moved by the offset.
+fn with_offset(text: &str) -> Option<SystemTime> {
+    let (local, offset) = text.split_at_checked(text.len().checked_sub(6)?)?;
+    let &[sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] = offset.as_bytes() else {
+        return None;
+    };
+    let two_digits = |tens: u8, ones: u8| {
+        (tens.is_ascii_digit() && ones.is_ascii_digit())
+            .then(|| u64::from(tens - b'0') * 10 + u64::from(ones - b'0'))
+    };
+    let (hours, minutes) = (two_digits(h0, h1)?, two_digits(m0, m1)?);
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    let as_utc = humantime::parse_rfc3339(&format!("{local}Z")).ok()?;
+    let offset = Duration::from_secs((hours * 60 + minutes) * 60);
+    // Local time is UTC plus the offset.
+    if sign == b'+' {
+        as_utc.checked_sub(offset)
+    } else {
+        as_utc.checked_add(offset)
     }
 }
 
@@ -275,6 +306,29 @@ mod tests {
         let fallback: Timestamp = "2026-11-24T06:20:47Z".parse().unwrap();
         assert_eq!(fallback.as_millis(), 1_795_501_247_000);
         assert!("2100-02-29T00:00:00.000Z".parse::<Timestamp>().is_err());
+    }
+
+    #[test]
+    fn offsets_from_utc_are_read_as_the_instant_they_name() {
+        let utc: Timestamp = "2026-11-24T06:20:47Z".parse().unwrap();
+        for same in [
+            "2026-11-24T06:20:47+00:00",
+            "2026-11-24T07:20:47+01:00",
+            "2026-11-24T00:50:47.000-05:30",
+            "2026-11-25T05:20:47.000999+23:00",
+        ] {
+            assert_eq!(same.parse::<Timestamp>().unwrap(), utc, "{same}");
+        }
+        for refused in [
+            "2026-11-24T06:20:47+24:00",
+            "2026-11-24T06:20:47+01:60",
+            "2026-11-24T06:20:47+0100",
+            "2026-11-24T06:20:47 01:00",
+            "1970-01-01T00:30:00+01:00",
+            "+01:00",
+        ] {
+            assert!(refused.parse::<Timestamp>().is_err(), "{refused}");
+        }
     }
 
     #[test]
