@@ -70,7 +70,7 @@ pub fn projection(
 pub fn member_of(item: &Item, members: &[&EntitySchema]) -> Option<usize> {
     // Found by walking the item rather than hashing the name: an item's attributes are few, their
     // lengths sit in the map's buckets, and the walk leaves in cache what the member's decode reads
-    // next (on a 1 MB page of the example's collection, the lookup by hash took as long as
+    // next (on a 1 MB page of the example's collection, the lookup by hash took longer than
     // walking every bucket of every item).
     let entity_type = item.iter().find_map(|(name, value)| match value {
         AttributeValue::S(s) if name == ENTITY_TYPE_ATTRIBUTE => Some(s.as_str()),

@@ -119,7 +119,7 @@ fn drop_only(c: &mut Criterion, allocator: &str) {
     });
 }
 
-/// Both routines, named after `allocator`.
+/// The three routines, named after `allocator`.
 pub fn benches(c: &mut Criterion, allocator: &str) {
     decode(c, allocator);
     decode_in_cache(c, allocator);
