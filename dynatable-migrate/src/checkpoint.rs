@@ -104,8 +104,8 @@ pub(crate) struct Checkpointer {
 pub(crate) enum Saving {
     /// A run of the migration, one way.
     Run(Direction),
-    /// A replay of the applied migration (catch-up positions only).
-    Replay,
+    /// A replay of the migration applied (or rolled back) in a run: catch-up positions only.
+    Replay(Direction),
 }
 
 impl Checkpointer {
@@ -115,7 +115,11 @@ impl Checkpointer {
         match self.saving {
             Saving::Run(Direction::Up) => self.version.clone(),
             Saving::Run(Direction::Down) => format!("{}#down", self.version),
-            Saving::Replay => format!("{}{}", self.version, ReplayState::Unfinished.suffix()),
+            Saving::Replay(direction) => format!(
+                "{}{}",
+                self.version,
+                ReplayState::unfinished(direction).suffix()
+            ),
         }
     }
 

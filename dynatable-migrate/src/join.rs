@@ -171,7 +171,8 @@ impl Migrator {
         match goal {
             Goal::Up(target) => Ok(self.up_plan(target.as_deref()).await?.is_empty()
                 && self.unfinished_replays().await?.is_empty()),
-            Goal::Down(to_undo) => Ok(self.still_applied(to_undo).await?.is_empty()),
+            Goal::Down(to_undo) => Ok(self.still_applied(to_undo).await?.is_empty()
+                && self.unfinished_rollback_replays().await?.is_empty()),
         }
     }
 

@@ -1,11 +1,12 @@
-//! Where the replays of `up` stand, kept in the ledger beside the catch-up positions: those of a
-//! replay that was interrupted (the next `up` finishes it before anything else) and those of a
-//! follow period that stopped (the next `up --follow` continues from them).
+//! Where the replays stand, kept in the ledger beside the catch-up positions: those of a replay
+//! of `up` that was interrupted (the next `up` finishes it before anything else), those of a
+//! follow period that stopped (the next `up --follow` continues from them), and those of a
+//! replay of `down` that was interrupted (the next `down` finishes it first).
 //!
-//! A replay runs the backfills of migrations already applied over the changes made since; were
-//! its positions only in memory, a run killed during it would leave the items an old
-//! application instance wrote meanwhile in an older shape, with no pending migration to convert
-//! them.
+//! A replay runs the backfills of migrations already applied (or rolled back) over the changes
+//! made since; were its positions only in memory, a run killed during it would leave the items an
+//! application instance wrote meanwhile in a shape the run converted away from, with no pending
+//! migration (or rollback) to convert them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,6 +14,7 @@ use dynatable_core::{Entity, Table};
 
 use crate::error::Result;
 use crate::ledger::records_starting;
+use crate::migration::Direction;
 use crate::stream::{StreamPosition, StreamPositionRecord};
 
 /// Which replays' positions.
@@ -22,6 +24,8 @@ pub(crate) enum ReplayState {
     Unfinished,
     /// Saved when a follow period stopped cleanly: where the next one continues.
     Stopped,
+    /// Saved while a replay of rollbacks runs: left behind only by a `down` that did not finish.
+    UnfinishedRollback,
 }
 
 impl ReplayState {
@@ -30,6 +34,15 @@ impl ReplayState {
         match self {
             Self::Unfinished => "#replay",
             Self::Stopped => "#followed",
+            Self::UnfinishedRollback => "#down-replay",
+        }
+    }
+
+    /// The state of a replay running in `direction` (its positions before it finished).
+    pub(crate) fn unfinished(direction: Direction) -> Self {
+        match direction {
+            Direction::Up => Self::Unfinished,
+            Direction::Down => Self::UnfinishedRollback,
         }
     }
 }

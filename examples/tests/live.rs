@@ -493,6 +493,55 @@ async fn converted(app: &App, id: &str) -> bool {
         && row["username"] == row["username"].to_lowercase()
 }
 
+/// Aborts `running` (a run in this process) once the ledger holds a position whose sort key
+/// starts with `saved`, as a kill would stop it there.
+async fn kill_once_saved(
+    app: &App,
+    running: tokio::task::JoinHandle<dynatable_migrate::Result<()>>,
+    saved: &str,
+) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !replay_positions(app)
+        .await
+        .iter()
+        .any(|sk| sk.starts_with(saved))
+    {
+        assert!(Instant::now() < deadline, "{saved} was never saved");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.abort();
+    let _ = running.await;
+}
+
+/// Writes photo `late-photo` of the first user in `shape` (its key: old or new), as an
+/// application instance of that shape would; returns its time.
+async fn late_photo(app: &App, shape: Shape) -> u64 {
+    let user = user_id(
+        app.data()
+            .await
+            .iter()
+            .find(|row| row["SK"] == "PROFILE")
+            .unwrap(),
+    );
+    let at = 1_700_000_000_000;
+    app.table()
+        .await
+        .put_item(photo_item(&user, "late-photo", at, shape))
+        .send()
+        .await
+        .unwrap();
+    at
+}
+
+/// The items of photo `late-photo`, under any key.
+async fn late_photo_rows(app: &App) -> Vec<Row> {
+    app.data()
+        .await
+        .into_iter()
+        .filter(|row| row.get("photoId").is_some_and(|id| id == "late-photo"))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_stopped_follow_continues_and_an_interrupted_replay_is_finished_by_up() {
     let _turn = ONE_AT_A_TIME.lock().await;
@@ -538,40 +587,12 @@ async fn a_stopped_follow_continues_and_an_interrupted_replay_is_finished_by_up(
     let migrator = Migrator::new(app.table().await)
         .unwrap()
         .stream_client(endpoint.stream_client().await);
-    let running = tokio::spawn(async move { migrator.up(None).await });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !replay_positions(&app)
-        .await
-        .iter()
-        .any(|sk| sk.starts_with("STREAM#0.3.0#replay#"))
-    {
-        assert!(Instant::now() < deadline, "0.3.0 was not applied");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    running.abort();
-    let _ = running.await;
-    let user = user_id(
-        app.data()
-            .await
-            .iter()
-            .find(|row| row["SK"] == "PROFILE")
-            .unwrap(),
-    );
-    let at = 1_700_000_000_000;
-    app.table()
-        .await
-        .put_item(photo_item(&user, "late-photo", at, Shape::Old))
-        .send()
-        .await
-        .unwrap();
+    let running = tokio::spawn(async move { migrator.up(None).await.map(drop) });
+    kill_once_saved(&app, running, "STREAM#0.3.0#replay#").await;
+    let at = late_photo(&app, Shape::Old).await;
     app.migrate(&["unlock", "--force"]).assert().success();
     app.migrate(&["up"]).assert().success();
-    let photo: Vec<Row> = app
-        .data()
-        .await
-        .into_iter()
-        .filter(|row| row.get("photoId").is_some_and(|id| id == "late-photo"))
-        .collect();
+    let photo = late_photo_rows(&app).await;
     assert_eq!(photo.len(), 1, "one copy: {photo:?}");
     assert_eq!(photo[0]["SK"], format!("PHOTO#{at}#late-photo"));
     assert!(photo[0].contains_key("updatedAt"));
@@ -580,4 +601,46 @@ async fn a_stopped_follow_continues_and_an_interrupted_replay_is_finished_by_up(
         !left.iter().any(|sk| sk.contains("#replay#")),
         "the finished replays' positions are gone: {left:?}"
     );
+}
+
+#[tokio::test]
+async fn an_interrupted_replay_of_rollbacks_is_finished_by_down() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let endpoint = dedicated_endpoint();
+    let app = App::with_streams("unwind", endpoint.clone());
+    app.create_and_seed(10, 1);
+    app.migrate(&["up"]).assert().success();
+
+    // A `down` killed once its last rollback (0.3.0, which moves the photos back to their old
+    // keys) is recorded, during the replay of the three rollbacks; then an instance of the newer
+    // application, still running, writes a photo under the new key.
+    let migrator = Migrator::new(app.table().await)
+        .unwrap()
+        .stream_client(endpoint.stream_client().await);
+    let running = tokio::spawn(async move {
+        migrator
+            .down(DownTarget::Version("0.2.0".to_owned()))
+            .await
+            .map(drop)
+    });
+    kill_once_saved(&app, running, "STREAM#0.3.0#down-replay#").await;
+    late_photo(&app, Shape::New).await;
+    app.migrate(&["unlock", "--force"]).assert().success();
+
+    // Nothing is left to roll back, but the next `down` finishes the replay: the photo moves to
+    // its old key as 0.3.0's rollback moved the others.
+    let report = app.migrate_json(&["down", "--to", "0.2.0", "--yes"], 0);
+    assert_eq!(report["versions"].as_array().unwrap().len(), 0, "{report}");
+    assert!(report["replayed"].as_u64().unwrap() >= 1, "{report}");
+    let photo = late_photo_rows(&app).await;
+    assert_eq!(photo.len(), 1, "one copy: {photo:?}");
+    assert_eq!(photo[0]["SK"], "PHOTO#late-photo");
+    let left = replay_positions(&app).await;
+    assert!(
+        !left.iter().any(|sk| sk.contains("#down-replay#")),
+        "the finished replay's positions are gone: {left:?}"
+    );
+    let again = app.migrate_json(&["down", "--to", "0.2.0", "--yes"], 0);
+    assert_eq!(again["versions"].as_array().unwrap().len(), 0, "{again}");
+    assert!(again.get("replayed").is_none(), "nothing left: {again}");
 }

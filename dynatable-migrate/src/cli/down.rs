@@ -30,7 +30,15 @@ pub(super) async fn down(
         .catch_up(!arguments.no_catch_up)
         .skip_malformed(arguments.skip_malformed);
     let plan = migrator.down_plan(&target).await.map_err(fail)?;
-    if plan.is_empty() {
+    // With nothing to roll back, `down` still finishes the replay a killed `down` left.
+    if plan.is_empty()
+        && (arguments.dry_run
+            || migrator
+                .unfinished_rollback_replays()
+                .await
+                .map_err(fail)?
+                .is_empty())
+    {
         out.line("Nothing to roll back.");
         return Ok(json!({"command": "down", "dry_run": arguments.dry_run, "versions": []}));
     }
@@ -38,15 +46,17 @@ pub(super) async fn down(
         let report = session.finish(migrator.down_dry_run(&target).await);
         return dry_run_document(out, "down", report.map_err(fail)?, global.max_rate);
     }
-    confirm(
-        &format!(
-            "Roll back {} on table {} at {}",
-            describe_plan(&plan),
-            session.table.name(),
-            session.endpoint
-        ),
-        global.yes,
-    )?;
+    if !plan.is_empty() {
+        confirm(
+            &format!(
+                "Roll back {} on table {} at {}",
+                describe_plan(&plan),
+                session.table.name(),
+                session.endpoint
+            ),
+            global.yes,
+        )?;
+    }
     if arguments.sharing.join {
         let migrator = sharing(migrator, &arguments.sharing);
         let report = session

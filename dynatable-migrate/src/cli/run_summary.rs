@@ -61,12 +61,21 @@ pub(super) fn applied(report: &RunReport) -> String {
 
 /// The line saying which versions `down` rolled back.
 pub(super) fn rolled_back(report: &RunReport) -> String {
-    format!(
-        "Rolled back {}: {}{}",
-        report.versions.len(),
-        report.versions.join(", "),
-        skipped(report)
-    )
+    let rolled_back = match report.versions.len() {
+        0 => "Nothing was rolled back.".to_owned(),
+        n => format!(
+            "Rolled back {n}: {}{}",
+            report.versions.join(", "),
+            skipped(report)
+        ),
+    };
+    match report.replayed {
+        0 => rolled_back,
+        n => format!(
+            "{rolled_back} Replays converted {n} items changed after their migrations were \
+             rolled back."
+        ),
+    }
 }
 
 /// What a run skipped, for its summary line: empty when nothing.

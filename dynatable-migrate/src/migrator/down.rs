@@ -9,6 +9,7 @@ use crate::ledger::MigrationRecord;
 use crate::lock::Lock;
 use crate::migration::Direction;
 use crate::registry::RegisteredMigration;
+use crate::replay_positions::{self, ReplayState};
 
 use super::{Migrator, RunReport};
 
@@ -23,7 +24,9 @@ pub enum DownTarget {
 
 impl Migrator {
     /// Rolls back applied migrations, newest first: `target` steps, or everything above a version.
-    /// Refuses before running anything when one of them is irreversible.
+    /// Refuses before running anything when one of them is irreversible. A replay of rollbacks
+    /// an earlier `down` left unfinished (killed after its rollbacks were recorded) is finished
+    /// before anything else.
     ///
     /// # Errors
     /// [`Error::Irreversible`], [`Error::LockHeld`], [`Error::NoSuchVersion`],
@@ -38,18 +41,29 @@ impl Migrator {
         lock.release_after(result).await
     }
 
-    /// Rolls back `to_undo`, in that order, under `lock`.
+    /// Rolls back `to_undo`, in that order, under `lock`, after finishing the replay of
+    /// rollbacks a killed `down` left unfinished. As `up` does, the replay's positions are saved
+    /// in the ledger from the moment each rollback is recorded until the run ends, so a `down`
+    /// killed in between leaves its replay for the next `down`.
     pub(crate) async fn undo(
         &self,
         lock: &Lock,
         to_undo: Vec<&'static RegisteredMigration>,
     ) -> Result<RunReport> {
-        let stream = match to_undo.is_empty() {
+        let resumed = match self.catch_up {
+            true => self.saved_rollback_replays(&self.ledger().await?).await?,
+            false => Vec::new(),
+        };
+        let stream = match to_undo.is_empty() && resumed.is_empty() {
             true => None,
             false => self.change_stream().await?,
         };
         let mut report = RunReport::default();
-        let mut replays = Vec::new();
+        let mut replays = resumed;
+        report.replayed += self
+            .take_up(stream.as_ref(), Direction::Down, &replays, lock)
+            .await?;
+        let taken_up = replays.len();
         for migration in to_undo {
             let (caught_up, skipped) = self
                 .run(lock, migration, Direction::Down, None, stream.as_ref())
@@ -57,10 +71,12 @@ impl Migrator {
             replays.push((migration, Arc::new(Replay::from(caught_up))));
             report.ran(migration.version, skipped);
         }
-        if let Some(stream) = &stream
-            && replays.len() > 1
-        {
-            report.replayed += self.replay(stream, Direction::Down, &replays, None).await?;
+        report.replayed += self
+            .replay_run(stream.as_ref(), Direction::Down, &replays, taken_up, lock)
+            .await?;
+        if stream.is_some() {
+            // The run's replays are over: none is left to finish.
+            replay_positions::forget(&self.table, ReplayState::UnfinishedRollback).await?;
         }
         Ok(report)
     }

@@ -57,8 +57,9 @@ impl Migrator {
     /// Records a finished run, deletes the version's checkpoints and saves where its catch-ups
     /// ended as the start of its replay, in one transaction: a run killed at any moment leaves
     /// either an unfinished version with its checkpoints, or a finished one whose replay the
-    /// next `up` takes up (see [`replay_positions`]). Checkpoints beyond one transaction's room
-    /// go first: losing those only makes a rerun start over, which plans allow.
+    /// next `up` (after a rollback, the next `down`) takes up (see [`replay_positions`]).
+    /// Checkpoints beyond one transaction's room go first: losing those only makes a rerun start
+    /// over, which plans allow.
     async fn record_finished(
         &self,
         lock: &Lock,
@@ -66,8 +67,11 @@ impl Migrator {
         checkpoints: &Checkpointer,
         caught_up: &HashMap<String, StreamPosition>,
     ) -> Result<()> {
+        let direction = match checkpoints.saving {
+            Saving::Run(direction) | Saving::Replay(direction) => direction,
+        };
         let replay = Checkpointer {
-            saving: Saving::Replay,
+            saving: Saving::Replay(direction),
             ..checkpoints.clone()
         };
         let puts: Vec<Write> = caught_up
@@ -191,12 +195,7 @@ impl Migrator {
                 }
                 record.schema_changes.extend(ctx.noted_changes());
                 let caught_up = ctx.caught_up();
-                let replay_from = match direction {
-                    Direction::Up => caught_up.clone(),
-                    // Only the replays of `up` are taken up after a kill.
-                    Direction::Down => HashMap::new(),
-                };
-                self.record_finished(lock, &record, &checkpoints, &replay_from)
+                self.record_finished(lock, &record, &checkpoints, &caught_up)
                     .await?;
                 Ok((caught_up, skipped_total))
             }

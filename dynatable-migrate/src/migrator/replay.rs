@@ -1,5 +1,5 @@
 //! Replays: the backfills of a run's migrations passed again over the changes made since each
-//! finished, and the replays a killed run left for the next `up`.
+//! finished, and the replays a killed run left for the next `up` (or `down`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::checkpoint::{Checkpointer, Saving};
 use crate::context::{Context, Replay};
 use crate::error::Result;
-use crate::ledger::MigrationRecord;
+use crate::ledger::{MigrationRecord, MigrationStatus};
 use crate::lock::Lock;
 use crate::migration::Direction;
 use crate::registry::RegisteredMigration;
@@ -35,6 +35,48 @@ impl Migrator {
             .collect())
     }
 
+    /// The versions whose rollback's replay a killed `down` left unfinished, which the next
+    /// [`down`](Self::down) finishes first (none without [catch-up](Self::catch_up)).
+    ///
+    /// # Errors
+    /// A table error.
+    pub async fn unfinished_rollback_replays(&self) -> Result<Vec<String>> {
+        if !self.catch_up {
+            return Ok(Vec::new());
+        }
+        let ledger = self.ledger().await?;
+        Ok(self
+            .saved_rollback_replays(&ledger)
+            .await?
+            .into_iter()
+            .map(|(m, _)| m.version.to_owned())
+            .collect())
+    }
+
+    /// The replays of rollbacks whose positions the ledger keeps, for the migrations still rolled
+    /// back, newest first (the order `down` rolled them back in).
+    pub(super) async fn saved_rollback_replays(
+        &self,
+        ledger: &BTreeMap<String, MigrationRecord>,
+    ) -> Result<Replays> {
+        let mut saved =
+            replay_positions::saved(&self.table, &[ReplayState::UnfinishedRollback]).await?;
+        Ok(self
+            .migrations
+            .iter()
+            .rev()
+            .filter(|m| {
+                ledger
+                    .get(m.version)
+                    .is_some_and(|r| r.status == MigrationStatus::RolledBack)
+            })
+            .filter_map(|m| {
+                let positions = saved.remove(m.version)?;
+                Some((*m, Arc::new(Replay::from(positions))))
+            })
+            .collect())
+    }
+
     /// The replays whose positions the ledger keeps (the unfinished ones, and with `stopped`
     /// those of the last follow period), for the migrations still applied, in version order.
     pub(super) async fn saved_replays(
@@ -58,6 +100,62 @@ impl Migrator {
             .collect())
     }
 
+    /// Finishes `replays`, which a killed run left unfinished (`up`'s, or with
+    /// [`Direction::Down`] the rollbacks'), saying so; returns the items they converted.
+    pub(super) async fn take_up(
+        &self,
+        stream: Option<&ChangeStream>,
+        direction: Direction,
+        replays: &Replays,
+        lock: &Lock,
+    ) -> Result<u64> {
+        let Some(stream) = stream.filter(|_| !replays.is_empty()) else {
+            return Ok(0);
+        };
+        let of = match direction {
+            Direction::Up => "",
+            Direction::Down => "the rollbacks of ",
+        };
+        self.reporter.message(
+            "replay",
+            &format!(
+                "taking up the replay of {of}{} where it stopped",
+                versions(replays)
+            ),
+        );
+        self.replay(stream, direction, replays, Some(lock)).await
+    }
+
+    /// Replays the run's migrations (`replays`, of which the first `taken_up` were finished
+    /// already) when it ran more than one, saying so; returns the items they converted.
+    pub(super) async fn replay_run(
+        &self,
+        stream: Option<&ChangeStream>,
+        direction: Direction,
+        replays: &Replays,
+        taken_up: usize,
+        lock: &Lock,
+    ) -> Result<u64> {
+        let Some(stream) = stream.filter(|_| replays.len() > 1 && replays.len() > taken_up) else {
+            return Ok(0);
+        };
+        let (of, target) = match direction {
+            Direction::Up => ("", "written in an older shape meanwhile end in the latest"),
+            Direction::Down => (
+                "the rollbacks of ",
+                "written in a newer shape meanwhile end in the oldest",
+            ),
+        };
+        self.reporter.message(
+            "replay",
+            &format!(
+                "{of}{} again over the items changed since each finished, so that items {target}",
+                versions(replays)
+            ),
+        );
+        self.replay(stream, direction, replays, Some(lock)).await
+    }
+
     /// Runs the backfills of migrations applied in this run again over the changes made since
     /// their catch-up ended, in version order, each from where it stands: an item an old
     /// application instance wrote after an earlier migration finished passes through every plan
@@ -65,7 +163,7 @@ impl Migrator {
     ///
     /// With `lock`, the replays' positions are saved in the ledger as they move (their start was
     /// saved when each migration finished), so that a run killed during a replay leaves it for
-    /// the next `up` to finish.
+    /// the next `up` (for rollbacks, the next `down`) to finish.
     pub(crate) async fn replay(
         &self,
         stream: &ChangeStream,
@@ -78,7 +176,7 @@ impl Migrator {
             let checkpoints = lock.map(|lock| Checkpointer {
                 table: self.table.clone(),
                 version: migration.version.to_owned(),
-                saving: Saving::Replay,
+                saving: Saving::Replay(direction),
                 lock_owner: lock.owner().to_owned(),
             });
             let ctx = Context::for_replay(
@@ -108,4 +206,10 @@ impl Migrator {
         }
         Ok(converted)
     }
+}
+
+/// The versions of `replays`, for messages.
+fn versions(replays: &Replays) -> String {
+    let versions: Vec<&str> = replays.iter().map(|(m, _)| m.version).collect();
+    versions.join(", ")
 }

@@ -73,21 +73,9 @@ impl Migrator {
             false => self.change_stream().await?,
         };
         let mut replays = resumed;
-        if let Some(stream) = &stream
-            && !replays.is_empty()
-        {
-            let versions: Vec<&str> = replays.iter().map(|(m, _)| m.version).collect();
-            self.reporter.message(
-                "replay",
-                &format!(
-                    "taking up the replay of {} where it stopped",
-                    versions.join(", ")
-                ),
-            );
-            report.replayed += self
-                .replay(stream, Direction::Up, &replays, Some(lock))
-                .await?;
-        }
+        report.replayed += self
+            .take_up(stream.as_ref(), Direction::Up, &replays, lock)
+            .await?;
         let taken_up = replays.len();
         for migration in pending {
             let next = SchemaSnapshot::at(&self.entities, &migration.semver()?);
@@ -106,26 +94,14 @@ impl Migrator {
             report.ran(migration.version, skipped);
         }
         if !report.versions.is_empty() {
-            // A follow period of older migrations cannot continue past these.
+            // A follow period of older migrations cannot continue past these, and the replay of
+            // a killed `down` is moot once they are applied again.
             replay_positions::forget(&self.table, ReplayState::Stopped).await?;
+            replay_positions::forget(&self.table, ReplayState::UnfinishedRollback).await?;
         }
-        if let Some(stream) = &stream
-            && replays.len() > 1
-            && replays.len() > taken_up
-        {
-            let versions: Vec<&str> = replays.iter().map(|(m, _)| m.version).collect();
-            self.reporter.message(
-                "replay",
-                &format!(
-                    "{} again over the items changed since each finished, so that items \
-                     written in an older shape meanwhile end in the latest",
-                    versions.join(", ")
-                ),
-            );
-            report.replayed += self
-                .replay(stream, Direction::Up, &replays, Some(lock))
-                .await?;
-        }
+        report.replayed += self
+            .replay_run(stream.as_ref(), Direction::Up, &replays, taken_up, lock)
+            .await?;
         Ok((report, stream.map(|stream| (stream, replays))))
     }
 
