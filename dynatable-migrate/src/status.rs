@@ -59,6 +59,12 @@ pub struct Status {
     /// The backfills of a joined run in progress (or interrupted), with the processes working
     /// on them and their segments.
     pub shared_backfills: Vec<SharedBackfillProgress>,
+    /// The versions whose replay an `up` saved and has not finished, in version order: a run in
+    /// progress, or one killed after applying them, whose replay the next `up` finishes.
+    pub unfinished_replays: Vec<String>,
+    /// The versions whose rollback's replay a `down` saved and has not finished, newest first: a
+    /// rollback in progress, or one killed after recording them, which the next `down` finishes.
+    pub unfinished_rollback_replays: Vec<String>,
 }
 
 impl Migrator {
@@ -140,6 +146,8 @@ impl Migrator {
             drift,
             pending_changes,
             shared_backfills: shared_backfills(&self.table).await?,
+            unfinished_replays: self.unfinished_replays().await?,
+            unfinished_rollback_replays: self.unfinished_rollback_replays().await?,
         })
     }
 }

@@ -591,6 +591,11 @@ async fn a_stopped_follow_continues_and_an_interrupted_replay_is_finished_by_up(
     kill_once_saved(&app, running, "STREAM#0.3.0#replay#").await;
     let at = late_photo(&app, Shape::Old).await;
     app.migrate(&["unlock", "--force"]).assert().success();
+    let status = app.migrate_json(&["status"], 0);
+    let unfinished = status["unfinished_replays"].as_array().unwrap();
+    assert!(unfinished.contains(&"0.3.0".into()), "{status}");
+    let check = app.migrate_json(&["check"], 5).to_string();
+    assert!(check.contains("run `migrate up` to finish it"), "{check}");
     app.migrate(&["up"]).assert().success();
     let photo = late_photo_rows(&app).await;
     assert_eq!(photo.len(), 1, "one copy: {photo:?}");
@@ -626,6 +631,11 @@ async fn an_interrupted_replay_of_rollbacks_is_finished_by_down() {
     kill_once_saved(&app, running, "STREAM#0.3.0#down-replay#").await;
     late_photo(&app, Shape::New).await;
     app.migrate(&["unlock", "--force"]).assert().success();
+    let status = app.migrate_json(&["status"], 0);
+    let unfinished = status["unfinished_rollback_replays"].as_array().unwrap();
+    assert!(unfinished.contains(&"0.3.0".into()), "{status}");
+    let check = app.migrate_json(&["check"], 5).to_string();
+    assert!(check.contains("run `migrate down` to finish it"), "{check}");
 
     // Nothing is left to roll back, but the next `down` finishes the replay: the photo moves to
     // its old key as 0.3.0's rollback moved the others.

@@ -66,9 +66,11 @@
 //!   "known", "irreversible" (reason or null), "error", "skipped_malformed" (count),
 //!   "skipped_items": [{"pk", "sk", "reason"}] (the first 100)}], "lock": null | {"holder",
 //!   "expires_at"}, "drift": [text], "pending_changes": [text], "shared_backfills": [{"work",
-//!   "segments", "done", "processes": [{"holder", "segments": [n]}]}]}` (drift: entity changes no
-//!   migration records; pending changes: what the pending migrations will record); `status` is one of `pending`, `running`, `applied`,
-//!   `failed`, `rolled_back`.
+//!   "segments", "done", "processes": [{"holder", "segments": [n]}]}], "unfinished_replays":
+//!   [version], "unfinished_rollback_replays": [version]}` (drift: entity changes no
+//!   migration records; pending changes: what the pending migrations will record; unfinished
+//!   replays: those a run in progress saved, or a killed one left for the next `up` or `down`);
+//!   `status` is one of `pending`, `running`, `applied`, `failed`, `rolled_back`.
 //! - `up`, `down`: `{"command", "dry_run": false, "versions": [run, in order], "replayed"}`
 //!   (`replayed`: items the replays converted; absent when there was nothing to do;
 //!   `"skipped_malformed": {version: count}` for the versions that skipped items), and for

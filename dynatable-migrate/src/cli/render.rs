@@ -120,6 +120,19 @@ pub(crate) fn status(status: &Status, lock_expires_at: Option<&str>) -> String {
         }
         _ => out.push_str("\nLock: free\n"),
     }
+    for (versions, run) in [
+        (&status.unfinished_replays, "up"),
+        (&status.unfinished_rollback_replays, "down"),
+    ] {
+        if !versions.is_empty() {
+            let _ = writeln!(
+                out,
+                "Unfinished replay of the {run} of {} (saved by a run in progress, or left by one \
+                 that was killed: the next `migrate {run}` finishes it)",
+                versions.join(", ")
+            );
+        }
+    }
     for shared in &status.shared_backfills {
         let _ = write!(
             out,
@@ -290,12 +303,45 @@ mod tests {
     use crate::status::Status;
 
     #[test]
+    fn status_tells_of_unfinished_replays_and_which_command_finishes_them() {
+        let status = Status {
+            migrations: Vec::new(),
+            lock: None,
+            drift: Vec::new(),
+            pending_changes: Vec::new(),
+            unfinished_replays: vec!["0.3.0".to_owned()],
+            unfinished_rollback_replays: vec!["0.5.0".to_owned(), "0.4.0".to_owned()],
+            shared_backfills: Vec::new(),
+        };
+        let text = super::status(&status, None);
+        for told in [
+            "Unfinished replay of the up of 0.3.0 (",
+            "the next `migrate up` finishes it)",
+            "Unfinished replay of the down of 0.5.0, 0.4.0 (",
+            "the next `migrate down` finishes it)",
+        ] {
+            assert!(text.contains(told), "{told}: {text}");
+        }
+        let quiet = super::status(
+            &Status {
+                unfinished_replays: Vec::new(),
+                unfinished_rollback_replays: Vec::new(),
+                ..status
+            },
+            None,
+        );
+        assert!(!quiet.contains("Unfinished replay"), "{quiet}");
+    }
+
+    #[test]
     fn status_shows_the_processes_of_a_shared_backfill_and_their_segments() {
         let status = Status {
             migrations: Vec::new(),
             lock: Some(("ops@host-a pid 7".to_owned(), 0)),
             drift: Vec::new(),
             pending_changes: Vec::new(),
+            unfinished_replays: Vec::new(),
+            unfinished_rollback_replays: Vec::new(),
             shared_backfills: vec![SharedBackfillProgress {
                 work: "0.3.0#photos".to_owned(),
                 segments: 64,

@@ -150,6 +150,8 @@ impl Session {
             "drift": status.drift.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "pending_changes": status.pending_changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "shared_backfills": status.shared_backfills,
+            "unfinished_replays": status.unfinished_replays,
+            "unfinished_rollback_replays": status.unfinished_rollback_replays,
         }))
     }
 
@@ -188,6 +190,20 @@ impl Session {
                 _ => {}
             }
         }
+        if status.lock.is_none() {
+            for (versions, run) in [
+                (&status.unfinished_replays, "up"),
+                (&status.unfinished_rollback_replays, "down"),
+            ] {
+                if !versions.is_empty() {
+                    problems.push(format!(
+                        "the replay of the {run} of {} was interrupted: run `migrate {run}` to \
+                         finish it",
+                        versions.join(", ")
+                    ));
+                }
+            }
+        }
         problems.extend(
             status
                 .drift
@@ -195,7 +211,10 @@ impl Session {
                 .map(|change| format!("schema drift: {change}")),
         );
         if problems.is_empty() {
-            out.line("OK: no drift, no changed, failed, interrupted or unknown migrations.");
+            out.line(
+                "OK: no drift, no changed, failed, interrupted or unknown migrations, no \
+                 interrupted replay.",
+            );
             return Ok(json!({"ok": true, "problems": []}));
         }
         if !out.json {
