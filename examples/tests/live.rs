@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::{Item, PrimaryKey, Table};
 use dynatable_example::Timestamp;
-use dynatable_migrate::{DownTarget, MigrationStatus, Migrator};
+use dynatable_migrate::{DownTarget, MigrationStatus, Migrator, Reporter};
 use dynatable_tests::{Endpoint, Faults, Proxy, dedicated_endpoint};
 use support::{App, Row};
 
@@ -493,13 +493,8 @@ async fn converted(app: &App, id: &str) -> bool {
         && row["username"] == row["username"].to_lowercase()
 }
 
-/// Aborts `running` (a run in this process) once the ledger holds a position whose sort key
-/// starts with `saved`, as a kill would stop it there.
-async fn kill_once_saved(
-    app: &App,
-    running: tokio::task::JoinHandle<dynatable_migrate::Result<()>>,
-    saved: &str,
-) {
+/// Waits until the ledger holds a position whose sort key starts with `saved`.
+async fn until_saved(app: &App, saved: &str) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while !replay_positions(app)
         .await
@@ -509,6 +504,16 @@ async fn kill_once_saved(
         assert!(Instant::now() < deadline, "{saved} was never saved");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Aborts `running` (a run in this process) once the ledger holds a position whose sort key
+/// starts with `saved`, as a kill would stop it there.
+async fn kill_once_saved(
+    app: &App,
+    running: tokio::task::JoinHandle<dynatable_migrate::Result<()>>,
+    saved: &str,
+) {
+    until_saved(app, saved).await;
     running.abort();
     let _ = running.await;
 }
@@ -611,10 +616,7 @@ async fn a_stopped_follow_continues_and_an_interrupted_replay_is_finished_by_up(
 #[tokio::test]
 async fn an_interrupted_replay_of_rollbacks_is_finished_by_down() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let endpoint = dedicated_endpoint();
-    let app = App::with_streams("unwind", endpoint.clone());
-    app.create_and_seed(10, 1);
-    app.migrate(&["up"]).assert().success();
+    let (app, endpoint) = migrated_app("unwind");
 
     // A `down` killed once its last rollback (0.3.0, which moves the photos back to their old
     // keys) is recorded, during the replay of the three rollbacks; then an instance of the newer
@@ -642,15 +644,98 @@ async fn an_interrupted_replay_of_rollbacks_is_finished_by_down() {
     let report = app.migrate_json(&["down", "--to", "0.2.0", "--yes"], 0);
     assert_eq!(report["versions"].as_array().unwrap().len(), 0, "{report}");
     assert!(report["replayed"].as_u64().unwrap() >= 1, "{report}");
-    let photo = late_photo_rows(&app).await;
-    assert_eq!(photo.len(), 1, "one copy: {photo:?}");
-    assert_eq!(photo[0]["SK"], "PHOTO#late-photo");
-    let left = replay_positions(&app).await;
-    assert!(
-        !left.iter().any(|sk| sk.contains("#down-replay#")),
-        "the finished replay's positions are gone: {left:?}"
-    );
+    moved_back_and_finished(&app).await;
     let again = app.migrate_json(&["down", "--to", "0.2.0", "--yes"], 0);
     assert_eq!(again["versions"].as_array().unwrap().len(), 0, "{again}");
     assert!(again.get("replayed").is_none(), "nothing left: {again}");
+}
+
+/// A table of 10 users with a photo each on a DynamoDB Local of its own, every migration applied.
+fn migrated_app(name: &str) -> (App, Endpoint) {
+    let endpoint = dedicated_endpoint();
+    let app = App::with_streams(name, endpoint.clone());
+    app.create_and_seed(10, 1);
+    app.migrate(&["up"]).assert().success();
+    (app, endpoint)
+}
+
+/// Asserts that photo `late-photo` is under its old key only, and that no rollback's replay is
+/// left to finish.
+async fn moved_back_and_finished(app: &App) {
+    let photo = late_photo_rows(app).await;
+    assert_eq!(photo.len(), 1, "one copy: {photo:?}");
+    assert_eq!(photo[0]["SK"], "PHOTO#late-photo");
+    let left = replay_positions(app).await;
+    assert!(
+        !left.iter().any(|sk| sk.contains("#down-replay#")),
+        "the replay's positions are gone: {left:?}"
+    );
+}
+
+/// Tells when a follow period has made a pass.
+#[derive(Debug, Default)]
+struct FollowPasses(tokio::sync::Notify);
+
+impl Reporter for FollowPasses {
+    fn message(&self, version: &str, _: &str) {
+        if version == "follow" {
+            self.0.notify_one();
+        }
+    }
+
+    fn progress(&self, _: &str, _: u64, _: Option<u64>) {}
+}
+
+#[tokio::test]
+async fn down_follow_converts_what_newer_instances_write_until_it_stops() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (app, endpoint) = migrated_app("downfollow");
+
+    // Rolled back to 0.2.0 and following; after the period's first pass, a newer instance,
+    // still running, writes a photo under the new key, and the period is stopped (as Ctrl-C or
+    // SIGTERM would): only the follow period can move it.
+    let passes = Arc::new(FollowPasses::default());
+    let migrator = Migrator::new(app.table().await)
+        .unwrap()
+        .stream_client(endpoint.stream_client().await)
+        .with_reporter(passes.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        migrator
+            .down_follow(
+                DownTarget::Version("0.2.0".to_owned()),
+                Duration::from_secs(300),
+                async move {
+                    let _ = stopped.await;
+                },
+            )
+            .await
+    });
+    tokio::time::timeout(Duration::from_secs(120), passes.0.notified())
+        .await
+        .expect("the follow period made no pass");
+    late_photo(&app, Shape::New).await;
+    stop.send(()).unwrap();
+    let report = running.await.unwrap().unwrap();
+    assert_eq!(report.run.versions, ["0.5.0", "0.4.0", "0.3.0"]);
+    assert!(report.converted >= 1, "{report:?}");
+    moved_back_and_finished(&app).await;
+    let periods: Vec<Row> = app
+        .dump()
+        .await
+        .into_iter()
+        .filter(|row| row["SK"].starts_with("FOLLOW#"))
+        .collect();
+    assert_eq!(periods.len(), 1, "{periods:?}");
+    assert_eq!(periods[0]["direction"], "down");
+
+    // The command line's flag: the newest migration applied again, rolled back and followed for
+    // a second.
+    app.migrate(&["up"]).assert().success();
+    let followed = app.migrate_json(&["down", "--follow", "1s", "--yes"], 0);
+    assert_eq!(followed["versions"], serde_json::json!(["0.5.0"]));
+    assert!(
+        followed["follow"]["passes"].as_u64().unwrap() >= 1,
+        "{followed}"
+    );
 }

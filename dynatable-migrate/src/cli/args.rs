@@ -179,6 +179,11 @@ pub(crate) struct DownArguments {
     /// Skip the items that do not decode (see `up --skip-malformed`).
     #[arg(long, conflicts_with = "dry_run")]
     pub(crate) skip_malformed: bool,
+    /// After the last rollback, keep converting the items that change (newer application
+    /// instances still writing the newer shape) for DURATION (default 15m), or until Ctrl-C or
+    /// SIGTERM; every item written before it stops is converted.
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "15m", value_parser = parse_duration, conflicts_with_all = ["dry_run", "no_catch_up", "join"])]
+    pub(crate) follow: Option<Duration>,
     #[command(flatten)]
     pub(crate) sharing: JoinArguments,
 }

@@ -1,5 +1,5 @@
-//! `migrate down`: applied migrations rolled back newest first, a dry run of it, or a rollback
-//! shared with other processes (`--join`).
+//! `migrate down`: applied migrations rolled back newest first, a dry run of it, a rollback
+//! shared with other processes (`--join`), or one followed by a follow period (`--follow`).
 
 use serde_json::{Value, json};
 
@@ -8,8 +8,11 @@ use super::confirm::confirm;
 use super::failure::Failure;
 use super::joined::{joined_document, sharing};
 use super::printer::Printer;
-use super::run_summary::{describe_plan, dry_run_document, rolled_back};
+use super::run_summary::{
+    describe_plan, dry_run_document, followed_document, rolled_back, run_document,
+};
 use super::session::Session;
+use super::stop_signal::stop_signal;
 use crate::migrator::DownTarget;
 
 /// Runs `down` with `arguments`; returns the `--json` document.
@@ -64,13 +67,14 @@ pub(super) async fn down(
             .map_err(fail)?;
         return Ok(joined_document(out, "down", &report));
     }
-    let report = session.finish(migrator.down(target).await).map_err(fail)?;
-    out.line(&rolled_back(&report));
-    Ok(json!({
-        "command": "down",
-        "dry_run": false,
-        "versions": report.versions,
-        "replayed": report.replayed,
-        "skipped_malformed": report.skipped_malformed,
-    }))
+    let Some(follow) = arguments.follow else {
+        let report = session.finish(migrator.down(target).await).map_err(fail)?;
+        out.line(&rolled_back(&report));
+        return Ok(run_document("down", &report));
+    };
+    let report = session
+        .finish(migrator.down_follow(target, follow, stop_signal()).await)
+        .map_err(fail)?;
+    out.line(&rolled_back(&report.run));
+    Ok(followed_document(out, "down", &report))
 }

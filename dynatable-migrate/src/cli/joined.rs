@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::args::{DEFAULT_FAILOVER, JoinArguments};
 use super::printer::Printer;
-use super::run_summary::{applied, rolled_back};
+use super::run_summary::{applied, rolled_back, run_document};
 use crate::join::JoinedRunReport;
 use crate::migrator::Migrator;
 
@@ -32,17 +32,12 @@ pub(super) fn joined_document(out: &Printer, command: &str, report: &JoinedRunRe
         (false, _) => {}
     }
     out.line("The joined run is complete.");
-    json!({
-        "command": command,
-        "dry_run": false,
-        "versions": report.run.versions,
-        "replayed": report.run.replayed,
-        "skipped_malformed": report.run.skipped_malformed,
-        "join": {
-            "led": report.led,
-            "joined_backfills": report.joined_backfills,
-            "read": report.read,
-            "written": report.written,
-        },
-    })
+    let mut document = run_document(command, &report.run);
+    document["join"] = json!({
+        "led": report.led,
+        "joined_backfills": report.joined_backfills,
+        "read": report.read,
+        "written": report.written,
+    });
+    document
 }

@@ -74,7 +74,7 @@
 //! - `up`, `down`: `{"command", "dry_run": false, "versions": [run, in order], "replayed"}`
 //!   (`replayed`: items the replays converted; absent when there was nothing to do;
 //!   `"skipped_malformed": {version: count}` for the versions that skipped items), and for
-//!   `up --follow` also `"follow": {"passes", "converted"}`; with `--join` also `"join":
+//!   `up --follow` and `down --follow` also `"follow": {"passes", "converted"}`; with `--join` also `"join":
 //!   {"led", "joined_backfills", "read", "written"}` (this process's part; `versions` are those
 //!   it ran while leading); with
 //!   `--dry-run`: `{"command", "dry_run": true, "versions", "writes": {version: [{"operation",
@@ -109,6 +109,7 @@ mod render;
 mod run_summary;
 mod scaffold;
 mod session;
+mod stop_signal;
 mod up;
 mod validate;
 

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::failure::Failure;
 use super::printer::Printer;
 use super::render;
+use crate::follow::FollowReport;
 use crate::migrator::{DryRunReport, RunReport};
 
 pub(super) fn dry_run_document(
@@ -76,6 +77,29 @@ pub(super) fn rolled_back(report: &RunReport) -> String {
              rolled back."
         ),
     }
+}
+
+/// Prints what `up --follow` or `down --follow` (`command`) did while following; returns its
+/// `--json` document.
+pub(super) fn followed_document(out: &Printer, command: &str, report: &FollowReport) -> Value {
+    out.line(&format!(
+        "Followed the table's stream in {} passes: {} items converted.",
+        report.passes, report.converted
+    ));
+    let mut document = run_document(command, &report.run);
+    document["follow"] = json!({"passes": report.passes, "converted": report.converted});
+    document
+}
+
+/// The `--json` document of a run of `command` (`up` or `down`) that `report` describes.
+pub(super) fn run_document(command: &str, report: &RunReport) -> Value {
+    json!({
+        "command": command,
+        "dry_run": false,
+        "versions": report.versions,
+        "replayed": report.replayed,
+        "skipped_malformed": report.skipped_malformed,
+    })
 }
 
 /// What a run skipped, for its summary line: empty when nothing.

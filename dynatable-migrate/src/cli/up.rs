@@ -10,8 +10,11 @@ use super::confirm::confirm;
 use super::failure::Failure;
 use super::joined::{joined_document, sharing};
 use super::printer::Printer;
-use super::run_summary::{applied, describe_plan, dry_run_document};
+use super::run_summary::{
+    applied, describe_plan, dry_run_document, followed_document, run_document,
+};
 use super::session::Session;
+use super::stop_signal::stop_signal;
 
 /// Runs `up` with `arguments`; returns the `--json` document.
 pub(super) async fn up(
@@ -71,13 +74,7 @@ pub(super) async fn up(
             .finish(migrator.up(arguments.to.as_deref()).await)
             .map_err(fail)?;
         out.line(&applied(&report));
-        return Ok(json!({
-            "command": "up",
-            "dry_run": false,
-            "versions": report.versions,
-            "replayed": report.replayed,
-            "skipped_malformed": report.skipped_malformed,
-        }));
+        return Ok(run_document("up", &report));
     };
     let report = session
         .finish(
@@ -87,32 +84,5 @@ pub(super) async fn up(
         )
         .map_err(fail)?;
     out.line(&applied(&report.run));
-    out.line(&format!(
-        "Followed the table's stream in {} passes: {} items converted.",
-        report.passes, report.converted
-    ));
-    Ok(json!({
-        "command": "up",
-        "dry_run": false,
-        "versions": report.run.versions,
-        "replayed": report.run.replayed,
-        "skipped_malformed": report.run.skipped_malformed,
-        "follow": {"passes": report.passes, "converted": report.converted},
-    }))
-}
-
-/// Completes on Ctrl-C or, on Unix, SIGTERM (what Kubernetes and ECS send to stop a task).
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
+    Ok(followed_document(out, "up", &report))
 }

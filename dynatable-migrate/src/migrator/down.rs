@@ -11,7 +11,9 @@ use crate::migration::Direction;
 use crate::registry::RegisteredMigration;
 use crate::replay_positions::{self, ReplayState};
 
-use super::{Migrator, RunReport};
+use crate::stream::ChangeStream;
+
+use super::{Migrator, Replays, RunReport};
 
 /// Where `down` stops.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +52,22 @@ impl Migrator {
         lock: &Lock,
         to_undo: Vec<&'static RegisteredMigration>,
     ) -> Result<RunReport> {
+        let (report, followed) = self.undo_locked(lock, to_undo).await?;
+        if followed.is_some() {
+            // The run's replays are over: none is left to finish.
+            replay_positions::forget(&self.table, ReplayState::UnfinishedRollback).await?;
+        }
+        Ok(report)
+    }
+
+    /// [`undo`](Self::undo) without forgetting the replays' positions. Returns what a follow
+    /// period replays: the table's stream and, per rollback run or taken up, where its
+    /// catch-ups stand; `None` without a stream, or when there was nothing to do.
+    pub(crate) async fn undo_locked(
+        &self,
+        lock: &Lock,
+        to_undo: Vec<&'static RegisteredMigration>,
+    ) -> Result<(RunReport, Option<(ChangeStream, Replays)>)> {
         let resumed = match self.catch_up {
             true => self.saved_rollback_replays(&self.ledger().await?).await?,
             false => Vec::new(),
@@ -74,16 +92,12 @@ impl Migrator {
         report.replayed += self
             .replay_run(stream.as_ref(), Direction::Down, &replays, taken_up, lock)
             .await?;
-        if stream.is_some() {
-            // The run's replays are over: none is left to finish.
-            replay_positions::forget(&self.table, ReplayState::UnfinishedRollback).await?;
-        }
-        Ok(report)
+        Ok((report, stream.map(|stream| (stream, replays))))
     }
 
     /// The applied migrations `down` to `target` rolls back, newest first; refused as a whole when
     /// one of them is irreversible.
-    pub(super) fn rollbacks(
+    pub(crate) fn rollbacks(
         &self,
         ledger: &BTreeMap<String, MigrationRecord>,
         target: &DownTarget,
