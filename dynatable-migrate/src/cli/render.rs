@@ -120,15 +120,19 @@ pub(crate) fn status(status: &Status, lock_expires_at: Option<&str>) -> String {
         }
         _ => out.push_str("\nLock: free\n"),
     }
-    for (versions, run) in [
-        (&status.unfinished_replays, "up"),
-        (&status.unfinished_rollback_replays, "down"),
+    for (versions, of, run) in [
+        (&status.unfinished_replays, "", "up"),
+        (
+            &status.unfinished_rollback_replays,
+            "the rollbacks of ",
+            "down",
+        ),
     ] {
         if !versions.is_empty() {
             let _ = writeln!(
                 out,
-                "Unfinished replay of the {run} of {} (saved by a run in progress, or left by one \
-                 that was killed: the next `migrate {run}` finishes it)",
+                "Replay of {of}{} not finished (saved by a `migrate {run}` in progress, or left by \
+                 one that was killed: the next `migrate {run}` finishes it)",
                 versions.join(", ")
             );
         }
@@ -315,9 +319,9 @@ mod tests {
         };
         let text = super::status(&status, None);
         for told in [
-            "Unfinished replay of the up of 0.3.0 (",
+            "Replay of 0.3.0 not finished (saved by a `migrate up` in progress",
             "the next `migrate up` finishes it)",
-            "Unfinished replay of the down of 0.5.0, 0.4.0 (",
+            "Replay of the rollbacks of 0.5.0, 0.4.0 not finished (",
             "the next `migrate down` finishes it)",
         ] {
             assert!(text.contains(told), "{told}: {text}");
@@ -330,7 +334,7 @@ mod tests {
             },
             None,
         );
-        assert!(!quiet.contains("Unfinished replay"), "{quiet}");
+        assert!(!quiet.contains("Replay of"), "{quiet}");
     }
 
     #[test]

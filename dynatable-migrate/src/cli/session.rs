@@ -191,14 +191,17 @@ impl Session {
             }
         }
         if status.lock.is_none() {
-            for (versions, run) in [
-                (&status.unfinished_replays, "up"),
-                (&status.unfinished_rollback_replays, "down"),
+            for (versions, of, run) in [
+                (&status.unfinished_replays, "", "up"),
+                (
+                    &status.unfinished_rollback_replays,
+                    "the rollbacks of ",
+                    "down",
+                ),
             ] {
                 if !versions.is_empty() {
                     problems.push(format!(
-                        "the replay of the {run} of {} was interrupted: run `migrate {run}` to \
-                         finish it",
+                        "the replay of {of}{} was interrupted: run `migrate {run}` to finish it",
                         versions.join(", ")
                     ));
                 }
