@@ -620,10 +620,16 @@ async fn an_interrupted_replay_of_rollbacks_is_finished_by_down() {
 
     // A `down` killed once its last rollback (0.3.0, which moves the photos back to their old
     // keys) is recorded, during the replay of the three rollbacks; then an instance of the newer
-    // application, still running, writes a photo under the new key.
-    let migrator = Migrator::new(app.table().await)
+    // application, still running, writes a photo under the new key. The run goes through 30 ms
+    // of latency per request, so that the replay (several stream requests per rollback) is still
+    // running when the kill lands, about 50 ms after the position is saved.
+    let proxy = Proxy::start(endpoint.url(), Faults::latency(Duration::from_millis(30)))
+        .await
+        .unwrap();
+    let through_proxy = Endpoint::Local(proxy.url().to_owned());
+    let migrator = Migrator::new(Table::new(through_proxy.client().await, &app.table))
         .unwrap()
-        .stream_client(endpoint.stream_client().await);
+        .stream_client(through_proxy.stream_client().await);
     let running = tokio::spawn(async move {
         migrator
             .down(DownTarget::Version("0.2.0".to_owned()))
