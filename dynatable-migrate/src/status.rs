@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::ledger::MigrationStatus;
 use crate::lock;
+use crate::migration::Direction;
 use crate::migrator::Migrator;
 use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
 use crate::shared_progress::{SharedBackfillProgress, shared_backfills};
@@ -65,6 +66,24 @@ pub struct Status {
     /// The versions whose rollback's replay a `down` saved and has not finished, newest first: a
     /// rollback in progress, or one killed after recording them, which the next `down` finishes.
     pub unfinished_rollback_replays: Vec<String>,
+}
+
+impl Status {
+    /// The unfinished replays, each as what it replays (`0.3.0`, `the rollbacks of 0.5.0, 0.4.0`)
+    /// with the command that finishes it (`up`, `down`).
+    pub(crate) fn unfinished(&self) -> impl Iterator<Item = (String, &'static str)> + '_ {
+        [
+            (&self.unfinished_replays, "", "up"),
+            (
+                &self.unfinished_rollback_replays,
+                "the rollbacks of ",
+                "down",
+            ),
+        ]
+        .into_iter()
+        .filter(|(versions, _, _)| !versions.is_empty())
+        .map(|(versions, of, run)| (format!("{of}{}", versions.join(", ")), run))
+    }
 }
 
 impl Migrator {
@@ -146,8 +165,8 @@ impl Migrator {
             drift,
             pending_changes,
             shared_backfills: shared_backfills(&self.table).await?,
-            unfinished_replays: self.unfinished_replays().await?,
-            unfinished_rollback_replays: self.unfinished_rollback_replays().await?,
+            unfinished_replays: self.unfinished_in(&ledger, Direction::Up).await?,
+            unfinished_rollback_replays: self.unfinished_in(&ledger, Direction::Down).await?,
         })
     }
 }

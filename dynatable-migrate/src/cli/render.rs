@@ -120,22 +120,12 @@ pub(crate) fn status(status: &Status, lock_expires_at: Option<&str>) -> String {
         }
         _ => out.push_str("\nLock: free\n"),
     }
-    for (versions, of, run) in [
-        (&status.unfinished_replays, "", "up"),
-        (
-            &status.unfinished_rollback_replays,
-            "the rollbacks of ",
-            "down",
-        ),
-    ] {
-        if !versions.is_empty() {
-            let _ = writeln!(
-                out,
-                "Replay of {of}{} not finished (saved by a `migrate {run}` in progress, or left by \
-                 one that was killed: the next `migrate {run}` finishes it)",
-                versions.join(", ")
-            );
-        }
+    for (replay, run) in status.unfinished() {
+        let _ = writeln!(
+            out,
+            "Replay of {replay} not finished (saved by a `migrate {run}` in progress, or left by one \
+             that was killed: the next `migrate {run}` finishes it)"
+        );
     }
     for shared in &status.shared_backfills {
         let _ = write!(

@@ -191,21 +191,9 @@ impl Session {
             }
         }
         if status.lock.is_none() {
-            for (versions, of, run) in [
-                (&status.unfinished_replays, "", "up"),
-                (
-                    &status.unfinished_rollback_replays,
-                    "the rollbacks of ",
-                    "down",
-                ),
-            ] {
-                if !versions.is_empty() {
-                    problems.push(format!(
-                        "the replay of {of}{} was interrupted: run `migrate {run}` to finish it",
-                        versions.join(", ")
-                    ));
-                }
-            }
+            problems.extend(status.unfinished().map(|(replay, run)| {
+                format!("the replay of {replay} was interrupted: run `migrate {run}` to finish it")
+            }));
         }
         problems.extend(
             status

@@ -23,16 +23,8 @@ impl Migrator {
     /// # Errors
     /// A table error.
     pub async fn unfinished_replays(&self) -> Result<Vec<String>> {
-        if !self.catch_up {
-            return Ok(Vec::new());
-        }
-        let ledger = self.ledger().await?;
-        Ok(self
-            .saved_replays(&ledger, false)
-            .await?
-            .into_iter()
-            .map(|(m, _)| m.version.to_owned())
-            .collect())
+        self.unfinished_in(&self.ledger().await?, Direction::Up)
+            .await
     }
 
     /// The versions whose rollback's replay a killed `down` left unfinished, which the next
@@ -41,13 +33,25 @@ impl Migrator {
     /// # Errors
     /// A table error.
     pub async fn unfinished_rollback_replays(&self) -> Result<Vec<String>> {
+        self.unfinished_in(&self.ledger().await?, Direction::Down)
+            .await
+    }
+
+    /// The versions whose replay in `direction` the positions beside `ledger` leave unfinished,
+    /// in the order the replay runs them (none without catch-up).
+    pub(crate) async fn unfinished_in(
+        &self,
+        ledger: &BTreeMap<String, MigrationRecord>,
+        direction: Direction,
+    ) -> Result<Vec<String>> {
         if !self.catch_up {
             return Ok(Vec::new());
         }
-        let ledger = self.ledger().await?;
-        Ok(self
-            .saved_rollback_replays(&ledger)
-            .await?
+        let replays = match direction {
+            Direction::Up => self.saved_replays(ledger, false).await?,
+            Direction::Down => self.saved_rollback_replays(ledger).await?,
+        };
+        Ok(replays
             .into_iter()
             .map(|(m, _)| m.version.to_owned())
             .collect())
