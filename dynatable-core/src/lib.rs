@@ -82,11 +82,11 @@ pub use key_segment::{KeySegment, PaddedKeySegment, ParseKeySegment};
 pub use schema::{AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema};
 pub use table::{
     Addable, Backoff, BatchGet, BulkError, BulkReport, CancellationReason, Condition, Cursor,
-    CursorError, DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, Error, ErrorKind, Get, IntoValue,
-    ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, MalformedItem, MemberOf,
-    Operation, OwnWrites, Page, Projection, Put, Query, QueryKeys, QueryTarget, RateLimit, Result,
-    Scan, ScanFilter, ScanItems, SegmentPosition, Snapshot, SortKey, Table, Transaction, Update,
-    Write,
+    CursorError, DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, DirectWrites, DirectWritesError,
+    Error, ErrorKind, Get, IntoValue, ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS,
+    MAX_TRANSACTION_ACTIONS, MalformedItem, MemberOf, Operation, OwnWrites, Page, Projection, Put,
+    Query, QueryKeys, QueryTarget, RateLimit, Result, Scan, ScanFilter, ScanItems, SegmentPosition,
+    Snapshot, SortKey, Table, Transaction, Update, Write,
 };
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};

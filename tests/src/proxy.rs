@@ -41,6 +41,9 @@ pub struct Faults {
     pub lost_responses: f64,
     /// The random seed of the choices.
     pub seed: u64,
+    /// Requests whose `user-agent` starts with this are answered with
+    /// `InvalidSignatureException`, not forwarded: a signature DynamoDB would refuse.
+    pub refuse_signatures_from: Option<&'static str>,
 }
 
 impl Faults {
@@ -64,6 +67,8 @@ pub struct ProxyStats {
     pub lost: u64,
     /// Delayed by a spike.
     pub spikes: u64,
+    /// Answered with `InvalidSignatureException`.
+    pub refused: u64,
 }
 
 #[derive(Debug, Default)]
@@ -72,6 +77,7 @@ struct Counters {
     throttled: AtomicU64,
     lost: AtomicU64,
     spikes: AtomicU64,
+    refused: AtomicU64,
 }
 
 struct State {
@@ -124,6 +130,7 @@ impl Proxy {
             throttled: c.throttled.load(Ordering::Relaxed),
             lost: c.lost.load(Ordering::Relaxed),
             spikes: c.spikes.load(Ordering::Relaxed),
+            refused: c.refused.load(Ordering::Relaxed),
         }
     }
 }
@@ -203,6 +210,17 @@ async fn handle(
     let management = ["CreateTable", "DescribeTable", "DeleteTable"]
         .iter()
         .any(|op| target.ends_with(op));
+    let refused = state.faults.refuse_signatures_from.is_some_and(|agent| {
+        parts
+            .headers
+            .get(hyper::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with(agent))
+    });
+    if refused {
+        state.counters.refused.fetch_add(1, Ordering::Relaxed);
+        return Ok(error_response("InvalidSignatureException"));
+    }
     let roll = state.roll(management);
 
     let mut delay = state.faults.latency;
@@ -215,7 +233,7 @@ async fn handle(
     }
     if let Some(code) = roll.throttle {
         state.counters.throttled.fetch_add(1, Ordering::Relaxed);
-        return Ok(throttled(code));
+        return Ok(error_response(code));
     }
 
     let path = parts
@@ -242,7 +260,8 @@ async fn handle(
     Ok(Response::from_parts(parts, Full::new(body)))
 }
 
-fn throttled(code: &str) -> Response<Full<Bytes>> {
+/// DynamoDB's answer of error `code`.
+fn error_response(code: &str) -> Response<Full<Bytes>> {
     let body = format!(
         r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{code}","message":"injected by the test proxy"}}"#
     );
@@ -255,7 +274,7 @@ fn throttled(code: &str) -> Response<Full<Bytes>> {
     );
     headers.insert(
         "x-amzn-requestid",
-        hyper::header::HeaderValue::from_static("proxy-throttle"),
+        hyper::header::HeaderValue::from_static("proxy-error"),
     );
     response
 }

@@ -226,6 +226,18 @@ const THROTTLING_CODES: &[&str] = &[
     "ProvisionedThroughputExceeded",
 ];
 
+impl ErrorKind {
+    /// The kind of DynamoDB's error `code` (e.g. `ConditionalCheckFailedException`).
+    pub(crate) fn from_code(code: String, message: String) -> Self {
+        match code.as_str() {
+            "ConditionalCheckFailedException" => Self::ConditionalCheckFailed,
+            "ResourceNotFoundException" => Self::TableNotFound,
+            c if THROTTLING_CODES.contains(&c) => Self::Throttled { code },
+            _ => Self::Service { code, message },
+        }
+    }
+}
+
 impl Error {
     pub(crate) fn new(
         operation: Operation,
@@ -257,12 +269,7 @@ impl Error {
                 let inner = service.err();
                 let code = inner.code().unwrap_or("Unknown").to_owned();
                 let message = inner.message().unwrap_or_default().to_owned();
-                match code.as_str() {
-                    "ConditionalCheckFailedException" => ErrorKind::ConditionalCheckFailed,
-                    "ResourceNotFoundException" => ErrorKind::TableNotFound,
-                    c if THROTTLING_CODES.contains(&c) => ErrorKind::Throttled { code },
-                    _ => ErrorKind::Service { code, message },
-                }
+                ErrorKind::from_code(code, message)
             }
             SdkError::ConstructionFailure(_) => {
                 ErrorKind::Configuration(DisplayErrorContext(&error).to_string())

@@ -82,6 +82,16 @@ impl Placeholders {
         Ok(())
     }
 
+    /// The `ExpressionAttributeNames`, by reference.
+    pub(crate) fn names_ref(&self) -> &Names {
+        &self.names
+    }
+
+    /// The `ExpressionAttributeValues`, by reference.
+    pub(crate) fn values_ref(&self) -> &Values {
+        &self.values
+    }
+
     /// The `ExpressionAttributeNames`, or `None` when empty (DynamoDB rejects empty maps).
     pub(crate) fn names(&self) -> Option<HashMap<String, String>> {
         (!self.names.is_empty()).then(|| self.names.clone())

@@ -227,9 +227,18 @@ impl Write {
         capacity: Option<ReturnConsumedCapacity>,
         return_new: bool,
     ) -> Result<(Option<f64>, Option<Item>)> {
+        let key = || Some(self.key.clone());
+        if let Some(direct) = table.direct_writes() {
+            let sent = direct
+                .send(table.name(), &self.op, r, capacity.is_some(), return_new)
+                .await
+                .map_err(|kind| table.error(self.operation(), key(), kind))?;
+            if let Some(sent) = sent {
+                return Ok(sent);
+            }
+        }
         let client = table.client();
         let (names, values) = (r.placeholders.names(), r.placeholders.values());
-        let key = || Some(self.key.clone());
         let consumed = |c: Option<&ddb::ConsumedCapacity>| c.and_then(|c| c.capacity_units());
         match &self.op {
             WriteOp::Put(_) => client

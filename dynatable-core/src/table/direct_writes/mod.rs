@@ -1,0 +1,360 @@
+//! Direct writes: single-item writes (`PutItem`, `UpdateItem`, `DeleteItem`) signed with the
+//! SDK's own SigV4 signer and sent over a pooled HTTPS connection, without the SDK's
+//! per-request orchestrator (its interceptors, runtime plugins, endpoint and identity resolution
+//! run for every request, and cost about twice what the request itself does).
+
+mod credentials;
+mod wire;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
+
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4::SigningParams;
+use aws_smithy_runtime_api::client::identity::Identity;
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use thiserror::Error;
+
+use self::credentials::CachedCredentials;
+use self::wire::{Body, ErrorOutput, Output};
+use super::error::ErrorKind;
+use super::write::{Rendered, WriteOp};
+use crate::codec::Item;
+
+/// How long one attempt may wait for its answer before it counts as a lost connection (and is
+/// retried with the table's backoff, as the SDK's would be).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long connecting may take (the SDK's default for DynamoDB).
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+/// How long an idle connection is kept.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// The JSON protocol's content type.
+const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+/// The codes with which DynamoDB refuses a request's signature; the request did nothing, and it
+/// is sent again through the SDK, which then takes every later write.
+const SIGNATURE_REFUSED: &[&str] = &["InvalidSignatureException", "IncompleteSignatureException"];
+
+/// Sends a [`Table`](super::Table)'s single-item writes without the SDK's per-request
+/// orchestrator, for bulk work such as migrations: the same request, signed by the SDK's signer
+/// (`aws-sigv4`) with the configuration's credentials, region and endpoint, sent over a pool of
+/// HTTP/1.1 connections (rustls, the system's root certificates). Measured on a migration
+/// (`BENCHMARKS.md`), it spends about half the client CPU per written item.
+///
+/// What it leaves out of the SDK's request path: interceptors added to a client, a custom HTTP
+/// client or endpoint resolver set on the client (the endpoint comes from the `SdkConfig`: its
+/// endpoint URL, or DynamoDB's endpoint for the region, FIPS and dual-stack settings), and clock
+/// skew correction. Errors are classified as the SDK's are (same [`ErrorKind`]s, same retries
+/// through the table's backoff). If DynamoDB ever refuses the signature, that write is sent
+/// again through the SDK, and so is every later one ([`fell_back`](Self::fell_back)).
+///
+/// Reads, batches and transactions always go through the SDK.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use dynatable_core::client::ClientConfig;
+/// use dynatable_core::{DirectWrites, Table};
+///
+/// let config = ClientConfig::from_env().load_sdk_config().await;
+/// let client = dynatable_core::aws_sdk_dynamodb::Client::new(&config);
+/// let table = Table::new(client, "app").with_direct_writes(DirectWrites::new(&config).await?);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct DirectWrites {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// The endpoint as signed and sent.
+    endpoint: String,
+    uri: http::Uri,
+    host: String,
+    region: String,
+    credentials: CachedCredentials,
+    fell_back: AtomicBool,
+}
+
+impl std::fmt::Debug for DirectWrites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectWrites")
+            .field("endpoint", &self.inner.endpoint)
+            .field("region", &self.inner.region)
+            .field("fell_back", &self.fell_back())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why [`DirectWrites`] cannot be set up from a configuration.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum DirectWritesError {
+    /// The configuration names no region.
+    #[error("no AWS region configured: set AWS_REGION or the profile's region")]
+    NoRegion,
+    /// The configuration has no credentials provider.
+    #[error("no AWS credentials provider configured")]
+    NoCredentials,
+    /// DynamoDB's endpoint could not be resolved, or is not a URL.
+    #[error("cannot resolve DynamoDB's endpoint: {0}")]
+    Endpoint(String),
+    /// The system's root certificates could not be loaded.
+    #[error("cannot load the system's TLS root certificates: {0}")]
+    Tls(#[source] std::io::Error),
+}
+
+impl DirectWrites {
+    /// Direct writes with `config`'s region, credentials provider and endpoint.
+    ///
+    /// # Errors
+    /// When `config` has no region or credentials provider, when its endpoint is not a URL, or
+    /// when the system's root certificates cannot be loaded.
+    pub async fn new(config: &SdkConfig) -> Result<Self, DirectWritesError> {
+        let region = config
+            .region()
+            .ok_or(DirectWritesError::NoRegion)?
+            .to_string();
+        let provider = config
+            .credentials_provider()
+            .ok_or(DirectWritesError::NoCredentials)?;
+        let endpoint = match config.endpoint_url() {
+            Some(url) => url.to_owned(),
+            None => resolve_endpoint(config, &region).await?,
+        };
+        let uri: http::Uri = endpoint
+            .parse()
+            .map_err(|e| DirectWritesError::Endpoint(format!("{endpoint}: {e}")))?;
+        let host = uri
+            .authority()
+            .ok_or_else(|| DirectWritesError::Endpoint(format!("{endpoint}: no host")))?
+            .to_string();
+        let mut connector = HttpConnector::new();
+        connector.enforce_http(false);
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
+            .map_err(DirectWritesError::Tls)?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
+        let http = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(IDLE_TIMEOUT)
+            .build(https);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                endpoint,
+                uri,
+                host,
+                region,
+                credentials: CachedCredentials::new(provider),
+                fell_back: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// Whether DynamoDB refused a direct write's signature, so that writes now go through the
+    /// SDK.
+    pub fn fell_back(&self) -> bool {
+        self.inner.fell_back.load(Ordering::Relaxed)
+    }
+
+    /// Sends `op` to `table` as rendered in `r`. Returns the capacity it consumed (when
+    /// `capacity`) and the item it wrote (when `return_new`, for an update), or `None` when the
+    /// write is one to send through the SDK (a condition check, or after a refused signature).
+    pub(crate) async fn send(
+        &self,
+        table: &str,
+        op: &WriteOp,
+        r: &Rendered,
+        capacity: bool,
+        return_new: bool,
+    ) -> Result<Option<(Option<f64>, Option<Item>)>, ErrorKind> {
+        if self.fell_back() {
+            return Ok(None);
+        }
+        let mut body = Body::new(table);
+        let unknown = |_| ErrorKind::Request("a value of a type DynamoDB added later".to_owned());
+        let target = match op {
+            WriteOp::Put(_) => {
+                body.item("Item", r.item.as_ref().unwrap_or(&r.key))
+                    .map_err(unknown)?;
+                "DynamoDB_20120810.PutItem"
+            }
+            WriteOp::Update(_) => {
+                body.item("Key", &r.key).map_err(unknown)?;
+                "DynamoDB_20120810.UpdateItem"
+            }
+            WriteOp::Delete => {
+                body.item("Key", &r.key).map_err(unknown)?;
+                "DynamoDB_20120810.DeleteItem"
+            }
+            WriteOp::ConditionCheck => return Ok(None),
+        };
+        if let Some(update) = &r.update {
+            body.text("UpdateExpression", update);
+        }
+        if let Some(condition) = &r.condition {
+            body.text("ConditionExpression", condition);
+        }
+        if !r.placeholders.names_ref().is_empty() {
+            body.names("ExpressionAttributeNames", r.placeholders.names_ref());
+        }
+        if !r.placeholders.values_ref().is_empty() {
+            body.item("ExpressionAttributeValues", r.placeholders.values_ref())
+                .map_err(unknown)?;
+        }
+        if capacity {
+            body.text("ReturnConsumedCapacity", "TOTAL");
+        }
+        if return_new && matches!(op, WriteOp::Update(_)) {
+            body.text("ReturnValues", "ALL_NEW");
+        }
+        let Some(answer) = self.request(target, body.finish()).await? else {
+            return Ok(None);
+        };
+        let output: Output = serde_json::from_slice(&answer).map_err(|e| {
+            ErrorKind::Request(format!("DynamoDB's answer is not what it should be: {e}"))
+        })?;
+        let units = output.capacity_units();
+        let item = output.into_attributes().map_err(|e| {
+            ErrorKind::Request(format!(
+                "DynamoDB's answer holds a binary value that is not base64: {e}"
+            ))
+        })?;
+        Ok(Some((units, item)))
+    }
+
+    /// One signed request; the answer's body when DynamoDB accepted it, `None` when it refused
+    /// the signature.
+    async fn request(&self, target: &str, body: String) -> Result<Option<Bytes>, ErrorKind> {
+        let inner = &self.inner;
+        let credentials = inner
+            .credentials
+            .get()
+            .await
+            .map_err(ErrorKind::Configuration)?;
+        let identity = Identity::from(credentials);
+        let params = SigningParams::builder()
+            .identity(&identity)
+            .region(&inner.region)
+            .name("dynamodb")
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| ErrorKind::Configuration(format!("cannot sign: {e}")))?
+            .into();
+        let headers = [
+            ("content-type", CONTENT_TYPE),
+            ("host", inner.host.as_str()),
+            ("x-amz-target", target),
+        ];
+        let signable = SignableRequest::new(
+            "POST",
+            inner.endpoint.as_str(),
+            headers.iter().copied(),
+            SignableBody::Bytes(body.as_bytes()),
+        )
+        .and_then(|request| sign(request, &params))
+        .map_err(|e| ErrorKind::Configuration(format!("cannot sign: {e}")))?;
+        let (instructions, _signature) = signable.into_parts();
+        let mut request = http::Request::builder()
+            .method(http::Method::POST)
+            .uri(inner.uri.clone())
+            .header(http::header::USER_AGENT, USER_AGENT);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let mut request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| ErrorKind::Configuration(format!("cannot build the request: {e}")))?;
+        instructions.apply_to_request_http1x(&mut request);
+        let exchange = async {
+            let response = inner
+                .http
+                .request(request)
+                .await
+                .map_err(|e| ErrorKind::Request(format!("{e}{}", source_chain(&e))))?;
+            let status = response.status();
+            let header_code = response
+                .headers()
+                .get("x-amzn-errortype")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(':').next().unwrap_or(v).to_owned());
+            let answer = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| ErrorKind::Request(format!("the answer was cut off: {e}")))?
+                .to_bytes();
+            Ok::<_, ErrorKind>((status, header_code, answer))
+        };
+        let (status, header_code, answer) = tokio::time::timeout(ATTEMPT_TIMEOUT, exchange)
+            .await
+            .map_err(|_| {
+                ErrorKind::Request(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs()))
+            })??;
+        if status.is_success() {
+            return Ok(Some(answer));
+        }
+        let error: Option<ErrorOutput> = serde_json::from_slice(&answer).ok();
+        let code = error
+            .as_ref()
+            .and_then(ErrorOutput::code)
+            .map(str::to_owned)
+            .or(header_code)
+            .unwrap_or_else(|| match status.as_u16() {
+                500 => "InternalServerError".to_owned(),
+                503 => "ServiceUnavailable".to_owned(),
+                other => format!("HTTP {other}"),
+            });
+        if SIGNATURE_REFUSED.contains(&code.as_str()) {
+            inner.fell_back.store(true, Ordering::Relaxed);
+            return Ok(None);
+        }
+        let message = error.as_ref().map_or("", ErrorOutput::message).to_owned();
+        Err(ErrorKind::from_code(code, message))
+    }
+}
+
+/// `dynatable/<version>`, sent as the user agent.
+const USER_AGENT: &str = concat!("dynatable/", env!("CARGO_PKG_VERSION"));
+
+/// `: cause: cause ...` of an error's sources.
+fn source_chain(error: &dyn std::error::Error) -> String {
+    let mut text = String::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// DynamoDB's endpoint for `region` and `config`'s FIPS and dual-stack settings, as the SDK's
+/// default resolver gives it.
+async fn resolve_endpoint(config: &SdkConfig, region: &str) -> Result<String, DirectWritesError> {
+    let params = Params::builder()
+        .region(region)
+        .use_fips(config.use_fips().unwrap_or(false))
+        .use_dual_stack(config.use_dual_stack().unwrap_or(false))
+        .build()
+        .map_err(|e| DirectWritesError::Endpoint(e.to_string()))?;
+    let endpoint = DefaultResolver::new()
+        .resolve_endpoint(&params)
+        .await
+        .map_err(|e| DirectWritesError::Endpoint(e.to_string()))?;
+    Ok(endpoint.url().to_owned())
+}

@@ -1,0 +1,390 @@
+//! DynamoDB's JSON protocol (`application/x-amz-json-1.0`) for the three single-item writes:
+//! the request body, rendered straight from the write's parts, and the fields of the answer a
+//! write reads (the item it wrote, the capacity it consumed, an error's code and message).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+
+use crate::codec::Item;
+
+/// The request body of one write, built field by field.
+pub(crate) struct Body(String);
+
+impl Body {
+    /// `{"TableName":"table"`; the fields that follow are added by the other methods.
+    pub(crate) fn new(table: &str) -> Self {
+        let mut body = String::with_capacity(256);
+        body.push_str("{\"TableName\":");
+        string(&mut body, table);
+        Self(body)
+    }
+
+    /// `"field":"text"`.
+    pub(crate) fn text(&mut self, field: &str, text: &str) {
+        self.field(field);
+        string(&mut self.0, text);
+    }
+
+    /// `"field":{name: value, ...}` with the values in DynamoDB's typed form.
+    ///
+    /// # Errors
+    /// A value of a type this client does not know (the SDK's `Unknown`).
+    pub(crate) fn item(&mut self, field: &str, item: &Item) -> Result<(), UnknownType> {
+        self.field(field);
+        map(&mut self.0, item)
+    }
+
+    /// `"field":{placeholder: name, ...}`.
+    pub(crate) fn names(&mut self, field: &str, names: &HashMap<String, String>) {
+        self.field(field);
+        self.0.push('{');
+        for (i, (placeholder, name)) in names.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            string(&mut self.0, placeholder);
+            self.0.push(':');
+            string(&mut self.0, name);
+        }
+        self.0.push('}');
+    }
+
+    /// The finished body.
+    pub(crate) fn finish(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+
+    fn field(&mut self, field: &str) {
+        self.0.push(',');
+        string(&mut self.0, field);
+        self.0.push(':');
+    }
+}
+
+/// An attribute value of a type DynamoDB added after this client was written.
+#[derive(Debug)]
+pub(crate) struct UnknownType;
+
+fn map(out: &mut String, item: &HashMap<String, AttributeValue>) -> Result<(), UnknownType> {
+    out.push('{');
+    for (i, (name, value)) in item.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        string(out, name);
+        out.push(':');
+        attribute_value(out, value)?;
+    }
+    out.push('}');
+    Ok(())
+}
+
+fn attribute_value(out: &mut String, value: &AttributeValue) -> Result<(), UnknownType> {
+    let strings = |out: &mut String, tag: &str, values: &mut dyn Iterator<Item = String>| {
+        out.push_str(tag);
+        out.push('[');
+        for (i, value) in values.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            string(out, &value);
+        }
+        out.push_str("]}");
+    };
+    match value {
+        AttributeValue::S(s) => {
+            out.push_str("{\"S\":");
+            string(out, s);
+            out.push('}');
+        }
+        AttributeValue::N(n) => {
+            out.push_str("{\"N\":");
+            string(out, n);
+            out.push('}');
+        }
+        AttributeValue::B(b) => {
+            out.push_str("{\"B\":\"");
+            STANDARD.encode_string(b.as_ref(), out);
+            out.push_str("\"}");
+        }
+        AttributeValue::Bool(b) => out.push_str(if *b {
+            "{\"BOOL\":true}"
+        } else {
+            "{\"BOOL\":false}"
+        }),
+        AttributeValue::Null(_) => out.push_str("{\"NULL\":true}"),
+        AttributeValue::Ss(values) => strings(out, "{\"SS\":", &mut values.iter().cloned()),
+        AttributeValue::Ns(values) => strings(out, "{\"NS\":", &mut values.iter().cloned()),
+        AttributeValue::Bs(values) => strings(
+            out,
+            "{\"BS\":",
+            &mut values.iter().map(|b| STANDARD.encode(b.as_ref())),
+        ),
+        AttributeValue::M(item) => {
+            out.push_str("{\"M\":");
+            map(out, item)?;
+            out.push('}');
+        }
+        AttributeValue::L(values) => {
+            out.push_str("{\"L\":[");
+            for (i, value) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                attribute_value(out, value)?;
+            }
+            out.push_str("]}");
+        }
+        _ => return Err(UnknownType),
+    }
+    Ok(())
+}
+
+/// `text` as a JSON string, quoted and escaped.
+fn string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xf)]));
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The fields of a write's answer that a write reads.
+#[derive(Deserialize)]
+pub(crate) struct Output {
+    #[serde(rename = "Attributes")]
+    attributes: Option<HashMap<String, WireValue>>,
+    #[serde(rename = "ConsumedCapacity")]
+    consumed_capacity: Option<ConsumedCapacity>,
+}
+
+#[derive(Deserialize)]
+struct ConsumedCapacity {
+    #[serde(rename = "CapacityUnits")]
+    capacity_units: Option<f64>,
+}
+
+impl Output {
+    /// The capacity units the write consumed, when it was asked for.
+    pub(crate) fn capacity_units(&self) -> Option<f64> {
+        self.consumed_capacity
+            .as_ref()
+            .and_then(|c| c.capacity_units)
+    }
+
+    /// The item the write returned (`ReturnValues`), when it was asked for.
+    ///
+    /// # Errors
+    /// A binary value that is not base64.
+    pub(crate) fn into_attributes(self) -> Result<Option<Item>, base64::DecodeError> {
+        self.attributes.map(wire_map).transpose()
+    }
+}
+
+/// An error's answer: `{"__type":"com.amazonaws.dynamodb.v20120810#Code","message":"..."}`
+/// (some errors spell it `Message`).
+#[derive(Deserialize)]
+pub(crate) struct ErrorOutput {
+    #[serde(rename = "__type")]
+    kind: Option<String>,
+    #[serde(alias = "Message")]
+    message: Option<String>,
+}
+
+impl ErrorOutput {
+    /// The error's code (the part of `__type` after `#`), or `None` when the answer has none.
+    pub(crate) fn code(&self) -> Option<&str> {
+        self.kind
+            .as_deref()
+            .map(|k| k.rsplit('#').next().unwrap_or(k))
+    }
+
+    /// The error's message, or an empty one.
+    pub(crate) fn message(&self) -> &str {
+        self.message.as_deref().unwrap_or_default()
+    }
+}
+
+/// An attribute value as the JSON protocol carries it.
+#[derive(Deserialize)]
+enum WireValue {
+    S(String),
+    N(String),
+    B(String),
+    #[serde(rename = "BOOL")]
+    Bool(bool),
+    #[serde(rename = "NULL")]
+    Null(bool),
+    #[serde(rename = "SS")]
+    Ss(Vec<String>),
+    #[serde(rename = "NS")]
+    Ns(Vec<String>),
+    #[serde(rename = "BS")]
+    Bs(Vec<String>),
+    M(HashMap<String, WireValue>),
+    L(Vec<WireValue>),
+}
+
+fn wire_map(map: HashMap<String, WireValue>) -> Result<Item, base64::DecodeError> {
+    map.into_iter()
+        .map(|(name, value)| Ok((name, wire_value(value)?)))
+        .collect()
+}
+
+fn wire_value(value: WireValue) -> Result<AttributeValue, base64::DecodeError> {
+    let blob = |b: String| {
+        STANDARD
+            .decode(b)
+            .map(aws_sdk_dynamodb::primitives::Blob::new)
+    };
+    Ok(match value {
+        WireValue::S(s) => AttributeValue::S(s),
+        WireValue::N(n) => AttributeValue::N(n),
+        WireValue::B(b) => AttributeValue::B(blob(b)?),
+        WireValue::Bool(b) => AttributeValue::Bool(b),
+        WireValue::Null(n) => AttributeValue::Null(n),
+        WireValue::Ss(values) => AttributeValue::Ss(values),
+        WireValue::Ns(values) => AttributeValue::Ns(values),
+        WireValue::Bs(values) => {
+            AttributeValue::Bs(values.into_iter().map(blob).collect::<Result<_, _>>()?)
+        }
+        WireValue::M(map) => AttributeValue::M(wire_map(map)?),
+        WireValue::L(values) => AttributeValue::L(
+            values
+                .into_iter()
+                .map(wire_value)
+                .collect::<Result<_, _>>()?,
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::primitives::Blob;
+    use aws_sdk_dynamodb::types::AttributeValue as V;
+
+    use super::*;
+
+    fn every_type() -> Item {
+        let mut nested = Item::new();
+        nested.insert(
+            "deep".into(),
+            V::L(vec![V::N("-1.5e3".into()), V::Null(true)]),
+        );
+        Item::from([
+            (
+                "s".to_owned(),
+                V::S("quote \" backslash \\ newline \n tab \t bell \u{7} é ✓".into()),
+            ),
+            ("n".to_owned(), V::N("42".into())),
+            ("b".to_owned(), V::B(Blob::new(vec![0, 255, 7, 128]))),
+            ("t".to_owned(), V::Bool(true)),
+            ("f".to_owned(), V::Bool(false)),
+            ("null".to_owned(), V::Null(true)),
+            ("ss".to_owned(), V::Ss(vec!["a".into(), "b\"".into()])),
+            ("ns".to_owned(), V::Ns(vec!["1".into(), "2.5".into()])),
+            (
+                "bs".to_owned(),
+                V::Bs(vec![Blob::new(vec![1]), Blob::new(Vec::new())]),
+            ),
+            ("m".to_owned(), V::M(nested)),
+            (
+                "l".to_owned(),
+                V::L(vec![V::S(String::new()), V::M(Item::new())]),
+            ),
+            ("key with \u{1f} control".to_owned(), V::S("x".into())),
+        ])
+    }
+
+    #[test]
+    fn an_item_of_every_type_renders_as_json_and_reads_back_unchanged() {
+        let item = every_type();
+        let mut body = Body::new("ta\"ble");
+        body.item("Attributes", &item).unwrap();
+        let json = body.finish();
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed["TableName"], "ta\"ble");
+        assert_eq!(parsed["Attributes"]["b"]["B"], "AP8HgA==");
+        assert_eq!(parsed["Attributes"]["null"]["NULL"], true);
+        let output: Output = serde_json::from_str(&json).unwrap();
+        assert_eq!(output.into_attributes().unwrap(), Some(item));
+    }
+
+    #[test]
+    fn strings_escape_what_json_requires() {
+        let mut out = String::new();
+        string(&mut out, "a\"b\\c\u{0}\u{1f}\u{7f}é");
+        assert_eq!(out, "\"a\\\"b\\\\c\\u0000\\u001f\u{7f}é\"");
+        let back: String = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, "a\"b\\c\u{0}\u{1f}\u{7f}é");
+    }
+
+    #[test]
+    fn names_and_texts_render_as_fields() {
+        let mut body = Body::new("t");
+        body.text("UpdateExpression", "SET #n0 = :v0");
+        body.names(
+            "ExpressionAttributeNames",
+            &HashMap::from([("#n0".to_owned(), "a".to_owned())]),
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&body.finish()).unwrap();
+        assert_eq!(parsed["UpdateExpression"], "SET #n0 = :v0");
+        assert_eq!(parsed["ExpressionAttributeNames"]["#n0"], "a");
+    }
+
+    #[test]
+    fn error_answers_give_their_code_and_message() {
+        let error: ErrorOutput = serde_json::from_str(
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#,
+        )
+        .unwrap();
+        assert_eq!(error.code(), Some("ConditionalCheckFailedException"));
+        assert_eq!(error.message(), "The conditional request failed");
+        let error: ErrorOutput =
+            serde_json::from_str(r#"{"__type":"ThrottlingException","Message":"slow down"}"#)
+                .unwrap();
+        assert_eq!(error.code(), Some("ThrottlingException"));
+        assert_eq!(error.message(), "slow down");
+    }
+
+    #[test]
+    fn consumed_capacity_is_read() {
+        let output: Output =
+            serde_json::from_str(r#"{"ConsumedCapacity":{"TableName":"t","CapacityUnits":2.0}}"#)
+                .unwrap();
+        assert_eq!(output.capacity_units(), Some(2.0));
+        assert_eq!(output.into_attributes().unwrap(), None);
+    }
+
+    #[test]
+    fn a_binary_value_that_is_not_base64_is_an_error() {
+        let output: Output = serde_json::from_str(r#"{"Attributes":{"b":{"B":"*"}}}"#).unwrap();
+        assert!(output.into_attributes().is_err());
+    }
+}
