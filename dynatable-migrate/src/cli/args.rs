@@ -44,6 +44,11 @@ pub(crate) struct GlobalOptions {
     /// At most this many items written per second by a migration's bulk work.
     #[arg(long, global = true, env = "DYNATABLE_MAX_RATE", value_name = "ITEMS_PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_rate: Option<u32>,
+    /// Send the migrations' single-item writes through the AWS SDK's full request path instead
+    /// of dynatable's direct writes (the same signed requests at about half the client CPU; see
+    /// `DirectWrites`): for clients whose SDK configuration the direct path leaves out.
+    #[arg(long, global = true, env = "DYNATABLE_NO_DIRECT_WRITES", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) no_direct_writes: bool,
     /// How long to wait for the migration lock another run holds (e.g. 30s, 5m; default: fail
     /// at once).
     #[arg(long, global = true, env = "DYNATABLE_LOCK_WAIT", value_name = "DURATION", value_parser = parse_duration)]

@@ -29,7 +29,10 @@
 //! `--endpoint-url` (`DYNATABLE_ENDPOINT`), `--region` (`AWS_REGION`), `--profile`
 //! (`AWS_PROFILE`), `--json` (`DYNATABLE_JSON`), `--yes` (`DYNATABLE_YES`), `--concurrency`
 //! (`DYNATABLE_CONCURRENCY`), `--max-rate` in items per second (`DYNATABLE_MAX_RATE`),
-//! `--lock-wait` (`DYNATABLE_LOCK_WAIT`, e.g. `30s`). Credentials come from the AWS chain.
+//! `--lock-wait` (`DYNATABLE_LOCK_WAIT`, e.g. `30s`), `--no-direct-writes`
+//! (`DYNATABLE_NO_DIRECT_WRITES`: the migrations' single-item writes go through the SDK's full
+//! request path instead of [`DirectWrites`](dynatable_core::DirectWrites)). Credentials come
+//! from the AWS chain.
 //!
 //! `up` and `down` follow the table's DynamoDB Stream, so that the items written behind a
 //! backfill's scan are converted too (see the crate docs of [`Context::backfill`](crate::Context::backfill));

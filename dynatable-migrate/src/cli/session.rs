@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dynatable_core::client::ClientConfig;
-use dynatable_core::{RateLimit, Table, TableDefinition, registry};
+use dynatable_core::{DirectWrites, RateLimit, Table, TableDefinition, registry};
 use serde_json::{Value, json};
 
 use super::args::GlobalOptions;
@@ -65,6 +65,12 @@ impl Session {
             dynatable_core::aws_sdk_dynamodb::Client::new(&sdk),
             table_name,
         );
+        if !global.no_direct_writes {
+            // Without a region or credentials the SDK's path gives its own, familiar errors.
+            if let Ok(direct) = DirectWrites::new(&sdk).await {
+                table = table.with_direct_writes(direct);
+            }
+        }
         if let Some(concurrency) = global.concurrency {
             table = table.with_concurrency(usize::from(concurrency));
         }
