@@ -5,8 +5,10 @@
 //! `cargo bench -p dynatable-example --bench cpu_per_item [-- ITEMS]`. With
 //! `DYNATABLE_BENCH_BASELINE=/path/to/migrate` (another build of the example's binary, e.g. of an
 //! earlier commit), the two binaries alternate on fresh identical tables, 3 runs each, and the
-//! medians are printed side by side. Starts its own DynamoDB Local unless `DYNATABLE_ENDPOINT` is
-//! set.
+//! medians are printed side by side. The same runs time, for reference, the hand-tuned loop of
+//! the raw SDK (`dynatable_tests::sdk_loops::hand_tuned`: the same updates, no guard, 64 in
+//! flight), run by this bench binary as a child process. Starts its own DynamoDB Local unless
+//! `DYNATABLE_ENDPOINT` is set.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/seeded_table.rs"]
@@ -15,6 +17,7 @@ mod seeded_table;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_tests::bench_figures::{machine, median, numeric_args};
 use dynatable_tests::{Endpoint, Faults, Proxy, endpoint};
 use seeded_table::{PHOTOS_PER_USER, create_seeded};
@@ -24,6 +27,9 @@ const RUNS: usize = 3;
 const QUOTA_WCU: f64 = 40_000.0;
 
 /// A table of `items` seeded items with 0.1.0 to 0.4.0 marked applied, so `up` runs 0.5.0 only.
+/// Set in the environment of the child process that runs the raw SDK's loop.
+const SDK_LOOP_CHILD: &str = "DYNATABLE_BENCH_SDK_LOOP";
+
 async fn prepared(endpoint: &Endpoint, migrate: &str, items: usize) -> String {
     let name = format!(
         "bench-cpu-{items}-{}",
@@ -59,9 +65,18 @@ fn command(migrate: &str, url: &str, table: &str) -> Command {
     command
 }
 
-/// User + system seconds and wall seconds of `migrate up` on `table` through `url`.
-fn run_up(migrate: &str, url: &str, table: &str) -> (f64, f64) {
-    let output = command(migrate, url, table).arg("up").output().unwrap();
+/// User + system seconds and wall seconds of `migrate up` (or, with `sdk_loop`, of this binary
+/// running the raw SDK's loop) on `table` through `url`.
+fn run_up(migrate: &str, url: &str, table: &str, sdk_loop: bool) -> (f64, f64) {
+    let output = if sdk_loop {
+        let this = std::env::current_exe().unwrap();
+        command(this.to_str().unwrap(), url, table)
+            .env(SDK_LOOP_CHILD, "1")
+            .output()
+            .unwrap()
+    } else {
+        command(migrate, url, table).arg("up").output().unwrap()
+    };
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "migrate up failed: {stderr}");
     let times: Vec<f64> = stderr
@@ -75,18 +90,32 @@ fn run_up(migrate: &str, url: &str, table: &str) -> (f64, f64) {
     (times[0] + times[1], times[2])
 }
 
+/// The child process of the raw SDK's loop: updates every item of `DYNATABLE_TABLE`.
+async fn sdk_loop() {
+    let table = std::env::var("DYNATABLE_TABLE").unwrap();
+    let client = endpoint().client().await;
+    let now = AttributeValue::S("2026-11-28T00:00:00.000Z".into());
+    let updated = dynatable_tests::sdk_loops::hand_tuned(&client, &table, &now).await;
+    assert!(updated > 0);
+}
+
 #[tokio::main]
 async fn main() {
+    if std::env::var_os(SDK_LOOP_CHILD).is_some() {
+        return sdk_loop().await;
+    }
     let [items] = numeric_args([20_000]);
     let items = items / (PHOTOS_PER_USER + 1) * (PHOTOS_PER_USER + 1);
     let endpoint = endpoint();
     let proxy = Proxy::start(endpoint.url(), Faults::latency(Duration::from_millis(5)))
         .await
         .unwrap();
-    let mut binaries = vec![("this build", env!("CARGO_BIN_EXE_migrate").to_owned())];
+    let migrate = env!("CARGO_BIN_EXE_migrate");
+    let mut binaries = vec![("this build", migrate.to_owned())];
     if let Ok(baseline) = std::env::var("DYNATABLE_BENCH_BASELINE") {
         binaries.push(("baseline", baseline));
     }
+    binaries.push(("SDK loop", migrate.to_owned()));
     println!(
         "dynatable CPU per migrated item, {}, {}, release build, DynamoDB Local at {} + 5 ms",
         humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
@@ -106,7 +135,7 @@ async fn main() {
         for i in order {
             let (label, path) = &binaries[i];
             let table = prepared(&endpoint, path, items).await;
-            let (seconds, took) = run_up(path, proxy.url(), &table);
+            let (seconds, took) = run_up(path, proxy.url(), &table, *label == "SDK loop");
             println!(
                 "   run {run}: {label:>10}: {seconds:>6.2} CPU-s, {:>5.0} µs/item, {took:>5.1} s wall",
                 seconds / items as f64 * 1e6
@@ -130,9 +159,14 @@ async fn main() {
             median(&mut wall[i])
         );
     }
-    if let [now, baseline] = per_item[..] {
+    let (now, sdk_loop) = (per_item[0], per_item[per_item.len() - 1]);
+    println!(
+        "\n   this build / SDK loop, CPU per item: {:.2}x",
+        now / sdk_loop
+    );
+    if let [now, baseline, _] = per_item[..] {
         println!(
-            "\n   this build / baseline, CPU per item: {:.2}x",
+            "   this build / baseline, CPU per item: {:.2}x",
             now / baseline
         );
     }
