@@ -18,6 +18,7 @@ mod dynamodb_local;
 mod ledger_record;
 pub mod proxy;
 pub mod sdk_loops;
+mod signature_check;
 mod test_table;
 
 pub use control::{control, set_control};

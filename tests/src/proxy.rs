@@ -44,6 +44,9 @@ pub struct Faults {
     /// Requests whose `user-agent` starts with this are answered with
     /// `InvalidSignatureException`, not forwarded: a signature DynamoDB would refuse.
     pub refuse_signatures_from: Option<&'static str>,
+    /// Check every request's SigV4 signature as AWS does (with the test kit's secret, `local`),
+    /// and answer a wrong one with `InvalidSignatureException`, not forwarding it.
+    pub check_signatures: bool,
 }
 
 impl Faults {
@@ -67,7 +70,8 @@ pub struct ProxyStats {
     pub lost: u64,
     /// Delayed by a spike.
     pub spikes: u64,
-    /// Answered with `InvalidSignatureException`.
+    /// Answered with `InvalidSignatureException` (refused by `refuse_signatures_from`, or a
+    /// wrong signature under `check_signatures`).
     pub refused: u64,
 }
 
@@ -217,6 +221,9 @@ async fn handle(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with(agent))
     });
+    let refused = refused
+        || (state.faults.check_signatures
+            && !crate::signature_check::signature_is_valid(&parts, &body));
     if refused {
         state.counters.refused.fetch_add(1, Ordering::Relaxed);
         return Ok(error_response("InvalidSignatureException"));

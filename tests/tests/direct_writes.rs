@@ -156,10 +156,16 @@ async fn direct_writes_answer_and_leave_the_table_as_the_sdks_writes_do() {
     let through_direct = TestTable::create(&[User::SCHEMA]).await;
     let sdk = Table::new(through_sdk.client.clone(), &through_sdk.name);
     // The direct writes pass a proxy the table's SDK client does not: its count shows which
-    // path each write took.
-    let proxy = Proxy::start(endpoint().url(), Faults::default())
-        .await
-        .unwrap();
+    // path each write took. It checks their signatures as AWS would.
+    let proxy = Proxy::start(
+        endpoint().url(),
+        Faults {
+            check_signatures: true,
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
     let (direct, writes) = direct(
         &Table::new(through_direct.client.clone(), &through_direct.name),
         &Endpoint::Local(proxy.url().to_owned()),
@@ -180,6 +186,57 @@ async fn direct_writes_answer_and_leave_the_table_as_the_sdks_writes_do() {
         10,
         "every write of the script went direct"
     );
+    assert_eq!(proxy.stats().refused, 0, "every signature as AWS checks it");
+}
+
+/// The proxy's signature check itself: the SDK's signatures pass it, a wrong secret's do not.
+#[tokio::test]
+async fn the_proxys_signature_check_passes_the_sdks_signatures_and_refuses_a_wrong_secret() {
+    let test = TestTable::create(&[User::SCHEMA]).await;
+    let proxy = Proxy::start(
+        endpoint().url(),
+        Faults {
+            check_signatures: true,
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let through_proxy = Endpoint::Local(proxy.url().to_owned());
+    let sdk = Table::new(through_proxy.client().await, &test.name);
+    let f = User::fields();
+    let add = |table: &Table| {
+        table
+            .update::<User>(User::key("u1"))
+            .add(f.logins, 1)
+            .upsert()
+            .send()
+    };
+    add(&sdk).await.unwrap();
+    assert_eq!(proxy.stats().refused, 0);
+
+    let wrong = through_proxy
+        .sdk_config()
+        .await
+        .into_builder()
+        .credentials_provider(
+            dynatable_core::aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+                dynatable_core::aws_sdk_dynamodb::config::Credentials::new(
+                    "local", "wrong", None, None, "test",
+                ),
+            ),
+        )
+        .build();
+    let wrong = Table::new(
+        dynatable_core::aws_sdk_dynamodb::Client::new(&wrong),
+        &test.name,
+    );
+    let error = add(&wrong).await.unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::Service { code, .. } if code == "InvalidSignatureException"),
+        "{error}"
+    );
+    assert_eq!(proxy.stats().refused, 1);
 }
 
 #[tokio::test]
