@@ -172,7 +172,7 @@ impl DirectWrites {
 
     /// Sends `op` to `table` as rendered in `r`. Returns the capacity it consumed (when
     /// `capacity`) and the item it wrote (when `return_new`, for an update), or `None` when the
-    /// write is one to send through the SDK (a condition check, or after a refused signature).
+    /// write is one to send through the SDK (see [`render`], or after a refused signature).
     pub(crate) async fn send(
         &self,
         table: &str,
@@ -184,44 +184,12 @@ impl DirectWrites {
         if self.fell_back() {
             return Ok(None);
         }
-        let mut body = Body::new(table);
-        let unknown = |_| ErrorKind::Request("a value of a type DynamoDB added later".to_owned());
-        let target = match op {
-            WriteOp::Put(_) => {
-                body.item("Item", r.item.as_ref().unwrap_or(&r.key))
-                    .map_err(unknown)?;
-                "DynamoDB_20120810.PutItem"
-            }
-            WriteOp::Update(_) => {
-                body.item("Key", &r.key).map_err(unknown)?;
-                "DynamoDB_20120810.UpdateItem"
-            }
-            WriteOp::Delete => {
-                body.item("Key", &r.key).map_err(unknown)?;
-                "DynamoDB_20120810.DeleteItem"
-            }
-            WriteOp::ConditionCheck => return Ok(None),
+        // A value of a type this client does not know (the SDK's `Unknown`) is left to the SDK,
+        // which then says what it says of it.
+        let Some((target, body)) = render(table, op, r, capacity, return_new) else {
+            return Ok(None);
         };
-        if let Some(update) = &r.update {
-            body.text("UpdateExpression", update);
-        }
-        if let Some(condition) = &r.condition {
-            body.text("ConditionExpression", condition);
-        }
-        if !r.placeholders.names_ref().is_empty() {
-            body.names("ExpressionAttributeNames", r.placeholders.names_ref());
-        }
-        if !r.placeholders.values_ref().is_empty() {
-            body.item("ExpressionAttributeValues", r.placeholders.values_ref())
-                .map_err(unknown)?;
-        }
-        if capacity {
-            body.text("ReturnConsumedCapacity", "TOTAL");
-        }
-        if return_new && matches!(op, WriteOp::Update(_)) {
-            body.text("ReturnValues", "ALL_NEW");
-        }
-        let Some(answer) = self.request(target, body.finish()).await? else {
+        let Some(answer) = self.request(target, body).await? else {
             return Ok(None);
         };
         let output: Output = serde_json::from_slice(&answer).map_err(|e| {
@@ -326,6 +294,53 @@ impl DirectWrites {
         let message = error.as_ref().map_or("", ErrorOutput::message).to_owned();
         Err(ErrorKind::from_code(code, message))
     }
+}
+
+/// The operation's `x-amz-target` and the request's body, or `None` for a write to leave to the
+/// SDK (a condition check, or a value of a type this client does not know).
+fn render(
+    table: &str,
+    op: &WriteOp,
+    r: &Rendered,
+    capacity: bool,
+    return_new: bool,
+) -> Option<(&'static str, String)> {
+    let mut body = Body::new(table);
+    let target = match op {
+        WriteOp::Put(_) => {
+            body.item("Item", r.item.as_ref().unwrap_or(&r.key)).ok()?;
+            "DynamoDB_20120810.PutItem"
+        }
+        WriteOp::Update(_) => {
+            body.item("Key", &r.key).ok()?;
+            "DynamoDB_20120810.UpdateItem"
+        }
+        WriteOp::Delete => {
+            body.item("Key", &r.key).ok()?;
+            "DynamoDB_20120810.DeleteItem"
+        }
+        WriteOp::ConditionCheck => return None,
+    };
+    if let Some(update) = &r.update {
+        body.text("UpdateExpression", update);
+    }
+    if let Some(condition) = &r.condition {
+        body.text("ConditionExpression", condition);
+    }
+    if !r.placeholders.names_ref().is_empty() {
+        body.names("ExpressionAttributeNames", r.placeholders.names_ref());
+    }
+    if !r.placeholders.values_ref().is_empty() {
+        body.item("ExpressionAttributeValues", r.placeholders.values_ref())
+            .ok()?;
+    }
+    if capacity {
+        body.text("ReturnConsumedCapacity", "TOTAL");
+    }
+    if return_new && matches!(op, WriteOp::Update(_)) {
+        body.text("ReturnValues", "ALL_NEW");
+    }
+    Some((target, body.finish()))
 }
 
 /// `dynatable/<version>`, sent as the user agent.
