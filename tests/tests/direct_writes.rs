@@ -32,6 +32,34 @@ async fn direct(table: &Table, endpoint: &Endpoint) -> (Table, DirectWrites) {
     (table.with_direct_writes(direct.clone()), direct)
 }
 
+/// A proxy in front of DynamoDB Local with `faults`, and the endpoint that reaches it.
+async fn proxy(faults: Faults) -> (Proxy, Endpoint) {
+    let proxy = Proxy::start(endpoint().url(), faults).await.unwrap();
+    let url = Endpoint::Local(proxy.url().to_owned());
+    (proxy, url)
+}
+
+/// A user with no bio, no logins and no tags.
+fn user(id: String) -> User {
+    User {
+        username: format!("User {id}"),
+        user_id: id,
+        bio: None,
+        logins: 0,
+        tags: BTreeSet::new(),
+    }
+}
+
+/// Adds one to `u1`'s logins, creating the user when missing.
+async fn add_login(table: &Table) -> dynatable_core::Result<()> {
+    table
+        .update::<User>(User::key("u1"))
+        .add(User::fields().logins, 1)
+        .upsert()
+        .send()
+        .await
+}
+
 /// Raw values of every type DynamoDB has, with text JSON must escape.
 fn every_type(id: &str) -> Item {
     let mut nested = Item::new();
@@ -157,18 +185,14 @@ async fn direct_writes_answer_and_leave_the_table_as_the_sdks_writes_do() {
     let sdk = Table::new(through_sdk.client.clone(), &through_sdk.name);
     // The direct writes pass a proxy the table's SDK client does not: its count shows which
     // path each write took. It checks their signatures as AWS would.
-    let proxy = Proxy::start(
-        endpoint().url(),
-        Faults {
-            check_signatures: true,
-            ..Faults::default()
-        },
-    )
-    .await
-    .unwrap();
+    let (proxy, through_proxy) = proxy(Faults {
+        check_signatures: true,
+        ..Faults::default()
+    })
+    .await;
     let (direct, writes) = direct(
         &Table::new(through_direct.client.clone(), &through_direct.name),
-        &Endpoint::Local(proxy.url().to_owned()),
+        &through_proxy,
     )
     .await;
 
@@ -193,26 +217,13 @@ async fn direct_writes_answer_and_leave_the_table_as_the_sdks_writes_do() {
 #[tokio::test]
 async fn the_proxys_signature_check_passes_the_sdks_signatures_and_refuses_a_wrong_secret() {
     let test = TestTable::create(&[User::SCHEMA]).await;
-    let proxy = Proxy::start(
-        endpoint().url(),
-        Faults {
-            check_signatures: true,
-            ..Faults::default()
-        },
-    )
-    .await
-    .unwrap();
-    let through_proxy = Endpoint::Local(proxy.url().to_owned());
+    let (proxy, through_proxy) = proxy(Faults {
+        check_signatures: true,
+        ..Faults::default()
+    })
+    .await;
     let sdk = Table::new(through_proxy.client().await, &test.name);
-    let f = User::fields();
-    let add = |table: &Table| {
-        table
-            .update::<User>(User::key("u1"))
-            .add(f.logins, 1)
-            .upsert()
-            .send()
-    };
-    add(&sdk).await.unwrap();
+    add_login(&sdk).await.unwrap();
     assert_eq!(proxy.stats().refused, 0);
 
     let wrong = through_proxy
@@ -231,7 +242,7 @@ async fn the_proxys_signature_check_passes_the_sdks_signatures_and_refuses_a_wro
         dynatable_core::aws_sdk_dynamodb::Client::new(&wrong),
         &test.name,
     );
-    let error = add(&wrong).await.unwrap_err();
+    let error = add_login(&wrong).await.unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::Service { code, .. } if code == "InvalidSignatureException"),
         "{error}"
@@ -261,23 +272,13 @@ async fn a_direct_write_to_a_missing_table_is_table_not_found() {
 async fn direct_writes_return_the_items_they_wrote_to_own_writes() {
     let test = TestTable::create(&[User::SCHEMA]).await;
     let plain = Table::new(test.client.clone(), &test.name);
-    let users = (0..3).map(|i| User {
-        user_id: format!("u{i}"),
-        username: format!("User{i}"),
-        bio: None,
-        logins: 0,
-        tags: BTreeSet::new(),
-    });
-    plain.batch_put(users).await.unwrap();
-    let own = Arc::new(OwnWrites::new());
-    let proxy = Proxy::start(endpoint().url(), Faults::default())
+    plain
+        .batch_put((0..3).map(|i| user(format!("u{i}"))))
         .await
         .unwrap();
-    let (table, _) = direct(
-        &plain.with_own_writes(Arc::clone(&own)),
-        &Endpoint::Local(proxy.url().to_owned()),
-    )
-    .await;
+    let own = Arc::new(OwnWrites::new());
+    let (proxy, through_proxy) = proxy(Faults::default()).await;
+    let (table, _) = direct(&plain.with_own_writes(Arc::clone(&own)), &through_proxy).await;
     let f = User::fields();
     let read: Vec<Snapshot<User>> = table
         .scan::<User>()
@@ -309,33 +310,19 @@ async fn direct_writes_return_the_items_they_wrote_to_own_writes() {
 #[tokio::test]
 async fn direct_writes_retry_throttling_and_lost_answers() {
     let test = TestTable::create(&[User::SCHEMA]).await;
-    let proxy = Proxy::start(
-        endpoint().url(),
-        Faults {
-            throttles: 0.3,
-            lost_responses: 0.05,
-            seed: 11,
-            ..Faults::default()
-        },
-    )
-    .await
-    .unwrap();
-    let through_proxy = Endpoint::Local(proxy.url().to_owned());
+    let (proxy, through_proxy) = proxy(Faults {
+        throttles: 0.3,
+        lost_responses: 0.05,
+        seed: 11,
+        ..Faults::default()
+    })
+    .await;
     let (table, _) = direct(&Table::new(test.client.clone(), &test.name), &through_proxy).await;
-    let users: Vec<User> = (0..200)
-        .map(|i| User {
-            user_id: format!("u{i:03}"),
-            username: format!("User{i:03}"),
-            bio: None,
-            logins: 0,
-            tags: BTreeSet::new(),
-        })
-        .collect();
+    let users = (0..200).map(|i| Ok(user(format!("u{i:03}"))));
     let report = table
-        .apply(
-            futures::stream::iter(users.clone().into_iter().map(Ok)),
-            |u: User| Some(table.put(&u).into()),
-        )
+        .apply(futures::stream::iter(users), |u: User| {
+            Some(table.put(&u).into())
+        })
         .await
         .unwrap();
     assert_eq!(report.written, 200, "{report:?}");
@@ -352,24 +339,15 @@ async fn direct_writes_retry_throttling_and_lost_answers() {
 #[tokio::test]
 async fn a_refused_signature_hands_the_writes_over_to_the_sdk() {
     let test = TestTable::create(&[User::SCHEMA]).await;
-    let proxy = Proxy::start(
-        endpoint().url(),
-        Faults {
-            refuse_signatures_from: Some("dynatable/"),
-            ..Faults::default()
-        },
-    )
-    .await
-    .unwrap();
-    let through_proxy = Endpoint::Local(proxy.url().to_owned());
+    let (proxy, through_proxy) = proxy(Faults {
+        refuse_signatures_from: Some("dynatable/"),
+        ..Faults::default()
+    })
+    .await;
     let (table, writes) =
         direct(&Table::new(test.client.clone(), &test.name), &through_proxy).await;
     for i in 0..3 {
-        table
-            .update::<User>(User::key("u1"))
-            .add(User::fields().logins, 1)
-            .upsert()
-            .send()
+        add_login(&table)
             .await
             .unwrap_or_else(|e| panic!("write {i}: {e}"));
     }
