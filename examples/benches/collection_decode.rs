@@ -4,9 +4,12 @@
 //!
 //! `cargo bench -p dynatable-example --bench collection_decode --bench collection_decode_mimalloc`
 //! runs it beside the same bench with mimalloc. The page is built once; each iteration decodes a
-//! fresh copy (the copy is not timed).
+//! fresh copy (the copy is not timed). For scale, the bench also times the SDK's query of the
+//! same page and `query_collection` of it, from a local server that answers with the page.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "collection_decode/canned.rs"]
+mod canned;
 #[path = "collection_decode/page.rs"]
 mod page;
 

@@ -5,6 +5,8 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "collection_decode/canned.rs"]
+mod canned;
 #[path = "collection_decode/page.rs"]
 mod page;
 

@@ -4,9 +4,13 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion};
-use dynatable_core::{Entity, Item, QueryTarget};
+use dynatable_core::aws_sdk_dynamodb as dynamodb;
+use dynatable_core::client::ClientConfig;
+use dynatable_core::{Entity, Item, QueryTarget, Table};
 use dynatable_example::user_page::UserItem;
 use dynatable_example::{Notification, Photo, Timestamp, User};
+
+use crate::canned;
 
 /// DynamoDB's limit on the data one query page returns.
 const PAGE_BYTES: usize = 1024 * 1024;
@@ -119,9 +123,57 @@ fn drop_only(c: &mut Criterion, allocator: &str) {
     });
 }
 
-/// The three routines, named after `allocator`.
+/// For scale: the whole client side of reading the page, from a local server that answers every
+/// request with the page (`canned.rs`): the SDK's query alone (its parse of the 1.4 MB answer into
+/// its items, which are then dropped), and dynatable's `query_collection` into `Vec<UserItem>`
+/// (the same, plus the decoding).
+fn query(c: &mut Criterion, allocator: &str) {
+    let page = page();
+    let url = canned::serve(canned::query_answer(&page));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = runtime.block_on(
+        ClientConfig::default()
+            .endpoint_url(url)
+            .region("us-east-1")
+            .load_sdk_config(),
+    );
+    // The server checks no signature; fixed credentials keep the bench off the machine's chain.
+    let config = dynamodb::config::Builder::from(&config)
+        .credentials_provider(dynamodb::config::Credentials::for_tests())
+        .build();
+    let client = dynamodb::Client::from_conf(config);
+    let table = Table::new(client.clone(), "canned");
+    c.bench_function(&format!("sdk_query_1mb_page/{allocator}"), |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let answer = client.query().table_name("canned").send().await.unwrap();
+                assert_eq!(answer.items().len(), page.len());
+                black_box(answer)
+            })
+        });
+    });
+    c.bench_function(&format!("query_collection_1mb_page/{allocator}"), |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let items = table
+                    .query_collection::<UserItem>(User::partition_key("ada"))
+                    .all()
+                    .await
+                    .unwrap();
+                assert_eq!(items.len(), page.len());
+                black_box(items)
+            })
+        });
+    });
+}
+
+/// The routines, named after `allocator`.
 pub fn benches(c: &mut Criterion, allocator: &str) {
     decode(c, allocator);
     decode_in_cache(c, allocator);
     drop_only(c, allocator);
+    query(c, allocator);
 }
