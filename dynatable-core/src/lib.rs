@@ -54,7 +54,6 @@ mod error;
 mod field;
 mod item_size;
 mod key;
-mod key_overlap;
 mod key_segment;
 pub mod registry;
 mod schema;

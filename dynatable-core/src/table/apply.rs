@@ -1,9 +1,9 @@
 use futures::{Stream, TryStreamExt};
 
-use super::Table;
 use super::bulk_report::{BulkError, BulkReport, Counters};
 use super::concurrent::run_concurrent;
 use super::error::Result;
+use super::handle::Table;
 use super::write::Write;
 
 impl Table {

@@ -57,7 +57,7 @@ impl Backoff {
         loop {
             match call().await {
                 Err(e) if e.is_retryable() && retry + 1 < self.attempts => {
-                    super::sleep(self.delay(retry)).await;
+                    tokio::time::sleep(self.delay(retry)).await;
                     retry += 1;
                 }
                 result => return result,

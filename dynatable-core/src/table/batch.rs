@@ -3,10 +3,10 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, ReturnConsumedCapacity, WriteRequest};
 use futures::{Stream, StreamExt, TryStreamExt};
 
-use super::Table;
 use super::bulk_report::{BulkError, BulkReport, Counters};
 use super::concurrent::run_concurrent;
 use super::error::{Error, ErrorKind, Operation, Result};
+use super::handle::Table;
 use crate::codec::Item;
 use crate::entity::{BatchWritable, Entity};
 use crate::key::PrimaryKey;
@@ -208,7 +208,7 @@ impl Table {
                 ));
             }
             Counters::add(&counters.retried, unprocessed.len());
-            super::sleep(backoff.delay(attempt - 1)).await;
+            tokio::time::sleep(backoff.delay(attempt - 1)).await;
             pending = unprocessed;
         }
     }

@@ -7,8 +7,8 @@ use std::marker::PhantomData;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use futures::{StreamExt as _, TryStreamExt as _};
 
-use super::Table;
 use super::error::{Error, ErrorKind, Operation, Result};
+use super::handle::Table;
 use super::query_target::QueryTarget;
 use crate::codec::Item;
 use crate::key::PrimaryKey;
@@ -161,7 +161,7 @@ impl Table {
                 ));
             }
             if attempt > 0 {
-                super::sleep(self.backoff().delay(attempt - 1)).await;
+                tokio::time::sleep(self.backoff().delay(attempt - 1)).await;
             }
             attempt += 1;
             let request = KeysAndAttributes::builder()

@@ -7,10 +7,10 @@ use std::sync::{Mutex, PoisonError};
 
 use futures::{Stream, TryStreamExt};
 
-use super::Table;
 use super::bulk_report::{BulkError, BulkReport, Counters};
 use super::concurrent::run_concurrent;
 use super::error::{Error, ErrorKind, Operation, Result};
+use super::handle::Table;
 use super::snapshot::{Effect, Origin, Snapshot};
 use super::transaction::UnitSent;
 use super::write::Write;
@@ -252,7 +252,7 @@ impl Table {
                     },
                 ));
             }
-            super::sleep(self.backoff().delay(rereads - 1)).await;
+            tokio::time::sleep(self.backoff().delay(rereads - 1)).await;
             let snapshot = origin.reread(item).map_err(|e| {
                 Counters::add(&counters.failed, 1);
                 self.error(Operation::Get, Some(key.clone()), ErrorKind::Decode(e))

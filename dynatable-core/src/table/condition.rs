@@ -134,13 +134,13 @@ impl<E> Condition<E> {
         let mut attributes: Vec<(String, AttributeValue)> = item
             .iter()
             .filter(|(name, _)| {
-                name.as_str() != crate::PARTITION_KEY_ATTRIBUTE
-                    && name.as_str() != crate::SORT_KEY_ATTRIBUTE
+                name.as_str() != crate::key::PARTITION_KEY_ATTRIBUTE
+                    && name.as_str() != crate::key::SORT_KEY_ATTRIBUTE
             })
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
         attributes.sort_by(|a, b| a.0.cmp(&b.0));
-        let exists = Self::attribute_exists(crate::PARTITION_KEY_ATTRIBUTE);
+        let exists = Self::attribute_exists(crate::key::PARTITION_KEY_ATTRIBUTE);
         match attributes.is_empty() {
             true => exists,
             false => exists.and(Self::new(Node::AllEqual(attributes))),

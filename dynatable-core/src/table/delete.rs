@@ -1,11 +1,12 @@
 use std::marker::PhantomData;
 
-use super::Table;
 use super::condition::Condition;
 use super::error::Result;
+use super::handle::Table;
 use super::version;
-use super::write::{Write, WriteOp};
-use crate::entity::Versioned;
+use super::write::Write;
+use super::write_op::WriteOp;
+use crate::entity::{Entity, Versioned};
 use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey};
 
 /// A `DeleteItem`, built by [`Table::delete`]; nothing happens until [`send`](Self::send).
@@ -61,5 +62,23 @@ impl<E> Delete<E> {
 
     pub(crate) fn into_write(self) -> Write {
         self.write
+    }
+}
+
+impl<E> From<Delete<E>> for Write {
+    fn from(op: Delete<E>) -> Self {
+        op.into_write()
+    }
+}
+
+impl Table {
+    /// Deletes the entity with `key` when sent.
+    pub fn delete<E: Entity>(&self, key: PrimaryKey) -> Delete<E> {
+        Delete::new(self.clone(), key)
+    }
+
+    /// Deletes the item with `key`, whatever its entity.
+    pub fn delete_item(&self, key: PrimaryKey) -> Delete<()> {
+        Delete::new(self.clone(), key)
     }
 }

@@ -153,3 +153,22 @@ mod tests {
         assert!(p.add_raw(&names, &HashMap::new()).is_ok());
     }
 }
+
+/// The `ProjectionExpression` reading `names` (key attributes first, then a projection's),
+/// rendered into `p`; each name once, since DynamoDB refuses a path named twice.
+pub(crate) fn projection_expression<'n>(
+    names: impl IntoIterator<Item = &'n str>,
+    p: &mut Placeholders,
+) -> String {
+    let mut distinct: Vec<&str> = Vec::new();
+    for name in names {
+        if !distinct.contains(&name) {
+            distinct.push(name);
+        }
+    }
+    distinct
+        .into_iter()
+        .map(|name| p.name(name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,7 +1,7 @@
 use std::marker::PhantomData;
 
-use super::Table;
 use super::error::{Error, ErrorKind, Operation, Result};
+use super::handle::Table;
 use crate::codec::Item;
 use crate::entity::Entity;
 use crate::key::PrimaryKey;
@@ -84,5 +84,12 @@ impl Table {
             })
             .await?;
         Ok(output.item)
+    }
+}
+
+impl Table {
+    /// Reads the entity with `key` when sent.
+    pub fn get<E: Entity>(&self, key: PrimaryKey) -> Get<E> {
+        Get::new(self.clone(), key)
     }
 }

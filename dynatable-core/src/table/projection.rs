@@ -3,7 +3,6 @@
 
 use std::marker::PhantomData;
 
-use super::expression::Placeholders;
 use super::query::Query;
 use super::query_target::QueryTarget;
 use crate::entity::Entity;
@@ -23,26 +22,7 @@ pub trait Projection: QueryTarget {
     ///
     /// # Errors
     /// A field's attribute is missing (without `#[projection(default)]`) or has the wrong type.
-    fn from_projected_item(item: crate::codec::Item) -> Result<Self, crate::DecodeError>;
-}
-
-/// The `ProjectionExpression` reading `names` (key attributes first, then a projection's),
-/// rendered into `p`; each name once, since DynamoDB refuses a path named twice.
-pub(crate) fn expression<'n>(
-    names: impl IntoIterator<Item = &'n str>,
-    p: &mut Placeholders,
-) -> String {
-    let mut distinct: Vec<&str> = Vec::new();
-    for name in names {
-        if !distinct.contains(&name) {
-            distinct.push(name);
-        }
-    }
-    distinct
-        .into_iter()
-        .map(|name| p.name(name))
-        .collect::<Vec<_>>()
-        .join(", ")
+    fn from_projected_item(item: crate::codec::Item) -> Result<Self, crate::error::DecodeError>;
 }
 
 impl<E: Entity> Query<E> {

@@ -1,10 +1,11 @@
 use std::marker::PhantomData;
 
-use super::Table;
 use super::condition::Condition;
 use super::error::Result;
+use super::handle::Table;
 use super::version;
-use super::write::{Write, WriteOp};
+use super::write::Write;
+use super::write_op::WriteOp;
 use crate::codec::Item;
 use crate::entity::Entity;
 use crate::error::{EncodeError, ValueError};
@@ -99,5 +100,24 @@ impl<E> Put<E> {
 
     pub(crate) fn into_write(self) -> Write {
         self.write
+    }
+}
+
+impl<E> From<Put<E>> for Write {
+    fn from(op: Put<E>) -> Self {
+        op.into_write()
+    }
+}
+
+impl Table {
+    /// Writes `entity` (replacing any item with its key) when sent.
+    pub fn put<E: Entity>(&self, entity: &E) -> Put<E> {
+        Put::new(self.clone(), entity)
+    }
+
+    /// Puts a raw item, whatever its entity (`PK` and `SK` must be strings): for migrations that
+    /// rewrite items of an older shape the current entity types no longer describe.
+    pub fn put_item(&self, item: Item) -> Put<()> {
+        Put::item(self.clone(), item)
     }
 }

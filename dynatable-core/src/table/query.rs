@@ -3,15 +3,16 @@ use std::marker::PhantomData;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{Stream, TryStreamExt};
 
-use super::Table;
 use super::condition::Condition;
 use super::cursor::Cursor;
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::Placeholders;
+use super::handle::Table;
 use super::page::Page;
 use super::query_target::QueryKeys;
 use super::query_target::{MemberOf, QueryTarget};
 use crate::codec::Item;
+use crate::entity::Entity;
 use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
 
 /// A condition on the sort key of a query.
@@ -172,7 +173,7 @@ impl<E: QueryTarget> Query<E> {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn filter<M: MemberOf<E> + crate::Entity>(mut self, condition: Condition<M>) -> Self {
+    pub fn filter<M: MemberOf<E> + Entity>(mut self, condition: Condition<M>) -> Self {
         let condition = condition.cast();
         self.filter = Some(match self.filter.take() {
             Some(earlier) => earlier.and(condition),
@@ -319,7 +320,7 @@ impl<E: QueryTarget> Query<E> {
                 .into_iter()
                 .chain(sk_attribute)
                 .chain(attributes.iter().copied());
-            super::projection::expression(names, &mut p)
+            super::expression::projection_expression(names, &mut p)
         });
         let table = &self.table;
         let output = table
@@ -407,5 +408,55 @@ impl<E: QueryTarget> Query<E> {
     /// The first [`Error`] of any page.
     pub async fn all(self) -> Result<Vec<E>> {
         self.stream().try_collect().await
+    }
+}
+
+impl Table {
+    /// Queries entities of type `E` in the partition `pk` (of the table, or of an index).
+    pub fn query<E: Entity>(&self, pk: impl Into<String>) -> Query<E> {
+        Query::new(self.clone(), pk.into())
+    }
+
+    /// Queries the members of collection `C` in the partition `pk` (of the table, or of the index
+    /// the collection is declared over), each item decoded as the member it belongs to: one
+    /// request reads a user's profile, photos and notifications. Sort key conditions and
+    /// [filters](Query::filter) work as on entity queries.
+    ///
+    /// ```no_run
+    /// # async fn demo(table: dynatable_core::Table) -> Result<(), dynatable_core::Error> {
+    /// use dynatable_core::{collection, entity, SortKey};
+    ///
+    /// #[entity(pk = "USER#{user_id}", sk = "PROFILE")]
+    /// pub struct User {
+    ///     pub user_id: String,
+    ///     pub name: String,
+    /// }
+    ///
+    /// #[entity(pk = "USER#{user_id}", sk = "PHOTO#{photo_id}")]
+    /// pub struct Photo {
+    ///     pub user_id: String,
+    ///     pub photo_id: String,
+    /// }
+    ///
+    /// #[collection]
+    /// pub enum UserPage {
+    ///     User(User),
+    ///     Photo(Photo),
+    /// }
+    ///
+    /// for item in table.query_collection::<UserPage>(User::partition_key("u1")).all().await? {
+    ///     match item {
+    ///         UserPage::User(user) => println!("{}", user.name),
+    ///         UserPage::Photo(photo) => println!("photo {}", photo.photo_id),
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_collection<C: crate::collection::Collection>(
+        &self,
+        pk: impl Into<String>,
+    ) -> Query<C> {
+        Query::new(self.clone(), pk.into())
     }
 }

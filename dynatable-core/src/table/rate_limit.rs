@@ -71,7 +71,7 @@ impl RateLimiter {
             }
         };
         if !wait.is_zero() {
-            super::sleep(wait).await;
+            tokio::time::sleep(wait).await;
         }
     }
 

@@ -3,7 +3,8 @@
 
 use super::condition::Condition;
 use super::version::{VersionCheck, stored_version};
-use super::write::{Write, WriteOp};
+use super::write::Write;
+use super::write_op::WriteOp;
 use crate::codec::Item;
 use crate::error::DecodeError;
 use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, PrimaryKey};

@@ -5,11 +5,11 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use futures::{Stream, StreamExt, TryStreamExt};
 
-use super::Table;
 use super::bulk_report::{BulkError, BulkReport, Counters};
 use super::concurrent::run_concurrent;
 use super::condition::Condition;
 use super::error::{CancellationReason, Error, ErrorKind, Operation, Result};
+use super::handle::Table;
 use super::write::Write;
 use crate::codec::Item;
 use crate::key::PrimaryKey;
@@ -368,4 +368,11 @@ fn pack_units(
             }
         },
     )
+}
+
+impl Table {
+    /// A transaction on this table.
+    pub fn transaction(&self) -> Transaction {
+        Transaction::new(self.clone())
+    }
 }

@@ -5,17 +5,18 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::Table;
 use super::condition::Condition;
 use super::error::{Error, ErrorKind, Operation, Result};
-use super::expression::Placeholders;
+use super::handle::Table;
+use super::update_expression::{Action, UpdateParts};
 use super::value::IntoValue;
 use super::version::{self, VersionCheck};
-use super::write::{Write, WriteOp};
+use super::write::Write;
+use super::write_op::WriteOp;
 use crate::codec::{AttributeCodec, SerdeCodec, SetMember};
 use crate::entity::{Entity, Versioned};
 use crate::field::{Field, role::Writable};
-use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey};
+use crate::key::PrimaryKey;
 
 /// An `UpdateItem` of an existing entity, built by [`Table::update`]; nothing happens until
 /// [`send`](Self::send).
@@ -66,22 +67,6 @@ pub struct Update<E> {
     marker: PhantomData<fn() -> E>,
 }
 
-#[derive(Debug, Clone, Default)]
-pub(crate) struct UpdateParts {
-    actions: Vec<(String, Action)>,
-    upsert: bool,
-    error: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-enum Action {
-    Set(AttributeValue),
-    SetIfNotExists(AttributeValue),
-    Append(AttributeValue),
-    Remove,
-    Add(AttributeValue),
-}
-
 /// Types DynamoDB's `ADD` works on: numbers (added) and sets (united).
 pub trait Addable: AttributeCodec {}
 
@@ -96,75 +81,6 @@ impl<T: SetMember + Eq + std::hash::Hash, S: std::hash::BuildHasher + Default> A
 {
 }
 impl<T: SetMember + Ord> Addable for BTreeSet<T> {}
-
-impl UpdateParts {
-    fn push(&mut self, attribute: &str, action: Action) {
-        // A later action on the same attribute replaces the earlier one (DynamoDB rejects two).
-        self.actions.retain(|(name, _)| name != attribute);
-        self.actions.push((attribute.to_owned(), action));
-    }
-
-    fn fail(&mut self, attribute: &str, error: impl std::fmt::Display) {
-        if self.error.is_none() {
-            self.error = Some(format!("attribute `{attribute}`: {error}"));
-        }
-    }
-
-    /// The names of the attributes the update sets, removes or adds to.
-    pub(crate) fn attributes(&self) -> impl Iterator<Item = &str> {
-        self.actions.iter().map(|(name, _)| name.as_str())
-    }
-
-    pub(crate) fn render(&self, p: &mut Placeholders) -> std::result::Result<String, String> {
-        if let Some(error) = &self.error {
-            return Err(error.clone());
-        }
-        if self.actions.is_empty() {
-            return Err("an update needs at least one action".to_owned());
-        }
-        let (mut set, mut remove, mut add) = (Vec::new(), Vec::new(), Vec::new());
-        for (attribute, action) in &self.actions {
-            let name = p.name(attribute);
-            match action {
-                Action::Set(v) => set.push(format!("{name} = {}", p.value(v.clone()))),
-                Action::SetIfNotExists(v) => {
-                    set.push(format!(
-                        "{name} = if_not_exists({name}, {})",
-                        p.value(v.clone())
-                    ));
-                }
-                Action::Append(v) => {
-                    let empty = p.value(AttributeValue::L(Vec::new()));
-                    set.push(format!(
-                        "{name} = list_append(if_not_exists({name}, {empty}), {})",
-                        p.value(v.clone())
-                    ));
-                }
-                Action::Remove => remove.push(name),
-                Action::Add(v) => add.push(format!("{name} {}", p.value(v.clone()))),
-            }
-        }
-        let mut clauses = Vec::new();
-        for (keyword, parts) in [("SET", set), ("REMOVE", remove), ("ADD", add)] {
-            if !parts.is_empty() {
-                clauses.push(format!("{keyword} {}", parts.join(", ")));
-            }
-        }
-        Ok(clauses.join(" "))
-    }
-
-    /// The request's condition: the caller's, AND-ed with `attribute_exists(PK)` unless upserting.
-    pub(crate) fn condition(&self, condition: Option<Condition<()>>) -> Option<Condition<()>> {
-        if self.upsert {
-            return condition;
-        }
-        let exists = Condition::attribute_exists(PARTITION_KEY_ATTRIBUTE);
-        Some(match condition {
-            Some(c) => exists.and(c),
-            None => exists,
-        })
-    }
-}
 
 impl<E> Update<E> {
     pub(crate) fn new(table: Table, key: PrimaryKey) -> Self {
@@ -416,5 +332,24 @@ impl<E: Entity> Update<E> {
         let item = output.attributes.unwrap_or_default();
         E::from_item(item)
             .map_err(|e| table.error(Operation::Update, Some(key), ErrorKind::Decode(e)))
+    }
+}
+
+impl<E> From<Update<E>> for Write {
+    fn from(update: Update<E>) -> Self {
+        update.into_write()
+    }
+}
+
+impl Table {
+    /// Updates the existing entity with `key` when sent.
+    pub fn update<E: Entity>(&self, key: PrimaryKey) -> Update<E> {
+        Update::of_entity(self.clone(), key)
+    }
+
+    /// Updates the existing item with `key`, whatever its entity, through raw attribute names
+    /// ([`Update::set_attribute`] and friends): for migrations that touch every item.
+    pub fn update_item(&self, key: PrimaryKey) -> Update<()> {
+        Update::new(self.clone(), key)
     }
 }

@@ -7,9 +7,9 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::Table;
 use super::condition::Condition;
 use super::error::{Error, ErrorKind};
+use super::handle::Table;
 use crate::codec::Item;
 use crate::entity::Entity;
 use crate::key::PrimaryKey;

@@ -1,15 +1,12 @@
 use aws_sdk_dynamodb::types::{self as ddb, ReturnConsumedCapacity};
 
-use super::Table;
 use super::condition::Condition;
-use super::delete::Delete;
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::{Placeholders, within_limit};
-use super::put::Put;
-use super::update::{Update, UpdateParts};
+use super::handle::Table;
 use super::version::VersionCheck;
+use super::write_op::{Rendered, WriteOp};
 use crate::codec::Item;
-use crate::error::EncodeError;
 use crate::item_size::item_size;
 use crate::key::PrimaryKey;
 
@@ -28,14 +25,6 @@ pub struct Write {
     pub(crate) blind: bool,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) enum WriteOp {
-    Put(Result<Item, EncodeError>),
-    Update(UpdateParts),
-    Delete,
-    ConditionCheck,
-}
-
 /// `existing AND condition`, or `condition` alone.
 pub(crate) fn and<E>(
     existing: Option<Condition<()>>,
@@ -46,15 +35,6 @@ pub(crate) fn and<E>(
         Some(existing) => existing.and(condition),
         None => condition,
     })
-}
-
-/// A write rendered into request parts.
-pub(crate) struct Rendered {
-    pub(crate) key: Item,
-    pub(crate) item: Option<Item>,
-    pub(crate) update: Option<String>,
-    pub(crate) condition: Option<String>,
-    pub(crate) placeholders: Placeholders,
 }
 
 impl Write {
@@ -344,23 +324,5 @@ impl Write {
             ),
         };
         Ok(item.build())
-    }
-}
-
-impl<E> From<Put<E>> for Write {
-    fn from(put: Put<E>) -> Self {
-        put.into_write()
-    }
-}
-
-impl<E> From<Update<E>> for Write {
-    fn from(update: Update<E>) -> Self {
-        update.into_write()
-    }
-}
-
-impl<E> From<Delete<E>> for Write {
-    fn from(delete: Delete<E>) -> Self {
-        delete.into_write()
     }
 }

@@ -26,7 +26,7 @@ use thiserror::Error;
 use self::credentials::CachedCredentials;
 use self::wire::{Body, ErrorOutput, Output};
 use super::error::ErrorKind;
-use super::write::{Rendered, WriteOp};
+use super::write_op::{Rendered, WriteOp};
 use crate::codec::Item;
 
 /// How long one attempt may wait for its answer before it counts as a lost connection (and is

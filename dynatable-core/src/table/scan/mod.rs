@@ -2,16 +2,16 @@
 //! decoded page by page. How it recognises its items is in `filter`, its requests in `segments`.
 
 mod filter;
+mod item_matcher;
 mod segments;
 
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt};
 
-use super::Table;
 use super::condition::Condition;
 use super::error::{ErrorKind, Operation, Result};
 use super::expression::Placeholders;
-use super::item_matcher::ItemMatcher;
+use super::handle::Table;
 use super::malformed_item::MalformedItem;
 use super::page::{Page, SegmentPosition};
 use super::projection::Projection;
@@ -23,6 +23,7 @@ use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE};
 use crate::schema::EntitySchema;
 pub use filter::ScanFilter;
 use filter::{entity_filter, with_ledger_excluded};
+pub use item_matcher::ItemMatcher;
 use segments::RawScan;
 
 /// The number of segments of [`Scan::parallel`] and [`ScanItems::parallel`].
@@ -379,7 +380,7 @@ impl<T: Send + 'static> Scan<T> {
         };
         self.raw.projection = self.projection.map(|attributes| {
             let keys = [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE];
-            super::projection::expression(
+            super::expression::projection_expression(
                 keys.into_iter().chain(attributes.iter().copied()),
                 &mut p,
             )
@@ -443,5 +444,17 @@ impl<T: Send + 'static> Scan<T> {
         self.pages()
             .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
             .try_flatten()
+    }
+}
+
+impl Table {
+    /// Scans every entity of type `E`.
+    pub fn scan<E: Entity>(&self) -> Scan<E> {
+        Scan::new(self.clone())
+    }
+
+    /// Scans every item of the table, whatever its entity, except the migration ledger's.
+    pub fn scan_items(&self) -> ScanItems {
+        Scan::items(self.clone())
     }
 }

@@ -5,10 +5,10 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use crate::codec::Item;
-use crate::table::Table;
 use crate::table::cursor::Cursor;
 use crate::table::error::{Error, Operation, Result};
 use crate::table::expression::Placeholders;
+use crate::table::handle::Table;
 use crate::table::page::{Page, SegmentPosition};
 use crate::table::rate_limit::{RateLimit, RateLimiter};
 

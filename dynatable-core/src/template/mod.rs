@@ -1,6 +1,14 @@
+//! Key templates such as `USER#{user_id}`: rendering keys, parsing them back, and whether two
+//! templates can render the same key.
+
 use serde::Serialize;
 
 use crate::error::KeyError;
+
+mod overlap;
+mod segment;
+
+pub use segment::Segment;
 
 /// A key template such as `USER#{user_id}`: literal text and `{field}` placeholders.
 ///
@@ -12,15 +20,6 @@ pub struct KeyTemplate {
     pub source: &'static str,
     /// The parsed template: literals and placeholders, never two placeholders in a row.
     pub segments: &'static [Segment],
-}
-
-/// One part of a [`KeyTemplate`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Segment {
-    /// Literal text.
-    Literal(&'static str),
-    /// A placeholder for the named Rust field.
-    Field(&'static str),
 }
 
 impl KeyTemplate {
@@ -159,6 +158,6 @@ impl KeyTemplate {
     /// assert!(!USER.overlaps(&PHOTO));
     /// ```
     pub fn overlaps(&self, other: &KeyTemplate) -> bool {
-        crate::key_overlap::templates_overlap(self.segments, other.segments)
+        overlap::templates_overlap(self.segments, other.segments)
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use crate::template::Segment;
+use super::segment::Segment;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Symbol {

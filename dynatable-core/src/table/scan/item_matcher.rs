@@ -3,14 +3,14 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::scan::ScanFilter;
-use super::snapshot::{Snapshot, SnapshotReader};
+use super::filter::ScanFilter;
 use crate::codec::{Item, string_attribute};
 use crate::error::DecodeError;
 use crate::key::{
     ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE,
 };
 use crate::schema::EntitySchema;
+use crate::table::snapshot::{Snapshot, SnapshotReader};
 
 /// Tells whether an item is one a [`Scan`](super::Scan) would return, by the same rules as the
 /// scan's filter expression, and decodes it into a [`Snapshot`] if so. Built by

@@ -1,0 +1,26 @@
+//! What one write does (put, update, delete, condition check) and the request parts it renders
+//! into: plain data, shared by the SDK path ([`Write`](super::write::Write)) and direct writes.
+
+use super::error::Result;
+use super::expression::Placeholders;
+use super::update_expression::UpdateParts;
+use crate::codec::Item;
+use crate::error::EncodeError;
+
+/// The kind of one write, with what it writes.
+#[derive(Debug, Clone)]
+pub(crate) enum WriteOp {
+    Put(Result<Item, EncodeError>),
+    Update(UpdateParts),
+    Delete,
+    ConditionCheck,
+}
+
+/// A write rendered into request parts.
+pub(crate) struct Rendered {
+    pub(crate) key: Item,
+    pub(crate) item: Option<Item>,
+    pub(crate) update: Option<String>,
+    pub(crate) condition: Option<String>,
+    pub(crate) placeholders: Placeholders,
+}
