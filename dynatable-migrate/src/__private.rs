@@ -4,6 +4,7 @@ pub use futures::future::BoxFuture;
 pub use inventory;
 
 pub use crate::context::Context;
+pub use crate::direction::Direction;
 pub use crate::error::Result;
-pub use crate::migration::{Direction, Migration};
+pub use crate::migration::Migration;
 pub use crate::registry::RegisteredMigration as MigrationRegistration;

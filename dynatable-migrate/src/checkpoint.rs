@@ -8,13 +8,13 @@ use dynatable_core::{
     entity,
 };
 
+use crate::direction::Direction;
 use crate::error::Result;
 use crate::lease::{SegmentLease, ShardLease};
+use crate::ledger::SharedBackfillRecord;
 use crate::ledger::records_starting;
 use crate::lock::{LockRecord, held_by};
-use crate::migration::Direction;
 use crate::replay_positions::ReplayState;
-use crate::shared_backfill::SharedBackfillRecord;
 use crate::skipped_items::{Skipped, SkippedItem};
 use crate::stream::{StreamPosition, StreamPositionRecord};
 
@@ -210,7 +210,7 @@ impl Checkpointer {
             records_starting(&self.table, format!("SHARDLEASE#{}#", self.version)).await?;
         // The announcement of a joined run's backfill of this version (a plain run finishing an
         // interrupted joined one finds it left behind).
-        let announced = crate::join::announced(&self.table)
+        let announced = crate::ledger::announced(&self.table)
             .await?
             .filter(|a| a.version == self.version);
         Ok(checkpoints

@@ -9,8 +9,9 @@ use futures::{Stream, StreamExt as _};
 use crate::checkpoint::Checkpointer;
 use crate::dry_run::{DryRunLog, dry_run_client};
 use crate::error::Result as MigrationResult;
+use crate::joined::Joined;
+use crate::ledger::SharedBackfillRecord;
 use crate::reporter::{LogReporter, Reporter};
-use crate::shared_backfill::{Joined, SharedBackfillRecord};
 use crate::skipped_items::{Skipped, SkippedItems};
 use crate::stream::{ChangeStream, StreamPosition};
 

@@ -74,16 +74,15 @@
 #![recursion_limit = "256"]
 
 mod backfill;
-mod catch_up;
 mod checkpoint;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod context;
+mod direction;
 mod dry_run;
 mod dry_run_cost;
 mod error;
-mod follow;
-mod join;
+mod joined;
 pub mod lease;
 mod ledger;
 mod lock;
@@ -94,10 +93,8 @@ mod registry;
 mod replay_positions;
 mod reporter;
 mod schema_snapshot;
-mod shared_backfill;
 mod shared_progress;
 mod skipped_items;
-mod status;
 mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -106,27 +103,26 @@ mod validate;
 #[doc(hidden)]
 pub mod __private;
 
+pub use backfill::DEFAULT_SHARED_SEGMENTS;
 pub use checkpoint::{CheckpointRecord, StoredPosition};
 pub use context::Context;
+pub use direction::Direction;
 pub use dry_run::{DryRunLog, MAX_LISTED_WRITES, PlannedWrite, dry_run_client};
 pub use dry_run_cost::DryRunCost;
 pub use dynatable_core;
 pub use error::{Error, Result};
-pub use follow::{FollowRecord, FollowReport};
-pub use join::JoinedRunReport;
-pub use ledger::{MigrationRecord, MigrationStatus};
+pub use ledger::{MigrationRecord, MigrationStatus, SharedBackfillRecord};
 pub use lock::LockRecord;
-pub use migration::{Direction, Migration};
+pub use migration::Migration;
 pub use migrator::{
-    DEFAULT_LOCK_TTL, DEFAULT_LOCK_WAIT, DownTarget, DryRunReport, Migrator, RunReport,
+    DEFAULT_LOCK_TTL, DEFAULT_LOCK_WAIT, DownTarget, DryRunReport, FollowRecord, FollowReport,
+    JoinedRunReport, MigrationState, Migrator, RunReport, Status,
 };
 pub use registry::{RegisteredMigration, check_versions, migrations};
 pub use reporter::{LogReporter, Reporter};
 pub use schema_snapshot::{EntitySnapshot, SchemaChange, SchemaSnapshot};
-pub use shared_backfill::{DEFAULT_SHARED_SEGMENTS, SharedBackfillRecord};
 pub use shared_progress::{ProcessSegments, SharedBackfillProgress};
 pub use skipped_items::{MAX_LISTED_SKIPPED, SkippedItem};
-pub use status::{MigrationState, Status};
 pub use stream::{StreamEnabled, StreamError, StreamPositionRecord, stream_client};
 pub use validate::{
     DEFAULT_EXAMPLES, EntityCounts, Finding, FindingClass, ValidationReport, Validator,

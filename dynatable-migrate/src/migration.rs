@@ -1,26 +1,9 @@
-use std::fmt;
+//! The `Migration` trait a migration's code implements.
+
 use std::future::Future;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-
-/// Which way a migration runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// Apply it.
-    Up,
-    /// Roll it back.
-    Down,
-}
-
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Up => "up",
-            Self::Down => "down",
-        })
-    }
-}
 
 /// A data migration. Implement it with `async fn`s, on a unit struct, under
 /// [`#[migration]`](macro@crate::migration). The futures must be `Send` (the runner's tasks can

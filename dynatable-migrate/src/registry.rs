@@ -4,8 +4,8 @@ use futures::future::BoxFuture;
 use semver::Version;
 
 use crate::context::Context;
+use crate::direction::Direction;
 use crate::error::{Error, Result};
-use crate::migration::Direction;
 
 /// A migration registered by `#[migration]`.
 #[derive(Debug)]

@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use dynatable_core::{Entity, Table};
 
+use crate::direction::Direction;
 use crate::error::Result;
 use crate::ledger::records_starting;
-use crate::migration::Direction;
 use crate::stream::{StreamPosition, StreamPositionRecord};
 
 /// Which replays' positions.

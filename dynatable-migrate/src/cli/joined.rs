@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::args::{DEFAULT_FAILOVER, JoinArguments};
 use super::printer::Printer;
 use super::run_summary::{applied, rolled_back, run_document};
-use crate::join::JoinedRunReport;
+use crate::migrator::JoinedRunReport;
 use crate::migrator::Migrator;
 
 /// `migrator`, set up to share a run as `arguments` say.

@@ -6,8 +6,8 @@ use std::time::Duration;
 use crate::dry_run_cost::DryRunCost;
 use crate::ledger::MigrationRecord;
 use crate::migrator::DryRunReport;
+use crate::migrator::Status;
 use crate::schema_snapshot::SchemaSnapshot;
-use crate::status::Status;
 
 /// How many planned writes a dry run shows per migration (all are in `--json`).
 const SHOWN_WRITES: usize = 5;
@@ -293,8 +293,8 @@ pub(crate) fn dry_run_cost(
 
 #[cfg(test)]
 mod tests {
+    use crate::migrator::Status;
     use crate::shared_progress::{ProcessSegments, SharedBackfillProgress};
-    use crate::status::Status;
 
     #[test]
     fn status_tells_of_unfinished_replays_and_which_command_finishes_them() {

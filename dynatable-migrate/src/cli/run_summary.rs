@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::failure::Failure;
 use super::printer::Printer;
 use super::render;
-use crate::follow::FollowReport;
+use crate::migrator::FollowReport;
 use crate::migrator::{DryRunReport, RunReport};
 
 pub(super) fn dry_run_document(

@@ -9,8 +9,8 @@ use dynatable_core::{Field, PrimaryKey, Table, Update, entity};
 
 use super::{Claim, LeaseItem, Leases};
 use crate::error::Result;
+use crate::ledger::SharedBackfillRecord;
 use crate::ledger::records_starting;
-use crate::shared_backfill::SharedBackfillRecord;
 use crate::skipped_items::{Skipped, SkippedItem};
 
 /// The lease on one shard of the table's stream, read by a shared backfill's catch-up.

@@ -4,16 +4,18 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::context::Replay;
+use crate::direction::Direction;
 use crate::error::{Error, Result};
 use crate::ledger::MigrationRecord;
 use crate::lock::Lock;
-use crate::migration::Direction;
 use crate::registry::RegisteredMigration;
 use crate::replay_positions::{self, ReplayState};
 
 use crate::stream::ChangeStream;
 
-use super::{Migrator, Replays, RunReport};
+use super::run_report::RunReport;
+use super::runner::Migrator;
+use super::runner::Replays;
 
 /// Where `down` stops.
 #[derive(Debug, Clone, PartialEq, Eq)]

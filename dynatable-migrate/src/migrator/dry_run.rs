@@ -4,13 +4,14 @@
 use serde::Serialize;
 
 use crate::context::Context;
+use crate::direction::Direction;
 use crate::dry_run::PlannedWrite;
 use crate::dry_run_cost::DryRunCost;
 use crate::error::Result;
-use crate::migration::Direction;
 use crate::registry::RegisteredMigration;
 
-use super::{DownTarget, Migrator};
+use super::down::DownTarget;
+use super::runner::Migrator;
 
 /// What a dry run would write, per version.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

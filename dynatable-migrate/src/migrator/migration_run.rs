@@ -8,15 +8,16 @@ use dynatable_core::{MAX_TRANSACTION_ACTIONS, PrimaryKey, Write};
 
 use crate::checkpoint::{Checkpointer, Saving};
 use crate::context::Context;
+use crate::direction::Direction;
 use crate::error::{Error, Result};
+use crate::joined::Joined;
 use crate::ledger::{MigrationRecord, MigrationStatus, now};
 use crate::lock::{self, Lock, LockRecord};
-use crate::migration::Direction;
 use crate::registry::RegisteredMigration;
 use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
 use crate::stream::{ChangeStream, StreamPosition};
 
-use super::Migrator;
+use super::runner::Migrator;
 
 impl Migrator {
     /// Writes `record`, only while this run holds the lock.
@@ -146,11 +147,9 @@ impl Migrator {
             stream.cloned(),
         )
         .skipping_malformed(self.skip_malformed)
-        .joining(
-            self.joined
-                .as_ref()
-                .map(|process| process.leading(migration, direction)),
-        );
+        .joining(self.joined.as_ref().map(|process| {
+            Joined::leading(process, migration.version, migration.checksum, direction)
+        }));
         self.reporter.message(
             migration.version,
             &format!("{} {direction} started", migration.name),

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::ledger::{self, MigrationRecord, MigrationStatus, now};
 use crate::lock::{self, Lock};
 
-use super::Migrator;
+use super::runner::Migrator;
 
 impl Migrator {
     /// Records `version` as `status` without running it (repair after a failure), with who and

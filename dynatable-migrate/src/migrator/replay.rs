@@ -6,15 +6,16 @@ use std::sync::Arc;
 
 use crate::checkpoint::{Checkpointer, Saving};
 use crate::context::{Context, Replay};
+use crate::direction::Direction;
 use crate::error::Result;
 use crate::ledger::{MigrationRecord, MigrationStatus};
 use crate::lock::Lock;
-use crate::migration::Direction;
 use crate::registry::RegisteredMigration;
 use crate::replay_positions::{self, ReplayState};
 use crate::stream::ChangeStream;
 
-use super::{Migrator, Replays};
+use super::runner::Migrator;
+use super::runner::Replays;
 
 impl Migrator {
     /// The versions whose replay a killed run left unfinished, which the next [`up`](Self::up)

@@ -4,16 +4,18 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::context::Replay;
+use crate::direction::Direction;
 use crate::error::{Error, Result};
 use crate::ledger::{MigrationRecord, MigrationStatus};
 use crate::lock::Lock;
-use crate::migration::Direction;
 use crate::registry::RegisteredMigration;
 use crate::replay_positions::{self, ReplayState};
 use crate::schema_snapshot::SchemaSnapshot;
 use crate::stream::ChangeStream;
 
-use super::{Migrator, Replays, RunReport};
+use super::run_report::RunReport;
+use super::runner::Migrator;
+use super::runner::Replays;
 
 impl Migrator {
     /// Applies the pending migrations up to `target` (all when `None`), in version order. A

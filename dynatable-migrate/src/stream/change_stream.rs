@@ -1,16 +1,16 @@
 //! The table's DynamoDB Stream: finding it, turning one on, and where it stands now.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use aws_sdk_dynamodbstreams::Client as StreamsClient;
-use aws_sdk_dynamodbstreams::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use dynatable_core::aws_sdk_dynamodb::Client;
 use dynatable_core::aws_sdk_dynamodb::types::{StreamSpecification, StreamViewType, TableStatus};
 
-use super::StreamError;
+use super::error::StreamError;
 use super::position::StreamPosition;
+use super::retry::{request_error, with_retries};
 use super::shard::{Shard, list_shards};
 
 /// The stream of one table, and a client to read it.
@@ -148,82 +148,6 @@ impl ChangeStream {
             }
         }
         Ok((StreamPosition::starting(now, &shards), latest))
-    }
-}
-
-/// Attempts at a request that fails for a passing reason (throttling, a server error, a lost
-/// connection).
-pub(crate) const ATTEMPTS: u32 = 8;
-
-/// Sends a request until it succeeds, fails for a reason that will not pass, or the attempts
-/// run out, with exponential backoff and jitter in between.
-pub(crate) async fn with_retries<T, E, R, F, Fut>(
-    operation: &'static str,
-    table: &str,
-    mut call: F,
-) -> Result<T, StreamError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, SdkError<E, R>>>,
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let mut attempt = 0;
-    loop {
-        match call().await {
-            Ok(output) => return Ok(output),
-            Err(e) if attempt + 1 < ATTEMPTS && is_passing(&e) => {
-                attempt += 1;
-                tokio::time::sleep(backoff(attempt)).await;
-            }
-            Err(e) => return Err(request_error(operation, table, e)),
-        }
-    }
-}
-
-/// Whether an error may pass: throttling, a server error, or no answer.
-pub(crate) fn is_passing<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
-    match error {
-        SdkError::ServiceError(service) => matches!(
-            service.err().code(),
-            Some(
-                "ThrottlingException"
-                    | "LimitExceededException"
-                    | "ProvisionedThroughputExceededException"
-                    | "RequestLimitExceeded"
-                    | "InternalServerError"
-                    | "ServiceUnavailable"
-            )
-        ),
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        _ => false,
-    }
-}
-
-/// The delay before attempt `attempt` (1 for the first retry): 50 ms doubling to 5 s, jittered.
-pub(crate) fn backoff(attempt: u32) -> Duration {
-    let ceiling = Duration::from_millis(50)
-        .saturating_mul(1u32.checked_shl(attempt.min(10)).unwrap_or(u32::MAX))
-        .min(Duration::from_secs(5));
-    ceiling.mul_f64(fastrand::f64())
-}
-
-/// A stream request's error, with the SDK's context.
-pub(crate) fn request_error<E, R>(
-    operation: &'static str,
-    table: &str,
-    error: SdkError<E, R>,
-) -> StreamError
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    StreamError::Request {
-        operation,
-        table: table.to_owned(),
-        message: DisplayErrorContext(&error).to_string(),
     }
 }
 

@@ -14,6 +14,7 @@ mod change_stream;
 mod error;
 mod position;
 mod reader;
+mod retry;
 mod shard;
 
 pub(crate) use change_stream::{ChangeStream, LatestIterator, aws_stream_client};

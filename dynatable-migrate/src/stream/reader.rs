@@ -8,11 +8,10 @@ use dynatable_core::{
     LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE,
 };
 
-use super::StreamError;
-use super::change_stream::{
-    ATTEMPTS, ChangeStream, LatestIterator, backoff, is_passing, request_error, with_retries,
-};
+use super::error::StreamError;
+use super::change_stream::{ChangeStream, LatestIterator};
 use super::position::{ShardPosition, epoch_ms};
+use super::retry::{ATTEMPTS, backoff, is_passing, request_error, with_retries};
 
 /// Records asked for per `GetRecords` (DynamoDB's maximum).
 const RECORDS_PER_READ: i32 = 1_000;

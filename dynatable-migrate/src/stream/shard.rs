@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use aws_sdk_dynamodbstreams::Client;
 
-use super::StreamError;
-use super::change_stream::with_retries;
+use super::error::StreamError;
+use super::retry::with_retries;
 
 /// One shard, as `DescribeStream` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -47,8 +47,15 @@ pub struct RoundTripReport {
     pub reversed: bool,
 }
 
+impl TestTable {
+    /// The round trip of migration `version`: see [`RoundTrip`].
+    pub fn round_trip(&self, version: &str) -> RoundTrip<'_> {
+        RoundTrip::new(self, version)
+    }
+}
+
 impl<'t> RoundTrip<'t> {
-    pub(super) fn new(table: &'t TestTable, version: &str) -> Self {
+    fn new(table: &'t TestTable, version: &str) -> Self {
         Self {
             table,
             version: version.to_owned(),

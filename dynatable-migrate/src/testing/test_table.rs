@@ -6,7 +6,6 @@ use dynatable_core::{Entity, EntitySchema, Table, TableDefinition};
 
 use super::dynamodb_local::{Endpoint, endpoint};
 use super::error::TestKitError;
-use super::round_trip::RoundTrip;
 use super::table_dump::TableDump;
 use crate::migrator::Migrator;
 
@@ -117,11 +116,6 @@ impl TestTable {
     /// A read error.
     pub async fn dump(&self) -> Result<TableDump, TestKitError> {
         Ok(TableDump::read(&self.table).await?)
-    }
-
-    /// The round trip of migration `version`: see [`RoundTrip`].
-    pub fn round_trip(&self, version: &str) -> RoundTrip<'_> {
-        RoundTrip::new(self, version)
     }
 }
 

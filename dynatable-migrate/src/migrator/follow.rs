@@ -8,11 +8,13 @@ use std::time::{Duration, Instant};
 
 use dynatable_core::entity;
 
+use super::down::DownTarget;
+use super::run_report::RunReport;
+use super::runner::{Migrator, Replays};
+use crate::direction::Direction;
 use crate::error::Result;
 use crate::ledger::now;
 use crate::lock::Lock;
-use crate::migration::Direction;
-use crate::migrator::{DownTarget, Migrator, Replays, RunReport};
 use crate::replay_positions::{self, ReplayState};
 use crate::stream::ChangeStream;
 

@@ -29,9 +29,9 @@ use tokio::sync::watch;
 use super::{CatchUp, ReaderStart, ShardEnd, trimmed_check};
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::joined::Joined;
 use crate::lease::{LeaseItem, Leases, ShardLease, segment_leases_of};
 use crate::ledger::now_ms;
-use crate::shared_backfill::Joined;
 use crate::skipped_items::SkippedItems;
 use crate::stream::{
     ChangeStream, ITERATOR_LIFETIME, LatestIterator, ShardPosition, StreamPosition, epoch_ms,

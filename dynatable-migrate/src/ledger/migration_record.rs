@@ -1,11 +1,10 @@
-//! The ledger: one item per migration version in the migrated table itself, under the partition
-//! `_SCHEMA#MIGRATIONS` (the seed's convention), which entity reads never return.
+//! The record of one migration version: where it stands, who ran it, what it did, and the
+//! entities' schemas after it.
 
 use std::fmt;
-use std::time::SystemTime;
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
-use dynatable_core::{AttributeCodec, AttributeKind, Entity, SortKey, Table, ValueError, entity};
+use dynatable_core::{AttributeCodec, AttributeKind, Table, ValueError, entity};
 
 use crate::error::Result;
 
@@ -113,10 +112,10 @@ pub struct MigrationRecord {
     /// Malformed items the last run skipped (`--skip-malformed`) instead of failing.
     #[entity(default)]
     pub skipped_malformed: u64,
-    /// The first of them (up to [`MAX_LISTED_SKIPPED`](crate::MAX_LISTED_SKIPPED)): key and
+    /// The first of them (up to [`MAX_LISTED_SKIPPED`](crate::skipped_items::MAX_LISTED_SKIPPED)): key and
     /// reason.
     #[entity(serde, default)]
-    pub skipped_items: Vec<crate::SkippedItem>,
+    pub skipped_items: Vec<crate::skipped_items::SkippedItem>,
 }
 
 /// Every ledger record, in no particular order.
@@ -126,42 +125,4 @@ pub(crate) async fn records(table: &Table) -> Result<Vec<MigrationRecord>> {
         .consistent()
         .all()
         .await?)
-}
-
-/// The ledger's records of kind `E` (every kind shares the ledger's partition) whose sort key
-/// begins with `prefix`, read consistently.
-pub(crate) async fn records_starting<E: Entity>(table: &Table, prefix: String) -> Result<Vec<E>> {
-    Ok(table
-        .query::<E>(MigrationRecord::partition_key())
-        .sort_key(SortKey::BeginsWith(prefix))
-        .consistent()
-        .all()
-        .await?)
-}
-
-/// Now, as RFC 3339 with milliseconds.
-pub(crate) fn now() -> String {
-    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
-}
-
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or_default()
-}
-
-/// `user@host`, for the ledger.
-pub(crate) fn who() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned());
-    let host = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown-host".to_owned());
-    format!("{user}@{host}")
 }

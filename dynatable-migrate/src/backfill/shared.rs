@@ -4,128 +4,21 @@
 //! them, each reads the stream shards of the catch-up it leases (see `catch_up::shared`). The
 //! backfill is over when every segment is done and the catch-up is over.
 
-use std::sync::Arc;
-use std::time::Duration;
+use dynatable_core::{BulkReport, Scan, SegmentPosition, Table, Write};
 
-use dynatable_core::{BulkReport, Scan, SegmentPosition, Table, Write, entity};
-use tokio::sync::Notify;
-
-use crate::backfill::Positions;
-use crate::catch_up::CatchUp;
+use crate::backfill::catch_up::CatchUp;
+use crate::backfill::engine::Positions;
 use crate::checkpoint::load_stream_position;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::join::JoinedProcess;
-use crate::lease::{Claim, LeaseItem, Leases, SegmentLease, ShardLease};
-use crate::migration::Direction;
+use crate::joined::{Joined, JoinedRole};
+use crate::lease::{Claim, Leases, SegmentLease, ShardLease};
+use crate::ledger::SharedBackfillRecord;
 use crate::skipped_items::SkippedItems;
 
 /// How many segments a shared backfill's scan has unless `--segments` says otherwise: enough for
 /// a few dozen processes to balance, each working a few segments at a time.
 pub const DEFAULT_SHARED_SEGMENTS: u32 = 64;
-
-/// The backfill the leader of a joined run works on now, for the other processes to join.
-#[entity(
-    pk = "_SCHEMA#MIGRATIONS",
-    sk = "SHARED",
-    name = "_SharedBackfill",
-    rename_all = "camelCase"
-)]
-#[derive(Debug, Clone, PartialEq)]
-pub struct SharedBackfillRecord {
-    /// The backfill's leases' key: version (with `#down` for a rollback) and name.
-    pub work: String,
-    /// The migration's version.
-    pub version: String,
-    /// `up` or `down`.
-    pub direction: String,
-    /// The backfill's name.
-    pub name: String,
-    /// The migration's checksum: a process whose code differs refuses to join.
-    pub checksum: String,
-    /// When the backfill catches up with the table's stream: the version part of the key its
-    /// catch-up's start is saved under (`0.4.0`, `0.4.0#down`); the processes share the catch-up
-    /// through shard leases.
-    pub catch_up_version: Option<String>,
-    /// How many segments its scan has.
-    pub segments: u32,
-    /// Who leads the run.
-    pub leader: String,
-    /// When it was announced (RFC 3339).
-    pub announced_at: String,
-}
-
-impl SharedBackfillRecord {
-    /// The direction the migration runs in.
-    pub(crate) fn direction(&self) -> Option<Direction> {
-        match self.direction.as_str() {
-            "up" => Some(Direction::Up),
-            "down" => Some(Direction::Down),
-            _ => None,
-        }
-    }
-}
-
-/// How this process takes part in a joined run: who it is, and its part now.
-#[derive(Debug)]
-pub(crate) struct Joined {
-    /// The process.
-    pub(crate) process: Arc<JoinedProcess>,
-    /// Leading or following.
-    pub(crate) role: JoinedRole,
-}
-
-/// A joined process's part in the run.
-#[derive(Debug)]
-pub(crate) enum JoinedRole {
-    /// Holds the lock: runs the migrations, announces each backfill and works on it.
-    Leader {
-        /// The running migration's version and checksum.
-        version: String,
-        /// Its checksum.
-        checksum: String,
-        /// The direction it runs in.
-        direction: Direction,
-    },
-    /// Works on the announced backfill.
-    Follower {
-        /// The backfill.
-        announced: SharedBackfillRecord,
-        /// Told once every segment of it is done.
-        done: Arc<Notify>,
-    },
-}
-
-impl Joined {
-    /// Whether this process works on another's run.
-    pub(crate) fn is_follower(&self) -> bool {
-        matches!(self.role, JoinedRole::Follower { .. })
-    }
-
-    /// The table, able to write (a follower's context hands its migration one that cannot).
-    pub(crate) fn table(&self) -> &Table {
-        &self.process.table
-    }
-
-    /// This process's view of the leases of `work`: on its scan's segments or its catch-up's
-    /// shards.
-    pub(crate) fn leases<L: LeaseItem>(&self, work: String) -> Leases<L> {
-        let process = &self.process;
-        Leases::build(
-            process.table.clone(),
-            work,
-            process.holder.clone(),
-            process.failover,
-        )
-        .with_owner(process.owner.clone())
-        .with_clock(process.clock.clone())
-    }
-
-    /// How often an idle process looks again: a tenth of the failover time, within 0.1 to 2 s.
-    pub(crate) fn poll_every(failover: Duration) -> Duration {
-        (failover / 10).clamp(Duration::from_millis(100), Duration::from_secs(2))
-    }
-}
 
 /// Who finished how many of `leases`: `a pid 1: 5, b pid 2: 3`.
 fn finishers(leases: &[SegmentLease]) -> String {

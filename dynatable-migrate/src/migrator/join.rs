@@ -7,21 +7,22 @@
 //! it was started for is left to do.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use dynatable_core::Table;
 use serde::Serialize;
 use tokio::sync::Notify;
 
+use super::down::DownTarget;
+use super::run_report::RunReport;
+use super::runner::Migrator;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::lease::Clock;
+use crate::joined::JoinedProcess;
+use crate::joined::{Joined, JoinedRole};
 use crate::ledger::MigrationStatus;
+use crate::ledger::announced;
 use crate::lock::{Lock, LockWatch};
-use crate::migration::Direction;
-use crate::migrator::{DownTarget, Migrator, RunReport};
 use crate::registry::RegisteredMigration;
-use crate::shared_backfill::{Joined, JoinedRole, SharedBackfillRecord};
 
 /// What one process of a joined run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -38,45 +39,6 @@ pub struct JoinedRunReport {
     pub read: u64,
     /// Items this process wrote while working on other processes' backfills.
     pub written: u64,
-}
-
-/// One process of a joined run: who it is and how it shares backfills.
-#[derive(Debug)]
-pub(crate) struct JoinedProcess {
-    /// The table, able to write.
-    pub(crate) table: Table,
-    /// This process's lease owner token, the same through the whole run.
-    pub(crate) owner: String,
-    /// Who this process is, for the lock, the leases and `status`.
-    pub(crate) holder: String,
-    /// How long a lock's or lease's counter stands still before another process takes it over.
-    pub(crate) failover: Duration,
-    /// The segment count of the shared scans this process leads (`--segments`).
-    pub(crate) segments: u32,
-    /// The clock this process measures failover times by.
-    pub(crate) clock: Arc<dyn Clock>,
-}
-
-impl JoinedProcess {
-    /// Its part while it leads, running `migration` one way.
-    pub(crate) fn leading(
-        self: &Arc<Self>,
-        migration: &RegisteredMigration,
-        direction: Direction,
-    ) -> Arc<Joined> {
-        self.part(JoinedRole::Leader {
-            version: migration.version.to_owned(),
-            checksum: migration.checksum.to_owned(),
-            direction,
-        })
-    }
-
-    fn part(self: &Arc<Self>, role: JoinedRole) -> Arc<Joined> {
-        Arc::new(Joined {
-            process: self.clone(),
-            role,
-        })
-    }
 }
 
 /// What the processes of a joined run were started for.
@@ -253,10 +215,13 @@ impl Migrator {
             ),
         );
         let done = Arc::new(Notify::new());
-        let part = process.part(JoinedRole::Follower {
-            announced: announced.clone(),
-            done: done.clone(),
-        });
+        let part = Joined::of(
+            &process,
+            JoinedRole::Follower {
+                announced: announced.clone(),
+                done: done.clone(),
+            },
+        );
         // The leader's catch-up is shared too, unless this process was told not to catch up.
         let stream = match announced.catch_up_version {
             Some(_) => self.change_stream().await?,
@@ -302,15 +267,6 @@ impl Migrator {
         report.written = report.written.saturating_add(written);
         Ok(())
     }
-}
-
-/// The backfill the leader of a joined run announced, if any.
-pub(crate) async fn announced(table: &Table) -> Result<Option<SharedBackfillRecord>> {
-    Ok(table
-        .get::<SharedBackfillRecord>(SharedBackfillRecord::key())
-        .consistent()
-        .send()
-        .await?)
 }
 
 /// The key of the announced backfill's leases, if any.

@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use dynatable_core::{BulkReport, Scan, SegmentPosition, Table, Write};
 use futures::TryStreamExt as _;
 
-use crate::catch_up::CatchUp;
+use crate::backfill::catch_up::CatchUp;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::lease::Leases;

@@ -3,11 +3,11 @@
 use semver::Version;
 use serde::Serialize;
 
+use super::runner::Migrator;
+use crate::direction::Direction;
 use crate::error::Result;
 use crate::ledger::MigrationStatus;
 use crate::lock;
-use crate::migration::Direction;
-use crate::migrator::Migrator;
 use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
 use crate::shared_progress::{SharedBackfillProgress, shared_backfills};
 
