@@ -118,7 +118,7 @@ pub use migrator::{
     DEFAULT_LOCK_TTL, DEFAULT_LOCK_WAIT, DownTarget, DryRunReport, FollowRecord, FollowReport,
     JoinedRunReport, MigrationState, Migrator, RunReport, Status,
 };
-pub use registry::{RegisteredMigration, check_versions, migrations};
+pub use registry::{RegisteredMigration, check_versions, migrations, migrations_in};
 pub use reporter::{LogReporter, Reporter};
 pub use schema_snapshot::{EntitySnapshot, SchemaChange, SchemaSnapshot};
 pub use shared_progress::{ProcessSegments, SharedBackfillProgress};

@@ -130,6 +130,25 @@ fn is_generated(placeholder: &str, sigil: char, letter: char) -> bool {
     }
 }
 
+/// The `ProjectionExpression` reading `names` (key attributes first, then a projection's),
+/// rendered into `p`; each name once, since DynamoDB refuses a path named twice.
+pub(crate) fn projection_expression<'n>(
+    names: impl IntoIterator<Item = &'n str>,
+    p: &mut Placeholders,
+) -> String {
+    let mut distinct: Vec<&str> = Vec::new();
+    for name in names {
+        if !distinct.contains(&name) {
+            distinct.push(name);
+        }
+    }
+    distinct
+        .into_iter()
+        .map(|name| p.name(name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,23 +171,4 @@ mod tests {
         let names = HashMap::from([("#name".to_owned(), "x".to_owned())]);
         assert!(p.add_raw(&names, &HashMap::new()).is_ok());
     }
-}
-
-/// The `ProjectionExpression` reading `names` (key attributes first, then a projection's),
-/// rendered into `p`; each name once, since DynamoDB refuses a path named twice.
-pub(crate) fn projection_expression<'n>(
-    names: impl IntoIterator<Item = &'n str>,
-    p: &mut Placeholders,
-) -> String {
-    let mut distinct: Vec<&str> = Vec::new();
-    for name in names {
-        if !distinct.contains(&name) {
-            distinct.push(name);
-        }
-    }
-    distinct
-        .into_iter()
-        .map(|name| p.name(name))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -184,7 +184,7 @@ impl Table {
         Error::new(operation, self.name(), key, kind)
     }
 
-    /// Decodes a raw item read by a scan ([`scan_items`](Self::scan_items), [`Scan::raw`]) as
+    /// Decodes a raw item read by a scan ([`scan_items`](Self::scan_items), [`Scan::raw`](super::scan::Scan::raw)) as
     /// entity `E`.
     ///
     /// # Errors

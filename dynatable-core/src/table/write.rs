@@ -11,7 +11,8 @@ use crate::item_size::item_size;
 use crate::key::PrimaryKey;
 
 /// One write of any entity: what the bulk driver applies and what transactions are made of.
-/// Built from [`Put`], [`Update`] and [`Delete`] with `into()`, or with
+/// Built from [`Put`](super::put::Put), [`Update`](super::update::Update) and
+/// [`Delete`](super::delete::Delete) with `into()`, or with
 /// [`condition_check`](Self::condition_check).
 #[derive(Debug, Clone)]
 #[must_use]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-/// One part of a [`KeyTemplate`].
+/// One part of a [`KeyTemplate`](super::KeyTemplate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Segment {
     /// Literal text.

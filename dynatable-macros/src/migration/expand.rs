@@ -82,6 +82,7 @@ pub(crate) fn registration(args: &Args, item: &ItemImpl, checked: &Checked) -> T
                     name: #name,
                     checksum: #checksum,
                     irreversible: #irreversible,
+                    module: ::core::module_path!(),
                     run: __run,
                 }
             }

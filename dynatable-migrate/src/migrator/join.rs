@@ -216,7 +216,7 @@ impl Migrator {
         );
         let done = Arc::new(Notify::new());
         let part = Joined::of(
-            &process,
+            process,
             JoinedRole::Follower {
                 announced: announced.clone(),
                 done: done.clone(),

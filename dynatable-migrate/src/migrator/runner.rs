@@ -65,9 +65,21 @@ impl Migrator {
     /// # Errors
     /// [`Error::DuplicateVersion`] when two migrations share a version.
     pub fn new(table: Table) -> Result<Self> {
+        Self::for_migrations(table, migrations()?)
+    }
+
+    /// A runner of `migrations` (say, [`migrations_in`](crate::migrations_in) one module),
+    /// tracking every entity registered in this binary.
+    ///
+    /// # Errors
+    /// [`Error::DuplicateVersion`] when two of them share a version.
+    pub fn for_migrations(
+        table: Table,
+        migrations: Vec<&'static RegisteredMigration>,
+    ) -> Result<Self> {
         Ok(Self {
             table,
-            migrations: migrations()?,
+            migrations: crate::registry::check_versions(migrations)?,
             entities: registry::entities(),
             lock_ttl: DEFAULT_LOCK_TTL,
             lock_wait: DEFAULT_LOCK_WAIT,

@@ -8,8 +8,8 @@ use dynatable_core::{
     LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE,
 };
 
-use super::error::StreamError;
 use super::change_stream::{ChangeStream, LatestIterator};
+use super::error::StreamError;
 use super::position::{ShardPosition, epoch_ms};
 use super::retry::{ATTEMPTS, backoff, is_passing, request_error, with_retries};
 

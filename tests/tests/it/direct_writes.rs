@@ -1,0 +1,361 @@
+//! `DirectWrites` on DynamoDB Local: the same writes as the SDK's, through faults, returning
+//! what they wrote, and handing over to the SDK when a signature is refused.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use dynatable_core::aws_sdk_dynamodb::primitives::Blob;
+use dynatable_core::aws_sdk_dynamodb::types::AttributeValue as V;
+use dynatable_core::{
+    DirectWrites, Entity, ErrorKind, Item, OwnWrites, PrimaryKey, Snapshot, Table, entity,
+};
+use dynatable_tests::{Endpoint, Faults, Proxy, TestTable, endpoint};
+use futures::TryStreamExt;
+
+#[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub user_id: String,
+    pub username: String,
+    pub bio: Option<String>,
+    #[entity(default)]
+    pub logins: u64,
+    #[entity(default)]
+    pub tags: BTreeSet<String>,
+}
+
+async fn direct(table: &Table, endpoint: &Endpoint) -> (Table, DirectWrites) {
+    let direct = DirectWrites::new(&endpoint.sdk_config().await)
+        .await
+        .unwrap();
+    (table.with_direct_writes(direct.clone()), direct)
+}
+
+/// A proxy in front of DynamoDB Local with `faults`, and the endpoint that reaches it.
+async fn proxy(faults: Faults) -> (Proxy, Endpoint) {
+    let proxy = Proxy::start(endpoint().url(), faults).await.unwrap();
+    let url = Endpoint::Local(proxy.url().to_owned());
+    (proxy, url)
+}
+
+/// A user with no bio, no logins and no tags.
+fn user(id: String) -> User {
+    User {
+        username: format!("User {id}"),
+        user_id: id,
+        bio: None,
+        logins: 0,
+        tags: BTreeSet::new(),
+    }
+}
+
+/// Adds one to `u1`'s logins, creating the user when missing.
+async fn add_login(table: &Table) -> dynatable_core::Result<()> {
+    table
+        .update::<User>(User::key("u1"))
+        .add(User::fields().logins, 1)
+        .upsert()
+        .send()
+        .await
+}
+
+/// Raw values of every type DynamoDB has, with text JSON must escape.
+fn every_type(id: &str) -> Item {
+    let mut nested = Item::new();
+    nested.insert(
+        "deep".into(),
+        V::L(vec![V::N("-1.5e3".into()), V::Null(true)]),
+    );
+    Item::from([
+        ("PK".to_owned(), V::S(format!("RAW#{id}"))),
+        ("SK".to_owned(), V::S("RAW".into())),
+        (
+            "text".to_owned(),
+            V::S("quote \" backslash \\ newline \n bell \u{7} é ✓ 🦀".into()),
+        ),
+        ("number".to_owned(), V::N("12345678901234567890.5".into())),
+        ("binary".to_owned(), V::B(Blob::new(vec![0, 255, 7, 128]))),
+        ("yes".to_owned(), V::Bool(true)),
+        ("nothing".to_owned(), V::Null(true)),
+        ("strings".to_owned(), V::Ss(vec!["a".into(), "b\"".into()])),
+        ("numbers".to_owned(), V::Ns(vec!["1".into(), "2.5".into()])),
+        (
+            "blobs".to_owned(),
+            V::Bs(vec![Blob::new(vec![1]), Blob::new(vec![2, 3])]),
+        ),
+        ("map".to_owned(), V::M(nested)),
+        (
+            "list".to_owned(),
+            V::L(vec![V::S(String::new()), V::M(Item::new())]),
+        ),
+    ])
+}
+
+/// The same writes, successful and refused, on `table`; what each returned, with the table's
+/// name taken out of error texts.
+async fn script(table: &Table) -> Vec<String> {
+    let f = User::fields();
+    let ada = User {
+        user_id: "u1".into(),
+        username: "Ada".into(),
+        bio: None,
+        logins: 0,
+        tags: BTreeSet::from(["math".to_owned()]),
+    };
+    let outcome = |result: dynatable_core::Result<()>| match result {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => e.to_string().replace(table.name(), "TABLE"),
+    };
+    vec![
+        outcome(table.put(&ada).send().await),
+        outcome(table.put(&ada).if_absent().send().await),
+        outcome(
+            table
+                .update::<User>(User::key("u1"))
+                .add(f.logins, 2)
+                .set(f.bio, Some("Countess \"of\" Lovelace".to_owned()))
+                .condition(f.username.eq("Ada"))
+                .send()
+                .await,
+        ),
+        outcome(
+            table
+                .update::<User>(User::key("u1"))
+                .set(f.username, "Grace".to_owned())
+                .condition(f.username.eq("Nobody"))
+                .send()
+                .await,
+        ),
+        outcome(
+            table
+                .update::<User>(User::key("u2"))
+                .add(f.logins, 1)
+                .send()
+                .await,
+        ),
+        outcome(table.put_item(every_type("1")).send().await),
+        outcome(table.put_item(every_type("2")).send().await),
+        outcome(
+            table
+                .update_item(PrimaryKey::new("RAW#1", "RAW"))
+                .set_attribute("text", V::S("replaced\t\u{1}".into()))
+                .remove_attribute("binary")
+                .send()
+                .await,
+        ),
+        outcome(
+            table
+                .delete::<User>(User::key("u1"))
+                .condition(f.logins.eq(5))
+                .send()
+                .await,
+        ),
+        outcome(
+            table
+                .delete::<User>(PrimaryKey::new("RAW#2", "RAW"))
+                .send()
+                .await,
+        ),
+    ]
+}
+
+/// Every item of the table, sorted.
+async fn items(test: &TestTable) -> Vec<String> {
+    let mut items: Vec<String> = test
+        .scan_all()
+        .await
+        .into_iter()
+        .map(|item| {
+            format!(
+                "{:?}",
+                item.into_iter()
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            )
+        })
+        .collect();
+    items.sort();
+    items
+}
+
+#[tokio::test]
+async fn direct_writes_answer_and_leave_the_table_as_the_sdks_writes_do() {
+    let through_sdk = TestTable::create(&[User::SCHEMA]).await;
+    let through_direct = TestTable::create(&[User::SCHEMA]).await;
+    let sdk = Table::new(through_sdk.client.clone(), &through_sdk.name);
+    // The direct writes pass a proxy the table's SDK client does not: its count shows which
+    // path each write took. It checks their signatures as AWS would.
+    let (proxy, through_proxy) = proxy(Faults {
+        check_signatures: true,
+        ..Faults::default()
+    })
+    .await;
+    let (direct, writes) = direct(
+        &Table::new(through_direct.client.clone(), &through_direct.name),
+        &through_proxy,
+    )
+    .await;
+
+    let answers = script(&sdk).await;
+    assert_eq!(
+        answers.iter().filter(|a| *a == "ok").count(),
+        6,
+        "{answers:#?}"
+    );
+    assert_eq!(script(&direct).await, answers);
+    assert_eq!(items(&through_direct).await, items(&through_sdk).await);
+    assert!(!writes.fell_back());
+    assert_eq!(
+        proxy.stats().requests,
+        10,
+        "every write of the script went direct"
+    );
+    assert_eq!(proxy.stats().refused, 0, "every signature as AWS checks it");
+}
+
+/// The proxy's signature check itself: the SDK's signatures pass it, a wrong secret's do not.
+#[tokio::test]
+async fn the_proxys_signature_check_passes_the_sdks_signatures_and_refuses_a_wrong_secret() {
+    let test = TestTable::create(&[User::SCHEMA]).await;
+    let (proxy, through_proxy) = proxy(Faults {
+        check_signatures: true,
+        ..Faults::default()
+    })
+    .await;
+    let sdk = Table::new(through_proxy.client().await, &test.name);
+    add_login(&sdk).await.unwrap();
+    assert_eq!(proxy.stats().refused, 0);
+
+    let wrong = through_proxy
+        .sdk_config()
+        .await
+        .into_builder()
+        .credentials_provider(
+            dynatable_core::aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+                dynatable_core::aws_sdk_dynamodb::config::Credentials::new(
+                    "local", "wrong", None, None, "test",
+                ),
+            ),
+        )
+        .build();
+    let wrong = Table::new(
+        dynatable_core::aws_sdk_dynamodb::Client::new(&wrong),
+        &test.name,
+    );
+    let error = add_login(&wrong).await.unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::Service { code, .. } if code == "InvalidSignatureException"),
+        "{error}"
+    );
+    assert_eq!(proxy.stats().refused, 1);
+}
+
+#[tokio::test]
+async fn a_direct_write_to_a_missing_table_is_table_not_found() {
+    let test = TestTable::create(&[User::SCHEMA]).await;
+    let (table, _) = direct(
+        &Table::new(test.client.clone(), "no-such-table"),
+        &endpoint(),
+    )
+    .await;
+    let error = table
+        .update::<User>(User::key("u1"))
+        .add(User::fields().logins, 1)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_table_not_found(), "{error}");
+    assert!(matches!(error.kind(), ErrorKind::TableNotFound), "{error}");
+}
+
+#[tokio::test]
+async fn direct_writes_return_the_items_they_wrote_to_own_writes() {
+    let test = TestTable::create(&[User::SCHEMA]).await;
+    let plain = Table::new(test.client.clone(), &test.name);
+    plain
+        .batch_put((0..3).map(|i| user(format!("u{i}"))))
+        .await
+        .unwrap();
+    let own = Arc::new(OwnWrites::new());
+    let (proxy, through_proxy) = proxy(Faults::default()).await;
+    let (table, _) = direct(&plain.with_own_writes(Arc::clone(&own)), &through_proxy).await;
+    let f = User::fields();
+    let read: Vec<Snapshot<User>> = table
+        .scan::<User>()
+        .snapshots()
+        .try_collect()
+        .await
+        .unwrap();
+    let report = table
+        .apply_snapshots(
+            futures::stream::iter(read.into_iter().map(Ok)),
+            |u: User| {
+                let update = table.update::<User>(u.primary_key());
+                match u.user_id.as_str() {
+                    "u0" => Some(update.set(f.bio, Some("new".to_owned())).into()),
+                    // Written, but to the values stored: the item returned shows no change.
+                    "u1" => Some(update.set(f.username, u.username).into()),
+                    _ => None,
+                }
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.written, 2, "{report:?}");
+    assert_eq!(proxy.stats().requests, 2, "both writes went direct");
+    assert_eq!(own.len(), 1);
+    assert!(own.count_record(&User::key("u0")));
+}
+
+#[tokio::test]
+async fn direct_writes_retry_throttling_and_lost_answers() {
+    let test = TestTable::create(&[User::SCHEMA]).await;
+    let (proxy, through_proxy) = proxy(Faults {
+        throttles: 0.3,
+        lost_responses: 0.05,
+        seed: 11,
+        ..Faults::default()
+    })
+    .await;
+    let (table, _) = direct(&Table::new(test.client.clone(), &test.name), &through_proxy).await;
+    let users = (0..200).map(|i| Ok(user(format!("u{i:03}"))));
+    let report = table
+        .apply(futures::stream::iter(users), |u: User| {
+            Some(table.put(&u).into())
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.written, 200, "{report:?}");
+    let stats = proxy.stats();
+    // Each throttled or lost request was sent again (the report counts writes, not attempts).
+    assert!(stats.throttled > 0 && stats.lost > 0, "{stats:?}");
+    assert!(
+        stats.requests >= 200 + stats.throttled + stats.lost,
+        "{stats:?}"
+    );
+    assert_eq!(test.scan_all().await.len(), 200);
+}
+
+#[tokio::test]
+async fn a_refused_signature_hands_the_writes_over_to_the_sdk() {
+    let test = TestTable::create(&[User::SCHEMA]).await;
+    let (proxy, through_proxy) = proxy(Faults {
+        refuse_signatures_from: Some("dynatable/"),
+        ..Faults::default()
+    })
+    .await;
+    let (table, writes) =
+        direct(&Table::new(test.client.clone(), &test.name), &through_proxy).await;
+    for i in 0..3 {
+        add_login(&table)
+            .await
+            .unwrap_or_else(|e| panic!("write {i}: {e}"));
+    }
+    assert!(writes.fell_back());
+    assert_eq!(
+        proxy.stats().refused,
+        1,
+        "only the first write tried the direct path"
+    );
+    let item = &test.scan_all().await[0];
+    assert_eq!(item["logins"], V::N("3".into()));
+}
