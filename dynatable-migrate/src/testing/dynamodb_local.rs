@@ -53,7 +53,8 @@ impl Endpoint {
 
     /// The SDK configuration: the standard AWS chain for an external endpoint; fixed
     /// credentials and region for DynamoDB Local (which accepts any), so that tests do not
-    /// depend on what the machine has configured.
+    /// depend on what the machine has configured, and no SDK retries (dynatable's table retries
+    /// throttling and lost connections itself, with a backoff that starts at 25 ms).
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         let mut config = ClientConfig::default().endpoint_url(self.url());
         if let Self::Local(_) = self {
@@ -69,10 +70,14 @@ impl Endpoint {
                     None,
                     "dynatable-testing",
                 );
+                // DynamoDB Local never throttles: the only faults are a test proxy's, and those are
+                // for dynatable's own retries to meet. The SDK's standard retries would take them
+                // first, waiting up to seconds each (its backoff starts at 1 s).
                 sdk.into_builder()
                     .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
                         credentials,
                     ))
+                    .retry_config(aws_config::retry::RetryConfig::disabled())
                     .build()
             }
             Self::External(_) => sdk,

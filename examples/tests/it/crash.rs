@@ -2,7 +2,7 @@
 //! clean run gives, and one applied ledger record per version.
 //!
 //! CI runs a quick variant (550 items, 3 kills). The full one:
-//! `DYNATABLE_CRASH_USERS=5000 DYNATABLE_CRASH_KILLS=10 cargo test --release -p dynatable-example --test crash -- --nocapture`
+//! `DYNATABLE_CRASH_USERS=5000 DYNATABLE_CRASH_KILLS=10 cargo test --release -p dynatable-example --test it crash::killed_runs -- --nocapture`
 //! (55,000 items, 10 kills).
 
 use crate::support;
@@ -28,9 +28,9 @@ async fn killed_runs_resume_to_the_same_table() {
     let users = setting("DYNATABLE_CRASH_USERS", 50);
     let kills = setting("DYNATABLE_CRASH_KILLS", 3);
     let clean = App::new("crash-clean");
-    // The killed runs follow the table's stream (this binary's DynamoDB Local has this one
-    // stream-enabled table), so kills also land in catch-ups.
-    let crashed = App::with_streams("crash", clean.endpoint.clone());
+    // The killed runs follow the table's stream, so kills also land in catch-ups: the table is on
+    // a DynamoDB Local of its own, as one instance copes with one stream-enabled table.
+    let crashed = App::with_streams("crash", dynatable_tests::dedicated_endpoint());
     clean.create_and_seed(users, 10);
     crashed.create_and_seed(users, 10);
 

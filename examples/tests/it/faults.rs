@@ -26,16 +26,16 @@ fn photo_keys(rows: &[Row]) -> BTreeMap<String, usize> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_and_lost_responses_change_nothing() {
     let clean = App::new("faults-clean");
-    // This binary's DynamoDB Local has one stream-enabled table: the one migrated through faults,
-    // with catch-up on (the stream's requests go through the proxy too).
-    let faulty = App::with_streams("faults", clean.endpoint.clone());
+    // The table migrated through faults follows its stream (the stream's requests go through the
+    // proxy too), on a DynamoDB Local of its own: one instance copes with one such table.
+    let faulty = App::with_streams("faults", dynatable_tests::dedicated_endpoint());
     clean.create_and_seed(USERS, PHOTOS);
     faulty.create_and_seed(USERS, PHOTOS);
     assert_eq!(clean.data().await, faulty.data().await, "the same seed");
     assert_ne!(clean.table, DEFAULT_TABLE);
 
     let proxy = Proxy::start(
-        clean.endpoint.url(),
+        faulty.endpoint.url(),
         Faults {
             throttles: 0.2,
             lost_responses: 0.05,

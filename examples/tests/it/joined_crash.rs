@@ -4,7 +4,7 @@
 //! and every process slot did part of the work.
 //!
 //! CI runs it on 5,500 items with 10 kills. The size (50,000 items):
-//! `DYNATABLE_JOINED_USERS=4546 cargo test --release -p dynatable-example --test joined_crash -- --nocapture`
+//! `DYNATABLE_JOINED_USERS=4546 cargo test --release -p dynatable-example --test it joined_crash:: -- --nocapture`
 //! (50,006 items).
 
 use crate::support;
@@ -66,8 +66,9 @@ async fn killed_joined_processes_finish_the_run_together() {
     let kills = setting("DYNATABLE_JOINED_KILLS", 10);
     let segments = setting("DYNATABLE_JOINED_SEGMENTS", 16);
     let clean = App::new("joined-clean");
-    // This binary's DynamoDB Local has this one stream-enabled table: the joined run catches up.
-    let joined = App::with_streams("joined", clean.endpoint.clone());
+    // The joined run catches up with the table's stream: the table is on a DynamoDB Local of its
+    // own, as one instance copes with one stream-enabled table.
+    let joined = App::with_streams("joined", dynatable_tests::dedicated_endpoint());
     clean.create_and_seed(users, 10);
     joined.create_and_seed(users, 10);
     let clean_started = Instant::now();

@@ -8,9 +8,9 @@ use support::App;
 
 #[tokio::test]
 async fn eight_processes_apply_each_migration_once() {
-    // The processes follow the table's stream (this binary's DynamoDB Local has this one
-    // stream-enabled table): only the lock holder's run catches up.
-    let app = App::with_streams("race", dynatable_tests::endpoint());
+    // The processes follow the table's stream (on a DynamoDB Local of its own, as one instance
+    // copes with one stream-enabled table): only the lock holder's run catches up.
+    let app = App::with_streams("race", dynatable_tests::dedicated_endpoint());
     app.create_and_seed(100, 5);
     let children: Vec<_> = (0..8)
         .map(|_| {
