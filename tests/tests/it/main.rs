@@ -1,6 +1,6 @@
 //! dynatable's integration tests in one binary: the table API, entities, collections and the
-//! bulk engine against DynamoDB Local (one instance for the binary, a table per test), and the
-//! compile errors of the macros (`ui`, trybuild). One binary links the AWS SDK once.
+//! bulk engine against DynamoDB Local (one instance for the binary, a table per test), and what the
+//! macros must accept (`ui_pass`). One binary links the AWS SDK once.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bulk;
@@ -17,5 +17,4 @@ mod projections;
 mod sortable_keys;
 mod sparse_index;
 mod table_operations;
-mod ui;
 mod ui_pass;
