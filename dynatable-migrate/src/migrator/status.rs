@@ -71,7 +71,7 @@ pub struct Status {
 impl Status {
     /// The unfinished replays, each as what it replays (`0.3.0`, `the rollbacks of 0.5.0, 0.4.0`)
     /// with the command that finishes it (`up`, `down`).
-    pub(crate) fn unfinished(&self) -> impl Iterator<Item = (String, &'static str)> + '_ {
+    pub fn unfinished(&self) -> impl Iterator<Item = (String, &'static str)> + '_ {
         [
             (&self.unfinished_replays, "", "up"),
             (
