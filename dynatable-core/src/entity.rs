@@ -1,3 +1,6 @@
+//! The `Entity` trait `#[entity]` implements, and the markers for versioned and batch-writable
+//! entities.
+
 use crate::codec::Item;
 use crate::error::{DecodeError, EncodeError};
 use crate::key::PrimaryKey;

@@ -1,3 +1,6 @@
+//! Errors of encoding, decoding and key rendering: what cannot be written, read or keyed, and
+//! where.
+
 use thiserror::Error;
 
 /// A value that cannot be read from, or written as, a DynamoDB attribute value.

@@ -1,3 +1,6 @@
+//! Typed references to one attribute of an entity (`Field`), with the roles that say how it may be
+//! written.
+
 use std::fmt;
 use std::marker::PhantomData;
 

@@ -1,3 +1,5 @@
+//! The primary key of an item, and the attribute names every item shares (`PK`, `SK`, `_type`).
+
 use std::fmt;
 
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -1,3 +1,6 @@
+//! Values that can fill a placeholder of a key template, rendered so that keys sort as the values
+//! do.
+
 use crate::error::ValueError;
 
 /// A type that can fill a `{placeholder}` of a key template.

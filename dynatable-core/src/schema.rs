@@ -1,3 +1,5 @@
+//! The static description of an entity that `#[entity]` generates: keys, indexes, attributes.
+
 use serde::Serialize;
 
 use crate::template::KeyTemplate;

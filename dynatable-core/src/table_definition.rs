@@ -1,3 +1,5 @@
+//! A table's key schema and global secondary indexes, derived from its entities.
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -1,3 +1,5 @@
+//! New ULIDs for `#[entity(generate = "ulid")]`, monotonic within a millisecond.
+
 use std::sync::{Mutex, PoisonError};
 use std::time::SystemTime;
 

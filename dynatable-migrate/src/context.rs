@@ -1,3 +1,6 @@
+//! What a migration runs with (`Context`): the table, the bulk helpers, progress, and the run's
+//! state.
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -1,3 +1,5 @@
+//! The error of a migration or of the runner, with the version and what to do.
+
 use thiserror::Error;
 
 /// An error of a migration or of the migration machinery.

@@ -1,3 +1,5 @@
+//! The migrations `#[migration]` registers in a binary, in version order, and by module.
+
 use std::collections::HashMap;
 
 use futures::future::BoxFuture;

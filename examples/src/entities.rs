@@ -1,3 +1,5 @@
+//! The example's entities: users, their photos and notifications, in one partition per user.
+
 use dynatable_core::entity;
 
 use crate::Timestamp;

@@ -1,3 +1,5 @@
+//! A test's own table on the test DynamoDB, with helpers that fail the test on error.
+
 use aws_sdk_dynamodb::Client;
 use dynatable_core::{Entity, EntitySchema, Item};
 

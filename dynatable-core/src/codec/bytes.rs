@@ -1,3 +1,5 @@
+//! Binary values: `Bytes`, stored as `B`.
+
 use std::ops::Deref;
 
 use aws_sdk_dynamodb::primitives::Blob;

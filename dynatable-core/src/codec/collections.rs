@@ -1,3 +1,5 @@
+//! Lists and string-keyed maps of any codec type, stored as `L` and `M`.
+
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 

@@ -1,3 +1,5 @@
+//! Integers and floats, stored as `N` with no precision loss.
+
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{AttributeCodec, mismatch};

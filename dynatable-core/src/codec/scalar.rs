@@ -1,3 +1,5 @@
+//! Strings, `char`s and `bool`s, stored as `S` and `BOOL`.
+
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{AttributeCodec, mismatch};

@@ -1,3 +1,5 @@
+//! Fields stored through serde (`#[entity(serde)]`), by `serde_dynamo`.
+
 use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::AttributeValue;

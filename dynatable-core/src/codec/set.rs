@@ -1,3 +1,5 @@
+//! Sets of strings, numbers or bytes, stored as `SS`, `NS` and `BS`.
+
 use std::collections::{BTreeSet, HashSet};
 use std::hash::{BuildHasher, Hash};
 

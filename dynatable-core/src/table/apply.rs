@@ -1,3 +1,6 @@
+//! `Table::apply`: one write per item of a stream, many in flight, failed conditions counted as
+//! skipped.
+
 use futures::{Stream, TryStreamExt};
 
 use super::bulk_report::{BulkError, BulkReport, Counters};

@@ -1,3 +1,5 @@
+//! Exponential backoff with full jitter, for the retries of every operation.
+
 use std::future::Future;
 use std::time::Duration;
 

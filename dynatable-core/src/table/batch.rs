@@ -1,3 +1,5 @@
+//! Batch writes: `batch_put` and `batch_delete` in chunks of 25, unprocessed items retried.
+
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, ReturnConsumedCapacity, WriteRequest};

@@ -1,3 +1,6 @@
+//! What a bulk operation did (read, written, skipped, retried, failed), and its error holding that
+//! report.
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use thiserror::Error;

@@ -1,3 +1,5 @@
+//! Typed conditions on an entity's attributes, for conditional writes, transactions and filters.
+
 use std::collections::HashMap;
 use std::marker::PhantomData;
 

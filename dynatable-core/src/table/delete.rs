@@ -1,3 +1,5 @@
+//! A `DeleteItem`, built by `Table::delete` or `Table::delete_item`.
+
 use std::marker::PhantomData;
 
 use super::condition::Condition;

@@ -1,3 +1,5 @@
+//! The error of a table operation: the operation, the table, the key, and what went wrong.
+
 use std::fmt;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};

@@ -1,3 +1,5 @@
+//! A `GetItem`, built by `Table::get`.
+
 use std::marker::PhantomData;
 
 use super::error::{Error, ErrorKind, Operation, Result};

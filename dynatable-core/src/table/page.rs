@@ -1,3 +1,5 @@
+//! One page of a query or scan, with the cursor that resumes after it.
+
 use super::cursor::Cursor;
 
 /// One page of a query or scan.

@@ -1,3 +1,5 @@
+//! A `PutItem`, built by `Table::put` or `Table::put_item`.
+
 use std::marker::PhantomData;
 
 use super::condition::Condition;

@@ -1,3 +1,6 @@
+//! A `Query` of one partition (of the table or an index), with sort key conditions, filters and
+//! cursors.
+
 use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -1,3 +1,5 @@
+//! A limit on how fast the bulk helpers write, in items or write capacity units per second.
+
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 

@@ -1,3 +1,6 @@
+//! `TransactWriteItems` on one table, and `transact_units` packing units of writes into
+//! transactions.
+
 use std::collections::HashSet;
 
 use aws_sdk_dynamodb::error::SdkError;

@@ -1,3 +1,5 @@
+//! An `UpdateItem` of an existing entity, built by `Table::update` or `Table::update_item`.
+
 use std::collections::{BTreeSet, HashSet};
 use std::marker::PhantomData;
 

@@ -1,3 +1,5 @@
+//! Values that can be written to a field: `IntoValue`.
+
 /// A value that can be written to a field of type `T`: a `T`, a `&str` for a `String` field, a
 /// `T` for an `Option<T>` field.
 #[diagnostic::on_unimplemented(

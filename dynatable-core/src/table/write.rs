@@ -1,3 +1,5 @@
+//! One write of any entity (`Write`): what the bulk drivers apply and transactions are made of.
+
 use aws_sdk_dynamodb::types::{self as ddb, ReturnConsumedCapacity};
 
 use super::condition::Condition;

@@ -1,3 +1,5 @@
+//! Errors of reading the table's DynamoDB Stream.
+
 use thiserror::Error;
 
 /// Why the table's stream could not be read to the end a catch-up needs.
