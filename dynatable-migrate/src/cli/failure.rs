@@ -74,6 +74,14 @@ pub(crate) enum Failure {
     /// Another failure, described in full (a file not written, a table not created).
     #[error("{0}")]
     Other(String),
+    /// Nothing answers at the endpoint.
+    #[error("{}", unreachable(.endpoint, .cause))]
+    Unreachable {
+        /// Where DynamoDB was expected.
+        endpoint: String,
+        /// The transport's error, as it gave it.
+        cause: String,
+    },
     /// The migration machinery failed.
     #[error("{}", describe(.error, .endpoint))]
     Migrate {
@@ -97,7 +105,7 @@ impl Failure {
             Self::Usage(_) => Exit::Usage,
             Self::NotConfirmed(_) => Exit::NotConfirmed,
             Self::CheckFailed(_) | Self::NotConforming(_) => Exit::CheckFailed,
-            Self::Other(_) => Exit::Failure,
+            Self::Other(_) | Self::Unreachable { .. } => Exit::Failure,
             Self::Migrate { error, .. } => match error {
                 Error::LockHeld { .. } => Exit::LockHeld,
                 Error::MigrationFailed { .. } => Exit::MigrationFailed,
@@ -147,21 +155,54 @@ fn describe(error: &Error, endpoint: &str) -> String {
         Some(ErrorKind::Configuration(text)) if text.to_lowercase().contains("region") => {
             "no AWS region is configured: pass --region or set AWS_REGION".to_owned()
         }
-        Some(ErrorKind::Request(text)) => format!(
-            "cannot reach DynamoDB at {endpoint} ({}): check that it is running and that \
-             --endpoint-url (DYNATABLE_ENDPOINT) is right",
-            root_cause(text)
-        ),
+        Some(ErrorKind::Request(text)) => unreachable(endpoint, text),
         _ => error.to_string(),
     }
 }
 
-/// The innermost cause of an SDK error's text ("a: b: connection refused" → "connection refused").
+/// That nothing answers at `endpoint`, with the innermost part of `cause`.
+fn unreachable(endpoint: &str, cause: &str) -> String {
+    format!(
+        "cannot reach DynamoDB at {endpoint} ({}): check that it is running and that \
+         --endpoint-url (DYNATABLE_ENDPOINT) is right",
+        root_cause(cause)
+    )
+}
+
+/// The innermost cause of an SDK error's text ("a: b: connection refused" → "connection
+/// refused"), without the debug dump the SDK's error context appends in parentheses.
 fn root_cause(text: &str) -> &str {
-    text.rsplit(": ")
+    without_debug_dump(text)
+        .rsplit(": ")
         .map(str::trim)
         .find(|part| !part.is_empty() && !part.starts_with('(') && !part.starts_with("Os {"))
         .unwrap_or(text)
+}
+
+/// `text` without a trailing parenthesized group holding a `{ ... }` debug dump.
+fn without_debug_dump(text: &str) -> &str {
+    let trimmed = text.trim_end();
+    if !trimmed.ends_with(')') {
+        return text;
+    }
+    let mut depth = 0usize;
+    for (at, c) in trimmed.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    let group = &trimmed[at..];
+                    return match group.contains('{') && at > 0 {
+                        true => trimmed[..at].trim_end(),
+                        false => text,
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    text
 }
 
 #[cfg(test)]
@@ -177,5 +218,14 @@ mod tests {
             "Connection refused (os error 111)"
         );
         assert_eq!(root_cause("plain"), "plain");
+        assert_eq!(
+            root_cause(
+                "dispatch failure: io error: client error (Connect): tcp connect error: \
+                 Connection refused (os error 111) (DispatchFailure(DispatchFailure { source: \
+                 ConnectorError { kind: Io, source: hyper_util::client::legacy::Error(Connect, \
+                 ConnectError(\"tcp connect error\", Os { code: 111 })), connection: Unknown } }))"
+            ),
+            "Connection refused (os error 111)"
+        );
     }
 }

@@ -102,36 +102,26 @@
 //!   `not_confirmed`).
 
 mod args;
+mod command;
 mod confirm;
-mod down;
 mod failure;
-mod joined;
-mod printer;
-mod progress;
 mod render;
-mod run_summary;
-mod scaffold;
 mod session;
 mod stop_signal;
-mod up;
-mod validate;
 
 use std::ffi::OsString;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, UNIX_EPOCH};
 
 use clap::Parser as _;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use self::args::{Arguments, Command};
 pub use self::failure::Exit;
 use self::failure::Failure;
-use self::printer::Printer;
+use self::render::{Printer, emit, report};
 use self::session::Session;
-use crate::ledger::MigrationStatus;
-use crate::stream::StreamEnabled;
 
 /// An app's `migrate` command line. See the [module docs](self) for commands, exit codes and
 /// output.
@@ -207,124 +197,33 @@ impl Cli {
         }
     }
 
+    /// Runs the command `arguments` name; returns its `--json` document.
     async fn execute(&self, arguments: &Arguments) -> Result<Value, Failure> {
         let global = &arguments.global;
         let out = Printer { json: global.json };
         if let Command::New { name, version, dir } = &arguments.command {
-            return self.new_migration(&out, name, version.as_deref(), dir.as_deref());
+            let default_dir = self.migrations_dir.as_deref();
+            return command::new::run(&out, name, version.as_deref(), dir.as_deref(), default_dir);
         }
-        let session = Session::open(self, global).await?;
-        let fail = |e: crate::Error| Failure::migrate(e, &session.endpoint);
+        let session = Session::open(global, self.default_table.as_deref()).await?;
         match &arguments.command {
-            Command::Status => session.status(&out).await,
-            Command::Up(up) => Box::pin(up::up(&session, global, &out, up)).await,
-            Command::Down(down) => Box::pin(down::down(&session, global, &out, down)).await,
-            Command::Check => session.check(&out).await,
-            Command::Validate => Box::pin(validate::validate(&session, global, &out)).await,
+            Command::Status => command::status::run(&session, &out).await,
+            Command::Up(up) => Box::pin(command::up::run(&session, global, &out, up)).await,
+            Command::Down(down) => Box::pin(command::down::run(&session, global, &out, down)).await,
+            Command::Check => command::check::run(&session, &out).await,
+            Command::Validate => Box::pin(command::validate::run(&session, global, &out)).await,
             Command::Mark { version, status } => {
-                let status = MigrationStatus::from(*status);
-                session
-                    .migrator()?
-                    .mark(version, status)
-                    .await
-                    .map_err(fail)?;
-                out.line(&format!("Recorded {version} as {status}."));
-                Ok(json!({"version": version, "status": status}))
+                command::mark::run(&session, &out, version, *status).await
             }
-            Command::Unlock { force } => {
-                let removed = session.migrator()?.unlock(*force).await.map_err(fail)?;
-                out.line(if removed {
-                    "Removed the migration lock."
-                } else {
-                    "The migration lock was not held."
-                });
-                Ok(json!({ "removed": removed }))
+            Command::Unlock { force } => command::unlock::run(&session, &out, *force).await,
+            Command::Schema { history } => command::schema::run(&session, &out, *history).await,
+            Command::CreateTable { no_stream } => {
+                command::create_table::run(&session, &out, !no_stream).await
             }
-            Command::Schema { history } => session.schema(&out, *history).await,
-            Command::CreateTable { no_stream } => session.create_table(&out, !no_stream).await,
-            Command::EnableStream => {
-                let enabled = session.migrator()?.enable_stream().await.map_err(fail)?;
-                let (line, view_type) = match &enabled {
-                    StreamEnabled::AlreadyEnabled { view_type } => (
-                        format!(
-                            "Table {} already has a {view_type} stream; `up` and `down` follow it.",
-                            session.table.name()
-                        ),
-                        view_type.clone(),
-                    ),
-                    _ => (
-                        format!(
-                            "Turned on a KEYS_ONLY stream on table {}.",
-                            session.table.name()
-                        ),
-                        "KEYS_ONLY".to_owned(),
-                    ),
-                };
-                out.line(&line);
-                Ok(json!({
-                    "table": session.table.name(),
-                    "enabled": enabled == StreamEnabled::Enabled,
-                    "view_type": view_type,
-                }))
-            }
+            Command::EnableStream => command::enable_stream::run(&session, &out).await,
             Command::New { .. } => Err(Failure::Usage("`new` was handled above".to_owned())),
         }
     }
-
-    fn new_migration(
-        &self,
-        out: &Printer,
-        name: &str,
-        version: Option<&str>,
-        dir: Option<&std::path::Path>,
-    ) -> Result<Value, Failure> {
-        let migrations = crate::registry::migrations().map_err(|e| Failure::migrate(e, "-"))?;
-        let version = match version {
-            Some(text) => semver::Version::parse(text).map_err(|e| {
-                Failure::Usage(format!(
-                    "version {text:?} is not semver ({e}): write e.g. 0.6.0"
-                ))
-            })?,
-            None => scaffold::next_version(&migrations),
-        };
-        let dir = dir
-            .map(std::path::Path::to_path_buf)
-            .or_else(|| self.migrations_dir.clone())
-            .unwrap_or_else(|| PathBuf::from("src/migrations"));
-        let written = scaffold::scaffold(&dir, name, &version, &migrations)?;
-        out.line(&format!("Created {}", written.path.display()));
-        match &written.declared_in {
-            Some(mod_rs) => out.line(&format!("Declared it in {}", mod_rs.display())),
-            None => out.line("Declare it with a `mod` line where the app's migrations are."),
-        }
-        Ok(json!({"version": written.version, "path": written.path}))
-    }
-}
-
-fn rfc3339(ms: u64) -> String {
-    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
-}
-
-/// Writes `text` to stdout; a closed stdout (`| head`) is not an error worth a panic.
-fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-}
-
-/// Prints the failure (as JSON with `--json`, else one line on stderr) and returns its code.
-fn report(json: bool, failure: &Failure) -> ExitCode {
-    let exit = failure.exit();
-    if json {
-        let mut document = json!({"error": {"kind": exit.name(), "exit_code": exit.code(), "message": failure.to_string()}});
-        if let Failure::CheckFailed(problems) = failure {
-            document["ok"] = json!(false);
-            document["problems"] = json!(problems);
-        }
-        emit(&format!("{document}\n"));
-    } else {
-        eprintln!("error: {failure}");
-    }
-    exit.into()
 }
 
 /// `RUST_LOG` sends `tracing` logs to stderr.

@@ -1,24 +1,18 @@
-//! What a command that talks to DynamoDB works with: the table, the endpoint, how progress is
-//! shown, and the commands that only read or create (`status`, `check`, `schema`,
-//! `create-table`).
+//! What a command that talks to DynamoDB works with: the table, the endpoint, the stream client,
+//! how progress is shown, and the migrator built from them.
 
 use std::io::IsTerminal as _;
 use std::sync::Arc;
 use std::time::Duration;
 
 use dynatable_core::client::ClientConfig;
-use dynatable_core::{DirectWrites, RateLimit, Table, TableDefinition, registry};
-use serde_json::{Value, json};
+use dynatable_core::{DirectWrites, RateLimit, Table};
 
-use super::args::GlobalOptions;
+use super::args::{DEFAULT_FAILOVER, GlobalOptions, JoinArguments};
 use super::failure::Failure;
-use super::printer::Printer;
-use super::progress::{BarReporter, LineReporter};
-use super::{Cli, emit, render, rfc3339};
-use crate::ledger::MigrationStatus;
+use super::render::progress::{BarReporter, LineReporter};
 use crate::migrator::Migrator;
 use crate::reporter::{LogReporter, Reporter};
-use crate::schema_snapshot::SchemaSnapshot;
 
 /// What a command that talks to DynamoDB works with.
 pub(super) struct Session {
@@ -32,12 +26,15 @@ pub(super) struct Session {
 }
 
 impl Session {
-    pub(super) async fn open(cli: &Cli, global: &GlobalOptions) -> Result<Self, Failure> {
+    pub(super) async fn open(
+        global: &GlobalOptions,
+        default_table: Option<&str>,
+    ) -> Result<Self, Failure> {
         let table_name = global
             .table
             .clone()
             .filter(|t| !t.trim().is_empty())
-            .or_else(|| cli.default_table.clone())
+            .or_else(|| default_table.map(str::to_owned))
             .ok_or_else(|| {
                 Failure::Usage("no table named: pass --table or set DYNATABLE_TABLE".to_owned())
             })?;
@@ -61,10 +58,9 @@ impl Session {
             (None, Some(region)) => format!("AWS {region}"),
             (None, None) => "AWS (no region configured)".to_owned(),
         };
-        let mut table = Table::new(
-            dynatable_core::aws_sdk_dynamodb::Client::new(&sdk),
-            table_name,
-        );
+        let client = dynatable_core::aws_sdk_dynamodb::Client::new(&sdk);
+        reachable(&client, &table_name, &endpoint).await?;
+        let mut table = Table::new(client, table_name);
         if !global.no_direct_writes {
             // Without a region or credentials the SDK's path gives its own, familiar errors.
             if let Ok(direct) = DirectWrites::new(&sdk).await {
@@ -98,7 +94,7 @@ impl Session {
 
     pub(super) fn migrator(&self) -> Result<Migrator, Failure> {
         let migrator = Migrator::new(self.table.clone())
-            .map_err(|e| Failure::migrate(e, &self.endpoint))?
+            .map_err(|e| self.failure(e))?
             .with_reporter(self.reporter.clone())
             .stream_client(self.streams.clone());
         Ok(match self.lock_wait {
@@ -115,178 +111,49 @@ impl Session {
         result
     }
 
-    pub(super) async fn status(&self, out: &Printer) -> Result<Value, Failure> {
-        let status = self
-            .migrator()?
-            .status()
-            .await
-            .map_err(|e| Failure::migrate(e, &self.endpoint))?;
-        let expires_at = status.lock.as_ref().map(|(_, ms)| rfc3339(*ms));
-        out.line(&format!(
-            "Table {} at {}\n",
-            self.table.name(),
-            self.endpoint
-        ));
-        out.text(&render::status(&status, expires_at.as_deref()));
-        let migrations: Vec<Value> = status
-            .migrations
-            .iter()
-            .map(|m| {
-                json!({
-                    "version": m.version,
-                    "name": m.name,
-                    "status": m.status,
-                    "finished_at": m.finished_at,
-                    "duration_ms": m.duration_ms,
-                    "items_read": m.items_read,
-                    "items_written": m.items_written,
-                    "checksum": m.checksum_ok.map(|ok| if ok { "ok" } else { "changed" }),
-                    "known": m.known,
-                    "irreversible": m.irreversible,
-                    "error": m.error,
-                    "skipped_malformed": m.skipped_malformed,
-                    "skipped_items": m.skipped_items,
-                })
+    /// `error` as a command's failure, naming the endpoint.
+    pub(super) fn failure(&self, error: crate::Error) -> Failure {
+        Failure::migrate(error, &self.endpoint)
+    }
+
+    /// `migrator`, set up to share a run (`--join`) as `arguments` say.
+    pub(super) fn sharing(&self, migrator: Migrator, arguments: &JoinArguments) -> Migrator {
+        let migrator = migrator.lock_ttl(arguments.failover.unwrap_or(DEFAULT_FAILOVER));
+        match arguments.segments {
+            Some(segments) => migrator.segments(segments),
+            None => migrator,
+        }
+    }
+}
+
+/// Fails at once when nothing answers at the endpoint (a wrong `--endpoint-url`, DynamoDB Local
+/// not started), where the table's own retries would take half a minute to give up. Any answer,
+/// an error included, means something is there: the command then says what is wrong with it.
+async fn reachable(
+    client: &dynatable_core::aws_sdk_dynamodb::Client,
+    table: &str,
+    endpoint: &str,
+) -> Result<(), Failure> {
+    use dynatable_core::aws_sdk_dynamodb::error::SdkError;
+    let Err(SdkError::DispatchFailure(failure)) =
+        client.describe_table().table_name(table).send().await
+    else {
+        return Ok(());
+    };
+    match failure.as_connector_error() {
+        Some(connector) if connector.is_io() || connector.is_timeout() => {
+            Err(Failure::Unreachable {
+                endpoint: endpoint.to_owned(),
+                cause: innermost(connector),
             })
-            .collect();
-        Ok(json!({
-            "table": self.table.name(),
-            "migrations": migrations,
-            "lock": status.lock.as_ref().map(|(holder, _)| json!({"holder": holder, "expires_at": expires_at})),
-            "drift": status.drift.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "pending_changes": status.pending_changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "shared_backfills": status.shared_backfills,
-            "unfinished_replays": status.unfinished_replays,
-            "unfinished_rollback_replays": status.unfinished_rollback_replays,
-        }))
+        }
+        _ => Ok(()),
     }
+}
 
-    pub(super) async fn check(&self, out: &Printer) -> Result<Value, Failure> {
-        let status = self
-            .migrator()?
-            .status()
-            .await
-            .map_err(|e| Failure::migrate(e, &self.endpoint))?;
-        let mut problems: Vec<String> = Vec::new();
-        for m in &status.migrations {
-            if !m.known {
-                problems.push(format!(
-                    "{} ({}) is recorded as {} but is not in this binary",
-                    m.version, m.name, m.status
-                ));
-                continue;
-            }
-            if m.checksum_ok == Some(false) && m.status == MigrationStatus::Applied {
-                problems.push(format!(
-                    "{} ({}) changed since it was applied",
-                    m.version, m.name
-                ));
-            }
-            match m.status {
-                MigrationStatus::Failed => problems.push(format!(
-                    "{} ({}) failed: {}",
-                    m.version,
-                    m.name,
-                    m.error.as_deref().unwrap_or("no error recorded")
-                )),
-                MigrationStatus::Running if status.lock.is_none() => problems.push(format!(
-                    "{} ({}) was interrupted: run `migrate up` to resume it",
-                    m.version, m.name
-                )),
-                _ => {}
-            }
-        }
-        if status.lock.is_none() {
-            problems.extend(status.unfinished().map(|(replay, run)| {
-                format!("the replay of {replay} was interrupted: run `migrate {run}` to finish it")
-            }));
-        }
-        problems.extend(
-            status
-                .drift
-                .iter()
-                .map(|change| format!("schema drift: {change}")),
-        );
-        if problems.is_empty() {
-            out.line(
-                "OK: no drift, no changed, failed, interrupted or unknown migrations, no \
-                 interrupted replay.",
-            );
-            return Ok(json!({"ok": true, "problems": []}));
-        }
-        if !out.json {
-            for problem in &problems {
-                emit(&format!("problem: {problem}\n"));
-            }
-        }
-        Err(Failure::CheckFailed(problems))
-    }
-
-    pub(super) async fn schema(&self, out: &Printer, with_history: bool) -> Result<Value, Failure> {
-        let migrator = self.migrator()?;
-        let snapshot = SchemaSnapshot::of(migrator.entities());
-        let history = if with_history {
-            Some(
-                migrator
-                    .history()
-                    .await
-                    .map_err(|e| Failure::migrate(e, &self.endpoint))?,
-            )
-        } else {
-            None
-        };
-        out.text(&render::schema(&snapshot, history.as_deref()));
-        let mut document = json!({ "entities": snapshot.entities });
-        if let Some(records) = &history {
-            document["history"] = records
-                .iter()
-                .map(|r| {
-                    json!({
-                        "version": r.version,
-                        "name": r.name,
-                        "status": r.status,
-                        "finished_at": r.finished_at,
-                        "changes": r.schema_changes,
-                    })
-                })
-                .collect();
-        }
-        Ok(document)
-    }
-
-    pub(super) async fn create_table(&self, out: &Printer, stream: bool) -> Result<Value, Failure> {
-        let entities = registry::entities();
-        if let Err(problems) = registry::check_schemas(&entities) {
-            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            return Err(Failure::Other(format!(
-                "the entities cannot share one table: {}",
-                text.join("; ")
-            )));
-        }
-        let mut definition = TableDefinition::for_entities(self.table.name(), &entities)
-            .map_err(|e| Failure::Other(e.to_string()))?;
-        if stream {
-            definition = definition.with_stream();
-        }
-        let created = match definition.create(self.table.client()).await {
-            Ok(()) => true,
-            Err(e) if e.is_already_exists() => false,
-            Err(e) => {
-                return Err(Failure::Other(format!(
-                    "{e} (endpoint {}): check the endpoint, region and credentials",
-                    self.endpoint
-                )));
-            }
-        };
-        out.line(&if created {
-            format!("Created table {} at {}.", self.table.name(), self.endpoint)
-        } else {
-            format!(
-                "Table {} exists at {}; nothing changed.",
-                self.table.name(),
-                self.endpoint
-            )
-        });
-        Ok(json!({"table": self.table.name(), "created": created, "stream": created && stream}))
-    }
+/// The innermost source of `error` ("Connection refused (os error 111)"), as text.
+fn innermost(error: &dyn std::error::Error) -> String {
+    std::iter::successors(Some(error), |e| e.source())
+        .last()
+        .map_or_else(|| error.to_string(), ToString::to_string)
 }

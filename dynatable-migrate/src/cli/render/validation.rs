@@ -1,62 +1,11 @@
-//! `migrate validate`: every item of the table classified against the binary's entities.
+//! `validate`: the counts per entity and class with example keys, and the summary document.
 
 use serde_json::{Value, json};
 
-use super::args::GlobalOptions;
-use super::emit;
-use super::failure::Failure;
-use super::printer::Printer;
-use super::session::Session;
-use crate::validate::{EntityCounts, Finding, ValidationReport, Validator};
-
-/// Runs the validation; with `--json`, prints every finding as a JSON line as it is found, then
-/// the summary. Fails (exit code 5) when an item does not conform.
-pub(super) async fn validate(
-    session: &Session,
-    global: &GlobalOptions,
-    out: &Printer,
-) -> Result<Value, Failure> {
-    let mut validator =
-        Validator::new(session.table.clone()).with_reporter(session.reporter.clone());
-    if let Some(concurrency) = global.concurrency {
-        validator = validator.segments(u32::from(concurrency));
-    }
-    if let Some(rate) = global.max_rate {
-        validator = validator.max_rate(f64::from(rate));
-    }
-    // A closed stdout (a pipe to `head`) does not stop the scan: `emit` drops the lines.
-    if global.json {
-        validator = validator.on_finding(move |finding: &Finding| {
-            if let Ok(line) = serde_json::to_string(finding) {
-                emit(&format!("{line}\n"));
-            }
-        });
-    }
-    let report = session
-        .finish(validator.run().await)
-        .map_err(|e| Failure::migrate(e, &session.endpoint))?;
-    out.text(&render(session.table.name(), &report));
-    let summary = summary(&report);
-    if report.conforms() {
-        return Ok(summary);
-    }
-    if global.json {
-        emit(&format!("{summary}\n"));
-    }
-    Err(Failure::NotConforming(format!(
-        "{} of {} items do not conform to the entities (counts above{})",
-        report.non_conforming(),
-        report.items,
-        if global.json {
-            ""
-        } else {
-            "; --json lists every key"
-        }
-    )))
-}
+use crate::validate::{EntityCounts, ValidationReport};
 
 /// The summary document: counts per entity and class.
-fn summary(report: &ValidationReport) -> Value {
+pub(in crate::cli) fn summary(report: &ValidationReport) -> Value {
     json!({
         "summary": {
             "items": report.items,
@@ -70,7 +19,7 @@ fn summary(report: &ValidationReport) -> Value {
 }
 
 /// The human report: a row per entity, then the other classes, then example keys.
-fn render(table: &str, report: &ValidationReport) -> String {
+pub(in crate::cli) fn text(table: &str, report: &ValidationReport) -> String {
     let mut text = format!("Table {table}: {} items read\n\n", report.items);
     let width = report
         .entities

@@ -3,20 +3,19 @@
 
 use serde_json::{Value, json};
 
-use super::args::{DownArguments, GlobalOptions};
-use super::confirm::confirm;
-use super::failure::Failure;
-use super::joined::{joined_document, sharing};
-use super::printer::Printer;
-use super::run_summary::{
-    describe_plan, dry_run_document, followed_document, rolled_back, run_document,
+use crate::cli::args::{DownArguments, GlobalOptions};
+use crate::cli::confirm::confirm;
+use crate::cli::failure::Failure;
+use crate::cli::render::run::{
+    describe_plan, followed_document, joined_document, rolled_back, run_document,
 };
-use super::session::Session;
-use super::stop_signal::stop_signal;
+use crate::cli::render::{Printer, dry_run};
+use crate::cli::session::Session;
+use crate::cli::stop_signal::stop_signal;
 use crate::migrator::DownTarget;
 
 /// Runs `down` with `arguments`; returns the `--json` document.
-pub(super) async fn down(
+pub(in crate::cli) async fn run(
     session: &Session,
     global: &GlobalOptions,
     out: &Printer,
@@ -47,7 +46,12 @@ pub(super) async fn down(
     }
     if arguments.dry_run {
         let report = session.finish(migrator.down_dry_run(&target).await);
-        return dry_run_document(out, "down", report.map_err(fail)?, global.max_rate);
+        return Ok(dry_run::document(
+            out,
+            "down",
+            report.map_err(fail)?,
+            global.max_rate,
+        ));
     }
     if !plan.is_empty() {
         confirm(
@@ -61,7 +65,7 @@ pub(super) async fn down(
         )?;
     }
     if arguments.sharing.join {
-        let migrator = sharing(migrator, &arguments.sharing);
+        let migrator = session.sharing(migrator, &arguments.sharing);
         let report = session
             .finish(migrator.down_joined(&target).await)
             .map_err(fail)?;

@@ -5,19 +5,18 @@ use std::io::IsTerminal as _;
 
 use serde_json::{Value, json};
 
-use super::args::{GlobalOptions, UpArguments};
-use super::confirm::confirm;
-use super::failure::Failure;
-use super::joined::{joined_document, sharing};
-use super::printer::Printer;
-use super::run_summary::{
-    applied, describe_plan, dry_run_document, followed_document, run_document,
+use crate::cli::args::{GlobalOptions, UpArguments};
+use crate::cli::confirm::confirm;
+use crate::cli::failure::Failure;
+use crate::cli::render::run::{
+    applied, describe_plan, followed_document, joined_document, run_document,
 };
-use super::session::Session;
-use super::stop_signal::stop_signal;
+use crate::cli::render::{Printer, dry_run};
+use crate::cli::session::Session;
+use crate::cli::stop_signal::stop_signal;
 
 /// Runs `up` with `arguments`; returns the `--json` document.
-pub(super) async fn up(
+pub(in crate::cli) async fn run(
     session: &Session,
     global: &GlobalOptions,
     out: &Printer,
@@ -49,7 +48,12 @@ pub(super) async fn up(
     }
     if arguments.dry_run {
         let report = session.finish(migrator.up_dry_run(arguments.to.as_deref()).await);
-        return dry_run_document(out, "up", report.map_err(fail)?, global.max_rate);
+        return Ok(dry_run::document(
+            out,
+            "up",
+            report.map_err(fail)?,
+            global.max_rate,
+        ));
     }
     if !plan.is_empty() && !session.config.is_local() && std::io::stdin().is_terminal() {
         confirm(
@@ -63,7 +67,7 @@ pub(super) async fn up(
         )?;
     }
     if arguments.sharing.join {
-        let migrator = sharing(migrator, &arguments.sharing);
+        let migrator = session.sharing(migrator, &arguments.sharing);
         let report = session
             .finish(migrator.up_joined(arguments.to.as_deref()).await)
             .map_err(fail)?;

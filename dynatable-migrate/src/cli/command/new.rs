@@ -1,24 +1,58 @@
-//! `migrate new NAME`: a migration file with the next version, ready to fill in.
+//! `migrate new NAME`: writes a migration file with the next version, ready to fill in, and
+//! declares it in the folder's `mod.rs`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use semver::Version;
 
-use super::failure::Failure;
+use serde_json::{Value, json};
+
+use crate::cli::failure::Failure;
+use crate::cli::render::Printer;
 use crate::registry::RegisteredMigration;
+
+/// Writes the migration `name` with `version` (default: the next one) into `dir` (default: the
+/// command line's migrations folder, else `src/migrations`).
+pub(in crate::cli) fn run(
+    out: &Printer,
+    name: &str,
+    version: Option<&str>,
+    dir: Option<&Path>,
+    default_dir: Option<&Path>,
+) -> Result<Value, Failure> {
+    let migrations = crate::registry::migrations().map_err(|e| Failure::migrate(e, "-"))?;
+    let version = match version {
+        Some(text) => Version::parse(text).map_err(|e| {
+            Failure::Usage(format!(
+                "version {text:?} is not semver ({e}): write e.g. 0.6.0"
+            ))
+        })?,
+        None => next_version(&migrations),
+    };
+    let dir = dir
+        .or(default_dir)
+        .map_or_else(|| PathBuf::from("src/migrations"), Path::to_path_buf);
+    let written = scaffold(&dir, name, &version, &migrations)?;
+    out.line(&format!("Created {}", written.path.display()));
+    match &written.declared_in {
+        Some(mod_rs) => out.line(&format!("Declared it in {}", mod_rs.display())),
+        None => out.line("Declare it with a `mod` line where the app's migrations are."),
+    }
+    Ok(json!({"version": written.version, "path": written.path}))
+}
 
 /// What `new` wrote.
 #[derive(Debug)]
-pub(crate) struct Scaffolded {
-    pub(crate) version: String,
-    pub(crate) path: PathBuf,
+struct Scaffolded {
+    version: String,
+    path: PathBuf,
     /// The `mod.rs` the module was declared in, when the folder has one.
-    pub(crate) declared_in: Option<PathBuf>,
+    declared_in: Option<PathBuf>,
 }
 
 /// The version after the newest one: its minor number raised (`0.5.0` → `0.6.0`).
-pub(crate) fn next_version(migrations: &[&'static RegisteredMigration]) -> Version {
+fn next_version(migrations: &[&'static RegisteredMigration]) -> Version {
     migrations
         .iter()
         .filter_map(|m| m.semver().ok())
@@ -30,7 +64,7 @@ pub(crate) fn next_version(migrations: &[&'static RegisteredMigration]) -> Versi
 }
 
 /// Writes `dir/v{version}_{name}.rs` and declares it in `dir/mod.rs` when there is one.
-pub(crate) fn scaffold(
+fn scaffold(
     dir: &Path,
     name: &str,
     version: &Version,

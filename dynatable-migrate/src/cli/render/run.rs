@@ -1,52 +1,13 @@
-//! What `up` and `down` print when they are done: the versions run, the items skipped, and for a
-//! dry run the planned writes and their cost.
+//! What `up` and `down` print when they are done: the versions run, the items skipped, the
+//! follow period, this process's part of a joined run; and the plan they ask to confirm.
 
 use serde_json::{Value, json};
 
-use super::failure::Failure;
 use super::printer::Printer;
-use super::render;
-use crate::migrator::FollowReport;
-use crate::migrator::{DryRunReport, RunReport};
-
-pub(super) fn dry_run_document(
-    out: &Printer,
-    command: &str,
-    report: DryRunReport,
-    max_rate: Option<u32>,
-) -> Result<Value, Failure> {
-    out.text(&render::dry_run(&report));
-    let total = report.total_cost();
-    out.text(&render::dry_run_cost(&report.costs, &total, max_rate));
-    let costs: serde_json::Map<String, Value> = report
-        .costs
-        .iter()
-        .map(|(version, cost)| (version.clone(), json!(cost)))
-        .collect();
-    let seconds_at_max_rate = max_rate.map(|rate| total.time_at(rate).as_secs_f64());
-    let versions: Vec<&String> = report.writes.iter().map(|(v, _)| v).collect();
-    let writes: serde_json::Map<String, Value> = report
-        .writes
-        .iter()
-        .map(|(version, planned)| (version.clone(), json!(planned)))
-        .collect();
-    let write_counts: serde_json::Map<String, Value> = report
-        .write_counts
-        .iter()
-        .map(|(version, count)| (version.clone(), json!(count)))
-        .collect();
-    Ok(json!({
-        "command": command,
-        "dry_run": true,
-        "versions": versions,
-        "writes": writes,
-        "write_counts": write_counts,
-        "cost": {"total": total, "versions": costs, "seconds_at_max_rate": seconds_at_max_rate},
-    }))
-}
+use crate::migrator::{FollowReport, JoinedRunReport, RunReport};
 
 /// The line saying which versions `up` applied.
-pub(super) fn applied(report: &RunReport) -> String {
+pub(in crate::cli) fn applied(report: &RunReport) -> String {
     let versions = &report.versions;
     let applied = match versions.len() {
         0 => "Nothing was applied.".to_owned(),
@@ -61,7 +22,7 @@ pub(super) fn applied(report: &RunReport) -> String {
 }
 
 /// The line saying which versions `down` rolled back.
-pub(super) fn rolled_back(report: &RunReport) -> String {
+pub(in crate::cli) fn rolled_back(report: &RunReport) -> String {
     let rolled_back = match report.versions.len() {
         0 => "Nothing was rolled back.".to_owned(),
         n => format!(
@@ -81,7 +42,11 @@ pub(super) fn rolled_back(report: &RunReport) -> String {
 
 /// Prints what `up --follow` or `down --follow` (`command`) did while following; returns its
 /// `--json` document.
-pub(super) fn followed_document(out: &Printer, command: &str, report: &FollowReport) -> Value {
+pub(in crate::cli) fn followed_document(
+    out: &Printer,
+    command: &str,
+    report: &FollowReport,
+) -> Value {
     out.line(&format!(
         "Followed the table's stream in {} passes: {} items converted.",
         report.passes, report.converted
@@ -92,7 +57,7 @@ pub(super) fn followed_document(out: &Printer, command: &str, report: &FollowRep
 }
 
 /// The `--json` document of a run of `command` (`up` or `down`) that `report` describes.
-pub(super) fn run_document(command: &str, report: &RunReport) -> Value {
+pub(in crate::cli) fn run_document(command: &str, report: &RunReport) -> Value {
     json!({
         "command": command,
         "dry_run": false,
@@ -103,7 +68,7 @@ pub(super) fn run_document(command: &str, report: &RunReport) -> Value {
 }
 
 /// What a run skipped, for its summary line: empty when nothing.
-pub(super) fn skipped(report: &RunReport) -> String {
+fn skipped(report: &RunReport) -> String {
     if report.skipped_malformed.is_empty() {
         return String::new();
     }
@@ -119,9 +84,38 @@ pub(super) fn skipped(report: &RunReport) -> String {
     )
 }
 
-pub(super) fn describe_plan(plan: &[&'static crate::RegisteredMigration]) -> String {
+/// The versions and names of `plan`, for the question that asks to confirm it.
+pub(in crate::cli) fn describe_plan(plan: &[&'static crate::RegisteredMigration]) -> String {
     plan.iter()
         .map(|m| format!("{} ({})", m.version, m.name))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Prints what this process of a joined `command` did; returns the `--json` document.
+pub(in crate::cli) fn joined_document(
+    out: &Printer,
+    command: &str,
+    report: &JoinedRunReport,
+) -> Value {
+    if report.joined_backfills > 0 {
+        out.line(&format!(
+            "Worked on {} backfills of another process's run: read {}, wrote {}.",
+            report.joined_backfills, report.read, report.written
+        ));
+    }
+    match (report.led, command) {
+        (true, "up") => out.line(&applied(&report.run)),
+        (true, _) => out.line(&rolled_back(&report.run)),
+        (false, _) => {}
+    }
+    out.line("The joined run is complete.");
+    let mut document = run_document(command, &report.run);
+    document["join"] = json!({
+        "led": report.led,
+        "joined_backfills": report.joined_backfills,
+        "read": report.read,
+        "written": report.written,
+    });
+    document
 }
