@@ -6,6 +6,7 @@
 //! The leader's lock follows the same rule: the last tests run `Migrator::up_joined` against a
 //! lock whose holder's clock is an hour off.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,11 +17,13 @@ use dynatable_tests::TestTable;
 
 const FAILOVER: Duration = Duration::from_secs(30);
 
-/// A process's clock, moved by the test: `offset` past the moment it was made.
+/// A process's clock, moved by the test: `offset` past the moment it was made. It counts how
+/// often it was read, so that a test can wait for a process to have looked at it.
 #[derive(Debug)]
 struct TestClock {
     start: Instant,
     offset: Mutex<Duration>,
+    reads: AtomicUsize,
 }
 
 impl TestClock {
@@ -29,16 +32,34 @@ impl TestClock {
         Arc::new(Self {
             start: Instant::now(),
             offset: Mutex::new(skew),
+            reads: AtomicUsize::new(0),
         })
     }
 
     fn advance(&self, by: Duration) {
         *self.offset.lock().unwrap() += by;
     }
+
+    /// Waits until `run`, reading this clock, has made `looks` whole decisions by the time it
+    /// shows now, or has ended: a run reads it once per look at the lock, so `looks + 1` reads
+    /// from now on mean that `looks` of them read this time and acted on it before the next
+    /// began.
+    async fn looked<T>(&self, looks: usize, run: &tokio::task::JoinHandle<T>) {
+        let from = self.reads.load(Ordering::SeqCst);
+        let waited = Instant::now();
+        while self.reads.load(Ordering::SeqCst) < from + looks + 1 && !run.is_finished() {
+            assert!(
+                waited.elapsed() < Duration::from_secs(10),
+                "the process did not look at the lock"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
 }
 
 impl Clock for TestClock {
     fn now(&self) -> Instant {
+        self.reads.fetch_add(1, Ordering::SeqCst);
         self.start + *self.offset.lock().unwrap()
     }
 }
@@ -270,11 +291,9 @@ impl Migration for Nothing {
     }
 }
 
-/// The failover time of the lock tests: short, since their joined runs poll in real time (a
-/// tenth of it).
-const LOCK_FAILOVER: Duration = Duration::from_secs(3);
-/// Real time for a joined run to look at the lock at least twice.
-const TWO_LOOKS: Duration = Duration::from_millis(1500);
+/// The failover time of the lock tests: short, since their joined runs look at the lock every
+/// tenth of it (100 ms at least) in real time, whatever their clock says.
+const LOCK_FAILOVER: Duration = Duration::from_secs(1);
 
 /// Puts a lock as another process holding it would have: its expiry by its own clock, `skew`
 /// off this machine's (ahead when positive).
@@ -345,9 +364,9 @@ async fn a_joined_run_takes_a_dead_leaders_lock_by_its_own_clock_though_the_lock
     put_lock(&table, 3_600_000).await;
     let clock = TestClock::skewed(Duration::ZERO);
     let run = join_run(&table, &clock);
-    tokio::time::sleep(TWO_LOOKS).await;
+    clock.looked(2, &run).await;
     clock.advance(LOCK_FAILOVER - Duration::from_millis(100));
-    tokio::time::sleep(TWO_LOOKS).await;
+    clock.looked(2, &run).await;
     assert_eq!(
         lock_owner(&table).await.as_deref(),
         Some("the other process"),
@@ -368,8 +387,8 @@ async fn a_joined_run_leaves_a_live_leaders_lock_though_it_looks_expired() {
     let clock = TestClock::skewed(Duration::ZERO);
     let run = join_run(&table, &clock);
     for _ in 0..6 {
-        tokio::time::sleep(TWO_LOOKS).await;
-        clock.advance(LOCK_FAILOVER - Duration::from_millis(500));
+        clock.looked(2, &run).await;
+        clock.advance(LOCK_FAILOVER - Duration::from_millis(100));
         table
             .update::<LockRecord>(LockRecord::key())
             .add(LockRecord::fields().counter, 1u64)
@@ -377,7 +396,7 @@ async fn a_joined_run_leaves_a_live_leaders_lock_though_it_looks_expired() {
             .await
             .unwrap();
     }
-    tokio::time::sleep(TWO_LOOKS).await;
+    clock.looked(2, &run).await;
     assert_eq!(
         lock_owner(&table).await.as_deref(),
         Some("the other process"),
