@@ -455,13 +455,14 @@ async fn a_held_lock_is_refused_an_expired_one_is_taken_over() {
 #[tokio::test]
 async fn the_heartbeat_keeps_the_lock_through_a_long_migration() {
     let Setup { table, test: _test } = setup().await;
-    // A 3 s lock (renewed every second) and a migration of 8 s: only the heartbeat can keep it.
-    set_control(&table, "sleep_ms", Some("8000")).await;
-    let ttl = Duration::from_secs(3);
+    // A 2 s lock (renewed every third of it) and a migration of 5 s: only the heartbeat can keep
+    // it.
+    set_control(&table, "sleep_ms", Some("5000")).await;
+    let ttl = Duration::from_secs(2);
     let long = migrator(&table).lock_ttl(ttl);
     let running = tokio::spawn(async move { long.up(None).await });
-    // Well past the lock's time to live, the run still holds it.
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    // Twice the lock's time to live later, the run still holds it.
+    tokio::time::sleep(Duration::from_secs(4)).await;
     let other = migrator(&table).lock_ttl(ttl);
     let err = other.up(None).await.unwrap_err();
     assert!(matches!(err, Error::LockHeld { .. }), "{err}");
