@@ -92,6 +92,7 @@ mod page_tracker;
 mod registry;
 mod replay_positions;
 mod reporter;
+mod run_state;
 mod schema_snapshot;
 mod shared_progress;
 mod skipped_items;

@@ -108,12 +108,12 @@ impl Context {
         let plan = Mutex::new(plan);
         let plan_ref = &plan;
         let call = move |value: T| (plan_ref.lock().unwrap_or_else(PoisonError::into_inner))(value);
-        if let Some(joined) = self.joined()
+        if let Some(joined) = self.run.joined()
             && joined.is_follower()
         {
             return self.follow_shared(joined, name, scan, call).await;
         }
-        let catch_up = match self.change_stream() {
+        let catch_up = match self.run.change_stream() {
             Some(_) if scan.is_filtered() => {
                 return Err(Error::Other(
                     format!(
@@ -128,7 +128,7 @@ impl Context {
                 let catch_up = CatchUp::start(self, stream.clone(), name, scan.item_matcher())
                     .await?
                     .skipping_malformed(scan.skips_malformed());
-                Some(match self.joined() {
+                Some(match self.run.joined() {
                     // The leader of a joined run shares the catch-up with the other processes.
                     Some(joined) => {
                         let leases = joined.leases(self.shared_work(name));
@@ -141,12 +141,12 @@ impl Context {
         };
         let (scan_ended, ended) = tokio::sync::watch::channel(false);
         let scanned = async {
-            let report = match self.replay() {
+            let report = match self.run.replay() {
                 // A replay only follows the changes since the last catch-up.
                 Some(_) => BulkReport::default(),
                 None => {
                     let table = catch_up.as_ref().map_or(self.table(), CatchUp::table);
-                    let report = match self.joined() {
+                    let report = match self.run.joined() {
                         Some(joined) => {
                             let catches_up = catch_up.is_some();
                             self.scan_shared(joined, table, name, scan, call, catches_up)
@@ -200,16 +200,16 @@ impl Context {
                     // leases add up to, for a run that resumes after this one stops.
                     let own_read = u64::try_from(caught_up.read).unwrap_or(u64::MAX);
                     let own_written = u64::try_from(caught_up.written).unwrap_or(u64::MAX);
-                    self.add_counts(
+                    self.run.add_counts(
                         read.saturating_sub(own_read),
                         written.saturating_sub(own_written),
                     );
-                    self.save_stream_position(name, &position).await?;
+                    self.run.save_stream_position(name, &position).await?;
                 }
             }
-            self.record_caught_up(name, &position);
+            self.run.record_caught_up(name, &position);
         }
-        if let Some(joined) = self.joined() {
+        if let Some(joined) = self.run.joined() {
             self.withdraw(joined, name).await?;
         }
         Ok(report)
@@ -229,7 +229,7 @@ impl Context {
         T: Send + 'static,
         F: FnMut(T) -> Option<Vec<Write>> + Send,
     {
-        self.estimate_total().await;
+        self.run.estimate_total(self.table()).await;
         // Segments finished before an interruption stay finished in every later checkpoint.
         let saved = match &positions {
             Positions::Checkpoint => self.load_checkpoint(name).await?,
@@ -293,7 +293,7 @@ impl Context {
                 // passes the page holds them.
                 if !page.malformed.is_empty() {
                     let malformed = std::mem::take(&mut page.malformed);
-                    self.record_skipped(name, malformed, segment_skipped);
+                    self.run.record_skipped(name, malformed, segment_skipped);
                 }
                 let segment = usize::try_from(page.segment).unwrap_or_default();
                 let mut tracker = tracker.lock().unwrap_or_else(PoisonError::into_inner);
@@ -306,12 +306,15 @@ impl Context {
                 )
             })
             .try_flatten();
-        let written =
-            table.transact_snapshots_tagged(self.with_progress(items), plan, |(segment, id)| {
+        let written = table.transact_snapshots_tagged(
+            self.run.with_progress(items),
+            plan,
+            |(segment, id)| {
                 let mut tracker = tracker.lock().unwrap_or_else(PoisonError::into_inner);
                 let moved_now = tracker.item_done(segment, id);
                 record(&mut tracker, moved_now);
-            });
+            },
+        );
         // Saves run beside the writes, one at a time, each of the newest positions; every
         // position saved covers only written pages.
         let saves = async {
@@ -322,7 +325,7 @@ impl Context {
             Ok::<(), Error>(())
         };
         let written = async {
-            let result = self.count(written.await);
+            let result = self.run.count(written.await);
             moved.lock().unwrap_or_else(PoisonError::into_inner).take();
             result.map_err(Error::from)
         };

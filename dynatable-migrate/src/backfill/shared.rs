@@ -72,12 +72,12 @@ impl Context {
             direction: direction.to_string(),
             name: name.to_owned(),
             checksum: checksum.clone(),
-            catch_up_version: catches_up.then(|| self.checkpoint_key_version()),
+            catch_up_version: catches_up.then(|| self.run.checkpoint_key_version()),
             segments,
             leader: joined.process.holder.clone(),
             announced_at: crate::ledger::now(),
         };
-        self.announce(&announced).await?;
+        self.run.announce(&announced).await?;
         self.log(format!(
             "{name}: shared with the joined processes in {segments} segments"
         ));
@@ -97,11 +97,11 @@ impl Context {
         });
         // Every process's skipped items are in the leases (the leader's too).
         for lease in &finished {
-            self.add_skipped(name, lease.skipped());
+            self.run.add_skipped(name, lease.skipped());
         }
         let own_read = u64::try_from(own.read).unwrap_or(u64::MAX);
         let own_written = u64::try_from(own.written).unwrap_or(u64::MAX);
-        self.add_counts(
+        self.run.add_counts(
             read.saturating_sub(own_read),
             written.saturating_sub(own_written),
         );
@@ -110,7 +110,7 @@ impl Context {
 
     /// The key of backfill `name`'s leases: version (with `#down` for a rollback) and name.
     pub(crate) fn shared_work(&self, name: &str) -> String {
-        format!("{}#{}", self.checkpoint_key_version(), name)
+        format!("{}#{}", self.run.checkpoint_key_version(), name)
     }
 
     /// Withdraws the announcement of shared backfill `name`, once its scan and catch-up are
@@ -169,7 +169,8 @@ impl Context {
             report
         };
         let caught_up = async {
-            let (Some(version), Some(stream)) = (&announced.catch_up_version, self.change_stream())
+            let (Some(version), Some(stream)) =
+                (&announced.catch_up_version, self.run.change_stream())
             else {
                 return Ok(None);
             };

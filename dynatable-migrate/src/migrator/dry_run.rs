@@ -9,6 +9,7 @@ use crate::dry_run::PlannedWrite;
 use crate::dry_run_cost::DryRunCost;
 use crate::error::Result;
 use crate::registry::RegisteredMigration;
+use crate::run_state::RunState;
 
 use super::down::DownTarget;
 use super::runner::Migrator;
@@ -67,7 +68,8 @@ impl Migrator {
         let mut report = DryRunReport::default();
         for migration in plan {
             let (ctx, log) = Context::dry_run(&self.table);
-            let ctx = ctx.reporting(migration.version, self.reporter.clone());
+            let ctx =
+                ctx.in_run(RunState::default().reporting(migration.version, self.reporter.clone()));
             self.reporter.message(
                 migration.version,
                 &format!("{} {direction} (dry run) started", migration.name),

@@ -23,6 +23,7 @@ use crate::ledger::MigrationStatus;
 use crate::ledger::announced;
 use crate::lock::{Lock, LockWatch};
 use crate::registry::RegisteredMigration;
+use crate::run_state::RunState;
 
 /// What one process of a joined run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -228,11 +229,11 @@ impl Migrator {
             None => None,
         };
         let (ctx, _) = Context::dry_run(&self.table);
-        let ctx = ctx
+        let run = RunState::default()
             .reporting(migration.version, self.reporter.clone())
-            .skipping_malformed(self.skip_malformed)
             .with_stream(stream)
             .joining(Some(part));
+        let ctx = ctx.in_run(run).skipping_malformed(self.skip_malformed);
         // The leader moved on to another backfill, or the run is over (the lock is free: then the
         // announcement may be one a plain `up` finishing an interrupted joined run left behind),
         // or the leader died (its lock stood still for the failover time): this process stops

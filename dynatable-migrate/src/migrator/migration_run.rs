@@ -14,6 +14,7 @@ use crate::joined::Joined;
 use crate::ledger::{MigrationRecord, MigrationStatus, now};
 use crate::lock::{self, Lock, LockRecord};
 use crate::registry::RegisteredMigration;
+use crate::run_state::RunState;
 use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
 use crate::stream::{ChangeStream, StreamPosition};
 
@@ -140,16 +141,11 @@ impl Migrator {
             saving: Saving::Run(direction),
             lock_owner: lock.owner().to_owned(),
         };
-        let ctx = Context::for_run(
-            self.table.clone(),
-            checkpoints.clone(),
-            self.reporter.clone(),
-            stream.cloned(),
-        )
-        .skipping_malformed(self.skip_malformed)
-        .joining(self.joined.as_ref().map(|process| {
-            Joined::leading(process, migration.version, migration.checksum, direction)
-        }));
+        let run = RunState::for_run(checkpoints.clone(), self.reporter.clone(), stream.cloned())
+            .joining(self.joined.as_ref().map(|process| {
+                Joined::leading(process, migration.version, migration.checksum, direction)
+            }));
+        let ctx = Context::running(self.table.clone(), run).skipping_malformed(self.skip_malformed);
         self.reporter.message(
             migration.version,
             &format!("{} {direction} started", migration.name),
@@ -159,7 +155,7 @@ impl Migrator {
         let (read, written) = ctx.counts();
         record.items_read = read;
         record.items_written = written;
-        let skipped = ctx.skipped_summary();
+        let skipped = ctx.run.skipped_summary();
         if skipped.total > 0 {
             self.reporter.message(
                 migration.version,
@@ -192,8 +188,8 @@ impl Migrator {
                     record.schema_snapshot = Some(serde_json::to_string(snapshot)?);
                     record.schema_changes = changes.iter().map(ToString::to_string).collect();
                 }
-                record.schema_changes.extend(ctx.noted_changes());
-                let caught_up = ctx.caught_up();
+                record.schema_changes.extend(ctx.run.noted_changes());
+                let caught_up = ctx.run.caught_up();
                 self.record_finished(lock, &record, &checkpoints, &caught_up)
                     .await?;
                 Ok((caught_up, skipped_total))

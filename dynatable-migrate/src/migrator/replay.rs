@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::checkpoint::{Checkpointer, Saving};
-use crate::context::{Context, Replay};
+use crate::context::Context;
 use crate::direction::Direction;
 use crate::error::Result;
 use crate::ledger::{MigrationRecord, MigrationStatus};
 use crate::lock::Lock;
 use crate::registry::RegisteredMigration;
 use crate::replay_positions::{self, ReplayState};
+use crate::run_state::{Replay, RunState};
 use crate::stream::ChangeStream;
 
 use super::runner::Migrator;
@@ -184,15 +185,15 @@ impl Migrator {
                 saving: Saving::Replay(direction),
                 lock_owner: lock.owner().to_owned(),
             });
-            let ctx = Context::for_replay(
-                self.table.clone(),
+            let run = RunState::for_replay(
                 migration.version,
                 self.reporter.clone(),
                 stream.clone(),
                 replay.clone(),
                 checkpoints,
-            )
-            .skipping_malformed(self.skip_malformed);
+            );
+            let ctx =
+                Context::running(self.table.clone(), run).skipping_malformed(self.skip_malformed);
             migration
                 .run(direction, &ctx)
                 .await

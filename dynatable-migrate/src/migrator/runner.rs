@@ -9,13 +9,13 @@ use dynatable_core::{EntitySchema, Table, registry};
 use semver::Version;
 
 use crate::backfill::DEFAULT_SHARED_SEGMENTS;
-use crate::context::Replay;
 use crate::error::{Error, Result};
 use crate::joined::JoinedProcess;
 use crate::lease::{Clock, SystemClock};
 use crate::ledger::{self, MigrationRecord, MigrationStatus, who};
 use crate::registry::{RegisteredMigration, migrations};
 use crate::reporter::{LogReporter, Reporter};
+use crate::run_state::Replay;
 use crate::schema_snapshot::SchemaSnapshot;
 use crate::stream::{ChangeStream, StreamError, aws_stream_client};
 use aws_sdk_dynamodbstreams::Client as StreamsClient;

@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::context::Replay;
 use crate::direction::Direction;
 use crate::error::{Error, Result};
 use crate::ledger::{MigrationRecord, MigrationStatus};
 use crate::lock::Lock;
 use crate::registry::RegisteredMigration;
 use crate::replay_positions::{self, ReplayState};
+use crate::run_state::Replay;
 use crate::schema_snapshot::SchemaSnapshot;
 use crate::stream::ChangeStream;
 

@@ -94,11 +94,11 @@ impl<'a, T: Send> CatchUp<'a, T> {
         name: &'a str,
         matcher: ItemMatcher<T>,
     ) -> Result<Self> {
-        let (position, latest) = match context.load_stream_position(name).await? {
+        let (position, latest) = match context.run.load_stream_position(name).await? {
             Some(saved) => (saved, HashMap::new()),
             None => {
                 let (position, latest) = stream.position_now().await?;
-                context.save_stream_position(name, &position).await?;
+                context.run.save_stream_position(name, &position).await?;
                 (position, latest)
             }
         };
@@ -405,6 +405,7 @@ impl<T: Send> CatchUp<'_, T> {
         let _one_at_a_time = self.saving.lock().await;
         let position = self.position();
         self.context
+            .run
             .save_stream_position(self.name, &position)
             .await
     }
@@ -446,14 +447,18 @@ impl<T: Send> CatchUp<'_, T> {
             }
         }
         if !malformed.is_empty() {
-            self.context.record_skipped(self.name, malformed, skipped);
+            self.context
+                .run
+                .record_skipped(self.name, malformed, skipped);
         }
         let result = table
             .transact_snapshots(
-                self.context.with_progress(futures::stream::iter(snapshots)),
+                self.context
+                    .run
+                    .with_progress(futures::stream::iter(snapshots)),
                 |value| (plan.lock().unwrap_or_else(PoisonError::into_inner))(value),
             )
             .await;
-        Ok(self.context.count(result)?)
+        Ok(self.context.run.count(result)?)
     }
 }

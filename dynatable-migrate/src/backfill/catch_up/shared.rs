@@ -248,7 +248,7 @@ impl<'a, T: Send> CatchUp<'a, T> {
         };
         let all = leases.all().await?;
         for lease in &all {
-            self.context.add_skipped(self.name, lease.skipped());
+            self.context.run.add_skipped(self.name, lease.skipped());
         }
         let counts = all.iter().fold((0u64, 0u64), |(r, w), lease| {
             (
