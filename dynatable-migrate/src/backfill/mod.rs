@@ -5,6 +5,7 @@
 
 pub(crate) mod catch_up;
 pub(crate) mod engine;
+mod scan_and_write;
 mod shared;
 
 pub use shared::DEFAULT_SHARED_SEGMENTS;

@@ -7,7 +7,7 @@
 use dynatable_core::{BulkReport, Scan, SegmentPosition, Table, Write};
 
 use crate::backfill::catch_up::CatchUp;
-use crate::backfill::engine::Positions;
+use crate::backfill::scan_and_write::Positions;
 use crate::checkpoint::load_stream_position;
 use crate::context::Context;
 use crate::error::{Error, Result};
