@@ -22,5 +22,5 @@ pub use change_stream::{StreamEnabled, stream_client};
 pub use error::StreamError;
 pub use position::StreamPositionRecord;
 pub(crate) use position::{ShardPosition, StreamPosition, epoch_ms};
-pub(crate) use reader::{Boundary, ITERATOR_LIFETIME, ShardReader};
+pub(crate) use reader::{Batch, Boundary, ITERATOR_LIFETIME, ShardReader};
 pub(crate) use shard::{Shard, list_shards, ready};

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::lease::{Leases, ShardLease, ShardRead};
 use crate::skipped_items::SkippedItems;
 use crate::stream::{
-    Boundary, ChangeStream, LatestIterator, Shard, ShardPosition, ShardReader, StreamError,
+    Batch, Boundary, ChangeStream, LatestIterator, Shard, ShardPosition, ShardReader, StreamError,
     StreamPosition, list_shards, ready,
 };
 
@@ -284,8 +284,7 @@ impl<T: Send> CatchUp<'_, T> {
             since,
         );
         let mut report = BulkReport::default();
-        let mut empty_reads = 0;
-        let mut boundary: Option<Boundary> = None;
+        let mut ending = Ending::default();
         loop {
             let batch = reader.next_batch().await?;
             tracing::debug!(
@@ -295,25 +294,7 @@ impl<T: Send> CatchUp<'_, T> {
                 closed = batch.closed,
                 "catch-up batch"
             );
-            // Every record is counted, in stream order, before its item is read; those the start
-            // filter left out too (a clock skewed past the filter's margin could leave out a
-            // record of the run's own write: counting it keeps the count from passing over
-            // another writer's later record in its place).
-            for key in &batch.earlier {
-                self.own.count_record(key);
-            }
-            let keys: Vec<PrimaryKey> = batch
-                .keys
-                .iter()
-                .filter(|key| !self.own.count_record(key))
-                .cloned()
-                .collect();
-            self.passed_over
-                .fetch_add(batch.keys.len() - keys.len(), Ordering::Relaxed);
-            let converted = match keys.is_empty() {
-                true => BulkReport::default(),
-                false => self.convert(&keys, plan, skipped).await?,
-            };
+            let converted = self.convert_batch(&batch, plan, skipped).await?;
             report.merge(&converted);
             let mut read = ShardRead {
                 after: batch.last_sequence.clone(),
@@ -327,26 +308,9 @@ impl<T: Send> CatchUp<'_, T> {
                 self.save_read(&shard, read, true).await?;
                 return Ok((ShardEnd::Closed, report));
             }
-            // A scan that failed drops this reader with it; a sender gone counts as ended.
-            if boundary.is_none() && (*scan_ended.borrow() || scan_ended.has_changed().is_err()) {
-                boundary = Some(Boundary::now(&self.stream, &shard).await?);
-            }
-            if batch.records == 0 && boundary.is_some() {
-                empty_reads += 1;
-            } else {
-                empty_reads = 0;
-            }
-            let end = if empty_reads >= EMPTY_READS_TO_CATCH_UP {
-                Some(ShardEnd::CaughtUp)
-            } else if let Some(boundary) = &mut boundary
-                && boundary.passed(&self.stream, reader.last_read()).await?
-            {
-                Some(ShardEnd::CaughtUp)
-            } else if self.over_share() {
-                Some(ShardEnd::LetGo)
-            } else {
-                None
-            };
+            let end = self
+                .end_of_reading(&shard, &reader, &batch, &mut ending, &scan_ended)
+                .await?;
             read.caught_up = end == Some(ShardEnd::CaughtUp);
             read.let_go = end == Some(ShardEnd::LetGo);
             self.save_read(&shard, read, batch.records > 0 || end.is_some())
@@ -354,23 +318,73 @@ impl<T: Send> CatchUp<'_, T> {
             if let Some(end) = end {
                 return Ok((end, report));
             }
-            // Beside the scan, a read that found the stream's end (fewer records than a read
-            // returns at most) waits too: fewer, fuller reads, and the lag only matters once the
-            // scan ends.
-            let drained = batch.records == 0 || (boundary.is_none() && !batch.full);
-            if drained {
-                match boundary {
-                    Some(_) => tokio::time::sleep(EMPTY_READ_PAUSE).await,
-                    // Beside the scan: wait longer, but not past its end.
-                    None => {
-                        tokio::select! {
-                            () = tokio::time::sleep(WAITING_PAUSE) => {}
-                            _ = scan_ended.wait_for(|ended| *ended) => {}
-                        }
-                    }
-                }
-            }
+            ending.pause(&batch, &mut scan_ended).await;
         }
+    }
+
+    /// Converts the items of `batch`'s keys through `plan`, leaving out those whose records are
+    /// the run's own writes. Every record is counted, in stream order, before its item is read;
+    /// those the start filter left out too (a clock skewed past the filter's margin could leave
+    /// out a record of the run's own write: counting it keeps the count from passing over
+    /// another writer's later record in its place).
+    async fn convert_batch<F>(
+        &self,
+        batch: &Batch,
+        plan: &Mutex<F>,
+        skipped: Option<&SkippedItems>,
+    ) -> Result<BulkReport>
+    where
+        F: FnMut(T) -> Option<Vec<Write>> + Send,
+    {
+        for key in &batch.earlier {
+            self.own.count_record(key);
+        }
+        let keys: Vec<PrimaryKey> = batch
+            .keys
+            .iter()
+            .filter(|key| !self.own.count_record(key))
+            .cloned()
+            .collect();
+        self.passed_over
+            .fetch_add(batch.keys.len() - keys.len(), Ordering::Relaxed);
+        match keys.is_empty() {
+            true => Ok(BulkReport::default()),
+            false => self.convert(&keys, plan, skipped).await,
+        }
+    }
+
+    /// Whether the reading of `shard` ends after `batch`: caught up (once the scan ended, two
+    /// empty reads, or the boundary taken at the scan's end passed), let go (a joined run's
+    /// process holding more than its share), or not yet.
+    async fn end_of_reading(
+        &self,
+        shard: &str,
+        reader: &ShardReader<'_>,
+        batch: &Batch,
+        ending: &mut Ending,
+        scan_ended: &watch::Receiver<bool>,
+    ) -> Result<Option<ShardEnd>> {
+        // A scan that failed drops this reader with it; a sender gone counts as ended.
+        if ending.boundary.is_none() && (*scan_ended.borrow() || scan_ended.has_changed().is_err())
+        {
+            ending.boundary = Some(Boundary::now(&self.stream, shard).await?);
+        }
+        if batch.records == 0 && ending.boundary.is_some() {
+            ending.empty_reads += 1;
+        } else {
+            ending.empty_reads = 0;
+        }
+        Ok(if ending.empty_reads >= EMPTY_READS_TO_CATCH_UP {
+            Some(ShardEnd::CaughtUp)
+        } else if let Some(boundary) = &mut ending.boundary
+            && boundary.passed(&self.stream, reader.last_read()).await?
+        {
+            Some(ShardEnd::CaughtUp)
+        } else if self.over_share() {
+            Some(ShardEnd::LetGo)
+        } else {
+            None
+        })
     }
 
     /// Records what was read of `shard`, and saves it when `save` says so (the batch held
@@ -460,5 +474,35 @@ impl<T: Send> CatchUp<'_, T> {
             )
             .await;
         Ok(self.context.run.count(result)?)
+    }
+}
+
+/// How near a shard's reading is to its end: the boundary taken when the scan ended, and how
+/// many reads since found nothing.
+#[derive(Default)]
+struct Ending {
+    boundary: Option<Boundary>,
+    empty_reads: u32,
+}
+
+impl Ending {
+    /// Waits before the next read when `batch` found the stream's end: briefly once the scan
+    /// ended; beside the scan longer, but not past its end. A read that found the end (fewer
+    /// records than a read returns at most) waits beside the scan too: fewer, fuller reads, and
+    /// the lag only matters once the scan ends.
+    async fn pause(&self, batch: &Batch, scan_ended: &mut watch::Receiver<bool>) {
+        let drained = batch.records == 0 || (self.boundary.is_none() && !batch.full);
+        if !drained {
+            return;
+        }
+        match self.boundary {
+            Some(_) => tokio::time::sleep(EMPTY_READ_PAUSE).await,
+            None => {
+                tokio::select! {
+                    () = tokio::time::sleep(WAITING_PAUSE) => {}
+                    _ = scan_ended.wait_for(|ended| *ended) => {}
+                }
+            }
+        }
     }
 }
