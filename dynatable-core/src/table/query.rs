@@ -250,78 +250,17 @@ impl<E: QueryTarget> Query<E> {
     }
 
     async fn fetch(&self, start: Option<Cursor>) -> Result<(Vec<Item>, Option<Cursor>, usize)> {
-        let QueryKeys {
-            pk: pk_attribute,
-            sk: sk_attribute,
-            default_prefix,
-        } = self.keys()?;
-        if let Some(start) = &start {
-            let found = match start.0.get(pk_attribute) {
-                Some(AttributeValue::S(pk)) => pk.as_str(),
-                _ => "",
-            };
-            if found != self.pk {
-                return Err(self.error(ErrorKind::ForeignCursor {
-                    expected: self.pk.clone(),
-                    found: found.to_owned(),
-                }));
-            }
-        }
+        let keys = self.keys()?;
+        self.check_cursor(start.as_ref(), keys.pk)?;
         let mut p = Placeholders::default();
-        let mut key_condition = format!(
-            "{} = {}",
-            p.name(pk_attribute),
-            p.value(AttributeValue::S(self.pk.clone()))
-        );
-        let condition = match (&self.sort_key, default_prefix) {
-            (Some(c), _) => Some(c.clone()),
-            (None, "") => None,
-            (None, prefix) => Some(SortKey::BeginsWith(prefix.to_owned())),
-        };
-        if let (Some(condition), Some(sk)) = (condition, sk_attribute) {
-            let sk = p.name(sk);
-            let mut v = |s: String| p.value(AttributeValue::S(s));
-            let text = match condition {
-                SortKey::Eq(x) => format!("{sk} = {}", v(x)),
-                SortKey::BeginsWith(x) => format!("begins_with({sk}, {})", v(x)),
-                SortKey::Between(a, b) => {
-                    let a = v(a);
-                    format!("{sk} BETWEEN {a} AND {}", v(b))
-                }
-                SortKey::Lt(x) => format!("{sk} < {}", v(x)),
-                SortKey::Le(x) => format!("{sk} <= {}", v(x)),
-                SortKey::Gt(x) => format!("{sk} > {}", v(x)),
-                SortKey::Ge(x) => format!("{sk} >= {}", v(x)),
-            };
-            key_condition = format!("{key_condition} AND {text}");
-        }
-        let mut filters = Vec::new();
-        if let Some(entity_type) = E::entity_type() {
-            let type_name = p.name(ENTITY_TYPE_ATTRIBUTE);
-            filters.push(format!(
-                "(attribute_not_exists({type_name}) OR {type_name} = {})",
-                p.value(AttributeValue::S(entity_type.to_owned()))
-            ));
-        }
-        if let Some(condition) = &self.filter {
-            let text = condition
-                .render(&mut p)
-                .map_err(|e| self.error(ErrorKind::Expression(e)))?;
-            filters.push(format!("({text})"));
-        }
-        if self.skip_expired
-            && let Some(fresh) = super::managed::not_expired(&E::expiry_attributes(), &mut p)
-        {
-            // Already one parenthesised term per attribute (DynamoDB refuses redundant ones).
-            filters.push(fresh);
-        }
-        let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
+        let key_condition = self.key_condition(&keys, &mut p);
+        let filter = self.filter_expression(&mut p)?;
         // A projection reads its attributes and the keys (a cursor is made from an item's keys).
         let projection = E::projection().map(|attributes| {
-            let keys = [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE, pk_attribute];
-            let names = keys
+            let key_names = [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE, keys.pk];
+            let names = key_names
                 .into_iter()
-                .chain(sk_attribute)
+                .chain(keys.sk)
                 .chain(attributes.iter().copied());
             super::expression::projection_expression(names, &mut p)
         });
@@ -354,6 +293,83 @@ impl<E: QueryTarget> Query<E> {
             output.last_evaluated_key.map(Cursor),
             scanned,
         ))
+    }
+
+    /// Refuses a cursor from another partition than the query's (its `pk_attribute` differs).
+    fn check_cursor(&self, start: Option<&Cursor>, pk_attribute: &str) -> Result<()> {
+        let Some(start) = start else {
+            return Ok(());
+        };
+        let found = match start.0.get(pk_attribute) {
+            Some(AttributeValue::S(pk)) => pk.as_str(),
+            _ => "",
+        };
+        match found == self.pk {
+            true => Ok(()),
+            false => Err(self.error(ErrorKind::ForeignCursor {
+                expected: self.pk.clone(),
+                found: found.to_owned(),
+            })),
+        }
+    }
+
+    /// The key condition: the partition, and the sort key's condition (by default, that it
+    /// begins with the entity's fixed prefix).
+    fn key_condition(&self, keys: &QueryKeys, p: &mut Placeholders) -> String {
+        let pk = format!(
+            "{} = {}",
+            p.name(keys.pk),
+            p.value(AttributeValue::S(self.pk.clone()))
+        );
+        let condition = match (&self.sort_key, keys.default_prefix) {
+            (Some(c), _) => Some(c.clone()),
+            (None, "") => None,
+            (None, prefix) => Some(SortKey::BeginsWith(prefix.to_owned())),
+        };
+        let (Some(condition), Some(sk)) = (condition, keys.sk) else {
+            return pk;
+        };
+        let sk = p.name(sk);
+        let mut v = |s: String| p.value(AttributeValue::S(s));
+        let text = match condition {
+            SortKey::Eq(x) => format!("{sk} = {}", v(x)),
+            SortKey::BeginsWith(x) => format!("begins_with({sk}, {})", v(x)),
+            SortKey::Between(a, b) => {
+                let a = v(a);
+                format!("{sk} BETWEEN {a} AND {}", v(b))
+            }
+            SortKey::Lt(x) => format!("{sk} < {}", v(x)),
+            SortKey::Le(x) => format!("{sk} <= {}", v(x)),
+            SortKey::Gt(x) => format!("{sk} > {}", v(x)),
+            SortKey::Ge(x) => format!("{sk} >= {}", v(x)),
+        };
+        format!("{pk} AND {text}")
+    }
+
+    /// The filter: the entity's type (items of other entities sharing the key space left out),
+    /// the query's own filter, and with `skip_expired` the items whose TTL has passed.
+    fn filter_expression(&self, p: &mut Placeholders) -> Result<Option<String>> {
+        let mut filters = Vec::new();
+        if let Some(entity_type) = E::entity_type() {
+            let type_name = p.name(ENTITY_TYPE_ATTRIBUTE);
+            filters.push(format!(
+                "(attribute_not_exists({type_name}) OR {type_name} = {})",
+                p.value(AttributeValue::S(entity_type.to_owned()))
+            ));
+        }
+        if let Some(condition) = &self.filter {
+            let text = condition
+                .render(p)
+                .map_err(|e| self.error(ErrorKind::Expression(e)))?;
+            filters.push(format!("({text})"));
+        }
+        if self.skip_expired
+            && let Some(fresh) = super::managed::not_expired(&E::expiry_attributes(), p)
+        {
+            // Already one parenthesised term per attribute (DynamoDB refuses redundant ones).
+            filters.push(fresh);
+        }
+        Ok((!filters.is_empty()).then(|| filters.join(" AND ")))
     }
 
     /// The pages of the query, each with the cursor to resume after it, up to the last page (or

@@ -108,32 +108,7 @@ impl Migrator {
         schema: Option<(&SchemaSnapshot, &[SchemaChange])>,
         stream: Option<&ChangeStream>,
     ) -> Result<(HashMap<String, StreamPosition>, u64)> {
-        // A rollback's record keeps the schema changes its `up` recorded, for the history.
-        let previous = match direction {
-            Direction::Down => self.ledger().await?.remove(migration.version),
-            Direction::Up => None,
-        };
-        let (schema_snapshot, schema_changes) = previous.map_or((None, Vec::new()), |p| {
-            (p.schema_snapshot, p.schema_changes)
-        });
-        let mut record = MigrationRecord {
-            version: migration.version.to_owned(),
-            name: migration.name.to_owned(),
-            status: MigrationStatus::Running,
-            checksum: migration.checksum.to_owned(),
-            run_by: self.who.clone(),
-            started_at: now(),
-            finished_at: None,
-            duration_ms: None,
-            items_read: 0,
-            items_written: 0,
-            error: None,
-            note: None,
-            schema_snapshot,
-            schema_changes,
-            skipped_malformed: 0,
-            skipped_items: Vec::new(),
-        };
+        let mut record = self.running_record(migration, direction).await?;
         self.record(lock, &record).await?;
         let checkpoints = Checkpointer {
             table: self.table.clone(),
@@ -152,32 +127,17 @@ impl Migrator {
         );
         let started = Instant::now();
         let outcome = migration.run(direction, &ctx).await;
-        let (read, written) = ctx.counts();
-        record.items_read = read;
-        record.items_written = written;
-        let skipped = ctx.run.skipped_summary();
-        if skipped.total > 0 {
-            self.reporter.message(
-                migration.version,
-                &format!(
-                    "{} skipped {} malformed items (`migrate status` lists them)",
-                    migration.name, skipped.total
-                ),
-            );
-        }
-        let skipped_total = skipped.total;
-        record.skipped_malformed = skipped.total;
-        record.skipped_items = skipped.listed;
-        record.finished_at = Some(now());
-        record.duration_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        self.record_outcome(&mut record, migration, &ctx, started);
         match outcome {
             Ok(()) => {
                 self.reporter.message(
                     migration.version,
                     &format!(
-                        "{} {direction} done in {:.1?}: read {read}, wrote {written}",
+                        "{} {direction} done in {:.1?}: read {}, wrote {}",
                         migration.name,
-                        started.elapsed()
+                        started.elapsed(),
+                        record.items_read,
+                        record.items_written
                     ),
                 );
                 record.status = match direction {
@@ -192,7 +152,7 @@ impl Migrator {
                 let caught_up = ctx.run.caught_up();
                 self.record_finished(lock, &record, &checkpoints, &caught_up)
                     .await?;
-                Ok((caught_up, skipped_total))
+                Ok((caught_up, record.skipped_malformed))
             }
             Err(error) => {
                 record.status = MigrationStatus::Failed;
@@ -201,5 +161,65 @@ impl Migrator {
                 Err(migration.failed(error))
             }
         }
+    }
+
+    /// The ledger record of `migration` starting to run `direction`. A rollback's keeps the
+    /// schema changes its `up` recorded, for the history.
+    async fn running_record(
+        &self,
+        migration: &'static RegisteredMigration,
+        direction: Direction,
+    ) -> Result<MigrationRecord> {
+        let previous = match direction {
+            Direction::Down => self.ledger().await?.remove(migration.version),
+            Direction::Up => None,
+        };
+        let (schema_snapshot, schema_changes) = previous.map_or((None, Vec::new()), |p| {
+            (p.schema_snapshot, p.schema_changes)
+        });
+        Ok(MigrationRecord {
+            version: migration.version.to_owned(),
+            name: migration.name.to_owned(),
+            status: MigrationStatus::Running,
+            checksum: migration.checksum.to_owned(),
+            run_by: self.who.clone(),
+            started_at: now(),
+            finished_at: None,
+            duration_ms: None,
+            items_read: 0,
+            items_written: 0,
+            error: None,
+            note: None,
+            schema_snapshot,
+            schema_changes,
+            skipped_malformed: 0,
+            skipped_items: Vec::new(),
+        })
+    }
+
+    /// Puts in `record` what the run of `migration` in `ctx` did since `started`: its counts,
+    /// the malformed items it skipped (and says how many), when it finished and how long it took.
+    fn record_outcome(
+        &self,
+        record: &mut MigrationRecord,
+        migration: &RegisteredMigration,
+        ctx: &Context,
+        started: Instant,
+    ) {
+        (record.items_read, record.items_written) = ctx.counts();
+        let skipped = ctx.run.skipped_summary();
+        if skipped.total > 0 {
+            self.reporter.message(
+                migration.version,
+                &format!(
+                    "{} skipped {} malformed items (`migrate status` lists them)",
+                    migration.name, skipped.total
+                ),
+            );
+        }
+        record.skipped_malformed = skipped.total;
+        record.skipped_items = skipped.listed;
+        record.finished_at = Some(now());
+        record.duration_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     }
 }
