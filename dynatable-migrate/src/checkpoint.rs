@@ -12,7 +12,7 @@ use crate::direction::Direction;
 use crate::error::Result;
 use crate::lease::{SegmentLease, ShardLease};
 use crate::ledger::SharedBackfillRecord;
-use crate::ledger::records_starting;
+use crate::ledger::records_of;
 use crate::lock::{LockRecord, held_by};
 use crate::replay_positions::ReplayState;
 use crate::skipped_items::{Skipped, SkippedItem};
@@ -200,14 +200,11 @@ impl Checkpointer {
     /// position of the version, both ways: what a finished run of it deletes, in the transaction
     /// that records the run's outcome.
     pub(crate) async fn saved_keys(&self) -> Result<Vec<dynatable_core::PrimaryKey>> {
-        let checkpoints: Vec<CheckpointRecord> =
-            records_starting(&self.table, format!("CHECKPOINT#{}#", self.version)).await?;
-        let positions: Vec<StreamPositionRecord> =
-            records_starting(&self.table, format!("STREAM#{}#", self.version)).await?;
-        let leases: Vec<SegmentLease> =
-            records_starting(&self.table, format!("LEASE#{}#", self.version)).await?;
-        let shard_leases: Vec<ShardLease> =
-            records_starting(&self.table, format!("SHARDLEASE#{}#", self.version)).await?;
+        let of_version = format!("{}#", self.version);
+        let checkpoints: Vec<CheckpointRecord> = records_of(&self.table, &of_version).await?;
+        let positions: Vec<StreamPositionRecord> = records_of(&self.table, &of_version).await?;
+        let leases: Vec<SegmentLease> = records_of(&self.table, &of_version).await?;
+        let shard_leases: Vec<ShardLease> = records_of(&self.table, &of_version).await?;
         // The announcement of a joined run's backfill of this version (a plain run finishing an
         // interrupted joined one finds it left behind).
         let announced = crate::ledger::announced(&self.table)

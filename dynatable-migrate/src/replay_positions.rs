@@ -14,7 +14,7 @@ use dynatable_core::{Entity, Table};
 
 use crate::direction::Direction;
 use crate::error::Result;
-use crate::ledger::records_starting;
+use crate::ledger::records_of;
 use crate::stream::{StreamPosition, StreamPositionRecord};
 
 /// Which replays' positions.
@@ -104,5 +104,5 @@ pub(crate) async fn keep_stopped(
 
 /// Every saved catch-up or replay position.
 async fn records(table: &Table) -> Result<Vec<StreamPositionRecord>> {
-    records_starting(table, "STREAM#".to_owned()).await
+    records_of(table, "").await
 }

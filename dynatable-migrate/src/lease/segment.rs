@@ -9,7 +9,7 @@ use dynatable_core::{Condition, Field, PrimaryKey, SegmentPosition, Table, Updat
 use super::{Claim, LeaseItem, Leases};
 use crate::checkpoint::StoredPosition;
 use crate::error::Result;
-use crate::ledger::records_starting;
+use crate::ledger::records_of;
 use crate::skipped_items::{Skipped, SkippedItem};
 
 /// The lease on one scan segment of a shared backfill.
@@ -239,12 +239,12 @@ impl Leases<SegmentLease> {
 
 /// The leases of backfill `work`, in segment order.
 pub(crate) async fn of_work(table: &Table, work: &str) -> Result<Vec<SegmentLease>> {
-    let mut leases: Vec<SegmentLease> = records_starting(table, format!("LEASE#{work}#")).await?;
+    let mut leases: Vec<SegmentLease> = records_of(table, &format!("{work}#")).await?;
     leases.sort_by_key(|l| l.segment);
     Ok(leases)
 }
 
 /// Every segment lease in the ledger, of every backfill.
 pub(crate) async fn every_lease(table: &Table) -> Result<Vec<SegmentLease>> {
-    records_starting(table, "LEASE#".to_owned()).await
+    records_of(table, "").await
 }

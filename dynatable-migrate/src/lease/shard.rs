@@ -10,7 +10,7 @@ use dynatable_core::{Field, PrimaryKey, Table, Update, entity};
 use super::{Claim, LeaseItem, Leases};
 use crate::error::Result;
 use crate::ledger::SharedBackfillRecord;
-use crate::ledger::records_starting;
+use crate::ledger::records_of;
 use crate::skipped_items::{Skipped, SkippedItem};
 
 /// The lease on one shard of the table's stream, read by a shared backfill's catch-up.
@@ -175,7 +175,7 @@ impl Leases<ShardLease> {
     /// # Errors
     /// A table error.
     pub async fn all(&self) -> Result<Vec<ShardLease>> {
-        records_starting(&self.table, format!("SHARDLEASE#{}#", self.work)).await
+        records_of(&self.table, &format!("{}#", self.work)).await
     }
 
     /// Takes the lease on one of the `readable` shards whose part is not over: a free one
@@ -263,7 +263,7 @@ impl Leases<ShardLease> {
 
 /// Every shard lease in the ledger, of every backfill.
 pub(crate) async fn every_shard_lease(table: &Table) -> Result<Vec<ShardLease>> {
-    records_starting(table, "SHARDLEASE#".to_owned()).await
+    records_of(table, "").await
 }
 
 /// An offer's outcome, a lease made already (perhaps by another process at the same moment), or

@@ -15,4 +15,4 @@ pub use migration_record::{MigrationRecord, MigrationStatus};
 pub use shared_backfill::SharedBackfillRecord;
 pub(crate) use shared_backfill::announced;
 pub(crate) use stamp::{now, now_ms, who};
-pub(crate) use store::records_starting;
+pub(crate) use store::records_of;
