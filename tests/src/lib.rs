@@ -15,6 +15,7 @@
 pub mod bench_figures;
 mod control;
 mod dynamodb_local;
+pub mod entities;
 mod ledger_record;
 pub mod proxy;
 pub mod sdk_loops;

@@ -11,15 +11,8 @@ use dynatable_core::{
     Entity, ErrorKind, Item, PrimaryKey, SORT_KEY_ATTRIBUTE, Snapshot, Table, Write, entity,
 };
 use dynatable_tests::TestTable;
+use dynatable_tests::entities::User;
 use futures::TryStreamExt;
-
-#[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    pub user_id: String,
-    pub username: String,
-    pub bio: Option<String>,
-}
 
 #[entity(pk = "MEMBER#{member_id}", sk = "MEMBER", rename_all = "camelCase")]
 #[derive(Debug, Clone, PartialEq)]

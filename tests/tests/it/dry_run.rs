@@ -5,18 +5,11 @@ use dynatable_core::aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
     ScalarAttributeType, TransactWriteItem, Update, WriteRequest,
 };
-use dynatable_core::{Entity, Item, Table, entity};
+use dynatable_core::{Entity, Item, Table};
 use dynatable_migrate::Context;
 use dynatable_tests::TestTable;
+use dynatable_tests::entities::User;
 use futures::TryStreamExt;
-
-#[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    pub user_id: String,
-    pub username: String,
-    pub bio: Option<String>,
-}
 
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_owned())

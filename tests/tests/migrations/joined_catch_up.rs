@@ -9,33 +9,14 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use dynatable_core::{Entity, SortKey, Table, TableDefinition, entity};
+use dynatable_core::{Entity, SortKey, Table, TableDefinition};
 use dynatable_migrate::lease::{SegmentLease, ShardLease};
 use dynatable_migrate::{
     Context, Migration, MigrationRecord, MigrationStatus, Migrator, Result, migration,
 };
 use dynatable_tests::dedicated_endpoint;
+use dynatable_tests::entities::{MalformedUser, MarkedUser};
 use futures::TryStreamExt as _;
-
-#[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    pub user_id: String,
-    pub marked: Option<bool>,
-}
-
-/// A user as a faulty writer left it: `marked` is not a boolean, so the item does not decode.
-#[entity(
-    pk = "USER#{user_id}",
-    sk = "PROFILE",
-    name = "User",
-    rename_all = "camelCase"
-)]
-#[derive(Debug, Clone, PartialEq)]
-pub struct MalformedUser {
-    pub user_id: String,
-    pub marked: String,
-}
 
 /// Marks every user; convergent (a marked user is left as it is).
 pub struct MarkUsers;
@@ -44,13 +25,17 @@ pub struct MarkUsers;
 impl Migration for MarkUsers {
     async fn up(&self, ctx: &Context) -> Result<()> {
         let t = ctx.table();
-        ctx.backfill("users", t.scan::<User>().page_size(20), |user: User| {
-            (user.marked != Some(true)).then(|| {
-                t.update::<User>(user.primary_key())
-                    .set(User::fields().marked, true)
-                    .into()
-            })
-        })
+        ctx.backfill(
+            "users",
+            t.scan::<MarkedUser>().page_size(20),
+            |user: MarkedUser| {
+                (user.marked != Some(true)).then(|| {
+                    t.update::<MarkedUser>(user.primary_key())
+                        .set(MarkedUser::fields().marked, true)
+                        .into()
+                })
+            },
+        )
         .await?;
         Ok(())
     }
@@ -104,7 +89,7 @@ type Runner = tokio::task::JoinHandle<Result<dynatable_migrate::JoinedRunReport>
 async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write() {
     let endpoint = dedicated_endpoint();
     let client = endpoint.client().await;
-    TableDefinition::for_entities("joined-catch-up", &[User::SCHEMA])
+    TableDefinition::for_entities("joined-catch-up", &[MarkedUser::SCHEMA])
         .unwrap()
         .with_stream()
         .create(&client)
@@ -112,7 +97,7 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
         .unwrap();
     let table = Table::new(client, "joined-catch-up");
     table
-        .batch_put((0..USERS).map(|i| User {
+        .batch_put((0..USERS).map(|i| MarkedUser {
             user_id: format!("u{i:04}"),
             marked: None,
         }))
@@ -124,7 +109,7 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
         let migrator = Migrator::for_migrations(table.clone(), here!())
             .unwrap()
             .stream_client(streams.clone())
-            .with_entities(vec![User::SCHEMA])
+            .with_entities(vec![MarkedUser::SCHEMA])
             .skip_malformed(true)
             .lock_ttl(Duration::from_secs(5))
             .segments(8)
@@ -159,15 +144,15 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
     // The application undoes the conversion of 60 users the scan converted: only the catch-up
     // sees these writes, made before the scan ended (checked below), so before the moment the
     // catch-up must reach.
-    let undone: Vec<User> = loop {
-        let users: Vec<User> = table
-            .scan::<User>()
+    let undone: Vec<MarkedUser> = loop {
+        let users: Vec<MarkedUser> = table
+            .scan::<MarkedUser>()
             .skip_malformed()
             .stream()
             .try_collect()
             .await
             .unwrap();
-        let marked: Vec<User> = users
+        let marked: Vec<MarkedUser> = users
             .into_iter()
             .filter(|u| u.marked == Some(true))
             .take(60)
@@ -183,7 +168,7 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     table
-        .batch_put(undone.iter().map(|u| User {
+        .batch_put(undone.iter().map(|u| MarkedUser {
             marked: None,
             ..u.clone()
         }))
@@ -237,8 +222,8 @@ async fn a_killed_shard_holder_loses_its_lease_and_the_run_converts_every_write(
         "the killed holder's lease was not taken over: {holders:?}"
     );
 
-    let users: Vec<User> = table
-        .scan::<User>()
+    let users: Vec<MarkedUser> = table
+        .scan::<MarkedUser>()
         .skip_malformed()
         .stream()
         .try_collect()

@@ -8,27 +8,8 @@ use std::time::Duration;
 use dynatable_core::{Entity, Table, entity};
 use dynatable_migrate::{Context, Migration, Migrator, Result, migration};
 use dynatable_tests::TestTable;
+use dynatable_tests::entities::{MalformedUser, MarkedUser};
 use futures::TryStreamExt as _;
-
-#[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    pub user_id: String,
-    pub marked: Option<bool>,
-}
-
-/// A user as a faulty writer left it: `marked` is not a boolean, so the item does not decode.
-#[entity(
-    pk = "USER#{user_id}",
-    sk = "PROFILE",
-    name = "User",
-    rename_all = "camelCase"
-)]
-#[derive(Debug, Clone, PartialEq)]
-pub struct MalformedUser {
-    pub user_id: String,
-    pub marked: String,
-}
 
 /// How often each kind of write of the migration's own code took effect.
 #[entity(pk = "COUNTER", sk = "COUNTER", rename_all = "camelCase")]
@@ -63,16 +44,20 @@ impl Migration for MarkUsers {
         // Opted in: takes effect on every process that runs the code.
         count(ctx.shared_table(), f.shared).await?;
         let t = ctx.table();
-        let uf = User::fields();
-        ctx.backfill("users", t.scan::<User>().page_size(25), |user: User| {
-            // Slow enough for the second runner to join before the leader is done.
-            std::thread::sleep(Duration::from_millis(3));
-            Some(
-                t.update::<User>(user.primary_key())
-                    .set(uf.marked, true)
-                    .into(),
-            )
-        })
+        let uf = MarkedUser::fields();
+        ctx.backfill(
+            "users",
+            t.scan::<MarkedUser>().page_size(25),
+            |user: MarkedUser| {
+                // Slow enough for the second runner to join before the leader is done.
+                std::thread::sleep(Duration::from_millis(3));
+                Some(
+                    t.update::<MarkedUser>(user.primary_key())
+                        .set(uf.marked, true)
+                        .into(),
+                )
+            },
+        )
         .await?;
         Ok(())
     }
@@ -84,10 +69,11 @@ impl Migration for MarkUsers {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_runners_share_a_backfill_and_the_code_writes_once() {
-    let test = TestTable::create(&[User::SCHEMA, Counter::SCHEMA, MalformedUser::SCHEMA]).await;
+    let test =
+        TestTable::create(&[MarkedUser::SCHEMA, Counter::SCHEMA, MalformedUser::SCHEMA]).await;
     let table = Table::new(test.client.clone(), &test.name);
     table
-        .batch_put((0..600).map(|i| User {
+        .batch_put((0..600).map(|i| MarkedUser {
             user_id: format!("u{i:04}"),
             marked: None,
         }))
@@ -105,7 +91,7 @@ async fn two_runners_share_a_backfill_and_the_code_writes_once() {
             .unwrap()
             .catch_up(false)
             .skip_malformed(true)
-            .with_entities(vec![User::SCHEMA])
+            .with_entities(vec![MarkedUser::SCHEMA])
             .lock_ttl(Duration::from_secs(2))
             .segments(12)
     };
@@ -121,8 +107,8 @@ async fn two_runners_share_a_backfill_and_the_code_writes_once() {
         "the follower did no part: {follower:?}"
     );
 
-    let users: Vec<User> = table
-        .scan::<User>()
+    let users: Vec<MarkedUser> = table
+        .scan::<MarkedUser>()
         .skip_malformed()
         .stream()
         .try_collect()

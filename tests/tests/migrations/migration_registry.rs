@@ -1,19 +1,12 @@
 //! `#[migration]`: registration, version order, duplicate versions, checksums, and running a
 //! registered migration both ways on DynamoDB Local.
 
-use dynatable_core::{Entity, Table, entity};
+use dynatable_core::{Entity, Table};
 use dynatable_migrate::{
     Context, Direction, Error, Migration, RegisteredMigration, Result, migration,
 };
 use dynatable_tests::TestTable;
-
-#[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    pub user_id: String,
-    pub username: String,
-    pub bio: Option<String>,
-}
+use dynatable_tests::entities::User;
 
 pub struct AddUserBio;
 

@@ -8,16 +8,9 @@ use dynatable_core::{Entity, EntitySchema, Table, entity};
 use dynatable_migrate::{
     Context, DownTarget, Error, LockRecord, Migration, MigrationStatus, Migrator, Result, migration,
 };
+use dynatable_tests::entities::User;
 use dynatable_tests::{TestTable, control, ledger_record, set_control};
 use futures::TryStreamExt;
-
-#[entity(pk = "USER#{user_id}", sk = "PROFILE", rename_all = "camelCase")]
-#[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    pub user_id: String,
-    pub username: String,
-    pub bio: Option<String>,
-}
 
 /// The same entity one version later: one more attribute.
 #[entity(
