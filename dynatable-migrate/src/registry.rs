@@ -69,7 +69,7 @@ impl RegisteredMigration {
 /// # Errors
 /// [`Error::DuplicateVersion`] naming both migrations when two share a version.
 pub fn migrations() -> Result<Vec<&'static RegisteredMigration>> {
-    check_versions(inventory::iter::<RegisteredMigration>.into_iter().collect())
+    check_versions(linked().collect())
 }
 
 /// The migrations linked into this binary that were declared in `module` or a module inside it
@@ -77,7 +77,7 @@ pub fn migrations() -> Result<Vec<&'static RegisteredMigration>> {
 /// migrations of several tables, or tests that each declare their own.
 ///
 /// ```
-/// use dynatable_migrate::{Context, Migration, Result, migration, migrations_in};
+/// use dynatable_migrate::migrations_in;
 ///
 /// mod billing {
 ///     use dynatable_migrate::{Context, Migration, Result, migration};
@@ -104,8 +104,7 @@ pub fn migrations() -> Result<Vec<&'static RegisteredMigration>> {
 /// [`Error::DuplicateVersion`] when two of those migrations share a version.
 pub fn migrations_in(module: &str) -> Result<Vec<&'static RegisteredMigration>> {
     check_versions(
-        inventory::iter::<RegisteredMigration>
-            .into_iter()
+        linked()
             .filter(|m| {
                 m.module == module
                     || m.module
@@ -114,6 +113,11 @@ pub fn migrations_in(module: &str) -> Result<Vec<&'static RegisteredMigration>> 
             })
             .collect(),
     )
+}
+
+/// Every migration `#[migration]` registered in this binary, in no particular order.
+fn linked() -> impl Iterator<Item = &'static RegisteredMigration> {
+    inventory::iter::<RegisteredMigration>.into_iter()
 }
 
 /// Sorts `migrations` by version and rejects duplicate versions.

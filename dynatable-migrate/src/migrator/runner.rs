@@ -65,7 +65,7 @@ impl Migrator {
     /// # Errors
     /// [`Error::DuplicateVersion`] when two migrations share a version.
     pub fn new(table: Table) -> Result<Self> {
-        Self::for_migrations(table, migrations()?)
+        Ok(Self::of_checked(table, migrations()?))
     }
 
     /// A runner of `migrations` (say, [`migrations_in`](crate::migrations_in) one module),
@@ -77,9 +77,17 @@ impl Migrator {
         table: Table,
         migrations: Vec<&'static RegisteredMigration>,
     ) -> Result<Self> {
-        Ok(Self {
+        Ok(Self::of_checked(
             table,
-            migrations: crate::registry::check_versions(migrations)?,
+            crate::registry::check_versions(migrations)?,
+        ))
+    }
+
+    /// A runner of `migrations`, already in version order with no version twice.
+    fn of_checked(table: Table, migrations: Vec<&'static RegisteredMigration>) -> Self {
+        Self {
+            table,
+            migrations,
             entities: registry::entities(),
             lock_ttl: DEFAULT_LOCK_TTL,
             lock_wait: DEFAULT_LOCK_WAIT,
@@ -92,7 +100,7 @@ impl Migrator {
             shared_segments: DEFAULT_SHARED_SEGMENTS,
             joined: None,
             clock: Arc::new(SystemClock),
-        })
+        }
     }
 
     /// Runs these migrations instead of the registered ones.
