@@ -2,6 +2,8 @@
 //! `scan_and_write`) and the catch-up with the table's stream beside it, on one process or
 //! shared by a joined run.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 
 use dynatable_core::{BulkReport, Scan, Write};
@@ -76,6 +78,20 @@ impl Context {
         scan: Scan<T>,
         plan: F,
     ) -> Result<BulkReport>
+    where
+        T: Send + 'static,
+        F: FnMut(T) -> Option<Vec<Write>> + Send,
+    {
+        // Boxed: a migration awaiting a backfill then holds a pointer to the engine's nested
+        // futures instead of their whole type, whose depth passes the compiler's limit in the
+        // crate of a migration that calls it from a helper `async fn` of its own.
+        let backfill: Pin<Box<dyn Future<Output = Result<BulkReport>> + Send + '_>> =
+            Box::pin(self.run_backfill(name, scan, plan));
+        backfill.await
+    }
+
+    /// [`backfill_units`](Self::backfill_units), unboxed.
+    async fn run_backfill<T, F>(&self, name: &str, scan: Scan<T>, plan: F) -> Result<BulkReport>
     where
         T: Send + 'static,
         F: FnMut(T) -> Option<Vec<Write>> + Send,
