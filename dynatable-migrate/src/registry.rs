@@ -115,6 +115,25 @@ pub fn migrations_in(module: &str) -> Result<Vec<&'static RegisteredMigration>> 
     )
 }
 
+/// Whether this binary links any `#[entity]` or `#[migration]`: none means the app's library,
+/// where they are declared, was left out by the linker (nothing of it is named in the binary).
+#[cfg(any(feature = "cli", feature = "testing"))]
+pub(crate) fn anything_linked() -> bool {
+    // The migrator's own records (`_MigrationRecord`, the lock, leases) are entities too, always
+    // linked: only the app's count.
+    linked().next().is_some()
+        || dynatable_core::registry::entities()
+            .iter()
+            .any(|e| !e.name.starts_with('_'))
+}
+
+/// What to do when `anything_linked` is false: the line that links the app's library.
+#[cfg(any(feature = "cli", feature = "testing"))]
+pub(crate) const LINK_THE_APP: &str = "the app's library, where its #[entity] and #[migration] \
+     items are declared, is not linked into this binary: the linker keeps a crate's \
+     registrations only when the binary names something of it. Name an item of it, e.g. \
+     `.default_table(my_app::TABLE)` in src/bin/migrate.rs, or `use my_app::MyEntity;` in a test";
+
 /// Every migration `#[migration]` registered in this binary, in no particular order.
 fn linked() -> impl Iterator<Item = &'static RegisteredMigration> {
     inventory::iter::<RegisteredMigration>.into_iter()

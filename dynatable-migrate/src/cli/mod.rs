@@ -21,7 +21,7 @@
 //! | `mark V applied\|rolled-back\|pending` | records a status without running anything (repair), with who and when |
 //! | `unlock [--force]` | removes an expired lock, or with `--force` a live one |
 //! | `schema [--history]` | the entity schemas of the binary; with `--history` the changes each version recorded |
-//! | `create-table [--no-stream]` | creates the table from the entities' keys and indexes (on-demand capacity, with a `KEYS_ONLY` stream) |
+//! | `create-table [--no-stream]` | creates the table from the entities' keys and indexes (on-demand capacity, with a `KEYS_ONLY` stream, and time to live on the entities' `#[entity(ttl)]` attribute) |
 //! | `enable-stream` | turns on a `KEYS_ONLY` stream on the table, or accepts the one it has |
 //! | `new NAME [--version V] [--dir D]` | writes a migration file with the next version |
 //!
@@ -50,7 +50,7 @@
 //! | --- | --- |
 //! | 0 | success |
 //! | 1 | another failure: missing table, unreachable endpoint, no credentials, irreversible rollback |
-//! | 2 | bad usage: unknown command, flag or version, bad value |
+//! | 2 | bad usage: unknown command, flag or version, bad value; a binary that links no entity and no migration |
 //! | 3 | the migration lock is held by another run |
 //! | 4 | a migration failed (recorded as failed in the ledger) |
 //! | 5 | `check` found problems, `validate` found items that do not conform, or `up` refused: applied migrations changed or are unknown |
@@ -92,7 +92,8 @@
 //!   {"conforming", "malformed", "stale_keys"}}, "unknown_entity", "ledger"}}`, then, when an
 //!   item does not conform, the failure line below (`check_failed`, exit code 5).
 //! - `check`: `{"ok", "problems": [text]}`, with `"error"` too when problems are found; `mark`: `{"version", "status"}`; `unlock`:
-//!   `{"removed"}`; `create-table`: `{"table", "created", "stream"}`; `enable-stream`:
+//!   `{"removed"}`; `create-table`: `{"table", "created", "stream", "ttl" (the time-to-live
+//!   attribute it turned on, or null)}`; `enable-stream`:
 //!   `{"table", "enabled" (false when it had one), "view_type"}`; `new`: `{"version", "path"}`.
 //! - `schema`: `{"entities": {name: {"pk", "sk", "indexes", "attributes"}}, "history":
 //!   [{"version", "name", "status", "finished_at", "changes": [text]}]}` (history with
@@ -173,6 +174,16 @@ impl Cli {
         };
         init_tracing();
         let json = arguments.global.json;
+        if !matches!(arguments.command, Command::New { .. }) && !crate::registry::anything_linked()
+        {
+            return report(
+                json,
+                &Failure::Usage(format!(
+                    "this `migrate` binary has no entity and no migration: {}",
+                    crate::registry::LINK_THE_APP
+                )),
+            );
+        }
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

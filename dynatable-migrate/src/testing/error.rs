@@ -1,10 +1,15 @@
 //! What can go wrong in a test built with the kit.
 
+use std::fmt;
+
 use thiserror::Error;
 
 /// An error of the [test kit](super): DynamoDB unavailable, a table not created, a migration
 /// failed, or a round trip whose table differs from what it should be.
-#[derive(Debug, Error)]
+///
+/// Its `Debug` form is its message, so that a test returning `Result<(), TestKitError>` prints a
+/// round trip's differences line by line when it fails.
+#[derive(Error)]
 #[non_exhaustive]
 pub enum TestKitError {
     /// DynamoDB Local could not be installed or started.
@@ -31,6 +36,16 @@ pub enum TestKitError {
     /// A migration or the migrator failed.
     #[error(transparent)]
     Migrate(#[from] crate::Error),
+    /// A bulk operation (`put_all`, a backfill of the test's own) failed.
+    #[error(transparent)]
+    Bulk(#[from] dynatable_core::BulkError),
+    /// The test binary links no `#[entity]` and no `#[migration]`: the app's crate is not named
+    /// in it.
+    #[error(
+        "the test binary has no entity and no migration: {}",
+        crate::registry::LINK_THE_APP
+    )]
+    NothingLinked,
     /// A round trip left the table other than it should be.
     #[error("round trip of {version}: {step}, the table differs:\n{diff}")]
     Mismatch {
@@ -44,4 +59,10 @@ pub enum TestKitError {
     /// The version named is not a migration of the binary.
     #[error("no migration has version {0}: the binary's migrations are {1}")]
     NoSuchVersion(String, String),
+}
+
+impl fmt::Debug for TestKitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }

@@ -76,6 +76,9 @@ impl<'t> RoundTrip<'t> {
     /// rolling back does not give back the table from before, or applying again does not give
     /// the table from the first time.
     pub async fn run(self) -> Result<RoundTripReport, TestKitError> {
+        if !crate::registry::anything_linked() {
+            return Err(TestKitError::NothingLinked);
+        }
         let migrations = crate::registry::migrations()?;
         let Some(index) = migrations.iter().position(|m| m.version == self.version) else {
             let known: Vec<&str> = migrations.iter().map(|m| m.version).collect();

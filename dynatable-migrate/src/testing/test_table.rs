@@ -27,8 +27,12 @@ impl TestTable {
     /// [`endpoint`](super::endpoint).
     ///
     /// # Errors
+    /// [`TestKitError::NothingLinked`] when the binary links no entity and no migration;
     /// DynamoDB Local cannot be started, or the table cannot be created.
     pub async fn new() -> Result<Self, TestKitError> {
+        if !crate::registry::anything_linked() {
+            return Err(TestKitError::NothingLinked);
+        }
         Self::for_entities(&dynatable_core::registry::entities()).await
     }
 
