@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
+    TimeToLiveSpecification,
 };
 use thiserror::Error;
 
@@ -38,6 +39,9 @@ pub struct TableDefinition {
     /// Whether the table gets a `KEYS_ONLY` DynamoDB Stream, which the migration runner follows
     /// to convert the items written during a run.
     pub stream: bool,
+    /// The time-to-live attribute of the entities that declare one (`#[entity(ttl)]`), which
+    /// [`create`](Self::create) turns on: without it DynamoDB never deletes expired items.
+    pub ttl: Option<String>,
 }
 
 /// Why a table could not be defined or created.
@@ -60,6 +64,22 @@ pub enum CreateTableError {
         second_entity: &'static str,
         /// Its key attributes, as `PK/SK`.
         second: String,
+    },
+    /// Two entities declare different time-to-live attributes: a table has one at most.
+    #[error(
+        "entity `{first_entity}` expires items by attribute {first:?} and entity \
+         `{second_entity}` by {second:?}: a table has one time-to-live attribute, so give both \
+         `#[entity(ttl)]` fields the same stored name"
+    )]
+    ConflictingTtl {
+        /// The first entity.
+        first_entity: &'static str,
+        /// Its time-to-live attribute.
+        first: &'static str,
+        /// The second entity.
+        second_entity: &'static str,
+        /// Its time-to-live attribute.
+        second: &'static str,
     },
     /// DynamoDB refused or failed the request.
     #[error("creating table {table:?} failed: {message}")]
@@ -87,11 +107,12 @@ impl CreateTableError {
 }
 
 impl TableDefinition {
-    /// The table that stores `entities`: `PK`/`SK` strings and one global secondary index per
-    /// index name (projecting all attributes).
+    /// The table that stores `entities`: `PK`/`SK` strings, one global secondary index per
+    /// index name (projecting all attributes), and the entities' time-to-live attribute.
     ///
     /// # Errors
-    /// [`CreateTableError::ConflictingIndex`] when entities disagree on an index's attributes.
+    /// [`CreateTableError::ConflictingIndex`] when entities disagree on an index's attributes,
+    /// [`CreateTableError::ConflictingTtl`] when they name different time-to-live attributes.
     pub fn for_entities(
         name: impl Into<String>,
         entities: &[&'static EntitySchema],
@@ -126,6 +147,7 @@ impl TableDefinition {
             name: name.into(),
             indexes,
             stream: false,
+            ttl: ttl_attribute(entities)?.map(str::to_owned),
         })
     }
 
@@ -187,7 +209,28 @@ impl TableDefinition {
             );
         }
         request.send().await.map_err(sdk_error(&self.name))?;
-        self.wait_until_active(client).await
+        self.wait_until_active(client).await?;
+        self.enable_ttl(client).await
+    }
+
+    /// Turns on time to live for [`ttl`](Self::ttl), if the entities have one.
+    async fn enable_ttl(&self, client: &Client) -> Result<(), CreateTableError> {
+        let Some(attribute) = &self.ttl else {
+            return Ok(());
+        };
+        let specification = TimeToLiveSpecification::builder()
+            .enabled(true)
+            .attribute_name(attribute)
+            .build()
+            .map_err(build_error(&self.name))?;
+        client
+            .update_time_to_live()
+            .table_name(&self.name)
+            .time_to_live_specification(specification)
+            .send()
+            .await
+            .map_err(sdk_error(&self.name))?;
+        Ok(())
     }
 
     async fn wait_until_active(&self, client: &Client) -> Result<(), CreateTableError> {
@@ -215,6 +258,31 @@ impl TableDefinition {
             waited += step;
         }
     }
+}
+
+/// The one time-to-live attribute `entities` declare, if any.
+fn ttl_attribute(
+    entities: &[&'static EntitySchema],
+) -> Result<Option<&'static str>, CreateTableError> {
+    let mut found: Option<(&'static str, &'static str)> = None;
+    for entity in entities {
+        let Some(attribute) = entity.ttl else {
+            continue;
+        };
+        match found {
+            Some((first_entity, first)) if first != attribute => {
+                return Err(CreateTableError::ConflictingTtl {
+                    first_entity,
+                    first,
+                    second_entity: entity.name,
+                    second: attribute,
+                });
+            }
+            Some(_) => {}
+            None => found = Some((entity.name, attribute)),
+        }
+    }
+    Ok(found.map(|(_, attribute)| attribute))
 }
 
 fn describe_keys((pk, sk): &(String, Option<String>)) -> String {

@@ -200,3 +200,45 @@ async fn a_collection_query_leaves_out_its_members_expired_items() {
         UserItems::Profile(_) => true,
     }));
 }
+
+/// A cache entry that expires by another attribute than `Session`.
+#[entity(pk = "CACHE#{key}", sk = "ENTRY", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheEntry {
+    pub key: String,
+    #[entity(ttl)]
+    pub valid_until: Option<Timestamp>,
+}
+
+#[test]
+fn the_table_definition_turns_ttl_on_for_the_one_attribute_the_entities_name() {
+    let table = dynatable_core::TableDefinition::for_entities("app", &[Session::SCHEMA]).unwrap();
+    assert_eq!(table.ttl.as_deref(), Some("expiresAt"));
+    let err = dynatable_core::TableDefinition::for_entities(
+        "app",
+        &[Session::SCHEMA, CacheEntry::SCHEMA],
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("`Session`")
+            && text.contains("\"expiresAt\"")
+            && text.contains("`CacheEntry`")
+            && text.contains("\"validUntil\""),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_created_table_expires_items_by_the_ttl_attribute() {
+    let (test, _) = table().await;
+    let described = test
+        .client
+        .describe_time_to_live()
+        .table_name(&test.name)
+        .send()
+        .await
+        .unwrap();
+    let ttl = described.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some("expiresAt"));
+}

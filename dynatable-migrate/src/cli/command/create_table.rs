@@ -38,18 +38,18 @@ pub(in crate::cli) async fn run(
             )));
         }
     };
-    out.line(&if created {
-        format!(
-            "Created table {} at {}.",
-            session.table.name(),
+    let name = session.table.name();
+    let ttl = definition.ttl.as_deref().filter(|_| created);
+    out.line(&match (created, ttl) {
+        (true, Some(attribute)) => format!(
+            "Created table {name} at {}, with time to live on {attribute}.",
             session.endpoint
-        )
-    } else {
-        format!(
-            "Table {} exists at {}; nothing changed.",
-            session.table.name(),
+        ),
+        (true, None) => format!("Created table {name} at {}.", session.endpoint),
+        (false, _) => format!(
+            "Table {name} exists at {}; nothing changed.",
             session.endpoint
-        )
+        ),
     });
-    Ok(json!({"table": session.table.name(), "created": created, "stream": created && stream}))
+    Ok(json!({"table": name, "created": created, "stream": created && stream, "ttl": ttl}))
 }
