@@ -93,7 +93,8 @@ pub enum Error {
     },
     /// Applied migrations whose code changed since they ran.
     #[error(
-        "applied migrations changed since they ran: {}; restore their code, or allow it explicitly",
+        "applied migrations changed since they ran: {}; restore their code, or run them as they \
+         are now with --allow-changed-checksums (`Migrator::allow_changed_checksums`)",
         versions.join(", ")
     )]
     ChecksumChanged {

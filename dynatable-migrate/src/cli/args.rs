@@ -168,7 +168,8 @@ pub(crate) const DEFAULT_FAILOVER: Duration = Duration::from_secs(30);
 /// The arguments of `down`.
 #[derive(Debug, Args)]
 pub(crate) struct DownArguments {
-    /// Roll back everything above this version (it stays applied).
+    /// Roll back everything above this version (it stays applied); `0.0.0`, or any version
+    /// before the first migration, rolls back every one.
     #[arg(long, value_name = "VERSION", conflicts_with = "steps")]
     pub(crate) to: Option<String>,
     /// Roll back this many migrations.
@@ -178,6 +179,10 @@ pub(crate) struct DownArguments {
     /// that would cost the table.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// Run the rollbacks even though their migrations' code changed since they were applied
+    /// (the `down` that runs is the code as it is now).
+    #[arg(long)]
+    pub(crate) allow_changed_checksums: bool,
     /// Do not follow the table's stream (see `up --no-catch-up`).
     #[arg(long, env = "DYNATABLE_NO_CATCH_UP", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     pub(crate) no_catch_up: bool,
@@ -198,7 +203,8 @@ pub(crate) struct DownArguments {
 pub(crate) enum MarkStatus {
     /// As if it had run.
     Applied,
-    /// As if it had been rolled back.
+    /// As if it had been rolled back (`rolled_back`, as `status` shows it, is taken too).
+    #[value(alias = "rolled_back")]
     RolledBack,
     /// Remove its record: it runs with the next `up`.
     Pending,
@@ -241,5 +247,23 @@ mod tests {
     #[test]
     fn the_arguments_are_consistent() {
         super::Arguments::command().debug_assert();
+    }
+
+    #[test]
+    fn mark_takes_the_status_as_status_prints_it_too() {
+        use clap::Parser as _;
+        for spelling in ["rolled-back", "rolled_back"] {
+            let parsed = super::Arguments::try_parse_from(["migrate", "mark", "0.1.0", spelling]);
+            assert!(
+                matches!(
+                    parsed.map(|a| a.command),
+                    Ok(super::Command::Mark {
+                        status: super::MarkStatus::RolledBack,
+                        ..
+                    })
+                ),
+                "{spelling}"
+            );
+        }
     }
 }

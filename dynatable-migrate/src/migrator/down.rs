@@ -109,13 +109,14 @@ impl Migrator {
         let to_undo: Vec<&'static RegisteredMigration> = match target {
             DownTarget::Steps(n) => applied.into_iter().take(*n).collect(),
             DownTarget::Version(version) => {
-                let floor = self.find(version)?.semver()?;
+                let floor = self.floor(version)?;
                 applied
                     .into_iter()
                     .filter(|m| m.semver().is_ok_and(|v| v > floor))
                     .collect()
             }
         };
+        self.verify_rollbacks(ledger, &to_undo)?;
         if let Some(m) = to_undo.iter().find(|m| m.irreversible.is_some()) {
             return Err(Error::Irreversible {
                 reason: format!(
@@ -127,6 +128,44 @@ impl Migrator {
             });
         }
         Ok(to_undo)
+    }
+
+    /// The version `down --to version` keeps: a migration's, or one before every migration
+    /// (`0.0.0`: everything is rolled back). Any other version is refused, as a typo between two
+    /// migrations would roll back less or more than meant.
+    fn floor(&self, version: &str) -> Result<semver::Version> {
+        let found = match self.find(version) {
+            Ok(migration) => return migration.semver(),
+            Err(not_found) => not_found,
+        };
+        let first = self.migrations.first().map(|m| m.semver()).transpose()?;
+        match semver::Version::parse(version) {
+            Ok(before) if first.is_none_or(|first| before < first) => Ok(before),
+            _ => Err(found),
+        }
+    }
+
+    /// Refuses to run the rollback of a migration whose code changed since it was applied,
+    /// unless told to ([`allow_changed_checksums`](Self::allow_changed_checksums)), as `up`
+    /// refuses to run over changed code.
+    fn verify_rollbacks(
+        &self,
+        ledger: &BTreeMap<String, MigrationRecord>,
+        to_undo: &[&'static RegisteredMigration],
+    ) -> Result<()> {
+        let changed: Vec<String> = to_undo
+            .iter()
+            .filter(|m| {
+                ledger
+                    .get(m.version)
+                    .is_some_and(|r| r.checksum != m.checksum)
+            })
+            .map(|m| m.version.to_owned())
+            .collect();
+        match changed.is_empty() || self.allow_changed_checksums {
+            true => Ok(()),
+            false => Err(Error::ChecksumChanged { versions: changed }),
+        }
     }
 
     /// The migrations [`down`](Self::down) to `target` would roll back now, newest first

@@ -45,7 +45,7 @@ pub struct Migrator {
     pub(crate) entities: Vec<&'static EntitySchema>,
     pub(crate) lock_ttl: Duration,
     pub(crate) lock_wait: Duration,
-    allow_changed_checksums: bool,
+    pub(super) allow_changed_checksums: bool,
     pub(crate) who: String,
     pub(crate) reporter: Arc<dyn Reporter>,
     pub(super) catch_up: bool,

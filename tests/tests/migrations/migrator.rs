@@ -372,6 +372,51 @@ async fn an_edited_applied_migration_blocks_up() {
 }
 
 #[tokio::test]
+async fn an_edited_applied_migration_blocks_its_rollback() {
+    let Setup { table, test: _test } = setup().await;
+    let m = migrator(&table);
+    m.up(Some("0.1.0")).await.unwrap();
+    // As if the code of 0.1.0 (and so its `down`) had changed since it ran.
+    let mut record = ledger_record(&table, "0.1.0").await;
+    record.checksum = "0".repeat(64);
+    table.put(&record).send().await.unwrap();
+
+    let err = m.down(DownTarget::Steps(1)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ChecksumChanged { ref versions } if versions == &["0.1.0"]),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("--allow-changed-checksums"),
+        "{err}"
+    );
+    assert_eq!(statuses(&m).await[0], ("0.1.0".to_owned(), Applied));
+    let report = m
+        .clone()
+        .allow_changed_checksums(true)
+        .down(DownTarget::Steps(1))
+        .await
+        .unwrap();
+    assert_eq!(report.versions, ["0.1.0"]);
+}
+
+#[tokio::test]
+async fn down_to_a_version_before_the_first_rolls_back_every_one_and_a_typo_is_refused() {
+    let Setup { table, test: _test } = setup().await;
+    let m = migrator(&table);
+    m.up(Some("0.1.0")).await.unwrap();
+    // Between two migrations: a typo, which would roll back more or less than meant.
+    let err = m
+        .down(DownTarget::Version("0.1.5".into()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NoSuchVersion(_)), "{err}");
+    let report = m.down(DownTarget::Version("0.0.0".into())).await.unwrap();
+    assert_eq!(report.versions, ["0.1.0"]);
+    assert_eq!(statuses(&m).await[0], ("0.1.0".to_owned(), RolledBack));
+}
+
+#[tokio::test]
 async fn eight_concurrent_runners_apply_each_migration_exactly_once() {
     let Setup { table, test: _test } = setup().await;
     let runners: Vec<_> = (0..8)

@@ -29,6 +29,7 @@ pub(in crate::cli) async fn run(
     };
     let migrator = session
         .migrator()?
+        .allow_changed_checksums(arguments.allow_changed_checksums)
         .catch_up(!arguments.no_catch_up)
         .skip_malformed(arguments.skip_malformed);
     let plan = migrator.down_plan(&target).await.map_err(fail)?;
