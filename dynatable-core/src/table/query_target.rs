@@ -34,7 +34,18 @@ impl QueryKeys {
             }),
             Some(name) => {
                 let index = schema.index(name).ok_or_else(|| {
-                    format!("entity `{}` declares no index {name:?}", schema.name)
+                    let declared: Vec<&str> = schema.indexes.iter().map(|i| i.name).collect();
+                    match declared.is_empty() {
+                        true => format!(
+                            "entity `{}` declares no index {name:?}, nor any other",
+                            schema.name
+                        ),
+                        false => format!(
+                            "entity `{}` declares no index {name:?}; it declares {}",
+                            schema.name,
+                            declared.join(", ")
+                        ),
+                    }
                 })?;
                 Ok(Self {
                     pk: index.pk_attribute,

@@ -141,8 +141,12 @@ impl DirectWrites {
         connector.enforce_http(false);
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        // `default_provider` is deprecated by later rustls 0.23 releases than the oldest this
+        // workspace accepts, which lack its replacement; the provider is the same ring one.
+        #[allow(deprecated)]
+        let ring = rustls::crypto::ring::default_provider();
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
+            .with_provider_and_native_roots(ring)
             .map_err(DirectWritesError::Tls)?
             .https_or_http()
             .enable_http1()
