@@ -14,7 +14,9 @@ pub use crate::collection::{
     member_of as collection_member, projection as collection_projection,
     query_keys as collection_query_keys,
 };
-pub use crate::collection_check::assert_shared_partition;
+pub use crate::collection_check::{
+    Message as CollectionProblem, member_problem as collection_member_problem,
+};
 pub use crate::entity::{BatchWritable, Entity, Versioned};
 pub use crate::error::{DecodeError, EncodeError, KeyError, ValueError};
 pub use crate::field::{Field, role};

@@ -1,6 +1,6 @@
-//! The compile-time checks of `#[collection]`: evaluated in a constant the macro generates, so a
-//! collection whose members do not share a partition does not compile, and the error names both
-//! templates.
+//! The compile-time checks of `#[collection]`: evaluated in a constant the macro generates for
+//! each member, spanned at its variant, so a collection whose members do not share a partition
+//! does not compile, and the error names both templates.
 
 use crate::schema::EntitySchema;
 use crate::template::{KeyTemplate, Segment};
@@ -8,43 +8,47 @@ use crate::template::{KeyTemplate, Segment};
 /// The longest message the checks write; longer ones are cut.
 const MESSAGE_LENGTH: usize = 512;
 
-/// Panics (at compile time, in the constant the macro generates) unless every member of
-/// collection `name` declares the index `index` (when given), and the members' partition key
-/// templates (of the table, or of that index) have the same shape: the same literal text, and
-/// placeholders in the same places.
-pub const fn assert_shared_partition(name: &str, members: &[&EntitySchema], index: Option<&str>) {
-    let Some(first) = members.first() else {
-        return;
-    };
-    let Some(first_template) = partition_template(first, index) else {
-        missing_index(name, first, index);
-    };
-    let mut i = 1;
-    while i < members.len() {
-        let member = members[i];
-        let Some(template) = partition_template(member, index) else {
-            missing_index(name, member, index);
-        };
-        if !same_shape(&first_template, &template) {
-            let message = Message::new()
-                .push("collection `")
-                .push(name)
-                .push("`: the partition key template of `")
-                .push(member.name)
-                .push("` (\"")
-                .push(template.source)
-                .push("\") differs from that of `")
-                .push(first.name)
-                .push("` (\"")
-                .push(first_template.source)
-                .push("\"); the members of a collection share one partition");
-            fail(&message);
-        }
-        i += 1;
+/// What is wrong with member number `at` of the collection `name`, if anything: its partition
+/// key template (of `index`, when the collection reads one) has another shape than the first
+/// member's, or it does not declare `index`. `#[collection]` evaluates it for each member in a
+/// constant spanned at the member's variant, so that a mismatch is a compile error there.
+pub const fn member_problem(
+    name: &str,
+    members: &[&EntitySchema],
+    index: Option<&str>,
+    at: usize,
+) -> Option<Message> {
+    if at >= members.len() {
+        return None;
     }
+    let member = members[at];
+    let Some(template) = partition_template(member, index) else {
+        return Some(missing_index(name, member, index));
+    };
+    let first = members[0];
+    let Some(first_template) = partition_template(first, index) else {
+        // Reported at the first member.
+        return None;
+    };
+    if same_shape(&first_template, &template) {
+        return None;
+    }
+    Some(
+        Message::new()
+            .push("collection `")
+            .push(name)
+            .push("`: the partition key template of `")
+            .push(member.name)
+            .push("` (\"")
+            .push(template.source)
+            .push("\") differs from that of `")
+            .push(first.name)
+            .push("` (\"")
+            .push(first_template.source)
+            .push("\"); the members of a collection share one partition"),
+    )
 }
 
-/// The partition key template of `schema`'s table key, or of its index `index`.
 const fn partition_template(schema: &EntitySchema, index: Option<&str>) -> Option<KeyTemplate> {
     let Some(index) = index else {
         return Some(schema.key.pk);
@@ -59,20 +63,19 @@ const fn partition_template(schema: &EntitySchema, index: Option<&str>) -> Optio
     None
 }
 
-const fn missing_index(name: &str, member: &EntitySchema, index: Option<&str>) -> ! {
+const fn missing_index(name: &str, member: &EntitySchema, index: Option<&str>) -> Message {
     let index = match index {
         Some(index) => index,
         None => "",
     };
-    let message = Message::new()
+    Message::new()
         .push("collection `")
         .push(name)
         .push("` reads the index \"")
         .push(index)
         .push("\", which `")
         .push(member.name)
-        .push("` does not declare");
-    fail(&message)
+        .push("` does not declare")
 }
 
 /// Same literals in the same places; placeholders may name different fields.
@@ -111,7 +114,9 @@ const fn str_eq(a: &str, b: &str) -> bool {
 }
 
 /// A message assembled at compile time.
-struct Message {
+/// A compile-time error message, built in a constant (at most 512 bytes).
+#[derive(Debug)]
+pub struct Message {
     bytes: [u8; MESSAGE_LENGTH],
     len: usize,
 }
@@ -124,6 +129,17 @@ impl Message {
         }
     }
 
+    /// The text; cut short of a character split by the length limit.
+    pub const fn as_str(&self) -> &str {
+        let (mut text, _) = self.bytes.split_at(self.len);
+        loop {
+            match core::str::from_utf8(text) {
+                Ok(text) => return text,
+                Err(e) => text = text.split_at(e.valid_up_to()).0,
+            }
+        }
+    }
+
     const fn push(mut self, text: &str) -> Self {
         let text = text.as_bytes();
         let mut i = 0;
@@ -133,21 +149,6 @@ impl Message {
             i += 1;
         }
         self
-    }
-}
-
-/// Fails the compile-time evaluation with `message`: called only from the constant the macro
-/// generates, so this panic is a compile error, never a run-time one.
-#[allow(
-    clippy::panic,
-    reason = "const evaluation: a panic here is how a constant reports a compile error"
-)]
-const fn fail(message: &Message) -> ! {
-    let (text, _) = message.bytes.split_at(message.len);
-    match core::str::from_utf8(text) {
-        Ok(text) => panic!("{}", text),
-        // Cut inside a character: say what can be said.
-        Err(_) => panic!("the members of a collection share one partition"),
     }
 }
 

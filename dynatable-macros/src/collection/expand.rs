@@ -45,14 +45,22 @@ pub(crate) fn generate(collection: &Collection) -> TokenStream {
         }
     });
     let name = ident.to_string();
-    // Spanned at the enum's name: the compile error of a mismatch points there.
-    let check = quote_spanned! {ident.span()=>
-        const _: () = #dt::assert_shared_partition(
-            #name,
-            <#ident as #dt::Collection>::MEMBERS,
-            <#ident as #dt::Collection>::INDEX,
-        );
-    };
+    // One check per member, spanned at its variant: the compile error of a mismatch points at
+    // the member whose partition differs (or that lacks the index), and says why.
+    let checks = members.iter().enumerate().map(|(at, member)| {
+        quote_spanned! {member.variant.span()=>
+            #[allow(clippy::panic)]
+            const _: () = if let #dt::Option::Some(problem) = &#dt::collection_member_problem(
+                #name,
+                <#ident as #dt::Collection>::MEMBERS,
+                <#ident as #dt::Collection>::INDEX,
+                #at,
+            ) {
+                ::core::panic!("{}", problem.as_str())
+            };
+        }
+    });
+    let check = quote!(#(#checks)*);
     quote! {
         const _: () = {
             impl #dt::Collection for #ident {
