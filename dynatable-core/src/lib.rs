@@ -195,6 +195,45 @@ pub use timestamp::Timestamp;
 /// ```
 pub use dynatable_macros::entity;
 
+/// Derives [`KeySegment`](trait@KeySegment), [`ParseKeySegment`] and [`AttributeCodec`] for an
+/// enum of unit variants, so that a status can fill a key template's placeholder (a sparse
+/// index by status, say) and be stored as a string attribute. Each variant is written as its
+/// name, or as `#[key_segment(rename_all = "...")]` writes it (the rules of `#[entity]`'s
+/// `rename_all`); text naming no variant does not decode.
+///
+/// ```
+/// use dynatable_core::{Entity, KeySegment, entity};
+///
+/// #[derive(Debug, Clone, Copy, PartialEq, KeySegment)]
+/// #[key_segment(rename_all = "snake_case")]
+/// pub enum OrderStatus {
+///     Cart,
+///     Placed,
+///     Shipped,
+/// }
+///
+/// #[entity(
+///     pk = "CUSTOMER#{customer_id}",
+///     sk = "ORDER#{order_id}",
+///     index(name = "GSI1", pk = "STATUS#{status}", sk = "ORDER#{order_id}")
+/// )]
+/// #[derive(Debug, Clone, PartialEq)]
+/// pub struct Order {
+///     pub customer_id: String,
+///     pub order_id: String,
+///     pub status: OrderStatus,
+/// }
+///
+/// assert_eq!(Order::gsi1_partition_key(&OrderStatus::Placed), "STATUS#placed");
+/// let order = Order::new("c1", "o1", OrderStatus::Cart);
+/// let item = order.to_item().unwrap();
+/// assert_eq!(Order::from_item(item).unwrap().status, OrderStatus::Cart);
+/// ```
+///
+/// Structs, variants with fields, unknown options and two variants written alike are compile
+/// errors at their tokens.
+pub use dynatable_macros::KeySegment;
+
 /// Declares a collection: an enum of entities that share a partition key template, read by one
 /// query ([`Table::query_collection`]) or batch get ([`Table::batch_get`]) with each item decoded
 /// as its member.

@@ -7,6 +7,7 @@ mod collection;
 mod ctxt;
 mod entity;
 mod item_macro;
+mod key_segment;
 mod meta_option;
 mod migration;
 mod projection;
@@ -37,4 +38,11 @@ pub fn projection(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn entity(args: TokenStream, input: TokenStream) -> TokenStream {
     entity::expand(args.into(), input.into()).into()
+}
+
+/// Derives `KeySegment`, `ParseKeySegment` and `AttributeCodec` for an enum of unit variants.
+/// Documented in `dynatable_core::KeySegment`.
+#[proc_macro_derive(KeySegment, attributes(key_segment))]
+pub fn key_segment(input: TokenStream) -> TokenStream {
+    key_segment::derive(input.into()).into()
 }
