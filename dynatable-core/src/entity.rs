@@ -20,6 +20,11 @@ pub trait Entity: Sized + Send + 'static {
     /// Encodes the value as a DynamoDB item: `PK`, `SK`, the index key attributes, the
     /// entity-type attribute `_type`, and every field (absent `None` and empty sets omitted).
     ///
+    /// Only what the entity declares: an attribute a stored item has beyond its fields (another
+    /// service's, or one a migration has not declared yet) is not in the value, so a put of
+    /// `from_item(..).to_item()` drops it. To move such an item to a new key whole, copy the
+    /// raw item instead (`Scan::with_items`, `PrimaryKey::of_item`).
+    ///
     /// # Errors
     /// [`EncodeError`] when a field has no DynamoDB representation (a non-finite float, or a
     /// `serde` field whose serializer fails); the error names the entity and the attribute.

@@ -69,8 +69,8 @@ pub enum ErrorKind {
     /// A write of a versioned entity (`#[entity(version)]`) expected another version than the
     /// one stored: another writer changed the item since it was read.
     #[error(
-        "version conflict on {entity}: the write expected version {expected}, the table holds {}; read the item again and retry",
-        found.map_or_else(|| "no item".to_owned(), |v| format!("version {v}"))
+        "version conflict on {entity}: the write expected version {expected}, {}",
+        version_conflict_advice(*expected, *found)
     )]
     VersionConflict {
         /// The entity's name.
@@ -358,3 +358,17 @@ impl Error {
 
 /// `Result` of table operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a version conflict found, and what to do about it.
+fn version_conflict_advice(expected: u64, found: Option<u64>) -> String {
+    match found {
+        Some(version) => {
+            format!("the table holds version {version}; read the item again and retry")
+        }
+        None if expected > 0 => "the table holds no item with this key: read it again and retry, \
+             or, to write it under a new key (a re-key), set its version to 0 first, so that the \
+             put makes a new item (`#[entity(version)]` counts from there)"
+            .to_owned(),
+        None => "the table holds no item with this key".to_owned(),
+    }
+}

@@ -310,3 +310,22 @@ async fn raw_writes_leave_the_version_alone() {
     let item = test.get_item("ACCOUNT#a1", "ACCOUNT").await.unwrap();
     assert_eq!(item["version"], AttributeValue::N("1".into()));
 }
+
+#[tokio::test]
+async fn a_versioned_put_to_a_key_with_no_item_says_how_to_write_a_new_one() {
+    let (_test, table) = table().await;
+    table.put(&Account::new("a1", "ada")).send().await.unwrap();
+    // As a re-key would: the item read back (version 1), put under a new key.
+    let mut moved = stored(&table, "a1").await;
+    moved.account_id = "a2".to_owned();
+    let err = table.put(&moved).send().await.unwrap_err();
+    assert!(err.is_version_conflict(), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("holds no item with this key") && text.contains("set its version to 0"),
+        "{text}"
+    );
+    moved.version = 0;
+    table.put(&moved).send().await.unwrap();
+    assert_eq!(stored(&table, "a2").await.version, 1);
+}
