@@ -84,8 +84,8 @@ pub use table::{
     CursorError, DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, DirectWrites, DirectWritesError,
     Error, ErrorKind, Get, IntoValue, ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS,
     MAX_TRANSACTION_ACTIONS, MalformedItem, MemberOf, Operation, OwnWrites, Page, Projection, Put,
-    Query, QueryKeys, QueryTarget, RateLimit, Result, Scan, ScanFilter, ScanItems, SegmentPosition,
-    Snapshot, SortKey, Table, Transaction, Update, Write,
+    Query, QueryKeys, QueryTarget, RateLimit, Removable, Result, Scan, ScanFilter, ScanItems,
+    SegmentPosition, Snapshot, SortKey, Table, Transaction, Update, Write,
 };
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};

@@ -57,6 +57,6 @@ pub use scan::ItemMatcher;
 pub use scan::{DEFAULT_SEGMENTS, Scan, ScanFilter, ScanItems};
 pub use snapshot::Snapshot;
 pub use transaction::{MAX_TRANSACTION_ACTIONS, Transaction};
-pub use update::{Addable, Update};
+pub use update::{Addable, Removable, Update};
 pub use value::IntoValue;
 pub use write::Write;

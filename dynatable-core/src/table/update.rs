@@ -69,6 +69,25 @@ pub struct Update<E> {
     marker: PhantomData<fn() -> E>,
 }
 
+/// The fields [`Update::remove`] takes: optional ones. A required field's attribute removed, the
+/// item would no longer decode.
+#[diagnostic::on_unimplemented(
+    message = "`remove` takes an optional field, and `{Self}` is a required one",
+    label = "a required field: the item would no longer decode without it",
+    note = "to delete the attribute all the same (a migration dropping a field the entity no \
+            longer has, say), use `remove_attribute(\"name\")`"
+)]
+pub trait Removable<E> {
+    /// The attribute's name.
+    fn attribute(&self) -> &'static str;
+}
+
+impl<E, T: AttributeCodec, R: Writable> Removable<E> for Field<E, Option<T>, R> {
+    fn attribute(&self) -> &'static str {
+        self.name()
+    }
+}
+
 /// Types DynamoDB's `ADD` works on: numbers (added) and sets (united).
 pub trait Addable: AttributeCodec {}
 
@@ -203,9 +222,10 @@ impl<E> Update<E> {
         self
     }
 
-    /// `REMOVE field`, for optional fields (a required one would no longer decode).
-    pub fn remove<T: AttributeCodec, R: Writable>(mut self, field: Field<E, Option<T>, R>) -> Self {
-        self.parts.push(field.name(), Action::Remove);
+    /// `REMOVE field`, for optional fields (a required one would no longer decode: see
+    /// [`remove_attribute`](Self::remove_attribute) to remove its attribute anyway).
+    pub fn remove(mut self, field: impl Removable<E>) -> Self {
+        self.parts.push(field.attribute(), Action::Remove);
         self
     }
 
