@@ -3,7 +3,7 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::{ProvideCredentials as _, SharedCredentialsProvider};
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::Builder;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
@@ -19,12 +19,16 @@ const LOCAL_REGION: &str = "us-east-1";
 /// environment nor the profile holds credentials: DynamoDB Local accepts any.
 const LOCAL_KEY: &str = "local";
 
+/// How long a loopback endpoint's client waits for the profile's credentials before it uses the
+/// local ones.
+const PROFILE_LOOKUP: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Where and how to reach DynamoDB. Everything not set here comes from the standard AWS chain
 /// (`AWS_REGION`, `AWS_PROFILE`, `~/.aws/config`, credentials from the environment, profile,
 /// web identity, ECS or EC2 instance metadata).
 ///
 /// Against a loopback endpoint (`localhost`, `127.0.0.1`, `[::1]`: DynamoDB Local), a missing
-/// region is `us-east-1`, and when neither the environment nor the profile holds credentials,
+/// region is `us-east-1`, and when neither the environment nor a profile gives credentials,
 /// fixed local ones are used: DynamoDB Local accepts any. Other endpoints keep the chain as it
 /// is.
 ///
@@ -109,7 +113,7 @@ impl ClientConfig {
         if config.region().is_none() {
             local = local.region(Region::from_static(LOCAL_REGION));
         }
-        if !self.has_own_credentials() {
+        if !self.has_own_credentials(&config).await {
             local = local.credentials_provider(SharedCredentialsProvider::new(Credentials::new(
                 LOCAL_KEY,
                 LOCAL_KEY,
@@ -121,15 +125,16 @@ impl ClientConfig {
         local.build()
     }
 
-    /// Whether the machine configures credentials of its own: in the environment
-    /// (`AWS_ACCESS_KEY_ID`), or a profile (named, or a shared config or credentials file). For a
-    /// loopback endpoint those are the ones the application uses too (DynamoDB Local without
-    /// `-sharedDb` keeps a database per access key). The chain's remote sources (web identity,
-    /// ECS, EC2 metadata) are not looked for: they do not serve a machine running DynamoDB Local,
-    /// and the metadata lookup alone takes seconds where there is none.
-    fn has_own_credentials(&self) -> bool {
+    /// Whether the machine has credentials of its own for `config`: in the environment
+    /// (`AWS_ACCESS_KEY_ID`), or from a profile (named, or in a shared config or credentials
+    /// file) that the chain resolves within a second. For a loopback endpoint those are the ones
+    /// the application uses too (DynamoDB Local without `-sharedDb` keeps a database per access
+    /// key). Without any of these the chain is not asked: its remote sources (web identity, ECS,
+    /// EC2 metadata) do not serve a machine running DynamoDB Local, and the metadata lookup alone
+    /// takes seconds where there is none.
+    async fn has_own_credentials(&self, config: &SdkConfig) -> bool {
         let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-        if set("AWS_ACCESS_KEY_ID") || set("AWS_PROFILE") || self.profile.is_some() {
+        if set("AWS_ACCESS_KEY_ID") {
             return true;
         }
         let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
@@ -139,7 +144,18 @@ impl ClientConfig {
                 .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
                 .is_some_and(|path| path.is_file())
         };
-        file("AWS_SHARED_CREDENTIALS_FILE", "credentials") || file("AWS_CONFIG_FILE", "config")
+        let profile = set("AWS_PROFILE")
+            || self.profile.is_some()
+            || file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
+            || file("AWS_CONFIG_FILE", "config");
+        // A config file may hold only a region: the profile counts when it gives credentials.
+        let Some(provider) = config.credentials_provider().filter(|_| profile) else {
+            return false;
+        };
+        matches!(
+            tokio::time::timeout(PROFILE_LOOKUP, provider.provide_credentials()).await,
+            Ok(Ok(_))
+        )
     }
 
     /// A DynamoDB client for this configuration. The client is cheap to clone: build it once.
