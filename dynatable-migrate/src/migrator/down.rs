@@ -34,7 +34,8 @@ impl Migrator {
     ///
     /// # Errors
     /// [`Error::Irreversible`], [`Error::LockHeld`], [`Error::NoSuchVersion`],
-    /// [`Error::MigrationFailed`].
+    /// [`Error::ChecksumChanged`] (a rollback's code changed since it was applied, unless
+    /// [`allow_changed_checksums`](Self::allow_changed_checksums)), [`Error::MigrationFailed`].
     pub async fn down(&self, target: DownTarget) -> Result<RunReport> {
         let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
         let result = async {
@@ -116,7 +117,8 @@ impl Migrator {
                     .collect()
             }
         };
-        self.verify_rollbacks(ledger, &to_undo)?;
+        // As `up` refuses to run over changed code, `down` refuses to run changed rollbacks.
+        self.refuse_changed(ledger, &to_undo)?;
         if let Some(m) = to_undo.iter().find(|m| m.irreversible.is_some()) {
             return Err(Error::Irreversible {
                 reason: format!(
@@ -145,34 +147,12 @@ impl Migrator {
         }
     }
 
-    /// Refuses to run the rollback of a migration whose code changed since it was applied,
-    /// unless told to ([`allow_changed_checksums`](Self::allow_changed_checksums)), as `up`
-    /// refuses to run over changed code.
-    fn verify_rollbacks(
-        &self,
-        ledger: &BTreeMap<String, MigrationRecord>,
-        to_undo: &[&'static RegisteredMigration],
-    ) -> Result<()> {
-        let changed: Vec<String> = to_undo
-            .iter()
-            .filter(|m| {
-                ledger
-                    .get(m.version)
-                    .is_some_and(|r| r.checksum != m.checksum)
-            })
-            .map(|m| m.version.to_owned())
-            .collect();
-        match changed.is_empty() || self.allow_changed_checksums {
-            true => Ok(()),
-            false => Err(Error::ChecksumChanged { versions: changed }),
-        }
-    }
-
     /// The migrations [`down`](Self::down) to `target` would roll back now, newest first
     /// (nothing is run).
     ///
     /// # Errors
-    /// [`Error::Irreversible`], [`Error::NoSuchVersion`], a table error.
+    /// [`Error::Irreversible`], [`Error::NoSuchVersion`], [`Error::ChecksumChanged`], a table
+    /// error.
     pub async fn down_plan(
         &self,
         target: &DownTarget,

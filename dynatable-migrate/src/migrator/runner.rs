@@ -45,7 +45,7 @@ pub struct Migrator {
     pub(crate) entities: Vec<&'static EntitySchema>,
     pub(crate) lock_ttl: Duration,
     pub(crate) lock_wait: Duration,
-    pub(super) allow_changed_checksums: bool,
+    allow_changed_checksums: bool,
     pub(crate) who: String,
     pub(crate) reporter: Arc<dyn Reporter>,
     pub(super) catch_up: bool,
@@ -312,9 +312,19 @@ impl Migrator {
         if !unknown.is_empty() {
             return Err(Error::UnknownVersions { versions: unknown });
         }
-        let changed: Vec<String> = self
-            .migrations
-            .iter()
+        self.refuse_changed(ledger, &self.migrations)
+    }
+
+    /// Refuses to run code of `migrations` that changed since the ledger recorded it applied,
+    /// unless told to ([`allow_changed_checksums`](Self::allow_changed_checksums)): `up` over
+    /// every applied migration, `down` over the ones it rolls back.
+    pub(super) fn refuse_changed<'m>(
+        &self,
+        ledger: &BTreeMap<String, MigrationRecord>,
+        migrations: impl IntoIterator<Item = &'m &'static RegisteredMigration>,
+    ) -> Result<()> {
+        let changed: Vec<String> = migrations
+            .into_iter()
             .filter(|m| {
                 ledger.get(m.version).is_some_and(|r| {
                     r.status == MigrationStatus::Applied && r.checksum != m.checksum
@@ -322,10 +332,10 @@ impl Migrator {
             })
             .map(|m| m.version.to_owned())
             .collect();
-        if !changed.is_empty() && !self.allow_changed_checksums {
-            return Err(Error::ChecksumChanged { versions: changed });
+        match changed.is_empty() || self.allow_changed_checksums {
+            true => Ok(()),
+            false => Err(Error::ChecksumChanged { versions: changed }),
         }
-        Ok(())
     }
 
     /// The registered migrations the ledger records as applied, in version order.
