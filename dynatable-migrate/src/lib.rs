@@ -88,6 +88,7 @@ mod ledger;
 mod lock;
 mod migration;
 mod migrator;
+mod own_entities;
 mod page_tracker;
 mod registry;
 mod replay_positions;

@@ -119,12 +119,12 @@ pub fn migrations_in(module: &str) -> Result<Vec<&'static RegisteredMigration>> 
 /// where they are declared, was left out by the linker (nothing of it is named in the binary).
 #[cfg(any(feature = "cli", feature = "testing"))]
 pub(crate) fn anything_linked() -> bool {
-    // The migrator's own records (`_MigrationRecord`, the lock, leases) are entities too, always
-    // linked: only the app's count.
+    // The migrator's own records (the ledger, the lock, leases) are entities too, always linked:
+    // only the app's count.
     linked().next().is_some()
         || dynatable_core::registry::entities()
             .iter()
-            .any(|e| !e.name.starts_with('_'))
+            .any(|e| !crate::own_entities::is_own(e))
 }
 
 /// What to do when `anything_linked` is false: the line that links the app's library.

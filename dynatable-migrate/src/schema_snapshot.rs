@@ -8,6 +8,8 @@ use dynatable_core::EntitySchema;
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
+use crate::own_entities::is_own;
+
 /// The schemas of every entity at one point in time (entities named with a leading `_`, the
 /// runner's own, are left out).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,7 +156,7 @@ impl SchemaSnapshot {
     fn build(entities: &[&'static EntitySchema], version: Option<&Version>) -> Self {
         let entities = entities
             .iter()
-            .filter(|e| !e.name.starts_with('_') && exists_at(e.since, version))
+            .filter(|e| !is_own(e) && exists_at(e.since, version))
             .map(|e| {
                 let indexes = e
                     .indexes
