@@ -109,11 +109,15 @@ impl ClientConfig {
         if !self.is_local() {
             return config;
         }
-        let mut local = config.clone().into_builder();
-        if config.region().is_none() {
+        let (has_region, has_credentials) = (
+            config.region().is_some(),
+            self.has_own_credentials(&config).await,
+        );
+        let mut local = config.into_builder();
+        if !has_region {
             local = local.region(Region::from_static(LOCAL_REGION));
         }
-        if !self.has_own_credentials(&config).await {
+        if !has_credentials {
             local = local.credentials_provider(SharedCredentialsProvider::new(Credentials::new(
                 LOCAL_KEY,
                 LOCAL_KEY,
