@@ -344,15 +344,20 @@ async fn a_failed_migration_can_be_marked_instead() {
     assert_eq!(statuses(&m).await[3], ("0.4.0".to_owned(), Pending));
 }
 
+/// Records in the ledger another checksum for applied `version`, as if its code had changed since
+/// it ran.
+async fn code_changed_since_applied(table: &Table, version: &str) {
+    let mut record = ledger_record(table, version).await;
+    record.checksum = "0".repeat(64);
+    table.put(&record).send().await.unwrap();
+}
+
 #[tokio::test]
 async fn an_edited_applied_migration_blocks_up() {
     let Setup { table, test: _test } = setup().await;
     let m = migrator(&table);
     m.up(Some("0.1.0")).await.unwrap();
-    // As if the code of 0.1.0 had changed since it ran.
-    let mut record = ledger_record(&table, "0.1.0").await;
-    record.checksum = "0".repeat(64);
-    table.put(&record).send().await.unwrap();
+    code_changed_since_applied(&table, "0.1.0").await;
 
     let status = m.status().await.unwrap();
     assert_eq!(status.migrations[0].checksum_ok, Some(false));
@@ -376,10 +381,8 @@ async fn an_edited_applied_migration_blocks_its_rollback() {
     let Setup { table, test: _test } = setup().await;
     let m = migrator(&table);
     m.up(Some("0.1.0")).await.unwrap();
-    // As if the code of 0.1.0 (and so its `down`) had changed since it ran.
-    let mut record = ledger_record(&table, "0.1.0").await;
-    record.checksum = "0".repeat(64);
-    table.put(&record).send().await.unwrap();
+    // Its `down` changed too.
+    code_changed_since_applied(&table, "0.1.0").await;
 
     let err = m.down(DownTarget::Steps(1)).await.unwrap_err();
     assert!(
