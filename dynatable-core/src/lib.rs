@@ -230,6 +230,7 @@ pub use dynatable_macros::entity;
 /// assert_eq!(Order::from_item(item).unwrap().status, OrderStatus::Cart);
 /// ```
 ///
+/// The enum also gets `as_key_segment(&self) -> &'static str`, the text a value is written as.
 /// Structs, variants with fields, unknown options and two variants written alike are compile
 /// errors at their tokens.
 pub use dynatable_macros::KeySegment;
