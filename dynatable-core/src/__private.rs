@@ -26,7 +26,7 @@ pub use crate::key::{
 pub use crate::key_segment::{KeySegment, ParseKeySegment};
 pub use crate::registry::EntityRegistration;
 pub use crate::schema::{
-    AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema,
+    AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema, PreviousKey,
 };
 pub use crate::table::{MemberOf, Projection, QueryKeys, QueryTarget};
 pub use crate::template::{KeyTemplate, Segment};

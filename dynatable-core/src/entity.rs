@@ -46,6 +46,47 @@ pub trait Entity: Sized + Send + 'static {
     /// [`DecodeError`] naming the entity, the item's key, the attribute and the expected and
     /// found types, when a required attribute is missing or has the wrong type.
     fn from_item(item: Item) -> Result<Self, DecodeError>;
+
+    /// The key attributes of this value in key shape `shape` (a position in
+    /// [`EntitySchema::key_shapes`], oldest first, the current keys last): `PK`, `SK` and the
+    /// index key attributes that shape writes (a sparse index's left out when its fields are
+    /// `None`). `None` when the entity has no such shape.
+    ///
+    /// `#[entity]` implements it for every shape its `previous_key`s declare; the default knows
+    /// only the current keys, from [`to_item`](Self::to_item).
+    ///
+    /// ```
+    /// use dynatable_core::{Entity, entity};
+    ///
+    /// #[entity(pk = "USER#{user_id}", sk = "ORDER#{created}#{order_id}",
+    ///          previous_key(until = "0.2.0", sk = "ORDER#{order_id}"))]
+    /// pub struct Order {
+    ///     pub user_id: String,
+    ///     pub order_id: String,
+    ///     pub created: u64,
+    /// }
+    ///
+    /// let order = Order { user_id: "u1".into(), order_id: "o1".into(), created: 7 };
+    /// let old = order.key_attributes(0).unwrap();
+    /// assert_eq!(old["SK"].as_s().unwrap(), "ORDER#o1");
+    /// let new = order.key_attributes(1).unwrap();
+    /// // Numbers in keys are zero-padded to 20 digits, so that they sort.
+    /// assert_eq!(new["SK"].as_s().unwrap(), "ORDER#00000000000000000007#o1");
+    /// assert!(order.key_attributes(2).is_none());
+    /// ```
+    fn key_attributes(&self, shape: usize) -> Option<Item> {
+        if shape != Self::SCHEMA.previous_keys.len() {
+            return None;
+        }
+        let item = self.to_item().ok()?;
+        let current = Self::SCHEMA.key_shapes().last()?;
+        Some(
+            current
+                .key_attributes()
+                .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
+                .collect(),
+        )
+    }
 }
 
 /// An entity that batch writes may store: one without an optimistic-locking version.

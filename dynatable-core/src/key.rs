@@ -6,14 +6,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::codec::Item;
 
-/// The table's partition key attribute.
-pub const PARTITION_KEY_ATTRIBUTE: &str = "PK";
-/// The table's sort key attribute.
-pub const SORT_KEY_ATTRIBUTE: &str = "SK";
-/// The attribute that names an item's entity type (the entity's `name`).
-pub const ENTITY_TYPE_ATTRIBUTE: &str = "_type";
-/// The partition key prefix of the migration ledger's items: entity reads never return them.
-pub const LEDGER_PARTITION_PREFIX: &str = "_SCHEMA#";
+pub use crate::reserved_names::{
+    ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE,
+};
 
 /// The primary key of an item: the rendered partition and sort key templates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

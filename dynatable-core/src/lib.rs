@@ -56,6 +56,7 @@ mod item_size;
 mod key;
 mod key_segment;
 pub mod registry;
+mod reserved_names;
 mod schema;
 mod table;
 mod table_definition;
@@ -78,7 +79,10 @@ pub use key::{
     SORT_KEY_ATTRIBUTE,
 };
 pub use key_segment::{KeySegment, PaddedKeySegment, ParseKeySegment};
-pub use schema::{AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema};
+pub use schema::{
+    AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema, KeyShape,
+    PreviousKey,
+};
 pub use table::{
     Addable, Backoff, BatchGet, BulkError, BulkReport, CancellationReason, Condition, Cursor,
     CursorError, DEFAULT_CONCURRENCY, DEFAULT_SEGMENTS, Delete, DirectWrites, DirectWritesError,

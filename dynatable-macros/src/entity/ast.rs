@@ -3,7 +3,7 @@
 use proc_macro2::Span;
 use syn::{Data, DeriveInput, Fields, Ident, LitStr, Path, Type, Visibility};
 
-use super::attr::{Container, DefaultValue, FieldAttrs, IndexAttr};
+use super::attr::{Container, DefaultValue, FieldAttrs, IndexAttr, PreviousKeyAttr};
 use super::template::Template;
 use super::ty;
 use crate::ctxt::Ctxt;
@@ -18,6 +18,8 @@ pub(crate) struct Model {
     pub(crate) pk: Template,
     pub(crate) sk: Template,
     pub(crate) indexes: Vec<Index>,
+    /// The keys before the current ones, as written (oldest first when the versions increase).
+    pub(crate) previous_keys: Vec<PreviousKey>,
     pub(crate) fields: Vec<FieldModel>,
     /// The migration version that introduced the entity.
     pub(crate) since: Option<LitStr>,
@@ -27,6 +29,23 @@ pub(crate) struct Index {
     pub(crate) name: LitStr,
     pub(crate) pk_attribute: String,
     pub(crate) sk_attribute: Option<String>,
+    pub(crate) pk: Template,
+    pub(crate) sk: Option<Template>,
+    /// The migration version that created the index.
+    pub(crate) since: Option<LitStr>,
+}
+
+/// One `previous_key(...)`: the templates it gives, the rest being the next shape's.
+pub(crate) struct PreviousKey {
+    pub(crate) until: LitStr,
+    pub(crate) pk: Option<Template>,
+    pub(crate) sk: Option<Template>,
+    pub(crate) indexes: Vec<PreviousIndex>,
+}
+
+/// An index's templates before a `previous_key`'s version.
+pub(crate) struct PreviousIndex {
+    pub(crate) name: LitStr,
     pub(crate) pk: Template,
     pub(crate) sk: Option<Template>,
 }
@@ -164,6 +183,11 @@ pub(crate) fn build(cx: &Ctxt, input: &DeriveInput, container: Container) -> Opt
         .iter()
         .filter_map(|index| build_index(cx, index))
         .collect();
+    let previous_keys: Vec<PreviousKey> = container
+        .previous_keys
+        .iter()
+        .filter_map(|previous| build_previous_key(cx, previous))
+        .collect();
 
     let name = container
         .name
@@ -185,6 +209,7 @@ pub(crate) fn build(cx: &Ctxt, input: &DeriveInput, container: Container) -> Opt
         pk,
         sk,
         indexes,
+        previous_keys,
         fields,
         since: container.since,
     })
@@ -290,5 +315,56 @@ fn build_index(cx: &Ctxt, index: &IndexAttr) -> Option<Index> {
         sk_attribute,
         pk,
         sk,
+        since: index.since.clone(),
+    })
+}
+
+fn build_previous_key(cx: &Ctxt, previous: &PreviousKeyAttr) -> Option<PreviousKey> {
+    let Some(until) = &previous.until else {
+        cx.error_spanned_by(
+            &previous.keyword,
+            "previous_key(...) needs `until`, the migration version that changed the key, e.g. \
+             previous_key(until = \"0.2.0\", sk = \"ORDER#{order_id}\")",
+        );
+        return None;
+    };
+    if previous.pk.is_none() && previous.sk.is_none() && previous.indexes.is_empty() {
+        cx.error_spanned_by(
+            &previous.keyword,
+            "previous_key(...) names no key: give the `pk`, the `sk` or an `index(...)` the \
+             entity had before this version",
+        );
+        return None;
+    }
+    let indexes = previous
+        .indexes
+        .iter()
+        .filter_map(|index| {
+            let Some(name) = &index.name else {
+                cx.error_spanned_by(&index.keyword, "index(...) needs the `name` of the index");
+                return None;
+            };
+            let Some(pk) = &index.pk else {
+                cx.error_spanned_by(
+                    &index.keyword,
+                    format!(
+                        "index {:?} needs the `pk` template it had before this version",
+                        name.value()
+                    ),
+                );
+                return None;
+            };
+            Some(PreviousIndex {
+                name: name.clone(),
+                pk: Template::parse(cx, pk),
+                sk: index.sk.as_ref().map(|sk| Template::parse(cx, sk)),
+            })
+        })
+        .collect();
+    Some(PreviousKey {
+        until: until.clone(),
+        pk: previous.pk.as_ref().map(|pk| Template::parse(cx, pk)),
+        sk: previous.sk.as_ref().map(|sk| Template::parse(cx, sk)),
+        indexes,
     })
 }

@@ -23,9 +23,12 @@ const CONTAINER_KEYS: &[&str] = &[
     "rename_all",
     "constructor",
     "since",
+    "previous_key",
     "crate",
 ];
-const INDEX_KEYS: &[&str] = &["name", "pk", "sk", "pk_attribute", "sk_attribute"];
+const INDEX_KEYS: &[&str] = &["name", "pk", "sk", "pk_attribute", "sk_attribute", "since"];
+const PREVIOUS_KEY_KEYS: &[&str] = &["until", "pk", "sk", "index"];
+const PREVIOUS_INDEX_KEYS: &[&str] = &["name", "pk", "sk"];
 const FIELD_KEYS: &[&str] = &[
     "rename",
     "default",
@@ -44,6 +47,8 @@ pub(crate) struct Container {
     pub(crate) pk: Option<LitStr>,
     pub(crate) sk: Option<LitStr>,
     pub(crate) indexes: Vec<IndexAttr>,
+    /// Every `previous_key(...)`, in the order written.
+    pub(crate) previous_keys: Vec<PreviousKeyAttr>,
     pub(crate) name: Option<LitStr>,
     pub(crate) rename_all: Option<RenameRule>,
     pub(crate) constructor: Option<syn::Ident>,
@@ -63,6 +68,27 @@ pub(crate) struct IndexAttr {
     pub(crate) sk: Option<LitStr>,
     pub(crate) pk_attribute: Option<LitStr>,
     pub(crate) sk_attribute: Option<LitStr>,
+    /// `since = "0.3.0"`: the migration version that created the index.
+    pub(crate) since: Option<LitStr>,
+}
+
+/// One `previous_key(until = "...", pk = "...", sk = "...", index(...))`.
+pub(crate) struct PreviousKeyAttr {
+    /// The `previous_key` keyword, for errors about the whole option.
+    pub(crate) keyword: Path,
+    pub(crate) until: Option<LitStr>,
+    pub(crate) pk: Option<LitStr>,
+    pub(crate) sk: Option<LitStr>,
+    /// `index(name = "...", pk = "...", sk = "...")`: an index's keys before `until`.
+    pub(crate) indexes: Vec<PreviousIndexAttr>,
+}
+
+/// One `index(...)` inside a `previous_key(...)`.
+pub(crate) struct PreviousIndexAttr {
+    pub(crate) keyword: Path,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) pk: Option<LitStr>,
+    pub(crate) sk: Option<LitStr>,
 }
 
 /// The options on a field.
@@ -155,9 +181,22 @@ impl Container {
                     sk: None,
                     pk_attribute: None,
                     sk_attribute: None,
+                    since: None,
                 };
                 meta.parse_nested_meta(|inner| index.parse_option(cx, inner))?;
                 self.indexes.push(index);
+                Ok(())
+            }
+            "previous_key" => {
+                let mut previous = PreviousKeyAttr {
+                    keyword: meta.path.clone(),
+                    until: None,
+                    pk: None,
+                    sk: None,
+                    indexes: Vec::new(),
+                };
+                meta.parse_nested_meta(|inner| previous.parse_option(cx, inner))?;
+                self.previous_keys.push(previous);
                 Ok(())
             }
             _ => unknown_key(cx, &meta, "entity", CONTAINER_KEYS),
@@ -174,7 +213,43 @@ impl IndexAttr {
             "sk" => set_string(cx, &mut self.sk, &meta),
             "pk_attribute" => set_string(cx, &mut self.pk_attribute, &meta),
             "sk_attribute" => set_string(cx, &mut self.sk_attribute, &meta),
+            "since" => set_string(cx, &mut self.since, &meta),
             _ => unknown_key(cx, &meta, "index", INDEX_KEYS),
+        }
+    }
+}
+
+impl PreviousKeyAttr {
+    fn parse_option(&mut self, cx: &Ctxt, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = key_of(&meta);
+        match key.as_str() {
+            "until" => set_string(cx, &mut self.until, &meta),
+            "pk" => set_string(cx, &mut self.pk, &meta),
+            "sk" => set_string(cx, &mut self.sk, &meta),
+            "index" => {
+                let mut index = PreviousIndexAttr {
+                    keyword: meta.path.clone(),
+                    name: None,
+                    pk: None,
+                    sk: None,
+                };
+                meta.parse_nested_meta(|inner| index.parse_option(cx, inner))?;
+                self.indexes.push(index);
+                Ok(())
+            }
+            _ => unknown_key(cx, &meta, "previous_key", PREVIOUS_KEY_KEYS),
+        }
+    }
+}
+
+impl PreviousIndexAttr {
+    fn parse_option(&mut self, cx: &Ctxt, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = key_of(&meta);
+        match key.as_str() {
+            "name" => set_string(cx, &mut self.name, &meta),
+            "pk" => set_string(cx, &mut self.pk, &meta),
+            "sk" => set_string(cx, &mut self.sk, &meta),
+            _ => unknown_key(cx, &meta, "previous_key index", PREVIOUS_INDEX_KEYS),
         }
     }
 }

@@ -7,6 +7,7 @@ use syn::{Expr, ExprLit, ExprUnary, Lit, LitStr, UnOp};
 
 use super::ast::{FieldModel, Managed, Model};
 use super::attr::DefaultValue;
+use super::key_history;
 use super::template::Template;
 use super::ty::{self, Primitive};
 use crate::ctxt::Ctxt;
@@ -25,14 +26,29 @@ pub(crate) fn check(cx: &Ctxt, model: &Model) {
         if let Some(sk) = &index.sk {
             check_template(cx, model, sk, KeyKind::Index);
         }
+        if let Some(since) = &index.since {
+            check_version(cx, "since", since);
+        }
     }
+    for previous in &model.previous_keys {
+        check_version(cx, "until", &previous.until);
+        for template in previous.pk.iter().chain(&previous.sk) {
+            check_template(cx, model, template, KeyKind::Primary);
+        }
+        for index in &previous.indexes {
+            for template in std::iter::once(&index.pk).chain(&index.sk) {
+                check_template(cx, model, template, KeyKind::Index);
+            }
+        }
+    }
+    key_history::check(cx, model);
     for field in &model.fields {
         check_generate(cx, field);
         check_default(cx, field);
         check_field_since(cx, field);
     }
     if let Some(since) = &model.since {
-        check_version(cx, since);
+        check_version(cx, "since", since);
     }
     check_version_field(cx, model);
     check_managed_fields(cx, model);
@@ -164,7 +180,8 @@ fn check_managed_fields(cx: &Ctxt, model: &Model) {
     }
 }
 
-/// The first key template (primary, then indexes) with a placeholder for field `name`.
+/// The first key template (primary, then indexes, then earlier keys) with a placeholder for field
+/// `name`.
 fn template_naming<'m>(model: &'m Model, name: &str) -> Option<&'m Template> {
     std::iter::once(&model.pk)
         .chain(std::iter::once(&model.sk))
@@ -174,16 +191,23 @@ fn template_naming<'m>(model: &'m Model, name: &str) -> Option<&'m Template> {
                 .iter()
                 .flat_map(|i| std::iter::once(&i.pk).chain(&i.sk)),
         )
+        .chain(model.previous_keys.iter().flat_map(|p| {
+            p.pk.iter().chain(&p.sk).chain(
+                p.indexes
+                    .iter()
+                    .flat_map(|i| std::iter::once(&i.pk).chain(&i.sk)),
+            )
+        }))
         .find(|t| t.fields().any(|f| f == name))
 }
 
-/// A `since` version must be semver.
-fn check_version(cx: &Ctxt, lit: &LitStr) {
+/// A `since` or `until` version must be semver.
+fn check_version(cx: &Ctxt, key: &str, lit: &LitStr) {
     if let Err(e) = semver::Version::parse(&lit.value()) {
         cx.error_spanned_by(
             lit,
             format!(
-                "since {:?} is not semver ({e}): name the migration version, e.g. since = \"0.4.0\"",
+                "{key} {:?} is not semver ({e}): name the migration version, e.g. {key} = \"0.4.0\"",
                 lit.value()
             ),
         );
@@ -194,7 +218,7 @@ fn check_version(cx: &Ctxt, lit: &LitStr) {
 /// a value for it.
 fn check_field_since(cx: &Ctxt, field: &FieldModel) {
     let Some(since) = &field.since else { return };
-    check_version(cx, since);
+    check_version(cx, "since", since);
     if field.optional.is_none() && field.default.is_none() {
         cx.error_spanned_by(
             since,

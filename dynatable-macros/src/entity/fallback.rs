@@ -31,6 +31,7 @@ pub(crate) fn fallback(input: &DeriveInput, crate_path: Option<Path>, cx: Ctxt) 
                     sk: #p::KeyTemplate { source: "", segments: &[] },
                 },
                 indexes: &[],
+                previous_keys: &[],
                 attributes: &[],
                 since: ::core::option::Option::None,
                 version: ::core::option::Option::None,

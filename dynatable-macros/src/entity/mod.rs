@@ -1,11 +1,12 @@
-//! `#[entity]`: parse ([`attr`], [`template`]) → model ([`ast`]) → [`check`] → [`expand`], or,
-//! on errors, [`fallback`].
+//! `#[entity]`: parse ([`attr`], [`template`]) → model ([`ast`], its [`key_history`]) → [`check`]
+//! → [`expand`], or, on errors, [`fallback`].
 
 mod ast;
 mod attr;
 mod check;
 mod expand;
 mod fallback;
+mod key_history;
 mod template;
 mod ty;
 

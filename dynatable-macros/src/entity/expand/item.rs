@@ -5,8 +5,9 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use super::super::ast::{FieldModel, Managed, Model};
+use super::super::ast::{FieldModel, Index, Managed, Model};
 use super::super::attr::DefaultValue;
+use super::super::key_history::{self, Shape};
 use super::super::template::{Segment, Template};
 use super::super::ty::{self};
 
@@ -40,6 +41,42 @@ pub(super) fn option_tokens<T: quote::ToTokens>(value: Option<T>) -> TokenStream
     }
 }
 
+/// An `IndexSchema` of `index` with the templates `pk` and `sk` (its own, or an earlier shape's).
+fn index_schema(
+    p: &TokenStream,
+    index: &Index,
+    pk: &Template,
+    sk: Option<&Template>,
+) -> TokenStream {
+    let name = index.name.value();
+    let pk_attribute = &index.pk_attribute;
+    let sk_attribute = option_tokens(index.sk_attribute.as_ref());
+    let pk = template_tokens(p, pk);
+    let sk = option_tokens(sk.map(|t| template_tokens(p, t)));
+    let since = option_tokens(index.since.as_ref());
+    quote! {
+        #p::IndexSchema { name: #name, pk_attribute: #pk_attribute, sk_attribute: #sk_attribute, pk: #pk, sk: #sk, since: #since }
+    }
+}
+
+/// The `PreviousKey` of an earlier shape; `None` for the current one.
+fn previous_key_schema(p: &TokenStream, shape: &Shape<'_>) -> Option<TokenStream> {
+    let until = shape.until?;
+    let pk = template_tokens(p, shape.pk);
+    let sk = template_tokens(p, shape.sk);
+    let indexes = shape
+        .indexes
+        .iter()
+        .map(|i| index_schema(p, i.index, i.pk, i.sk));
+    Some(quote! {
+        #p::PreviousKey {
+            until: #until,
+            key: #p::KeySchema { pk: #pk, sk: #sk },
+            indexes: &[#(#indexes),*],
+        }
+    })
+}
+
 pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
     let name = &model.name;
     let ident_str = model.ident.to_string();
@@ -67,16 +104,13 @@ pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
         managed(Managed::CreatedAt),
         managed(Managed::Ttl),
     );
-    let indexes = model.indexes.iter().map(|index| {
-        let name = index.name.value();
-        let pk_attribute = &index.pk_attribute;
-        let sk_attribute = option_tokens(index.sk_attribute.as_ref());
-        let pk = template_tokens(p, &index.pk);
-        let sk = option_tokens(index.sk.as_ref().map(|t| template_tokens(p, t)));
-        quote! {
-            #p::IndexSchema { name: #name, pk_attribute: #pk_attribute, sk_attribute: #sk_attribute, pk: #pk, sk: #sk }
-        }
-    });
+    let indexes = model
+        .indexes
+        .iter()
+        .map(|index| index_schema(p, index, &index.pk, index.sk.as_ref()));
+    let previous_keys = key_history::shapes(model)
+        .into_iter()
+        .filter_map(|shape| previous_key_schema(p, &shape));
     let attributes = model.fields.iter().map(|f| {
         let field = f.ident.to_string();
         let attribute = &f.attribute;
@@ -108,6 +142,7 @@ pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
             rust_type: ::core::concat!(::core::module_path!(), "::", #ident_str),
             key: #p::KeySchema { pk: #pk, sk: #sk },
             indexes: &[#(#indexes),*],
+            previous_keys: &[#(#previous_keys),*],
             attributes: &[#(#attributes),*],
             since: #since,
             version: #version,
@@ -118,6 +153,95 @@ pub(super) fn schema(p: &TokenStream, model: &Model) -> TokenStream {
     }
 }
 
+/// Statements inserting one index's key attributes into `__item`, rendered from `self`: only
+/// when every `Option` placeholder of a sparse index has a value.
+fn index_key_inserts(
+    p: &TokenStream,
+    model: &Model,
+    pk_attribute: &str,
+    sk_attribute: Option<&String>,
+    pk: &Template,
+    sk: Option<&Template>,
+) -> TokenStream {
+    // The `Option` placeholders of a sparse index: its key is written only when each has a
+    // value, rendered from the values (bound by reference).
+    let templates: Vec<&Template> = std::iter::once(pk).chain(sk).collect();
+    let sparse: Vec<&FieldModel> = placeholder_fields(model, &templates)
+        .into_iter()
+        .filter(|f| f.optional.is_some())
+        .collect();
+    let binding = |ident: &Ident| format_ident!("__sparse_{}", ident);
+    let value = |ident: &Ident| {
+        if sparse.iter().any(|f| &f.ident == ident) {
+            let bound = binding(ident);
+            quote!(#bound)
+        } else {
+            quote!(&self.#ident)
+        }
+    };
+    let pk = render(p, model, pk, value);
+    let sk = sk.zip(sk_attribute).map(|(template, attribute)| {
+        let rendered = render(p, model, template, value);
+        quote!(__item.insert(::std::string::String::from(#attribute), #p::AttributeValue::S(#rendered));)
+    });
+    let inserts = quote! {
+        __item.insert(::std::string::String::from(#pk_attribute), #p::AttributeValue::S(#pk));
+        #sk
+    };
+    if sparse.is_empty() {
+        return inserts;
+    }
+    let bindings = sparse.iter().map(|f| binding(&f.ident));
+    let fields = sparse.iter().map(|f| &f.ident);
+    quote! {
+        if let (#(#p::Option::Some(#bindings),)*) = (#(self.#fields.as_ref(),)*) {
+            #inserts
+        }
+    }
+}
+
+/// `Entity::key_attributes` for an entity with a key history: one arm per shape, oldest first,
+/// each building the key attributes that shape writes. `None` without a history (the trait's
+/// default serves the current keys).
+fn key_attributes_fn(p: &TokenStream, model: &Model) -> Option<TokenStream> {
+    if model.previous_keys.is_empty() {
+        return None;
+    }
+    let arms = key_history::shapes(model).into_iter().enumerate().map(|(i, shape)| {
+        let self_value = |ident: &Ident| quote!(&self.#ident);
+        let pk = render(p, model, shape.pk, self_value);
+        let sk = render(p, model, shape.sk, self_value);
+        let indexes = shape.indexes.iter().map(|index| {
+            index_key_inserts(
+                p,
+                model,
+                &index.index.pk_attribute,
+                index.index.sk_attribute.as_ref(),
+                index.pk,
+                index.sk,
+            )
+        });
+        let capacity = 2 + shape.indexes.len() * 2;
+        quote! {
+            #i => {
+                let mut __item = #p::Item::with_capacity(#capacity);
+                __item.insert(::std::string::String::from(#p::PARTITION_KEY_ATTRIBUTE), #p::AttributeValue::S(#pk));
+                __item.insert(::std::string::String::from(#p::SORT_KEY_ATTRIBUTE), #p::AttributeValue::S(#sk));
+                #(#indexes)*
+                #p::Option::Some(__item)
+            }
+        }
+    });
+    Some(quote! {
+        fn key_attributes(&self, shape: usize) -> #p::Option<#p::Item> {
+            match shape {
+                #(#arms)*
+                _ => #p::Option::None,
+            }
+        }
+    })
+}
+
 pub(super) fn entity_impl(model: &Model) -> TokenStream {
     let p = private(model);
     let ident = &model.ident;
@@ -126,44 +250,17 @@ pub(super) fn entity_impl(model: &Model) -> TokenStream {
     let key_fields = placeholder_fields(model, &[&model.pk, &model.sk]);
     let self_args = self_key_args(&key_fields);
     let capacity = model.fields.len() + 3 + model.indexes.len() * 2;
+    let key_attributes = key_attributes_fn(&p, model);
 
     let index_keys = model.indexes.iter().map(|index| {
-        // The `Option` placeholders of a sparse index: its key is written only when each has a
-        // value, rendered from the values (bound by reference).
-        let templates: Vec<&Template> = std::iter::once(&index.pk).chain(&index.sk).collect();
-        let sparse: Vec<&FieldModel> = placeholder_fields(model, &templates)
-            .into_iter()
-            .filter(|f| f.optional.is_some())
-            .collect();
-        let binding = |ident: &Ident| format_ident!("__sparse_{}", ident);
-        let value = |ident: &Ident| {
-            if sparse.iter().any(|f| &f.ident == ident) {
-                let bound = binding(ident);
-                quote!(#bound)
-            } else {
-                quote!(&self.#ident)
-            }
-        };
-        let pk_attribute = &index.pk_attribute;
-        let pk = render(&p, model, &index.pk, value);
-        let sk = index.sk.as_ref().zip(index.sk_attribute.as_ref()).map(|(template, attribute)| {
-            let rendered = render(&p, model, template, value);
-            quote!(__item.insert(::std::string::String::from(#attribute), #p::AttributeValue::S(#rendered));)
-        });
-        let inserts = quote! {
-            __item.insert(::std::string::String::from(#pk_attribute), #p::AttributeValue::S(#pk));
-            #sk
-        };
-        if sparse.is_empty() {
-            return inserts;
-        }
-        let bindings = sparse.iter().map(|f| binding(&f.ident));
-        let fields = sparse.iter().map(|f| &f.ident);
-        quote! {
-            if let (#(#p::Option::Some(#bindings),)*) = (#(self.#fields.as_ref(),)*) {
-                #inserts
-            }
-        }
+        index_key_inserts(
+            &p,
+            model,
+            &index.pk_attribute,
+            index.sk_attribute.as_ref(),
+            &index.pk,
+            index.sk.as_ref(),
+        )
     });
     let encodes = model.fields.iter().map(|f| {
         let field = &f.ident;
@@ -241,6 +338,8 @@ pub(super) fn entity_impl(model: &Model) -> TokenStream {
                 #(#owned_encodes)*
                 #p::Result::Ok(__item)
             }
+
+            #key_attributes
 
             fn from_item(__item: #p::Item) -> #p::Result<Self, #p::DecodeError> {
                 let mut __cx = #p::DecodeContext::new(#name);
