@@ -81,9 +81,7 @@ pub fn member_of(item: &Item, members: &[&EntitySchema]) -> Option<usize> {
     }
     let pk = string_attribute(item, PARTITION_KEY_ATTRIBUTE)?;
     let sk = string_attribute(item, SORT_KEY_ATTRIBUTE)?;
-    members
-        .iter()
-        .position(|m| m.key.pk.parse(pk).is_ok() && m.key.sk.parse(sk).is_ok())
+    members.iter().position(|m| m.key.parses(pk, sk))
 }
 
 /// The time-to-live attributes of the members (each once), for reads that leave out expired

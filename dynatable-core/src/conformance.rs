@@ -4,7 +4,6 @@
 use crate::codec::{Item, string_attribute};
 use crate::entity::Entity;
 use crate::error::{DecodeError, EncodeError};
-use crate::key::{PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
 
 /// How a stored item compares with what its entity writes; see [`check_item`].
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +18,13 @@ pub enum Conformance {
     StaleKeys(Vec<StaleKey>),
     /// It decodes, but cannot be encoded again (a value with no DynamoDB representation).
     Unencodable(EncodeError),
+    /// It decodes, and its stored keys are the ones an earlier key shape of its entity renders
+    /// (`#[entity(previous_key(until = ...))]`): the keys it had before migration `until`
+    /// changed them.
+    PreviousKey {
+        /// The version that changed the keys (the shape's `until`).
+        until: &'static str,
+    },
 }
 
 /// A key attribute whose stored value differs from the one the entity renders.
@@ -69,17 +75,24 @@ impl std::fmt::Display for StaleKey {
 /// ```
 pub fn check_item<E: Entity>(item: Item) -> Conformance {
     let schema = E::SCHEMA;
-    let key_attributes = [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE]
+    let mut attributes: Vec<&'static str> = Vec::new();
+    for shape in schema.key_shapes() {
+        for name in shape.key_attributes() {
+            if !attributes.contains(&name) {
+                attributes.push(name);
+            }
+        }
+    }
+    let stored: Vec<(&'static str, Option<String>)> = attributes
         .into_iter()
-        .chain(
-            schema
-                .indexes
-                .iter()
-                .flat_map(|i| std::iter::once(i.pk_attribute).chain(i.sk_attribute)),
-        );
-    let stored: Vec<(&'static str, Option<String>)> = key_attributes
         .map(|name| (name, string_attribute(&item, name).map(str::to_owned)))
         .collect();
+    let stored_value = |name: &str| {
+        stored
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.as_deref())
+    };
     let value = match E::from_item(item) {
         Ok(value) => value,
         Err(e) => return Conformance::Malformed(e),
@@ -88,20 +101,35 @@ pub fn check_item<E: Entity>(item: Item) -> Conformance {
         Ok(rendered) => rendered,
         Err(e) => return Conformance::Unencodable(e),
     };
-    let stale: Vec<StaleKey> = stored
-        .into_iter()
-        .filter_map(|(attribute, stored)| {
+    let current = schema.key_shapes().last();
+    let stale: Vec<StaleKey> = current
+        .iter()
+        .flat_map(|shape| shape.key_attributes())
+        .filter_map(|attribute| {
+            let stored = stored_value(attribute);
             let expected = string_attribute(&rendered, attribute);
-            (stored.as_deref() != expected).then(|| StaleKey {
+            (stored != expected).then(|| StaleKey {
                 attribute: attribute.to_owned(),
-                stored,
+                stored: stored.map(str::to_owned),
                 expected: expected.map(str::to_owned),
             })
         })
         .collect();
     if stale.is_empty() {
-        Conformance::Conforms
-    } else {
-        Conformance::StaleKeys(stale)
+        return Conformance::Conforms;
     }
+    // Newest first: a shape that renders the stored keys names the version that moved them.
+    let shapes: Vec<_> = schema.key_shapes().collect();
+    for (position, shape) in shapes.iter().enumerate().rev().skip(1) {
+        let Some(keys) = value.key_attributes(position) else {
+            continue;
+        };
+        let same = shape
+            .key_attributes()
+            .all(|attribute| stored_value(attribute) == string_attribute(&keys, attribute));
+        if let (true, Some(until)) = (same, shape.until) {
+            return Conformance::PreviousKey { until };
+        }
+    }
+    Conformance::StaleKeys(stale)
 }

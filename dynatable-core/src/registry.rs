@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use thiserror::Error;
 
-use crate::codec::Item;
+use crate::codec::{Item, string_attribute};
 use crate::conformance::{Conformance, check_item};
 use crate::entity::Entity;
+use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
 use crate::schema::EntitySchema;
 
 /// An entity registered by `#[entity]`. Generated code submits one per entity.
@@ -66,8 +67,9 @@ pub fn registrations() -> Vec<&'static EntityRegistration> {
 }
 
 /// Which of `entities` an item belongs to: the one its `_type` names; for an item written
-/// without `_type`, the first whose primary key templates both parse the item's keys. `None`
-/// when none does (a `_type` naming another entity included).
+/// without `_type`, the first whose primary key templates both parse the item's keys (its
+/// current ones, else those of an earlier key shape). `None` when none does (a `_type` naming
+/// another entity included).
 ///
 /// ```
 /// use dynatable_core::{Entity, entity, registry};
@@ -83,7 +85,18 @@ pub fn registrations() -> Vec<&'static EntityRegistration> {
 /// assert_eq!(registry::entity_of(&item, &[Team::SCHEMA]), Some(0));
 /// ```
 pub fn entity_of(item: &Item, entities: &[&EntitySchema]) -> Option<usize> {
-    crate::collection::member_of(item, entities)
+    if let Some(found) = crate::collection::member_of(item, entities) {
+        return Some(found);
+    }
+    if item.contains_key(ENTITY_TYPE_ATTRIBUTE) {
+        return None;
+    }
+    // Without `_type`, in a key shape an entity had before a re-key.
+    let pk = string_attribute(item, PARTITION_KEY_ATTRIBUTE)?;
+    let sk = string_attribute(item, SORT_KEY_ATTRIBUTE)?;
+    entities
+        .iter()
+        .position(|e| e.key_shapes().any(|shape| shape.key.parses(pk, sk)))
 }
 
 /// A problem that makes entities unsafe to keep in one table.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use dynatable_core::EntitySchema;
+use dynatable_core::{EntitySchema, KeyShape};
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
@@ -141,6 +141,28 @@ fn exists_at(since: Option<&str>, version: Option<&Version>) -> bool {
     }
 }
 
+/// The key shape in force at `version` (`None`: the current one): the oldest whose `until` is
+/// after it.
+fn shape_at(entity: &EntitySchema, version: Option<&Version>) -> KeyShape {
+    let current = KeyShape {
+        until: None,
+        key: entity.key,
+        indexes: entity.indexes,
+    };
+    let Some(version) = version else {
+        return current;
+    };
+    entity
+        .key_shapes()
+        .find(|shape| {
+            shape
+                .until
+                .and_then(|until| Version::parse(until).ok())
+                .is_none_or(|until| *version < until)
+        })
+        .unwrap_or(current)
+}
+
 impl SchemaSnapshot {
     /// The snapshot of `entities`.
     pub fn of(entities: &[&'static EntitySchema]) -> Self {
@@ -158,9 +180,11 @@ impl SchemaSnapshot {
             .iter()
             .filter(|e| !is_own(e) && exists_at(e.since, version))
             .map(|e| {
-                let indexes = e
+                let shape = shape_at(e, version);
+                let indexes = shape
                     .indexes
                     .iter()
+                    .filter(|i| exists_at(i.since, version))
                     .map(|i| {
                         let sk = match (i.sk_attribute, i.sk) {
                             (Some(attribute), Some(template)) => {
@@ -181,8 +205,8 @@ impl SchemaSnapshot {
                     .map(|a| (a.name.to_owned(), describe(a)))
                     .collect();
                 let snapshot = EntitySnapshot {
-                    pk: e.key.pk.source.to_owned(),
-                    sk: e.key.sk.source.to_owned(),
+                    pk: shape.key.pk.source.to_owned(),
+                    sk: shape.key.sk.source.to_owned(),
                     indexes,
                     attributes,
                 };

@@ -1,7 +1,7 @@
 //! Validation of a whole table against the entities of the binary: which entity each item
 //! belongs to, and whether it is what that entity writes. `migrate validate` runs it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
@@ -32,6 +32,13 @@ pub enum FindingClass {
     /// No entity of the binary claims it: its `_type` names none, or (without `_type`) no
     /// entity's key templates parse its keys.
     UnknownEntity,
+    /// It decodes and has the keys of an earlier key shape of its entity
+    /// (`previous_key(until = ...)`), and the migration that re-keys it is not applied yet:
+    /// expected, and not counted as non-conforming.
+    PendingRekey,
+    /// It decodes and has the keys of an earlier key shape, but the migration that re-keys it
+    /// is applied: the re-key left it behind.
+    LeftBehind,
 }
 
 impl FindingClass {
@@ -41,6 +48,8 @@ impl FindingClass {
             Self::Malformed => "malformed",
             Self::StaleKeys => "stale_keys",
             Self::UnknownEntity => "unknown_entity",
+            Self::PendingRekey => "pending_rekey",
+            Self::LeftBehind => "left_behind",
         }
     }
 }
@@ -69,6 +78,10 @@ pub struct EntityCounts {
     pub malformed: u64,
     /// Items that decode but whose stored keys differ from the rendered ones.
     pub stale_keys: u64,
+    /// Items in an earlier key shape whose re-key is not applied yet.
+    pub pending_rekey: u64,
+    /// Items in an earlier key shape whose re-key is applied.
+    pub left_behind: u64,
 }
 
 /// What [`Validator::run`] found in the whole table.
@@ -95,7 +108,7 @@ impl ValidationReport {
             && self
                 .entities
                 .values()
-                .all(|c| c.malformed == 0 && c.stale_keys == 0)
+                .all(|c| c.malformed == 0 && c.stale_keys == 0 && c.left_behind == 0)
     }
 
     /// How many items do not conform.
@@ -104,7 +117,7 @@ impl ValidationReport {
             + self
                 .entities
                 .values()
-                .map(|c| c.malformed + c.stale_keys)
+                .map(|c| c.malformed + c.stale_keys + c.left_behind)
                 .sum::<u64>()
     }
 }
@@ -228,7 +241,13 @@ impl Validator {
     /// A read error of the scan (after the table's retries).
     pub async fn run(mut self) -> Result<ValidationReport> {
         let estimate = estimated_items(&self.table).await;
-        let mut tally = Tally::new(&self.entities, self.examples);
+        let applied = crate::ledger::records(&self.table)
+            .await?
+            .into_iter()
+            .filter(|r| r.status == crate::ledger::MigrationStatus::Applied)
+            .map(|r| r.version)
+            .collect();
+        let mut tally = Tally::new(&self.entities, self.examples, applied);
         let mut scan = self
             .table
             .scan_items()
@@ -292,10 +311,17 @@ struct Tally {
     schemas: Vec<&'static dynatable_core::EntitySchema>,
     /// Examples kept per (entity, class).
     kept: BTreeMap<(Option<&'static str>, FindingClass), usize>,
+    /// The versions the ledger records as applied: an item in a key shape ended by one of them
+    /// was left behind.
+    applied: BTreeSet<String>,
 }
 
 impl Tally {
-    fn new(entities: &[&'static EntityRegistration], examples: usize) -> Self {
+    fn new(
+        entities: &[&'static EntityRegistration],
+        examples: usize,
+        applied: BTreeSet<String>,
+    ) -> Self {
         let schemas: Vec<_> = entities.iter().map(|r| r.schema()).collect();
         Self {
             report: ValidationReport {
@@ -308,6 +334,7 @@ impl Tally {
             examples,
             schemas,
             kept: BTreeMap::new(),
+            applied,
         }
     }
 
@@ -366,6 +393,17 @@ impl Tally {
                     .collect::<Vec<_>>()
                     .join("; ");
                 self.found(FindingClass::StaleKeys, Some(entity), pk, sk, reason)
+            }
+            Conformance::PreviousKey { until } if self.applied.contains(until) => {
+                counts.left_behind += 1;
+                let reason =
+                    format!("{entity} key shape before {until}, left behind: {until} is applied");
+                self.found(FindingClass::LeftBehind, Some(entity), pk, sk, reason)
+            }
+            Conformance::PreviousKey { until } => {
+                counts.pending_rekey += 1;
+                let reason = format!("{entity} key shape before {until}: {until} pending");
+                self.found(FindingClass::PendingRekey, Some(entity), pk, sk, reason)
             }
             // A new outcome of the core check counts as not conforming, never as conforming.
             _ => {

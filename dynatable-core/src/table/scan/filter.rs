@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::key::{
     ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE,
 };
-use crate::schema::EntitySchema;
+use crate::schema::{EntitySchema, KeySchema};
 use crate::table::expression::Placeholders;
 
 /// How a scan of one entity type recognises its items.
@@ -48,8 +48,37 @@ pub(super) fn entity_filter(schema: &EntitySchema, filter: ScanFilter) -> (Strin
         "{type_name} = {}",
         p.value(AttributeValue::S(schema.name.to_owned()))
     );
+    // Items in every key shape the entity has had: a re-key's scan reads the old ones.
+    let mut shapes: Vec<String> = Vec::new();
+    for shape in schema.key_shapes() {
+        let condition = prefix_condition(&shape.key, &mut p);
+        if !shapes.contains(&condition) {
+            shapes.push(condition);
+        }
+    }
+    let by_prefix = match shapes.as_slice() {
+        [one] => one.clone(),
+        _ => shapes
+            .iter()
+            .map(|c| format!("({c})"))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+    };
+    let text = match filter {
+        ScanFilter::EntityType => is_type,
+        ScanFilter::KeyPrefix => by_prefix,
+        ScanFilter::EntityTypeOrKeyPrefix => {
+            format!("{is_type} OR (attribute_not_exists({type_name}) AND {by_prefix})")
+        }
+    };
+    (text, p)
+}
+
+/// The condition that the keys start with `key`'s literal prefixes (a constant sort key matched
+/// whole); `attribute_exists(PK)` when neither template has one.
+fn prefix_condition(key: &KeySchema, p: &mut Placeholders) -> String {
     let mut prefixes = Vec::new();
-    let pk_prefix = schema.key.pk.prefix();
+    let pk_prefix = key.pk.prefix();
     if !pk_prefix.is_empty() {
         let name = p.name(PARTITION_KEY_ATTRIBUTE);
         prefixes.push(format!(
@@ -57,7 +86,7 @@ pub(super) fn entity_filter(schema: &EntitySchema, filter: ScanFilter) -> (Strin
             p.value(AttributeValue::S(pk_prefix.to_owned()))
         ));
     }
-    let sk = schema.key.sk;
+    let sk = key.sk;
     if !sk.prefix().is_empty() {
         let name = p.name(SORT_KEY_ATTRIBUTE);
         let value = p.value(AttributeValue::S(sk.prefix().to_owned()));
@@ -68,17 +97,9 @@ pub(super) fn entity_filter(schema: &EntitySchema, filter: ScanFilter) -> (Strin
             format!("begins_with({name}, {value})")
         });
     }
-    let by_prefix = if prefixes.is_empty() {
+    if prefixes.is_empty() {
         format!("attribute_exists({})", p.name(PARTITION_KEY_ATTRIBUTE))
     } else {
         prefixes.join(" AND ")
-    };
-    let text = match filter {
-        ScanFilter::EntityType => is_type,
-        ScanFilter::KeyPrefix => by_prefix,
-        ScanFilter::EntityTypeOrKeyPrefix => {
-            format!("{is_type} OR (attribute_not_exists({type_name}) AND {by_prefix})")
-        }
-    };
-    (text, p)
+    }
 }

@@ -61,13 +61,9 @@ impl<T> ItemMatcher<T> {
         let entity_type = item.get(ENTITY_TYPE_ATTRIBUTE);
         let is_type = matches!(entity_type, Some(AttributeValue::S(t)) if t == schema.name);
         let sk = text(SORT_KEY_ATTRIBUTE).unwrap_or_default();
-        let template = schema.key.sk;
-        let by_prefix = pk.starts_with(schema.key.pk.prefix())
-            && if template.is_constant() {
-                sk == template.prefix()
-            } else {
-                sk.starts_with(template.prefix())
-            };
+        let by_prefix = schema
+            .key_shapes()
+            .any(|shape| shape.key.has_prefixes_of(pk, sk));
         match self.filter {
             ScanFilter::EntityType => is_type,
             ScanFilter::KeyPrefix => by_prefix,

@@ -28,22 +28,37 @@ pub(in crate::cli) fn text(table: &str, report: &ValidationReport) -> String {
         .chain(["entity", "(no known entity)", "(migration ledger)"].map(str::len))
         .max()
         .unwrap_or_default();
+    // The key-history columns only when some item is in an earlier key shape.
+    let history = report
+        .entities
+        .values()
+        .any(|c| c.pending_rekey + c.left_behind > 0);
     text.push_str(&format!(
-        "{:<width$}  {:>12}  {:>10}  {:>10}\n",
+        "{:<width$}  {:>12}  {:>10}  {:>10}",
         "entity", "conforming", "malformed", "stale keys"
     ));
+    if history {
+        text.push_str(&format!("  {:>13}  {:>11}", "pending rekey", "left behind"));
+    }
+    text.push('\n');
     for (
         name,
         EntityCounts {
             conforming,
             malformed,
             stale_keys,
+            pending_rekey,
+            left_behind,
         },
     ) in &report.entities
     {
         text.push_str(&format!(
-            "{name:<width$}  {conforming:>12}  {malformed:>10}  {stale_keys:>10}\n"
+            "{name:<width$}  {conforming:>12}  {malformed:>10}  {stale_keys:>10}"
         ));
+        if history {
+            text.push_str(&format!("  {pending_rekey:>13}  {left_behind:>11}"));
+        }
+        text.push('\n');
     }
     text.push_str(&format!(
         "{:<width$}  {:>12}\n{:<width$}  {:>12}\n",
