@@ -124,12 +124,12 @@ impl KeyShape {
     /// The key attributes the shape writes: `PK`, `SK` and every index key attribute.
     pub fn key_attributes(&self) -> impl Iterator<Item = &'static str> + '_ {
         [PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE]
-        .into_iter()
-        .chain(
-            self.indexes
-                .iter()
-                .flat_map(|i| std::iter::once(i.pk_attribute).chain(i.sk_attribute)),
-        )
+            .into_iter()
+            .chain(
+                self.indexes
+                    .iter()
+                    .flat_map(|i| std::iter::once(i.pk_attribute).chain(i.sk_attribute)),
+            )
     }
 }
 

@@ -6,6 +6,7 @@ use dynatable_core::aws_sdk_dynamodb::Client;
 use dynatable_core::{BulkError, BulkReport, Result as TableResult, SegmentPosition, Table, Write};
 use futures::Stream;
 
+use crate::direction::Direction;
 use crate::dry_run::{DryRunLog, dry_run_client};
 use crate::error::Result as MigrationResult;
 use crate::run_state::RunState;
@@ -36,6 +37,13 @@ impl Context {
             dry_run: false,
             run,
         }
+    }
+
+    /// The same context, running migration `version` towards `direction`.
+    pub(crate) fn heading(&self, version: &'static str, direction: Direction) -> Self {
+        let mut ctx = self.clone();
+        ctx.run = ctx.run.heading(version, direction);
+        ctx
     }
 
     /// The same context (a dry run's, say) in the run `run`.

@@ -113,6 +113,9 @@ pub enum Error {
     /// The table's stream could not be followed.
     #[error(transparent)]
     Stream(#[from] crate::stream::StreamError),
+    /// `ctx.rekey::<E>()` was called where it cannot know which keys to move between.
+    #[error("{0}")]
+    Rekey(#[from] crate::backfill::RekeyError),
     /// Any other failure of a migration's own code.
     #[error("{0}")]
     Other(Box<dyn std::error::Error + Send + Sync>),

@@ -105,7 +105,7 @@ mod validate;
 #[doc(hidden)]
 pub mod __private;
 
-pub use backfill::DEFAULT_SHARED_SEGMENTS;
+pub use backfill::{DEFAULT_SHARED_SEGMENTS, RekeyError};
 pub use checkpoint::{CheckpointRecord, StoredPosition};
 pub use context::Context;
 pub use direction::Direction;

@@ -60,7 +60,8 @@ impl RegisteredMigration {
                 reason: reason.to_owned(),
             });
         }
-        (self.run)(direction, ctx).await
+        let ctx = ctx.heading(self.version, direction);
+        (self.run)(direction, &ctx).await
     }
 }
 

@@ -11,6 +11,7 @@ use dynatable_core::{BulkError, BulkReport, Table};
 use futures::{Stream, StreamExt as _};
 
 use crate::checkpoint::Checkpointer;
+use crate::direction::Direction;
 use crate::error::Result;
 use crate::joined::Joined;
 use crate::ledger::SharedBackfillRecord;
@@ -41,6 +42,8 @@ pub(crate) struct RunState {
     skipped: Arc<SkippedItems>,
     /// This process's part in a joined run (`migrate up --join`).
     joined: Option<Arc<Joined>>,
+    /// The migration running, and which way: what `ctx.rekey` moves keys between.
+    heading: Option<(&'static str, Direction)>,
 }
 
 /// A replay of an applied migration over the changes made since its run (or its last replay).
@@ -94,6 +97,7 @@ impl Default for RunState {
             skip_malformed: false,
             skipped: Arc::default(),
             joined: None,
+            heading: None,
         }
     }
 }
@@ -131,6 +135,17 @@ impl RunState {
             replay: Some(replay),
             ..Self::default()
         }
+    }
+
+    /// The same state, running migration `version` towards `direction`.
+    pub(crate) fn heading(mut self, version: &'static str, direction: Direction) -> Self {
+        self.heading = Some((version, direction));
+        self
+    }
+
+    /// The migration running and which way, when the state is a migration's run.
+    pub(crate) fn headed(&self) -> Option<(&'static str, Direction)> {
+        self.heading
     }
 
     /// The same state, taking part in a joined run.

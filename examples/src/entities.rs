@@ -25,11 +25,12 @@ pub struct User {
     pub updated_at: Option<Timestamp>,
 }
 
-/// A photo a user uploaded, sorted by upload time within the user's partition (since 0.3.0;
-/// before, the sort key was `PHOTO#{photoId}`).
+/// A photo a user uploaded, sorted by upload time within the user's partition (since 0.3.0,
+/// which re-keys the photos stored before under `PHOTO#{photoId}`).
 #[entity(
     pk = "USER#{user_id}",
     sk = "PHOTO#{created_at}#{photo_id}",
+    previous_key(until = "0.3.0", sk = "PHOTO#{photo_id}"),
     rename_all = "camelCase"
 )]
 #[derive(Debug, Clone, PartialEq)]

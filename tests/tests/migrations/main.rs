@@ -17,5 +17,6 @@ mod leases;
 mod malformed_catch_up;
 mod migration_registry;
 mod migrator;
+mod rekey;
 mod resume;
 mod whole_binary;
