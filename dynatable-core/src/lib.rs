@@ -59,6 +59,7 @@ pub mod registry;
 mod reserved_names;
 mod schema;
 mod table;
+mod table_as_code;
 mod table_definition;
 mod template;
 mod timestamp;

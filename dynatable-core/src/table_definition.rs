@@ -151,6 +151,19 @@ impl TableDefinition {
         })
     }
 
+    /// Every key attribute of the table and its indexes, sorted, each once: the table's
+    /// attribute definitions (all strings).
+    pub fn key_attributes(&self) -> Vec<&str> {
+        let mut attributes: Vec<&str> = vec![PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE];
+        for (pk, sk) in self.indexes.values() {
+            attributes.push(pk);
+            attributes.extend(sk.as_deref());
+        }
+        attributes.sort_unstable();
+        attributes.dedup();
+        attributes
+    }
+
     /// The same table with a `KEYS_ONLY` stream (what `migrate create-table` creates).
     #[must_use]
     pub fn with_stream(mut self) -> Self {
@@ -170,7 +183,6 @@ impl TableDefinition {
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key_element(PARTITION_KEY_ATTRIBUTE, KeyType::Hash)?)
             .key_schema(key_element(SORT_KEY_ATTRIBUTE, KeyType::Range)?);
-        let mut attributes: Vec<&str> = vec![PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE];
         for (index, (pk, sk)) in &self.indexes {
             let mut gsi = GlobalSecondaryIndex::builder()
                 .index_name(index)
@@ -180,17 +192,13 @@ impl TableDefinition {
                         .projection_type(ProjectionType::All)
                         .build(),
                 );
-            attributes.push(pk);
             if let Some(sk) = sk {
                 gsi = gsi.key_schema(key_element(sk, KeyType::Range)?);
-                attributes.push(sk);
             }
             request =
                 request.global_secondary_indexes(gsi.build().map_err(build_error(&self.name))?);
         }
-        attributes.sort_unstable();
-        attributes.dedup();
-        for attribute in attributes {
+        for attribute in self.key_attributes() {
             request = request.attribute_definitions(
                 AttributeDefinition::builder()
                     .attribute_name(attribute)

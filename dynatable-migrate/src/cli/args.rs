@@ -68,8 +68,9 @@ pub(crate) enum Command {
     /// versions (for CI).
     Check,
     /// Read the whole table (a parallel scan: --concurrency segments, --max-rate items read per
-    /// second) and classify every item: conforming, malformed, stale keys, of no known entity,
-    /// ledger; exits 5 when an item does not conform. With --json, every non-conforming key as a
+    /// second) and classify every item: conforming, malformed, stale keys, pending re-key or
+    /// left behind (in an earlier key shape), of no known entity, ledger; exits 5 when an item
+    /// does not conform. With --json, every non-conforming key as a
     /// JSON line, then a summary line.
     Validate,
     /// Record a version's status without running it (repair after a failure).
@@ -98,6 +99,16 @@ pub(crate) enum Command {
         #[arg(long, env = "DYNATABLE_NO_STREAM", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
         no_stream: bool,
     },
+    /// Print the table the entities need, for the tool that keeps your tables: a
+    /// CloudFormation resource, a Terraform block, or the CreateTable input. No AWS call.
+    TableDefinition {
+        /// The language to write it in.
+        #[arg(long, value_enum)]
+        format: DefinitionFormat,
+        /// The table's name in it (default: --table).
+        #[arg(long, value_name = "NAME")]
+        table_name: Option<String>,
+    },
     /// Turn on a KEYS_ONLY stream on the table (or accept the one it has), which `up` and
     /// `down` follow to convert the items written during a run.
     EnableStream,
@@ -112,6 +123,28 @@ pub(crate) enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+/// The languages `table-definition` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DefinitionFormat {
+    /// A CloudFormation template (YAML) with an `AWS::DynamoDB::Table` resource.
+    Cloudformation,
+    /// A Terraform `aws_dynamodb_table` resource block.
+    Terraform,
+    /// The `CreateTable` input (JSON).
+    Json,
+}
+
+impl DefinitionFormat {
+    /// The name the command line takes.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Cloudformation => "cloudformation",
+            Self::Terraform => "terraform",
+            Self::Json => "json",
+        }
+    }
 }
 
 /// The arguments of `up`.

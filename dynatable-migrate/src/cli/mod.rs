@@ -17,11 +17,12 @@
 //! | `up [--to V] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--follow [DURATION]] [--skip-malformed]` | applies pending migrations in version order (up to and including `V`); with `--skip-malformed`, backfills skip the items that do not decode instead of failing (each counted, the first 100 listed with key and reason in the ledger, shown by `status`); with `--follow` (default `15m`), then keeps converting the items that change until the duration passes or Ctrl-C / SIGTERM; with nothing to apply, finishes the replay a killed run left, and `--follow` continues the last follow period |
 //! | `down [--to V \| --steps N] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--skip-malformed]` | rolls back applied migrations newest first: one by default, `N`, or every one above `V` (`--to 0.0.0`: every one); refuses a rollback whose migration's code changed since it was applied, unless `--allow-changed-checksums` |
 //! | `check` | exits 5 on schema drift, changed checksums, failed, interrupted or unknown recorded versions (for CI) |
-//! | `validate` | reads the whole table (parallel scan, `--concurrency` segments, `--max-rate` items read per second, with progress) and classifies every item against the binary's entities: conforming, malformed (does not decode), stale keys (stored `PK`/`SK`/index keys differ from what the entity renders), of no known entity, ledger; prints counts per entity and class with example keys; exits 5 when an item does not conform |
+//! | `validate` | reads the whole table (parallel scan, `--concurrency` segments, `--max-rate` items read per second, with progress) and classifies every item against the binary's entities: conforming, malformed (does not decode), stale keys (stored `PK`/`SK`/index keys differ from what the entity renders), pending re-key and left behind (keys of an earlier shape, `previous_key`, whose migration is pending or applied), of no known entity, ledger; prints counts per entity and class with example keys; exits 5 when an item does not conform |
 //! | `mark V applied\|rolled-back\|pending` | records a status without running anything (repair), with who and when (`rolled_back`, as `status` prints it, is taken too) |
 //! | `unlock [--force]` | removes an expired lock, or with `--force` a live one |
 //! | `schema [--history]` | the entity schemas of the binary; with `--history` the changes each version recorded |
 //! | `create-table [--no-stream]` | creates the table from the entities' keys and indexes (on-demand capacity, with a `KEYS_ONLY` stream, and time to live on the entities' `#[entity(ttl)]` attribute) |
+//! | `table-definition --format cloudformation\|terraform\|json [--table-name NAME]` | prints the table the entities need as a CloudFormation template, a Terraform block or the `CreateTable` input; no AWS call |
 //! | `enable-stream` | turns on a `KEYS_ONLY` stream on the table, or accepts the one it has |
 //! | `new NAME [--version V] [--dir D]` | writes a migration file with the next version |
 //!
@@ -87,14 +88,17 @@
 //!   [`DryRunCost`](crate::DryRunCost)).
 //! - `validate` writes JSON lines instead of one document, so that a table of any size fits in
 //!   constant memory: one line per non-conforming item, `{"class" ("malformed" | "stale_keys" |
-//!   "unknown_entity"), "entity" (null for unknown_entity), "pk", "sk", "reason"}`, as found,
+//!   "pending_rekey" | "left_behind" | "unknown_entity"), "entity" (null for unknown_entity), "pk", "sk", "reason"}`, as found,
 //!   then `{"summary": {"items", "conforms", "non_conforming", "entities": {name:
-//!   {"conforming", "malformed", "stale_keys"}}, "unknown_entity", "ledger"}}`, then, when an
+//!   {"conforming", "malformed", "stale_keys", "pending_rekey", "left_behind"}},
+//!   "unknown_entity", "ledger"}}`, then, when an
 //!   item does not conform, the failure line below (`check_failed`, exit code 5).
 //! - `check`: `{"ok", "problems": [text]}`, with `"error"` too when problems are found; `mark`: `{"version", "status"}`; `unlock`:
 //!   `{"removed"}`; `create-table`: `{"table", "created", "stream", "ttl" (the time-to-live
 //!   attribute it turned on, or null)}`; `enable-stream`:
-//!   `{"table", "enabled" (false when it had one), "view_type"}`; `new`: `{"version", "path"}`.
+//!   `{"table", "enabled" (false when it had one), "view_type"}`; `new`: `{"version", "path"}`;
+//!   `table-definition`: the `CreateTable` input for `--format json`, else `{"format",
+//!   "definition"}` (the text).
 //! - `schema`: `{"entities": {name: {"pk", "sk", "indexes", "attributes"}}, "history":
 //!   [{"version", "name", "status", "finished_at", "changes": [text]}]}` (history with
 //!   `--history` only).
@@ -216,6 +220,19 @@ impl Cli {
             let default_dir = self.migrations_dir.as_deref();
             return command::new::run(&out, name, version.as_deref(), dir.as_deref(), default_dir);
         }
+        if let Command::TableDefinition { format, table_name } = &arguments.command {
+            let name = table_name
+                .as_deref()
+                .or(global.table.as_deref())
+                .or(self.default_table.as_deref())
+                .filter(|name| !name.trim().is_empty())
+                .ok_or_else(|| {
+                    Failure::Usage(
+                        "no table name: pass --table-name (or --table, DYNATABLE_TABLE)".to_owned(),
+                    )
+                })?;
+            return command::table_definition::run(&out, name, *format);
+        }
         let session = Session::open(global, self.default_table.as_deref()).await?;
         match &arguments.command {
             Command::Status => command::status::run(&session, &out).await,
@@ -232,7 +249,9 @@ impl Cli {
                 command::create_table::run(&session, &out, !no_stream).await
             }
             Command::EnableStream => command::enable_stream::run(&session, &out).await,
-            Command::New { .. } => Err(Failure::Usage("`new` was handled above".to_owned())),
+            Command::New { .. } | Command::TableDefinition { .. } => {
+                Err(Failure::Usage("this command was handled above".to_owned()))
+            }
         }
     }
 }

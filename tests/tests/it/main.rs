@@ -16,5 +16,6 @@ mod optimistic_locking;
 mod projections;
 mod sortable_keys;
 mod sparse_index;
+mod table_as_code;
 mod table_operations;
 mod ui_pass;

@@ -9,6 +9,7 @@ pub(super) mod mark;
 pub(super) mod new;
 pub(super) mod schema;
 pub(super) mod status;
+pub(super) mod table_definition;
 pub(super) mod unlock;
 pub(super) mod up;
 pub(super) mod validate;

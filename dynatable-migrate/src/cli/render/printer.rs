@@ -1,5 +1,5 @@
-//! Where output goes: human text on stdout (silenced by `--json`), the `--json` document, and a
-//! failure (one line on stderr, or the error document).
+//! Where output goes: human text on stdout and notes on stderr (silenced by `--json`), the
+//! `--json` document, and a failure (one line on stderr, or the error document).
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -27,6 +27,13 @@ impl Printer {
     pub(in crate::cli) fn text(&self, text: &str) {
         if !self.json {
             emit(text);
+        }
+    }
+
+    /// `note: text` on stderr, beside output meant to be piped (unless `--json`).
+    pub(in crate::cli) fn note(&self, text: &str) {
+        if !self.json {
+            eprintln!("note: {text}");
         }
     }
 }
