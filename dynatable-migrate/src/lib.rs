@@ -98,6 +98,7 @@ mod schema_snapshot;
 mod shared_progress;
 mod skipped_items;
 mod stream;
+mod table_drift;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod validate;
@@ -126,6 +127,7 @@ pub use schema_snapshot::{EntitySnapshot, SchemaChange, SchemaSnapshot};
 pub use shared_progress::{ProcessSegments, SharedBackfillProgress};
 pub use skipped_items::{MAX_LISTED_SKIPPED, SkippedItem};
 pub use stream::{StreamEnabled, StreamError, StreamPositionRecord, stream_client};
+pub use table_drift::TableDrift;
 pub use validate::{
     DEFAULT_EXAMPLES, EntityCounts, Finding, FindingClass, ValidationReport, Validator,
 };

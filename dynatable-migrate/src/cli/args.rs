@@ -58,15 +58,22 @@ pub(crate) struct GlobalOptions {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Where every migration stands, the lock and schema drift.
-    Status,
+    /// Where every migration stands, the lock, schema drift, and how the table differs from
+    /// what the entities need.
+    Status {
+        #[command(flatten)]
+        catch_up: CatchUpArgument,
+    },
     /// Apply pending migrations, in version order.
     Up(UpArguments),
     /// Roll back applied migrations, newest first (default: one).
     Down(DownArguments),
-    /// Exit non-zero on drift, changed checksums, failed, interrupted or unknown recorded
-    /// versions (for CI).
-    Check,
+    /// Exit non-zero on schema or table drift, changed checksums, failed, interrupted or unknown
+    /// recorded versions (for CI).
+    Check {
+        #[command(flatten)]
+        catch_up: CatchUpArgument,
+    },
     /// Read the whole table (a parallel scan: --concurrency segments, --max-rate items read per
     /// second) and classify every item: conforming, malformed, stale keys, pending re-key or
     /// left behind (in an earlier key shape), of no known entity, ledger; exits 5 when an item
@@ -123,6 +130,16 @@ pub(crate) enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+/// Whether the table's runs catch up with its stream, for `status` and `check` (a table without
+/// a stream is drift unless they do not).
+#[derive(Debug, Args)]
+pub(crate) struct CatchUpArgument {
+    /// The runs of this table do not follow its stream (`up --no-catch-up`): a table without
+    /// one is not drift.
+    #[arg(long, env = "DYNATABLE_NO_CATCH_UP", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) no_catch_up: bool,
 }
 
 /// The languages `table-definition` writes.

@@ -13,10 +13,10 @@
 //!
 //! | command | what it does |
 //! | --- | --- |
-//! | `status` | one row per known or recorded version (status, finished at, duration, items read and written, checksum, reversibility), the lock, schema drift |
+//! | `status [--no-catch-up]` | one row per known or recorded version (status, finished at, duration, items read and written, checksum, reversibility), the lock, schema drift, table drift (indexes, time to live, stream against what the entities need) |
 //! | `up [--to V] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--follow [DURATION]] [--skip-malformed]` | applies pending migrations in version order (up to and including `V`); with `--skip-malformed`, backfills skip the items that do not decode instead of failing (each counted, the first 100 listed with key and reason in the ledger, shown by `status`); with `--follow` (default `15m`), then keeps converting the items that change until the duration passes or Ctrl-C / SIGTERM; with nothing to apply, finishes the replay a killed run left, and `--follow` continues the last follow period |
 //! | `down [--to V \| --steps N] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--skip-malformed]` | rolls back applied migrations newest first: one by default, `N`, or every one above `V` (`--to 0.0.0`: every one); refuses a rollback whose migration's code changed since it was applied, unless `--allow-changed-checksums` |
-//! | `check` | exits 5 on schema drift, changed checksums, failed, interrupted or unknown recorded versions (for CI) |
+//! | `check [--no-catch-up]` | exits 5 on schema or table drift, changed checksums, failed, interrupted or unknown recorded versions (for CI) |
 //! | `validate` | reads the whole table (parallel scan, `--concurrency` segments, `--max-rate` items read per second, with progress) and classifies every item against the binary's entities: conforming, malformed (does not decode), stale keys (stored `PK`/`SK`/index keys differ from what the entity renders), pending re-key and left behind (keys of an earlier shape, `previous_key`, whose migration is pending or applied), of no known entity, ledger; prints counts per entity and class with example keys; exits 5 when an item does not conform |
 //! | `mark V applied\|rolled-back\|pending` | records a status without running anything (repair), with who and when (`rolled_back`, as `status` prints it, is taken too) |
 //! | `unlock [--force]` | removes an expired lock, or with `--force` a live one |
@@ -71,7 +71,9 @@
 //!   "skipped_items": [{"pk", "sk", "reason"}] (the first 100)}], "lock": null | {"holder",
 //!   "expires_at"}, "drift": [text], "pending_changes": [text], "shared_backfills": [{"work",
 //!   "segments", "done", "processes": [{"holder", "segments": [n]}]}], "unfinished_replays":
-//!   [version], "unfinished_rollback_replays": [version]}` (drift: entity changes no
+//!   [version], "unfinished_rollback_replays": [version], "table_drift": [{"drift" (
+//!   "missing_index" | "extra_index" | "index_keys" | "index_projection" | "time_to_live" |
+//!   "stream_off"), ...its fields}]}` (drift: entity changes no
 //!   migration records; pending changes: what the pending migrations will record; unfinished
 //!   replays: those a run in progress saved, or a killed one left for the next `up` or `down`);
 //!   `status` is one of `pending`, `running`, `applied`, `failed`, `rolled_back`.
@@ -235,10 +237,14 @@ impl Cli {
         }
         let session = Session::open(global, self.default_table.as_deref()).await?;
         match &arguments.command {
-            Command::Status => command::status::run(&session, &out).await,
+            Command::Status { catch_up } => {
+                command::status::run(&session, &out, catch_up.no_catch_up).await
+            }
             Command::Up(up) => Box::pin(command::up::run(&session, global, &out, up)).await,
             Command::Down(down) => Box::pin(command::down::run(&session, global, &out, down)).await,
-            Command::Check => command::check::run(&session, &out).await,
+            Command::Check { catch_up } => {
+                command::check::run(&session, &out, catch_up.no_catch_up).await
+            }
             Command::Validate => Box::pin(command::validate::run(&session, global, &out)).await,
             Command::Mark { version, status } => {
                 command::mark::run(&session, &out, version, *status).await

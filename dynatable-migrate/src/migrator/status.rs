@@ -1,4 +1,5 @@
-//! `Migrator::status`: where every migration stands, the lock, and schema drift.
+//! `Migrator::status`: where every migration stands, the lock, and schema drift; and
+//! `Migrator::table_drift`, how the live table differs from what the entities need.
 
 use semver::Version;
 use serde::Serialize;
@@ -10,6 +11,7 @@ use crate::ledger::MigrationStatus;
 use crate::lock;
 use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
 use crate::shared_progress::{SharedBackfillProgress, shared_backfills};
+use crate::table_drift::{self, TableDrift};
 
 /// One migration's line in [`Status`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,6 +89,23 @@ impl Status {
 }
 
 impl Migrator {
+    /// How the live table differs from what the binary's entities need at the newest applied
+    /// version: indexes missing, extra, keyed or projected otherwise, time to live off or on
+    /// another attribute, and (when the runs catch up, see [`catch_up`](Self::catch_up)) the
+    /// stream off.
+    ///
+    /// # Errors
+    /// Reading the ledger, `DescribeTable` or `DescribeTimeToLive` failed.
+    pub async fn table_drift(&self) -> Result<Vec<TableDrift>> {
+        let ledger = self.ledger().await?;
+        let applied = ledger
+            .values()
+            .filter(|r| r.status == MigrationStatus::Applied)
+            .filter_map(|r| Version::parse(&r.version).ok())
+            .max();
+        table_drift::table_drift(&self.table, &self.entities, applied.as_ref(), self.catch_up).await
+    }
+
     /// The state of every migration, of the lock and of the schema.
     ///
     /// # Errors

@@ -1,4 +1,5 @@
-//! `migrate check`: exits 5 on schema drift, changed checksums, failed, interrupted or unknown
+//! `migrate check`: exits 5 on schema drift, table drift (indexes, time to live, stream),
+//! changed checksums, failed, interrupted or unknown
 //! recorded versions, and interrupted replays (for CI).
 
 use serde_json::{Value, json};
@@ -9,12 +10,13 @@ use crate::cli::session::Session;
 use crate::ledger::MigrationStatus;
 
 /// Prints the problems found, or that there are none; fails (exit code 5) when there are.
-pub(in crate::cli) async fn run(session: &Session, out: &Printer) -> Result<Value, Failure> {
-    let status = session
-        .migrator()?
-        .status()
-        .await
-        .map_err(|e| session.failure(e))?;
+pub(in crate::cli) async fn run(
+    session: &Session,
+    out: &Printer,
+    no_catch_up: bool,
+) -> Result<Value, Failure> {
+    let migrator = session.migrator()?.catch_up(!no_catch_up);
+    let status = migrator.status().await.map_err(|e| session.failure(e))?;
     let mut problems: Vec<String> = Vec::new();
     for m in &status.migrations {
         if !m.known {
@@ -55,6 +57,11 @@ pub(in crate::cli) async fn run(session: &Session, out: &Printer) -> Result<Valu
             .iter()
             .map(|change| format!("schema drift: {change}")),
     );
+    let table = migrator
+        .table_drift()
+        .await
+        .map_err(|e| session.failure(e))?;
+    problems.extend(table.iter().map(|found| format!("table drift: {found}")));
     if problems.is_empty() {
         out.line(
             "OK: no drift, no changed, failed, interrupted or unknown migrations, no \

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::columns::table;
 use crate::migrator::Status;
+use crate::table_drift::TableDrift;
 
 /// `status` as text: one row per migration, then what they failed or skipped, the lock,
 /// unfinished replays, shared backfills and the schema's drift.
@@ -162,6 +163,18 @@ fn schema_changes(out: &mut String, status: &Status) {
             let _ = writeln!(out, "  {change}");
         }
     }
+}
+
+/// How the table differs from what the entities need, one line each; a line saying it does not.
+pub(in crate::cli) fn table_drift(drift: &[TableDrift]) -> String {
+    if drift.is_empty() {
+        return "Table drift: none\n".to_owned();
+    }
+    let mut out = String::from("Table drift (the table is not what the entities need):\n");
+    for found in drift {
+        let _ = writeln!(out, "  {found}");
+    }
+    out
 }
 
 /// `status` as its `--json` document (shape in the [`cli`](crate::cli) docs).
