@@ -7,6 +7,7 @@ use thiserror::Error;
 use crate::codec::{Item, string_attribute};
 use crate::conformance::{Conformance, check_item};
 use crate::entity::Entity;
+use crate::error::DecodeError;
 use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
 use crate::schema::EntitySchema;
 
@@ -15,6 +16,7 @@ use crate::schema::EntitySchema;
 pub struct EntityRegistration {
     schema: &'static EntitySchema,
     check: fn(Item) -> Conformance,
+    current_keys: fn(Item) -> Result<Option<Item>, DecodeError>,
 }
 
 impl EntityRegistration {
@@ -23,6 +25,7 @@ impl EntityRegistration {
         Self {
             schema: E::SCHEMA,
             check: check_item::<E>,
+            current_keys: current_keys::<E>,
         }
     }
 
@@ -35,6 +38,22 @@ impl EntityRegistration {
     pub fn check(&self, item: Item) -> Conformance {
         (self.check)(item)
     }
+
+    /// The key attributes the entity writes today for the value `item` holds: `PK`, `SK` and
+    /// every index key (a sparse index's left out when its fields are `None`); `None` when the
+    /// entity renders no keys for it ([`Entity::key_attributes`]).
+    ///
+    /// # Errors
+    /// The item does not decode as the entity.
+    pub fn current_keys(&self, item: Item) -> Result<Option<Item>, DecodeError> {
+        (self.current_keys)(item)
+    }
+}
+
+/// `item` decoded as `E`, with the key attributes of `E`'s current key shape.
+fn current_keys<E: Entity>(item: Item) -> Result<Option<Item>, DecodeError> {
+    let value = E::from_item(item)?;
+    Ok(value.key_attributes(E::SCHEMA.previous_keys.len()))
 }
 
 inventory::collect!(EntityRegistration);

@@ -116,6 +116,10 @@ pub enum Error {
     /// `ctx.rekey::<E>()` was called where it cannot know which keys to move between.
     #[error("{0}")]
     Rekey(#[from] crate::backfill::RekeyError),
+    /// A structural change of the table (an index, time to live) cannot be made (boxed: the
+    /// error names indexes, entities and attributes).
+    #[error("{0}")]
+    TableChange(Box<crate::backfill::TableChangeError>),
     /// Any other failure of a migration's own code.
     #[error("{0}")]
     Other(Box<dyn std::error::Error + Send + Sync>),
@@ -146,3 +150,9 @@ impl Error {
 
 /// `Result` of migrations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<crate::backfill::TableChangeError> for Error {
+    fn from(error: crate::backfill::TableChangeError) -> Self {
+        Self::TableChange(Box::new(error))
+    }
+}

@@ -106,7 +106,7 @@ mod validate;
 #[doc(hidden)]
 pub mod __private;
 
-pub use backfill::{DEFAULT_SHARED_SEGMENTS, RekeyError};
+pub use backfill::{CreateIndex, DEFAULT_SHARED_SEGMENTS, DropIndex, RekeyError, TableChangeError};
 pub use checkpoint::{CheckpointRecord, StoredPosition};
 pub use context::Context;
 pub use direction::Direction;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use dynatable_core::{BulkError, BulkReport, Table};
+use dynatable_core::{BulkError, BulkReport, EntitySchema, Table};
 use futures::{Stream, StreamExt as _};
 
 use crate::checkpoint::Checkpointer;
@@ -15,6 +15,7 @@ use crate::direction::Direction;
 use crate::error::Result;
 use crate::joined::Joined;
 use crate::ledger::SharedBackfillRecord;
+use crate::own_entities::is_own;
 use crate::reporter::{LogReporter, Reporter};
 use crate::skipped_items::{Skipped, SkippedItems};
 use crate::stream::{ChangeStream, StreamPosition};
@@ -44,6 +45,9 @@ pub(crate) struct RunState {
     joined: Option<Arc<Joined>>,
     /// The migration running, and which way: what `ctx.rekey` moves keys between.
     heading: Option<(&'static str, Direction)>,
+    /// The entities of the run (the migrator's); `None`: every app entity linked in. What
+    /// `ctx.create_index` fills and `ctx.enable_ttl` reads.
+    entities: Option<Arc<[&'static EntitySchema]>>,
 }
 
 /// A replay of an applied migration over the changes made since its run (or its last replay).
@@ -98,6 +102,7 @@ impl Default for RunState {
             skipped: Arc::default(),
             joined: None,
             heading: None,
+            entities: None,
         }
     }
 }
@@ -141,6 +146,24 @@ impl RunState {
     pub(crate) fn heading(mut self, version: &'static str, direction: Direction) -> Self {
         self.heading = Some((version, direction));
         self
+    }
+
+    /// The same state, for a run over `entities`.
+    pub(crate) fn over(mut self, entities: &[&'static EntitySchema]) -> Self {
+        self.entities = Some(entities.into());
+        self
+    }
+
+    /// The app's entities of the run: the migrator's, or every one linked in (the migrator's
+    /// own records left out).
+    pub(crate) fn entities(&self) -> Vec<&'static EntitySchema> {
+        match &self.entities {
+            Some(entities) => entities.iter().copied().filter(|e| !is_own(e)).collect(),
+            None => dynatable_core::registry::entities()
+                .into_iter()
+                .filter(|e| !is_own(e))
+                .collect(),
+        }
     }
 
     /// The migration running and which way, when the state is a migration's run.

@@ -68,8 +68,11 @@ impl Migrator {
         let mut report = DryRunReport::default();
         for migration in plan {
             let (ctx, log) = Context::dry_run(&self.table);
-            let ctx =
-                ctx.in_run(RunState::default().reporting(migration.version, self.reporter.clone()));
+            let ctx = ctx.in_run(
+                RunState::default()
+                    .reporting(migration.version, self.reporter.clone())
+                    .over(&self.entities),
+            );
             self.reporter.message(
                 migration.version,
                 &format!("{} {direction} (dry run) started", migration.name),

@@ -231,6 +231,7 @@ impl Migrator {
         let (ctx, _) = Context::dry_run(&self.table);
         let run = RunState::default()
             .reporting(migration.version, self.reporter.clone())
+            .over(&self.entities)
             .with_stream(stream)
             .joining(Some(part));
         let ctx = ctx.in_run(run).skipping_malformed(self.skip_malformed);

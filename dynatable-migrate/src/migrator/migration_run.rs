@@ -117,6 +117,7 @@ impl Migrator {
             lock_owner: lock.owner().to_owned(),
         };
         let run = RunState::for_run(checkpoints.clone(), self.reporter.clone(), stream.cloned())
+            .over(&self.entities)
             .joining(self.joined.as_ref().map(|process| {
                 Joined::leading(process, migration.version, migration.checksum, direction)
             }));

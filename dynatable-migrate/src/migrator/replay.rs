@@ -191,7 +191,8 @@ impl Migrator {
                 stream.clone(),
                 replay.clone(),
                 checkpoints,
-            );
+            )
+            .over(&self.entities);
             let ctx =
                 Context::running(self.table.clone(), run).skipping_malformed(self.skip_malformed);
             migration

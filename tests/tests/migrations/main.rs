@@ -19,4 +19,5 @@ mod migration_registry;
 mod migrator;
 mod rekey;
 mod resume;
+mod table_changes;
 mod whole_binary;

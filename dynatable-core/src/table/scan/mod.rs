@@ -457,4 +457,12 @@ impl Table {
     pub fn scan_items(&self) -> ScanItems {
         Scan::items(self.clone())
     }
+
+    /// Scans the items of the entity `schema` describes, raw: for code that knows an entity
+    /// only by its schema (from the [`registry`](crate::registry)), as `scan::<E>().raw()`.
+    pub fn scan_entity_items(&self, schema: &'static EntitySchema) -> ScanItems {
+        let mut scan = Scan::items(self.clone());
+        scan.entity = Some(schema);
+        scan
+    }
 }
