@@ -116,6 +116,31 @@ pub enum Error {
     /// `ctx.rekey::<E>()` was called where it cannot know which keys to move between.
     #[error("{0}")]
     Rekey(#[from] crate::backfill::RekeyError),
+    /// The table has no point-in-time recovery, and the run was asked to require it (the
+    /// command line does against AWS).
+    #[error(
+        "table {table} has no point-in-time recovery, so a migration that deletes or re-keys \
+         items could not be undone: turn it on (aws dynamodb update-continuous-backups \
+         --table-name {table} --point-in-time-recovery-specification \
+         PointInTimeRecoveryEnabled=true), or run with --no-backup-check"
+    )]
+    NoPointInTimeRecovery {
+        /// The table.
+        table: String,
+    },
+    /// The table is a global table, written in other regions too.
+    #[error(
+        "table {table} has replicas in {}: writes in two regions at once can both pass a \
+         condition, so compare-and-swap and version checks do not hold across them; stop the \
+         writers in the other regions, or run with --global-table-writer if they are stopped",
+        regions.join(", ")
+    )]
+    GlobalTable {
+        /// The table.
+        table: String,
+        /// The replicas' regions.
+        regions: Vec<String>,
+    },
     /// A structural change of the table (an index, time to live) cannot be made (boxed: the
     /// error names indexes, entities and attributes).
     #[error("{0}")]

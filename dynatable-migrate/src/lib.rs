@@ -94,6 +94,7 @@ mod registry;
 mod replay_positions;
 mod reporter;
 mod run_state;
+mod safety_rails;
 mod schema_snapshot;
 mod shared_progress;
 mod skipped_items;

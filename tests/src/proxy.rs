@@ -47,6 +47,13 @@ pub struct Faults {
     /// Check every request's SigV4 signature as AWS does (with the test kit's secret, `local`),
     /// and answer a wrong one with `InvalidSignatureException`, not forwarding it.
     pub check_signatures: bool,
+    /// Answer `DescribeContinuousBackups` (which DynamoDB Local lacks) itself: point-in-time
+    /// recovery on, restorable since these seconds since the Unix epoch (`Some(Some(_))`), or
+    /// off (`Some(None)`). `None` forwards it.
+    pub backups: Option<Option<u64>>,
+    /// Regions added to `DescribeTable`'s answer as the table's replicas (a global table, which
+    /// DynamoDB Local cannot make).
+    pub replicas: &'static [&'static str],
 }
 
 impl Faults {
@@ -243,6 +250,13 @@ async fn handle(
         return Ok(error_response(code));
     }
 
+    if let (true, Some(backups)) = (
+        target.ends_with("DescribeContinuousBackups"),
+        state.faults.backups,
+    ) {
+        return Ok(json_response(&continuous_backups(backups)));
+    }
+
     let path = parts
         .uri
         .path_and_query()
@@ -264,7 +278,61 @@ async fn handle(
         state.counters.lost.fetch_add(1, Ordering::Relaxed);
         return Err(Dropped);
     }
+    let mut parts = parts;
+    let body = match (target.ends_with("DescribeTable"), state.faults.replicas) {
+        (true, replicas) if !replicas.is_empty() => {
+            // The body changes: its length and checksum go with it.
+            parts.headers.remove(hyper::header::CONTENT_LENGTH);
+            parts.headers.remove("x-amz-crc32");
+            with_replicas(&body, replicas)
+        }
+        _ => body,
+    };
     Ok(Response::from_parts(parts, Full::new(body)))
+}
+
+/// `DescribeContinuousBackups`' answer: point-in-time recovery on since `since` (seconds since
+/// the Unix epoch), or off.
+fn continuous_backups(since: Option<u64>) -> String {
+    let recovery = match since {
+        Some(seconds) => serde_json::json!({
+            "PointInTimeRecoveryStatus": "ENABLED",
+            "EarliestRestorableDateTime": seconds,
+            "LatestRestorableDateTime": seconds + 3600,
+        }),
+        None => serde_json::json!({"PointInTimeRecoveryStatus": "DISABLED"}),
+    };
+    serde_json::json!({
+        "ContinuousBackupsDescription": {
+            "ContinuousBackupsStatus": "ENABLED",
+            "PointInTimeRecoveryDescription": recovery,
+        }
+    })
+    .to_string()
+}
+
+/// A `DescribeTable` answer with `regions` as the table's replicas.
+fn with_replicas(body: &Bytes, regions: &[&str]) -> Bytes {
+    let Ok(mut answer) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return body.clone();
+    };
+    if let Some(table) = answer.get_mut("Table") {
+        table["Replicas"] = regions
+            .iter()
+            .map(|r| serde_json::json!({"RegionName": r, "ReplicaStatus": "ACTIVE"}))
+            .collect();
+    }
+    Bytes::from(answer.to_string())
+}
+
+/// A 200 answer with `body` as DynamoDB's JSON.
+fn json_response(body: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_owned())));
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
+    response
 }
 
 /// DynamoDB's answer of error `code`.

@@ -192,6 +192,22 @@ pub(crate) struct UpArguments {
     pub(crate) follow: Option<Duration>,
     #[command(flatten)]
     pub(crate) sharing: JoinArguments,
+    #[command(flatten)]
+    pub(crate) safety: SafetyArguments,
+}
+
+/// The checks before a run writes the table (`up` and `down`).
+#[derive(Debug, Args)]
+pub(crate) struct SafetyArguments {
+    /// Run on a table without point-in-time recovery (checked before each migration against
+    /// every endpoint but a loopback one: without it, a migration that deletes or re-keys items
+    /// cannot be undone).
+    #[arg(long, env = "DYNATABLE_NO_BACKUP_CHECK", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) no_backup_check: bool,
+    /// Run on a global table (replicas in other regions): say so once the other regions'
+    /// writers are stopped, since writes in two regions at once can both pass a condition.
+    #[arg(long)]
+    pub(crate) global_table_writer: bool,
 }
 
 /// How a process shares a run with the others started with the same command (`up` and `down`).
@@ -246,6 +262,8 @@ pub(crate) struct DownArguments {
     pub(crate) follow: Option<Duration>,
     #[command(flatten)]
     pub(crate) sharing: JoinArguments,
+    #[command(flatten)]
+    pub(crate) safety: SafetyArguments,
 }
 
 /// The statuses `mark` records.

@@ -111,6 +111,9 @@ impl Failure {
                 Error::MigrationFailed { .. } => Exit::MigrationFailed,
                 Error::ChecksumChanged { .. } | Error::UnknownVersions { .. } => Exit::CheckFailed,
                 Error::NoSuchVersion(_) | Error::InvalidVersion { .. } => Exit::Usage,
+                Error::NoPointInTimeRecovery { .. } | Error::GlobalTable { .. } => {
+                    Exit::NotConfirmed
+                }
                 _ => Exit::Failure,
             },
         }

@@ -55,7 +55,7 @@
 //! | 3 | the migration lock is held by another run |
 //! | 4 | a migration failed (recorded as failed in the ledger) |
 //! | 5 | `check` found problems, `validate` found items that do not conform, or `up` or `down` refused: applied migrations changed or are unknown |
-//! | 6 | not confirmed: refused at the prompt, or stdin is not a terminal and `--yes` was not given |
+//! | 6 | not confirmed: refused at the prompt, or stdin is not a terminal and `--yes` was not given; or refused by a safety rail of `up` and `down`: a table without point-in-time recovery against a non-loopback endpoint (`--no-backup-check`), a global table (`--global-table-writer`) |
 //!
 //! # Output
 //!

@@ -8,7 +8,7 @@ use std::time::Duration;
 use dynatable_core::client::ClientConfig;
 use dynatable_core::{DirectWrites, RateLimit, Table};
 
-use super::args::{DEFAULT_FAILOVER, GlobalOptions, JoinArguments};
+use super::args::{DEFAULT_FAILOVER, GlobalOptions, JoinArguments, SafetyArguments};
 use super::failure::Failure;
 use super::render::progress::{BarReporter, LineReporter};
 use crate::migrator::Migrator;
@@ -114,6 +114,15 @@ impl Session {
     /// `error` as a command's failure, naming the endpoint.
     pub(super) fn failure(&self, error: crate::Error) -> Failure {
         Failure::migrate(error, &self.endpoint)
+    }
+
+    /// `migrator` with the checks before a run: point-in-time recovery required but against a
+    /// loopback endpoint or with `--no-backup-check`; a global table with
+    /// `--global-table-writer` only.
+    pub(super) fn guarded(&self, migrator: Migrator, arguments: &SafetyArguments) -> Migrator {
+        migrator
+            .require_backup(!arguments.no_backup_check && !self.config.is_local())
+            .global_table_writer(arguments.global_table_writer)
     }
 
     /// `migrator`, set up to share a run (`--join`) as `arguments` say.

@@ -116,6 +116,9 @@ pub struct MigrationRecord {
     /// reason.
     #[entity(serde, default)]
     pub skipped_items: Vec<crate::skipped_items::SkippedItem>,
+    /// The earliest time the table could be restored to when the last run started (RFC 3339),
+    /// when the run checked point-in-time recovery.
+    pub restorable_from: Option<String>,
 }
 
 /// Every ledger record, in no particular order.

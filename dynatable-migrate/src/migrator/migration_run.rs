@@ -15,6 +15,7 @@ use crate::ledger::{MigrationRecord, MigrationStatus, now};
 use crate::lock::{self, Lock, LockRecord};
 use crate::registry::RegisteredMigration;
 use crate::run_state::RunState;
+use crate::safety_rails;
 use crate::schema_snapshot::{SchemaChange, SchemaSnapshot};
 use crate::stream::{ChangeStream, StreamPosition};
 
@@ -108,7 +109,16 @@ impl Migrator {
         schema: Option<(&SchemaSnapshot, &[SchemaChange])>,
         stream: Option<&ChangeStream>,
     ) -> Result<(HashMap<String, StreamPosition>, u64)> {
+        let restorable_from =
+            safety_rails::check(&self.table, self.require_backup, self.global_table_writer).await?;
+        if let Some(time) = &restorable_from {
+            self.reporter.message(
+                migration.version,
+                &format!("point-in-time recovery is on: the table can be restored to any time since {time}"),
+            );
+        }
         let mut record = self.running_record(migration, direction).await?;
+        record.restorable_from = restorable_from;
         self.record(lock, &record).await?;
         let checkpoints = Checkpointer {
             table: self.table.clone(),
@@ -195,6 +205,7 @@ impl Migrator {
             schema_changes,
             skipped_malformed: 0,
             skipped_items: Vec::new(),
+            restorable_from: None,
         })
     }
 

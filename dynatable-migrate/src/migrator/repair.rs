@@ -48,6 +48,7 @@ impl Migrator {
                     .as_ref()
                     .map(|p| p.skipped_items.clone())
                     .unwrap_or_default(),
+                restorable_from: previous.as_ref().and_then(|p| p.restorable_from.clone()),
                 schema_changes: previous.map(|p| p.schema_changes).unwrap_or_default(),
             };
             self.record(&lock, &record).await

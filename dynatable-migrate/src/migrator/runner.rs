@@ -49,6 +49,10 @@ pub struct Migrator {
     pub(crate) who: String,
     pub(crate) reporter: Arc<dyn Reporter>,
     pub(super) catch_up: bool,
+    /// Refuse to run on a table without point-in-time recovery.
+    pub(super) require_backup: bool,
+    /// Run on a global table (its other regions' writers stopped).
+    pub(super) global_table_writer: bool,
     pub(crate) skip_malformed: bool,
     stream_client: Option<StreamsClient>,
     /// The segment count of the backfills a joined run shares (`--segments`).
@@ -95,6 +99,8 @@ impl Migrator {
             who: who(),
             reporter: Arc::new(LogReporter),
             catch_up: true,
+            require_backup: false,
+            global_table_writer: false,
             skip_malformed: false,
             stream_client: None,
             shared_segments: DEFAULT_SHARED_SEGMENTS,
@@ -159,6 +165,25 @@ impl Migrator {
     #[must_use]
     pub fn catch_up(mut self, catch_up: bool) -> Self {
         self.catch_up = catch_up;
+        self
+    }
+
+    /// Before each migration runs, requires point-in-time recovery on the table
+    /// (`DescribeContinuousBackups`) and records the earliest time it can be restored to in the
+    /// migration's ledger record; refuses with [`Error::NoPointInTimeRecovery`] without it.
+    /// Default off; the command line turns it on against every endpoint but a loopback one
+    /// (`--no-backup-check` turns it off).
+    pub fn require_backup(mut self, require: bool) -> Self {
+        self.require_backup = require;
+        self
+    }
+
+    /// Runs on a global table (one with replicas in other regions), which is refused with
+    /// [`Error::GlobalTable`] otherwise: writes in two regions at once can both pass a
+    /// condition, so compare-and-swap and version checks hold only once the other regions'
+    /// writers are stopped.
+    pub fn global_table_writer(mut self, writer: bool) -> Self {
+        self.global_table_writer = writer;
         self
     }
 

@@ -531,6 +531,44 @@ async fn a_table_without_a_stream_is_refused_with_what_to_do() {
     assert!(status["lock"].is_null(), "no lock left behind");
 }
 
+// Multi-threaded: the proxy serves while the test waits for the CLI's process.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_global_table_is_refused_with_exit_6_unless_its_only_writer_runs() {
+    let app = App::new("global");
+    app.create_and_seed(3, 1);
+    // DynamoDB Local cannot replicate a table: the proxy adds replicas to DescribeTable.
+    let proxy = dynatable_tests::Proxy::start(
+        app.endpoint.url(),
+        dynatable_tests::Faults {
+            replicas: &["us-west-2"],
+            ..dynatable_tests::Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let refused = app
+        .migrate(&["up"])
+        .env("DYNATABLE_ENDPOINT", proxy.url())
+        .assert()
+        .code(6);
+    let text = stderr(&refused);
+    for part in [
+        "has replicas in us-west-2",
+        "can both pass a condition",
+        "--global-table-writer",
+    ] {
+        assert!(text.contains(part), "{text:?} should say {part:?}");
+    }
+    assert!(
+        app.migrate_json(&["status"], 0)["lock"].is_null(),
+        "no lock left behind"
+    );
+    app.migrate(&["up", "--global-table-writer"])
+        .env("DYNATABLE_ENDPOINT", proxy.url())
+        .assert()
+        .success();
+}
+
 /// An item written by hand, bypassing the entities.
 fn raw_item(pairs: &[(&str, AttributeValue)]) -> dynatable_core::Item {
     pairs

@@ -19,5 +19,6 @@ mod migration_registry;
 mod migrator;
 mod rekey;
 mod resume;
+mod safety_rails;
 mod table_changes;
 mod whole_binary;

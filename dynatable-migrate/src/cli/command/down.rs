@@ -27,11 +27,14 @@ pub(in crate::cli) async fn run(
         (None, Some(steps)) => DownTarget::Steps(steps as usize),
         (None, None) => DownTarget::Steps(1),
     };
-    let migrator = session
-        .migrator()?
-        .allow_changed_checksums(arguments.allow_changed_checksums)
-        .catch_up(!arguments.no_catch_up)
-        .skip_malformed(arguments.skip_malformed);
+    let migrator = session.guarded(
+        session
+            .migrator()?
+            .allow_changed_checksums(arguments.allow_changed_checksums)
+            .catch_up(!arguments.no_catch_up)
+            .skip_malformed(arguments.skip_malformed),
+        &arguments.safety,
+    );
     let plan = migrator.down_plan(&target).await.map_err(fail)?;
     // With nothing to roll back, `down` still finishes the replay a killed `down` left.
     if plan.is_empty()

@@ -23,11 +23,14 @@ pub(in crate::cli) async fn run(
     arguments: &UpArguments,
 ) -> Result<Value, Failure> {
     let fail = |e: crate::Error| Failure::migrate(e, &session.endpoint);
-    let migrator = session
-        .migrator()?
-        .allow_changed_checksums(arguments.allow_changed_checksums)
-        .catch_up(!arguments.no_catch_up)
-        .skip_malformed(arguments.skip_malformed);
+    let migrator = session.guarded(
+        session
+            .migrator()?
+            .allow_changed_checksums(arguments.allow_changed_checksums)
+            .catch_up(!arguments.no_catch_up)
+            .skip_malformed(arguments.skip_malformed),
+        &arguments.safety,
+    );
     let plan = migrator
         .up_plan(arguments.to.as_deref())
         .await
