@@ -21,7 +21,9 @@ use thiserror::Error;
 use crate::context::Context;
 use crate::error::Result;
 
-/// How often an index is asked whether it is active, and how often its wait is reported.
+/// How often an index is asked whether it is active: first soon, then at most this often. And
+/// how often its wait is reported.
+const INDEX_FIRST_POLL: Duration = Duration::from_millis(100);
 const INDEX_POLL: Duration = Duration::from_secs(2);
 const INDEX_REPORT: Duration = Duration::from_secs(30);
 
@@ -413,6 +415,7 @@ fn fill(
 async fn wait_for_index(ctx: &Context, name: &str, gone: bool) -> Result<()> {
     let started = Instant::now();
     let mut reported: Option<(String, Instant)> = None;
+    let mut pause = INDEX_FIRST_POLL;
     loop {
         let described = describe(ctx.table()).await?;
         let index = index_on(&described, name);
@@ -445,7 +448,8 @@ async fn wait_for_index(ctx: &Context, name: &str, gone: bool) -> Result<()> {
             ctx.log(&text);
             reported = Some((text, Instant::now()));
         }
-        tokio::time::sleep(INDEX_POLL).await;
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(INDEX_POLL);
     }
 }
 
