@@ -99,22 +99,3 @@ fn item(attributes: &[(&str, &str)]) -> Item {
         .map(|(name, value)| ((*name).to_owned(), AttributeValue::S((*value).to_owned())))
         .collect()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_same_seed_gives_the_same_items() {
-        let options = SeedOptions {
-            users: 3,
-            photos_per_user: 2,
-            seed: 7,
-        };
-        let a: Vec<Item> = legacy_items(&options).collect();
-        assert_eq!(a.len(), 9);
-        assert_eq!(a, legacy_items(&options).collect::<Vec<_>>());
-        let other: Vec<Item> = legacy_items(&SeedOptions { seed: 8, ..options }).collect();
-        assert_ne!(a, other);
-    }
-}

@@ -3,7 +3,7 @@
 //! holds each version applied exactly once, every segment of every shared backfill was finished,
 //! and every process slot did part of the work.
 //!
-//! CI runs it on 5,500 items with 10 kills. The size (50,000 items):
+//! CI runs it on 3,300 items with 10 kills. The size (50,000 items):
 //! `DYNATABLE_JOINED_USERS=4546 cargo test --release -p dynatable-example --test it joined_crash:: -- --nocapture`
 //! (50,006 items).
 
@@ -62,7 +62,7 @@ async fn leader_pid(app: &App) -> Option<u32> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_joined_processes_finish_the_run_together() {
-    let users = setting("DYNATABLE_JOINED_USERS", 500);
+    let users = setting("DYNATABLE_JOINED_USERS", 300);
     let kills = setting("DYNATABLE_JOINED_KILLS", 10);
     let segments = setting("DYNATABLE_JOINED_SEGMENTS", 16);
     let clean = App::new("joined-clean");

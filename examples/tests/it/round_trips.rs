@@ -134,3 +134,19 @@ async fn a_round_trip_that_does_not_give_the_table_back_fails_with_the_items_tha
     let unknown = table.round_trip("9.9.9").run().await.unwrap_err();
     assert!(unknown.to_string().contains("0.1.0, 0.2.0"), "{unknown}");
 }
+
+#[test]
+fn the_same_seed_gives_the_same_items() {
+    use dynatable_example::seed::{SeedOptions, legacy_items};
+    let options = SeedOptions {
+        users: 3,
+        photos_per_user: 2,
+        seed: 7,
+    };
+    let a: Vec<dynatable_core::Item> = legacy_items(&options).collect();
+    assert_eq!(a.len(), 9);
+    assert_eq!(a, legacy_items(&options).collect::<Vec<_>>());
+    let other: Vec<dynatable_core::Item> =
+        legacy_items(&SeedOptions { seed: 8, ..options }).collect();
+    assert_ne!(a, other);
+}
