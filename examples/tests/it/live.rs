@@ -19,7 +19,7 @@ use dynatable_migrate::{DownTarget, MigrationStatus, Migrator, Reporter};
 use dynatable_tests::{Endpoint, Faults, Proxy, dedicated_endpoint};
 use support::{App, Row};
 
-const USERS: usize = 150;
+const USERS: usize = 100;
 const PHOTOS: usize = 3;
 const WRITERS: usize = 24;
 /// Each writer's pause between writes: 24 writers at most 960 writes/s together.
