@@ -85,6 +85,7 @@ mod error;
 mod joined;
 pub mod lease;
 mod ledger;
+mod live_table;
 mod lock;
 mod migration;
 mod migrator;

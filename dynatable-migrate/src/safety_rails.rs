@@ -7,6 +7,7 @@ use dynatable_core::aws_sdk_dynamodb::error::DisplayErrorContext;
 use dynatable_core::aws_sdk_dynamodb::types::PointInTimeRecoveryStatus;
 
 use crate::error::{Error, Result};
+use crate::live_table;
 
 /// Checks `table` before a run writes it: refuses a global table (one with replicas) unless
 /// `global_table_writer`, and, when `require_backup`, a table without point-in-time recovery.
@@ -19,23 +20,9 @@ pub(crate) async fn check(
     require_backup: bool,
     global_table_writer: bool,
 ) -> Result<Option<String>> {
-    let described = table
-        .client()
-        .describe_table()
-        .table_name(table.name())
-        .send()
-        .await
-        .map_err(|e| {
-            Error::msg(format!(
-                "DescribeTable {}: {}",
-                table.name(),
-                DisplayErrorContext(&e)
-            ))
-        })?;
+    let described = live_table::describe(table).await?;
     let regions: Vec<String> = described
-        .table()
-        .map(|t| t.replicas())
-        .unwrap_or_default()
+        .replicas()
         .iter()
         .filter_map(|r| r.region_name().map(str::to_owned))
         .collect();

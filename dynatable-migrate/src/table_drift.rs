@@ -5,14 +5,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use dynatable_core::aws_sdk_dynamodb::types::{
-    GlobalSecondaryIndexDescription, KeyType, ProjectionType, TimeToLiveStatus,
-};
+use dynatable_core::aws_sdk_dynamodb::types::{GlobalSecondaryIndexDescription, ProjectionType};
 use dynatable_core::{EntitySchema, Table};
 use semver::Version;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::live_table::{self, describe_keys, index_keys};
 use crate::own_entities::is_own;
 
 /// One way the table differs from what the entities need.
@@ -104,14 +103,6 @@ impl fmt::Display for TableDrift {
     }
 }
 
-/// The key attributes of an index as `PK/SK` (or `PK`).
-fn keys(pk: &str, sk: Option<&str>) -> String {
-    match sk {
-        Some(sk) => format!("{pk}/{sk}"),
-        None => pk.to_owned(),
-    }
-}
-
 /// The indexes `entities` declare that exist at `applied` (the newest applied version; `None`:
 /// none applied), with their key attributes: those without `since`, or dated no later.
 fn expected_indexes(
@@ -127,25 +118,13 @@ fn expected_indexes(
             (Some(Err(_)), _) => true,
         };
         if exists {
-            indexes.insert(index.name, keys(index.pk_attribute, index.sk_attribute));
+            indexes.insert(
+                index.name,
+                describe_keys(index.pk_attribute, index.sk_attribute),
+            );
         }
     }
     indexes
-}
-
-/// The key attributes of an index on the table, as `PK/SK`.
-fn table_keys(index: &GlobalSecondaryIndexDescription) -> String {
-    let of = |kind: KeyType| {
-        index
-            .key_schema()
-            .iter()
-            .find(|k| *k.key_type() == kind)
-            .map(|k| k.attribute_name().to_owned())
-    };
-    keys(
-        &of(KeyType::Hash).unwrap_or_default(),
-        of(KeyType::Range).as_deref(),
-    )
 }
 
 /// How `table` differs from what `entities` need at version `applied`; the stream counts only
@@ -159,22 +138,7 @@ pub(crate) async fn table_drift(
     applied: Option<&Version>,
     stream: bool,
 ) -> Result<Vec<TableDrift>> {
-    let client = table.client();
-    let described = client
-        .describe_table()
-        .table_name(table.name())
-        .send()
-        .await
-        .map_err(|e| {
-            Error::msg(format!(
-                "DescribeTable {}: {}",
-                table.name(),
-                e.into_service_error()
-            ))
-        })?;
-    let Some(description) = described.table() else {
-        return Ok(Vec::new());
-    };
+    let description = live_table::describe(table).await?;
     let entities: Vec<&'static EntitySchema> =
         entities.iter().copied().filter(|e| !is_own(e)).collect();
     let entities = entities.as_slice();
@@ -196,7 +160,8 @@ pub(crate) async fn table_drift(
             });
             continue;
         };
-        let table_keys = table_keys(found);
+        let (pk, sk) = index_keys(found);
+        let table_keys = describe_keys(&pk, sk.as_deref());
         if table_keys != *keys {
             drift.push(TableDrift::IndexKeys {
                 index: (*index).to_owned(),
@@ -221,28 +186,7 @@ pub(crate) async fn table_drift(
             }),
     );
     let entities_ttl = entities.iter().find_map(|e| e.ttl).map(str::to_owned);
-    let ttl = client
-        .describe_time_to_live()
-        .table_name(table.name())
-        .send()
-        .await
-        .map_err(|e| {
-            Error::msg(format!(
-                "DescribeTimeToLive {}: {}",
-                table.name(),
-                e.into_service_error()
-            ))
-        })?;
-    let table_ttl = ttl
-        .time_to_live_description()
-        .filter(|d| {
-            matches!(
-                d.time_to_live_status(),
-                Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
-            )
-        })
-        .and_then(|d| d.attribute_name())
-        .map(str::to_owned);
+    let table_ttl = live_table::ttl_attribute(table).await?;
     if table_ttl != entities_ttl {
         drift.push(TableDrift::TimeToLive {
             table: table_ttl,

@@ -12,7 +12,7 @@ use dynatable_core::aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
     DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexDescription, GlobalSecondaryIndexUpdate,
     IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType, ProvisionedThroughput,
-    ScalarAttributeType, TableDescription, TimeToLiveSpecification, TimeToLiveStatus,
+    ScalarAttributeType, TableDescription, TimeToLiveSpecification,
 };
 use dynatable_core::registry::{self, EntityRegistration};
 use dynatable_core::{BulkReport, EntitySchema, Item, Table, Write};
@@ -20,6 +20,7 @@ use thiserror::Error;
 
 use crate::context::Context;
 use crate::error::Result;
+use crate::live_table::{self, describe_keys, index_keys};
 
 /// How often an index is asked whether it is active: first soon, then at most this often. And
 /// how often its wait is reported.
@@ -110,14 +111,6 @@ pub enum TableChangeError {
     },
 }
 
-/// `PK/SK`, or `PK` for an index without a sort key.
-fn describe_keys(pk: &str, sk: Option<&str>) -> String {
-    match sk {
-        Some(sk) => format!("{pk}/{sk}"),
-        None => pk.to_owned(),
-    }
-}
-
 /// An SDK error as a [`TableChangeError::Request`].
 fn request_error<'t, E: std::error::Error + 'static, R: std::fmt::Debug>(
     operation: &'static str,
@@ -142,21 +135,6 @@ fn build_error<'t>(
     }
 }
 
-async fn describe(table: &Table) -> std::result::Result<TableDescription, TableChangeError> {
-    let output = table
-        .client()
-        .describe_table()
-        .table_name(table.name())
-        .send()
-        .await
-        .map_err(request_error("DescribeTable", table))?;
-    output.table.ok_or_else(|| TableChangeError::Request {
-        operation: "DescribeTable",
-        table: table.name().to_owned(),
-        message: "the answer has no table".to_owned(),
-    })
-}
-
 /// The index `name` on the table, if it has one.
 fn index_on<'t>(
     table: &'t TableDescription,
@@ -166,18 +144,6 @@ fn index_on<'t>(
         .global_secondary_indexes()
         .iter()
         .find(|i| i.index_name() == Some(name))
-}
-
-/// The key attributes of an index on the table: the hash key and the range key.
-fn index_keys(index: &GlobalSecondaryIndexDescription) -> (String, Option<String>) {
-    let of = |kind: KeyType| {
-        index
-            .key_schema()
-            .iter()
-            .find(|k| *k.key_type() == kind)
-            .map(|k| k.attribute_name().to_owned())
-    };
-    (of(KeyType::Hash).unwrap_or_default(), of(KeyType::Range))
 }
 
 /// The entities of the run that declare index `name`, with its key attributes.
@@ -257,7 +223,7 @@ impl CreateIndex<'_> {
         let table = ctx.table();
         let entities = ctx.run.entities();
         let (registrations, pk, sk) = declaring(&entities, name)?;
-        let described = describe(table).await?;
+        let described = live_table::describe(table).await?;
         match index_on(&described, name) {
             Some(found) => {
                 let (table_pk, table_sk) = index_keys(found);
@@ -417,7 +383,7 @@ async fn wait_for_index(ctx: &Context, name: &str, gone: bool) -> Result<()> {
     let mut reported: Option<(String, Instant)> = None;
     let mut pause = INDEX_FIRST_POLL;
     loop {
-        let described = describe(ctx.table()).await?;
+        let described = live_table::describe(ctx.table()).await?;
         let index = index_on(&described, name);
         let status = index.and_then(|i| i.index_status());
         let done = match gone {
@@ -473,7 +439,7 @@ impl DropIndex<'_> {
     async fn run(self) -> Result<BulkReport> {
         let (ctx, name) = (self.ctx, self.name.as_str());
         let table = ctx.table();
-        let described = describe(table).await?;
+        let described = live_table::describe(table).await?;
         let on_table = index_on(&described, name).map(index_keys);
         // The attributes to remove: the table's index's, else (dropped by an earlier, killed
         // run) the entities' declaration of it, else the default names.
@@ -623,23 +589,8 @@ impl Context {
     pub async fn enable_ttl(&self) -> Result<()> {
         let table = self.table();
         let attribute = ttl_attribute(&self.run.entities())?;
-        let described = table
-            .client()
-            .describe_time_to_live()
-            .table_name(table.name())
-            .send()
-            .await
-            .map_err(request_error("DescribeTimeToLive", table))?;
-        let on = described
-            .time_to_live_description()
-            .filter(|d| {
-                matches!(
-                    d.time_to_live_status(),
-                    Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
-                )
-            })
-            .and_then(|d| d.attribute_name());
-        match on {
+        let on = live_table::ttl_attribute(table).await?;
+        match on.as_deref() {
             Some(current) if current == attribute => {
                 self.log(format!("time to live is on for {attribute} already"));
                 return Ok(());
