@@ -13,6 +13,9 @@ use crate::codec::Item;
 use crate::entity::{BatchWritable, Entity};
 use crate::key::PrimaryKey;
 
+/// What [`Table::batch_put`] and [`Table::batch_put_stream`] return: the report of the writes.
+pub type BatchFuture<'a> = futures::future::BoxFuture<'a, Result<BulkReport, BulkError>>;
+
 /// The most requests one `BatchWriteItem` takes.
 pub const MAX_BATCH_WRITE: usize = 25;
 
@@ -43,24 +46,36 @@ impl Table {
     /// exponential backoff and jitter. Entities with the same key go to different requests (the
     /// last one written wins).
     ///
+    /// The answer is a boxed future rather than an `async fn` so that a versioned entity, which
+    /// is not [`BatchWritable`], is reported once, at the call, not again at the `.await`.
+    ///
     /// # Errors
     /// A [`BulkError`] with the report of what was written when an entity cannot be encoded, a
     /// request fails, or items stay unprocessed after every retry. No chunk is sent after the
     /// error; the ones in flight finish first, so the report counts every write made.
-    pub async fn batch_put<E, I>(&self, entities: I) -> Result<BulkReport, BulkError>
+    pub fn batch_put<'a, E, I>(&'a self, entities: I) -> BatchFuture<'a>
     where
         E: Entity + BatchWritable,
         I: IntoIterator<Item = E>,
-        I::IntoIter: Send,
+        I::IntoIter: Send + 'a,
     {
-        self.batch_put_stream(futures::stream::iter(entities)).await
+        Box::pin(self.put_entities(futures::stream::iter(entities)))
     }
 
     /// [`batch_put`](Self::batch_put) over a stream.
     ///
     /// # Errors
     /// As [`batch_put`](Self::batch_put).
-    pub async fn batch_put_stream<E: Entity + BatchWritable>(
+    pub fn batch_put_stream<'a, E: Entity + BatchWritable>(
+        &'a self,
+        entities: impl Stream<Item = E> + Send + 'a,
+    ) -> BatchFuture<'a> {
+        Box::pin(self.put_entities(entities))
+    }
+
+    /// The body of [`batch_put_stream`](Self::batch_put_stream), whose callers checked that `E`
+    /// is [`BatchWritable`].
+    async fn put_entities<E: Entity>(
         &self,
         entities: impl Stream<Item = E> + Send,
     ) -> Result<BulkReport, BulkError> {

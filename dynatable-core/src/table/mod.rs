@@ -35,6 +35,7 @@ mod write;
 mod write_op;
 
 pub use backoff::Backoff;
+pub use batch::BatchFuture;
 pub use batch_get::{BatchGet, MAX_BATCH_GET_KEYS};
 pub use bulk_report::{BulkError, BulkReport};
 pub use compare_and_swap::MAX_REREADS;
