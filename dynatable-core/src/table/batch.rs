@@ -6,11 +6,13 @@ use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, ReturnConsumedCapacity,
 use futures::{Stream, StreamExt, TryStreamExt};
 
 use super::bulk_report::{BulkError, BulkReport, Counters};
+use super::capacity_share::{Ticket, partition_of, write_units};
 use super::concurrent::run_concurrent;
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::handle::Table;
 use crate::codec::Item;
 use crate::entity::{BatchWritable, Entity};
+use crate::item_size::item_size;
 use crate::key::PrimaryKey;
 
 /// What [`Table::batch_put`] and [`Table::batch_put_stream`] return: the report of the writes.
@@ -170,10 +172,13 @@ impl Table {
     /// Sends one chunk until every request is processed or the attempts run out.
     async fn write_chunk(&self, chunk: Vec<Keyed>, counters: &Counters) -> Result<()> {
         let backoff = self.backoff();
-        let capacity = self
-            .rate_limiter()
-            .filter(|l| l.limit().needs_consumed_capacity())
-            .map(|_| ReturnConsumedCapacity::Total);
+        let share = self.write_capacity();
+        // INDEXES: the total then counts the writes to every GSI too.
+        let capacity = (share.is_some()
+            || self
+                .rate_limiter()
+                .is_some_and(|l| l.limit().needs_consumed_capacity()))
+        .then_some(ReturnConsumedCapacity::Indexes);
         let mut pending: Vec<WriteRequest> = chunk.into_iter().map(|k| k.request).collect();
         let mut attempt = 0;
         loop {
@@ -181,27 +186,51 @@ impl Table {
             if let Some(limiter) = self.rate_limiter() {
                 limiter.acquire(cost as f64).await;
             }
+            let estimated: f64 = pending.iter().map(request_units).sum();
             let request_items = HashMap::from([(self.name().to_owned(), pending.clone())]);
             Counters::add(&counters.requests, 1);
+            // The ticket of the last attempt, for the items it leaves unprocessed.
+            let last_ticket = std::sync::Mutex::new(Ticket::default());
             let output = backoff
                 .retry(|| async {
-                    self.client()
+                    // Every attempt takes its units, as a single write's do.
+                    let ticket = match share {
+                        Some(share) => share.acquire(estimated).await,
+                        None => Ticket::default(),
+                    };
+                    *last_ticket
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = ticket;
+                    let sent = self
+                        .client()
                         .batch_write_item()
                         .set_request_items(Some(request_items.clone()))
                         .set_return_consumed_capacity(capacity.clone())
                         .send()
                         .await
-                        .map_err(|e| Error::from_sdk(Operation::BatchWrite, self.name(), None, e))
+                        .map_err(|e| Error::from_sdk(Operation::BatchWrite, self.name(), None, e));
+                    if let (Err(e), Some(share)) = (&sent, share)
+                        && e.is_throttled()
+                    {
+                        // The whole batch was throttled: as many partitions as it wrote.
+                        for request in &pending {
+                            share.throttled(request_partition(request), ticket);
+                        }
+                    }
+                    sent
                 })
                 .await?;
+            let consumed: f64 = output
+                .consumed_capacity()
+                .iter()
+                .filter_map(|c| c.capacity_units())
+                .sum();
+            if let Some(share) = share {
+                share.settle(estimated, consumed);
+            }
             if let Some(limiter) = self.rate_limiter()
                 && capacity.is_some()
             {
-                let consumed: f64 = output
-                    .consumed_capacity()
-                    .iter()
-                    .filter_map(|c| c.capacity_units())
-                    .sum();
                 limiter.adjust(consumed - cost as f64);
             }
             let unprocessed = output
@@ -211,6 +240,15 @@ impl Table {
             Counters::add(&counters.written, pending.len() - unprocessed.len());
             if unprocessed.is_empty() {
                 return Ok(());
+            }
+            if let Some(share) = share {
+                // Items come back unprocessed when their partitions are throttled.
+                let ticket = *last_ticket
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                for request in &unprocessed {
+                    share.throttled(request_partition(request), ticket);
+                }
             }
             attempt += 1;
             if attempt >= backoff.attempts {
@@ -229,6 +267,25 @@ impl Table {
             pending = unprocessed;
         }
     }
+}
+
+/// The write units `request` is expected to cost: a put by its item's size, a delete one.
+fn request_units(request: &WriteRequest) -> f64 {
+    request
+        .put_request()
+        .map_or(1.0, |put| write_units(item_size(put.item())))
+}
+
+/// The partition `request` writes, hashed for [`CapacityShare::throttled`](super::CapacityShare).
+fn request_partition(request: &WriteRequest) -> u64 {
+    let key = request
+        .put_request()
+        .map(|put| put.item())
+        .or_else(|| request.delete_request().map(|delete| delete.key()));
+    let pk = key
+        .and_then(|key| key.get(crate::reserved_names::PARTITION_KEY_ATTRIBUTE))
+        .and_then(|pk| pk.as_s().ok());
+    partition_of(pk.map_or("", String::as_str))
 }
 
 fn build_error(table: &Table, e: aws_sdk_dynamodb::error::BuildError) -> Error {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 
 use super::backoff::Backoff;
+use super::capacity_share::CapacityShare;
 use super::direct_writes::DirectWrites;
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::own_writes::OwnWrites;
@@ -60,6 +61,8 @@ struct Inner {
     concurrency: usize,
     backoff: Backoff,
     rate_limit: Option<rate_limit::RateLimiter>,
+    write_capacity: Option<CapacityShare>,
+    read_capacity: Option<CapacityShare>,
     own_writes: Option<Arc<OwnWrites>>,
     direct_writes: Option<DirectWrites>,
 }
@@ -83,6 +86,8 @@ impl Table {
                 concurrency: DEFAULT_CONCURRENCY,
                 backoff: Backoff::default(),
                 rate_limit: None,
+                write_capacity: None,
+                read_capacity: None,
                 own_writes: None,
                 direct_writes: None,
             }),
@@ -96,6 +101,8 @@ impl Table {
             concurrency: self.inner.concurrency,
             backoff: self.inner.backoff,
             rate_limit: self.inner.rate_limit.clone(),
+            write_capacity: self.inner.write_capacity.clone(),
+            read_capacity: self.inner.read_capacity.clone(),
             own_writes: self.inner.own_writes.clone(),
             direct_writes: self.inner.direct_writes.clone(),
         };
@@ -117,6 +124,31 @@ impl Table {
     #[must_use]
     pub fn with_rate_limit(&self, limit: RateLimit) -> Self {
         self.with(|inner| inner.rate_limit = Some(rate_limit::RateLimiter::new(limit)))
+    }
+
+    /// The same table with its writes (single, batch and transactional) drawing on `share`: they
+    /// ask DynamoDB for the capacity they consume (GSI writes included), wait for it, and yield
+    /// when DynamoDB throttles. See [`CapacityShare`].
+    #[must_use]
+    pub fn with_write_capacity(&self, share: CapacityShare) -> Self {
+        self.with(|inner| inner.write_capacity = Some(share))
+    }
+
+    /// The same table with its scans drawing on `share` of the read capacity, as
+    /// [`with_write_capacity`](Self::with_write_capacity) does for writes.
+    #[must_use]
+    pub fn with_read_capacity(&self, share: CapacityShare) -> Self {
+        self.with(|inner| inner.read_capacity = Some(share))
+    }
+
+    /// The share of the write capacity the table's writes draw on, if any.
+    pub fn write_capacity(&self) -> Option<&CapacityShare> {
+        self.inner.write_capacity.as_ref()
+    }
+
+    /// The share of the read capacity the table's scans draw on, if any.
+    pub fn read_capacity(&self) -> Option<&CapacityShare> {
+        self.inner.read_capacity.as_ref()
     }
 
     /// The same table with another retry policy for throttling, unprocessed items and transaction

@@ -5,10 +5,11 @@ use std::collections::HashSet;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, TransactWriteItem};
 use futures::{Stream, StreamExt, TryStreamExt};
 
 use super::bulk_report::{BulkError, BulkReport, Counters};
+use super::capacity_share::{Ticket, partition_of};
 use super::concurrent::run_concurrent;
 use super::condition::Condition;
 use super::error::{CancellationReason, Error, ErrorKind, Operation, Result};
@@ -134,19 +135,44 @@ impl Transaction {
             limiter.acquire(2.0 * items.len() as f64).await;
         }
         let table = &self.table;
+        let share = table.write_capacity();
+        // A transaction costs each of its writes twice.
+        let estimated: f64 = 2.0 * self.writes.iter().map(Write::estimated_units).sum::<f64>();
         let result = table
             .backoff()
             .retry(|| async {
-                table
+                // Every attempt takes its units, as a single write's do.
+                let ticket = match share {
+                    Some(share) => share.acquire(estimated).await,
+                    None => Ticket::default(),
+                };
+                let sent = table
                     .client()
                     .transact_write_items()
                     .set_transact_items(Some(items.clone()))
                     .client_request_token(&token)
+                    .set_return_consumed_capacity(share.map(|_| ReturnConsumedCapacity::Indexes))
                     .send()
                     .await
-                    .map_err(|e| transaction_error(table, e))
+                    .map_err(|e| transaction_error(table, e));
+                if let (Err(e), Some(share)) = (&sent, share)
+                    && e.is_throttled()
+                {
+                    for write in &self.writes {
+                        share.throttled(partition_of(&write.key.pk), ticket);
+                    }
+                }
+                sent
             })
             .await;
+        if let (Some(share), Ok(output)) = (share, &result) {
+            let consumed: f64 = output
+                .consumed_capacity()
+                .iter()
+                .filter_map(|c| c.capacity_units())
+                .sum();
+            share.settle(estimated, consumed);
+        }
         match result {
             Ok(_) => Ok(Sent::Applied),
             Err(e) => match e.kind() {

@@ -2,6 +2,7 @@
 
 use aws_sdk_dynamodb::types::{self as ddb, ReturnConsumedCapacity};
 
+use super::capacity_share::{Ticket, partition_of, write_units};
 use super::condition::Condition;
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::{Placeholders, within_limit};
@@ -11,6 +12,7 @@ use super::write_op::{Rendered, WriteOp};
 use crate::codec::Item;
 use crate::item_size::item_size;
 use crate::key::PrimaryKey;
+use crate::reserved_names::LEDGER_PARTITION_PREFIX;
 
 /// One write of any entity: what the bulk driver applies and what transactions are made of.
 /// Built from [`Put`](super::put::Put), [`Update`](super::update::Update) and
@@ -180,27 +182,70 @@ impl Write {
         table: &Table,
         return_new: bool,
     ) -> Result<Option<Item>> {
-        let capacity = table
-            .rate_limiter()
-            .filter(|l| l.limit().needs_consumed_capacity())
-            .map(|_| ReturnConsumedCapacity::Total);
+        // The migration ledger's own records (the lock, leases, checkpoints) never wait for the
+        // budget, so a paused run keeps its lock and leases; what they consume is counted once
+        // they are written.
+        let ledger = table
+            .write_capacity()
+            .filter(|_| self.key.pk.starts_with(LEDGER_PARTITION_PREFIX));
+        let share = table.write_capacity().filter(|_| ledger.is_none());
+        // INDEXES: the total then counts the writes to every GSI too.
+        let capacity = (table.write_capacity().is_some()
+            || table
+                .rate_limiter()
+                .is_some_and(|l| l.limit().needs_consumed_capacity()))
+        .then_some(ReturnConsumedCapacity::Indexes);
         if let Some(limiter) = table.rate_limiter() {
             limiter.acquire(1.0).await;
         }
+        let estimated = self.estimated_units();
         let rendered = self.render(table)?;
+        let partition = share.map(|_| partition_of(&self.key.pk));
         let sent = table
             .backoff()
-            .retry(|| self.send_once(table, &rendered, capacity.clone(), return_new))
+            .retry(|| async {
+                // Every attempt takes its units: a throttled write retried at once, outside the
+                // budget, is what keeps a throttled table throttled.
+                let ticket = match share {
+                    Some(share) => share.acquire(estimated).await,
+                    None => Ticket::default(),
+                };
+                let sent = self
+                    .send_once(table, &rendered, capacity.clone(), return_new)
+                    .await;
+                if let (Err(e), Some(share), Some(partition)) = (&sent, share, partition)
+                    && e.is_throttled()
+                {
+                    share.throttled(partition, ticket);
+                }
+                sent
+            })
             .await;
         let (consumed, new_item) = match (sent, &self.version) {
             (Ok(sent), _) => sent,
             (Err(error), Some(check)) => return Err(check.explain(table, &self.key, error).await),
             (Err(error), None) => return Err(error),
         };
+        if let Some(share) = share {
+            share.settle(estimated, consumed.unwrap_or(estimated));
+        }
+        if let Some(ledger) = ledger {
+            ledger.settle(0.0, consumed.unwrap_or(estimated));
+        }
         if let (Some(limiter), Some(consumed)) = (table.rate_limiter(), consumed) {
             limiter.adjust(consumed - 1.0);
         }
         Ok(new_item)
+    }
+
+    /// The write units the write is expected to cost before DynamoDB says: a put by its item's
+    /// size, an update or delete one (DynamoDB charges them by the stored item's size, which
+    /// only the answer tells).
+    pub(crate) fn estimated_units(&self) -> f64 {
+        match &self.op {
+            WriteOp::Put(Ok(item)) => write_units(item_size(item)),
+            _ => 1.0,
+        }
     }
 
     async fn send_once(

@@ -339,7 +339,8 @@ fn render(
             .ok()?;
     }
     if capacity {
-        body.text("ReturnConsumedCapacity", "TOTAL");
+        // INDEXES: the total then counts the writes to every GSI too.
+        body.text("ReturnConsumedCapacity", "INDEXES");
     }
     if return_new && matches!(op, WriteOp::Update(_)) {
         body.text("ReturnValues", "ALL_NEW");

@@ -1,10 +1,12 @@
 //! The requests of a scan: one stream of pages per segment, each following `LastEvaluatedKey`
 //! from its position, under one read-rate budget.
 
+use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use crate::codec::Item;
+use crate::table::capacity_share::Ticket;
 use crate::table::cursor::Cursor;
 use crate::table::error::{Error, Operation, Result};
 use crate::table::expression::Placeholders;
@@ -54,6 +56,12 @@ impl RawScan {
         start: Option<Cursor>,
     ) -> Result<(Vec<Item>, Option<Cursor>, usize)> {
         let table = &self.table;
+        let share = table.read_capacity();
+        // Waits while paused or in debt; the page's cost is taken once DynamoDB reports it.
+        let ticket = match share {
+            Some(share) => share.acquire(0.0).await,
+            None => Ticket::default(),
+        };
         let segments = u32::try_from(self.positions.len()).unwrap_or(1);
         let (filter, names, values) = match &self.filter {
             Some((f, p)) => (
@@ -82,12 +90,28 @@ impl RawScan {
                         .segment(i32::try_from(segment).unwrap_or_default())
                         .total_segments(i32::try_from(segments).unwrap_or(1));
                 }
-                request
+                let sent = request
+                    .set_return_consumed_capacity(share.map(|_| ReturnConsumedCapacity::Total))
                     .send()
                     .await
-                    .map_err(|e| Error::from_sdk(Operation::Scan, table.name(), None, e))
+                    .map_err(|e| Error::from_sdk(Operation::Scan, table.name(), None, e));
+                if let (Err(e), Some(share)) = (&sent, share)
+                    && e.is_throttled()
+                {
+                    // Segments read different parts of the table: throttles of two are the
+                    // table's read capacity running out.
+                    share.throttled(u64::from(segment), ticket);
+                }
+                sent
             })
             .await?;
+        if let Some(share) = share {
+            let consumed = output
+                .consumed_capacity()
+                .and_then(|c| c.capacity_units())
+                .unwrap_or_default();
+            share.settle(0.0, consumed);
+        }
         let scanned = usize::try_from(output.scanned_count).unwrap_or_default();
         Ok((
             output.items.unwrap_or_default(),
