@@ -64,6 +64,14 @@ impl DryRunCost {
         Duration::from_secs_f64(self.items_written as f64 / f64::from(items_per_second.max(1)))
     }
 
+    /// How long the run takes within a budget of `write_units` per second (and `read_units`
+    /// per second for its reads, when budgeted): the longer of its writes and its reads.
+    pub fn time_within(&self, write_units: f64, read_units: Option<f64>) -> Duration {
+        let writes = self.write_units / write_units.max(f64::MIN_POSITIVE);
+        let reads = read_units.map_or(0.0, |units| self.read_units / units.max(f64::MIN_POSITIVE));
+        Duration::from_secs_f64(writes.max(reads).min(1e12))
+    }
+
     /// Counts a read response of `operation` (`Scan`, `Query`, `GetItem`, `BatchGetItem`) to
     /// `request`.
     pub(crate) fn read(&mut self, operation: &str, request: &Value, response: &Value) {

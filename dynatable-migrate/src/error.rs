@@ -145,6 +145,9 @@ pub enum Error {
     /// error names indexes, entities and attributes).
     #[error("{0}")]
     TableChange(Box<crate::backfill::TableChangeError>),
+    /// A run's capacity budget cannot be set up or changed.
+    #[error(transparent)]
+    Capacity(#[from] crate::capacity::CapacityError),
     /// Any other failure of a migration's own code.
     #[error("{0}")]
     Other(Box<dyn std::error::Error + Send + Sync>),

@@ -74,6 +74,7 @@
 #![recursion_limit = "256"]
 
 mod backfill;
+pub mod capacity;
 mod checkpoint;
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -44,6 +44,18 @@ pub(crate) struct GlobalOptions {
     /// At most this many items written per second by a migration's bulk work.
     #[arg(long, global = true, env = "DYNATABLE_MAX_RATE", value_name = "ITEMS_PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_rate: Option<u32>,
+    /// The share of the table's capacity a run may consume (e.g. 50 or 50%), all processes of a
+    /// `--join` run together, writes against write capacity and reads against read capacity:
+    /// the table's provisioned units, an on-demand table's maximum, else --capacity-units. The
+    /// run yields when DynamoDB throttles; `migrate throttle` retunes it while it runs. With
+    /// `throttle`: the new share.
+    #[arg(long, global = true, env = "DYNATABLE_CAPACITY", value_name = "PERCENT", value_parser = parse_percent)]
+    pub(crate) capacity: Option<f64>,
+    /// The table's capacity in units per second, for --capacity (required for an on-demand
+    /// table without a maximum throughput; for reads and writes alike; wins over what the table
+    /// says).
+    #[arg(long, global = true, env = "DYNATABLE_CAPACITY_UNITS", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) capacity_units: Option<u64>,
     /// Send the migrations' single-item writes through the AWS SDK's full request path instead
     /// of dynatable's direct writes (the same signed requests at about half the client CPU; see
     /// `DirectWrites`): for clients whose SDK configuration the direct path leaves out.
@@ -119,6 +131,10 @@ pub(crate) enum Command {
     /// Turn on a KEYS_ONLY stream on the table (or accept the one it has), which `up` and
     /// `down` follow to convert the items written during a run.
     EnableStream,
+    /// Retune the run in progress, every process of it, within about two seconds: a new share
+    /// of the capacity (--capacity PERCENT), or a pause and a resume. Only a run started with
+    /// --capacity can be throttled; `status` shows the throttle.
+    Throttle(ThrottleArguments),
     /// Write a new migration file with the next version.
     New {
         /// The migration's name, in snake_case (e.g. add_user_avatar).
@@ -130,6 +146,18 @@ pub(crate) enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+/// The arguments of `throttle` (the new share is the global `--capacity`).
+#[derive(Debug, Args)]
+#[group(id = "throttle", required = false, multiple = false)]
+pub(crate) struct ThrottleArguments {
+    /// Stop the run's writes and reads (requests in flight finish; the run keeps its lock).
+    #[arg(long, group = "throttle")]
+    pub(crate) pause: bool,
+    /// Let a paused run go on.
+    #[arg(long, group = "throttle")]
+    pub(crate) resume: bool,
 }
 
 /// Whether the table's runs catch up with its stream, for `status` and `check` (a table without
@@ -308,6 +336,21 @@ fn parse_failover(text: &str) -> Result<Duration, String> {
     Ok(failover)
 }
 
+/// A share of capacity: a percentage above 0 and at most 100, with or without `%`.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches('%').trim();
+    let percent: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a percentage (e.g. 50 or 50%)"))?;
+    if percent > 0.0 && percent <= 100.0 {
+        Ok(percent)
+    } else {
+        Err(format!(
+            "a share of capacity is above 0% and at most 100%, not {text}"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory as _;
@@ -333,5 +376,24 @@ mod tests {
                 "{spelling}"
             );
         }
+    }
+
+    #[test]
+    fn a_capacity_is_a_percentage_with_or_without_its_sign() {
+        assert_eq!(super::parse_percent("50"), Ok(50.0));
+        assert_eq!(super::parse_percent(" 12.5% "), Ok(12.5));
+        assert_eq!(super::parse_percent("100%"), Ok(100.0));
+        for refused in ["0", "0%", "101", "-5", "half", ""] {
+            assert!(super::parse_percent(refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn throttle_takes_one_change_at_a_time() {
+        use clap::Parser as _;
+        let parse = |args: &[&str]| super::Arguments::try_parse_from(args).map(|a| a.command);
+        assert!(parse(&["migrate", "throttle", "--pause"]).is_ok());
+        assert!(parse(&["migrate", "throttle", "--capacity", "20"]).is_ok());
+        assert!(parse(&["migrate", "throttle", "--pause", "--resume"]).is_err());
     }
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use dynatable_core::ErrorKind;
 use thiserror::Error;
 
+use crate::capacity::CapacityError;
 use crate::error::Error;
 
 /// The documented exit codes of the `migrate` command line.
@@ -110,7 +111,11 @@ impl Failure {
                 Error::LockHeld { .. } => Exit::LockHeld,
                 Error::MigrationFailed { .. } => Exit::MigrationFailed,
                 Error::ChecksumChanged { .. } | Error::UnknownVersions { .. } => Exit::CheckFailed,
-                Error::NoSuchVersion(_) | Error::InvalidVersion { .. } => Exit::Usage,
+                Error::NoSuchVersion(_)
+                | Error::InvalidVersion { .. }
+                | Error::Capacity(CapacityError::Unknown { .. } | CapacityError::Percent(_)) => {
+                    Exit::Usage
+                }
                 Error::NoPointInTimeRecovery { .. } | Error::GlobalTable { .. } => {
                     Exit::NotConfirmed
                 }

@@ -24,12 +24,17 @@
 //! | `create-table [--no-stream]` | creates the table from the entities' keys and indexes (on-demand capacity, with a `KEYS_ONLY` stream, and time to live on the entities' `#[entity(ttl)]` attribute) |
 //! | `table-definition --format cloudformation\|terraform\|json [--table-name NAME]` | prints the table the entities need as a CloudFormation template, a Terraform block or the `CreateTable` input; no AWS call |
 //! | `enable-stream` | turns on a `KEYS_ONLY` stream on the table, or accepts the one it has |
+//! | `throttle --capacity PERCENT \| --pause \| --resume` | retunes the run in progress (one started with `--capacity`), every process of it, within two seconds; `status` shows it; exit code 1 when no such run is alive |
 //! | `new NAME [--version V] [--dir D]` | writes a migration file with the next version |
 //!
 //! Global options (each with its environment variable): `--table` (`DYNATABLE_TABLE`),
 //! `--endpoint-url` (`DYNATABLE_ENDPOINT`), `--region` (`AWS_REGION`), `--profile`
 //! (`AWS_PROFILE`), `--json` (`DYNATABLE_JSON`), `--yes` (`DYNATABLE_YES`), `--concurrency`
 //! (`DYNATABLE_CONCURRENCY`), `--max-rate` in items per second (`DYNATABLE_MAX_RATE`),
+//! `--capacity PERCENT` (`DYNATABLE_CAPACITY`: the share of the table's capacity a run of `up`,
+//! `down` or `validate` consumes, all processes of a `--join` run together, yielding when
+//! DynamoDB throttles; see [`capacity`](crate::capacity)), `--capacity-units N`
+//! (`DYNATABLE_CAPACITY_UNITS`: the table's capacity when it does not say one),
 //! `--lock-wait` (`DYNATABLE_LOCK_WAIT`, e.g. `30s`), `--no-direct-writes`
 //! (`DYNATABLE_NO_DIRECT_WRITES`: the migrations' single-item writes go through the SDK's full
 //! request path instead of [`DirectWrites`](dynatable_core::DirectWrites)). Credentials come
@@ -59,7 +64,8 @@
 //!
 //! # Output
 //!
-//! On a terminal, long steps show progress bars (items, items/s, ETA when the total is known);
+//! On a terminal, long steps show progress bars (items, items/s, ETA when the total is known, and with
+//! `--capacity` the write units/s consumed of the budget);
 //! otherwise plain lines, free of escape codes. `RUST_LOG` (e.g. `RUST_LOG=info`) sends `tracing`
 //! logs to stderr.
 //!
@@ -73,7 +79,11 @@
 //!   "segments", "done", "processes": [{"holder", "segments": [n]}]}], "unfinished_replays":
 //!   [version], "unfinished_rollback_replays": [version], "table_drift": [{"drift" (
 //!   "missing_index" | "extra_index" | "index_keys" | "index_projection" | "time_to_live" |
-//!   "stream_off"), ...its fields}]}` (drift: entity changes no
+//!   "stream_off"), ...its fields}], "capacity": null | {"write_consumed_per_second",
+//!   "write_budget", "processes": [{"holder", "percent", "paused", "write_budget", "write_rate",
+//!   "write_consumed_per_second", "write_throttled", "read_budget",
+//!   "read_consumed_per_second"}], "throttle": null | {"capacity_percent", "paused", "set_by",
+//!   "set_at"}}}` (drift: entity changes no
 //!   migration records; pending changes: what the pending migrations will record; unfinished
 //!   replays: those a run in progress saved, or a killed one left for the next `up` or `down`);
 //!   `status` is one of `pending`, `running`, `applied`, `failed`, `rolled_back`.
@@ -85,7 +95,8 @@
 //!   it ran while leading); with
 //!   `--dry-run`: `{"command", "dry_run": true, "versions", "writes": {version: [{"operation",
 //!   "table", "key", "expression"}]}, "cost": {"total": cost, "versions": {version: cost},
-//!   "seconds_at_max_rate" (null without `--max-rate`)}}`, a cost being `{"items_read",
+//!   "seconds_at_max_rate" (null without `--max-rate`), "seconds_within_capacity" (null
+//!   without `--capacity`)}}`, a cost being `{"items_read",
 //!   "bytes_read", "read_units", "items_written", "write_units"}` (see
 //!   [`DryRunCost`](crate::DryRunCost)).
 //! - `validate` writes JSON lines instead of one document, so that a table of any size fits in
@@ -96,7 +107,8 @@
 //!   "unknown_entity", "ledger"}}`, then, when an
 //!   item does not conform, the failure line below (`check_failed`, exit code 5).
 //! - `check`: `{"ok", "problems": [text]}`, with `"error"` too when problems are found; `mark`: `{"version", "status"}`; `unlock`:
-//!   `{"removed"}`; `create-table`: `{"table", "created", "stream", "ttl" (the time-to-live
+//!   `{"removed"}`; `throttle`: `{"command", "capacity_percent", "paused", "set_by", "set_at"}`;
+//!   `create-table`: `{"table", "created", "stream", "ttl" (the time-to-live
 //!   attribute it turned on, or null)}`; `enable-stream`:
 //!   `{"table", "enabled" (false when it had one), "view_type"}`; `new`: `{"version", "path"}`;
 //!   `table-definition`: the `CreateTable` input for `--format json`, else `{"format",
@@ -128,7 +140,7 @@ use self::args::{Arguments, Command};
 pub use self::failure::Exit;
 use self::failure::Failure;
 use self::render::{Printer, emit, report};
-use self::session::Session;
+use self::session::{Draw, Session};
 
 /// An app's `migrate` command line. See the [module docs](self) for commands, exit codes and
 /// output.
@@ -235,26 +247,48 @@ impl Cli {
                 })?;
             return command::table_definition::run(&out, name, *format);
         }
-        let session = Session::open(global, self.default_table.as_deref()).await?;
+        let draw = match &arguments.command {
+            Command::Up(up) if up.dry_run => Draw::Estimate,
+            Command::Down(down) if down.dry_run => Draw::Estimate,
+            Command::Up(_) | Command::Down(_) | Command::Validate => Draw::Run,
+            _ => Draw::Nothing,
+        };
+        let session = Session::open(global, self.default_table.as_deref(), draw).await?;
+        let result = self.dispatch(&session, arguments, &out).await;
+        session.close().await;
+        result
+    }
+
+    /// Runs the command `arguments` name on `session`.
+    async fn dispatch(
+        &self,
+        session: &Session,
+        arguments: &Arguments,
+        out: &Printer,
+    ) -> Result<Value, Failure> {
+        let global = &arguments.global;
         match &arguments.command {
             Command::Status { catch_up } => {
-                command::status::run(&session, &out, catch_up.no_catch_up).await
+                command::status::run(session, out, catch_up.no_catch_up).await
             }
-            Command::Up(up) => Box::pin(command::up::run(&session, global, &out, up)).await,
-            Command::Down(down) => Box::pin(command::down::run(&session, global, &out, down)).await,
+            Command::Up(up) => Box::pin(command::up::run(session, global, out, up)).await,
+            Command::Down(down) => Box::pin(command::down::run(session, global, out, down)).await,
             Command::Check { catch_up } => {
-                command::check::run(&session, &out, catch_up.no_catch_up).await
+                command::check::run(session, out, catch_up.no_catch_up).await
             }
-            Command::Validate => Box::pin(command::validate::run(&session, global, &out)).await,
+            Command::Validate => Box::pin(command::validate::run(session, global, out)).await,
             Command::Mark { version, status } => {
-                command::mark::run(&session, &out, version, *status).await
+                command::mark::run(session, out, version, *status).await
             }
-            Command::Unlock { force } => command::unlock::run(&session, &out, *force).await,
-            Command::Schema { history } => command::schema::run(&session, &out, *history).await,
+            Command::Unlock { force } => command::unlock::run(session, out, *force).await,
+            Command::Schema { history } => command::schema::run(session, out, *history).await,
             Command::CreateTable { no_stream } => {
-                command::create_table::run(&session, &out, !no_stream).await
+                command::create_table::run(session, out, !no_stream).await
             }
-            Command::EnableStream => command::enable_stream::run(&session, &out).await,
+            Command::EnableStream => command::enable_stream::run(session, out).await,
+            Command::Throttle(throttle) => {
+                command::throttle::run(session, global, out, throttle).await
+            }
             Command::New { .. } | Command::TableDefinition { .. } => {
                 Err(Failure::Usage("this command was handled above".to_owned()))
             }

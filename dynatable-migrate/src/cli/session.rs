@@ -11,6 +11,7 @@ use dynatable_core::{DirectWrites, RateLimit, Table};
 use super::args::{DEFAULT_FAILOVER, GlobalOptions, JoinArguments, SafetyArguments};
 use super::failure::Failure;
 use super::render::progress::{BarReporter, LineReporter};
+use crate::capacity::{CapacityCoordinator, CapacitySettings, TableCapacity};
 use crate::migrator::Migrator;
 use crate::reporter::{LogReporter, Reporter};
 
@@ -23,12 +24,30 @@ pub(super) struct Session {
     pub(super) bars: Option<Arc<BarReporter>>,
     pub(super) lock_wait: Option<Duration>,
     pub(super) streams: aws_sdk_dynamodbstreams::Client,
+    /// The run's share of the table's capacity (`--capacity`), when the command runs or
+    /// estimates one.
+    pub(super) capacity: Option<CapacitySettings>,
+    /// Keeps this process's part of that share in step with the run's other processes and
+    /// `migrate throttle`, while the command runs.
+    coordinator: Option<CapacityCoordinator>,
+}
+
+/// What a command does with the table's capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Draw {
+    /// Nothing: it reads a few records.
+    Nothing,
+    /// It estimates what a run would take (a dry run).
+    Estimate,
+    /// It runs migrations or a validation, drawing on `--capacity`.
+    Run,
 }
 
 impl Session {
     pub(super) async fn open(
         global: &GlobalOptions,
         default_table: Option<&str>,
+        draw: Draw,
     ) -> Result<Self, Failure> {
         let table_name = global
             .table
@@ -73,13 +92,34 @@ impl Session {
         if let Some(rate) = global.max_rate {
             table = table.with_rate_limit(RateLimit::ItemsPerSecond(f64::from(rate)));
         }
+        let capacity = match (global.capacity, draw) {
+            (Some(percent), Draw::Estimate | Draw::Run) => Some(CapacitySettings {
+                percent,
+                capacity: TableCapacity::of(&table, global.capacity_units, percent)
+                    .await
+                    .map_err(|e| Failure::migrate(e, &endpoint))?,
+            }),
+            _ => None,
+        };
+        let coordinator = match capacity {
+            Some(settings) if draw == Draw::Run => {
+                let holder = format!("{} pid {}", crate::ledger::who(), std::process::id());
+                let coordinator = CapacityCoordinator::start(&table, settings, &holder)
+                    .await
+                    .map_err(|e| Failure::migrate(e, &endpoint))?;
+                table = coordinator.apply(&table);
+                Some(coordinator)
+            }
+            _ => None,
+        };
+        let writes = coordinator.as_ref().map(|c| c.writes().clone());
         let (reporter, bars): (Arc<dyn Reporter>, _) = if global.json {
             (Arc::new(LogReporter), None)
         } else if std::io::stdout().is_terminal() {
-            let bars = Arc::new(BarReporter::new());
+            let bars = Arc::new(BarReporter::new(writes));
             (bars.clone(), Some(bars))
         } else {
-            (Arc::new(LineReporter::default()), None)
+            (Arc::new(LineReporter::new(writes)), None)
         };
         Ok(Self {
             config,
@@ -89,7 +129,19 @@ impl Session {
             bars,
             lock_wait: global.lock_wait,
             streams: crate::stream_client(&sdk),
+            capacity,
+            coordinator,
         })
+    }
+
+    /// Ends the command's draw on the capacity: this process's share record is deleted, so the
+    /// run's other processes take its part at once.
+    pub(super) async fn close(self) {
+        if let Some(coordinator) = self.coordinator
+            && let Err(error) = coordinator.stop().await
+        {
+            tracing::warn!(%error, "could not delete this process's capacity share record");
+        }
     }
 
     pub(super) fn migrator(&self) -> Result<Migrator, Failure> {

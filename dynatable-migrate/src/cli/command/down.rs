@@ -55,6 +55,7 @@ pub(in crate::cli) async fn run(
             "down",
             report.map_err(fail)?,
             global.max_rate,
+            session.capacity.as_ref(),
         ));
     }
     if !plan.is_empty() {

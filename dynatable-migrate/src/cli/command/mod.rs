@@ -10,6 +10,7 @@ pub(super) mod new;
 pub(super) mod schema;
 pub(super) mod status;
 pub(super) mod table_definition;
+pub(super) mod throttle;
 pub(super) mod unlock;
 pub(super) mod up;
 pub(super) mod validate;

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::capacity::RunCapacity;
 use crate::cli::failure::Failure;
 use crate::cli::render::{Printer, rfc3339, status};
 use crate::cli::session::Session;
@@ -20,6 +21,9 @@ pub(in crate::cli) async fn run(
         .table_drift()
         .await
         .map_err(|e| session.failure(e))?;
+    let capacity = RunCapacity::of(&session.table)
+        .await
+        .map_err(|e| session.failure(e))?;
     let expires_at = found.lock.as_ref().map(|(_, ms)| rfc3339(*ms));
     out.line(&format!(
         "Table {} at {}\n",
@@ -28,7 +32,9 @@ pub(in crate::cli) async fn run(
     ));
     out.text(&status::text(&found, expires_at.as_deref()));
     out.text(&status::table_drift(&drift));
+    out.text(&status::run_capacity(capacity.as_ref()));
     let mut document = status::document(session.table.name(), &found, expires_at.as_deref());
     document["table_drift"] = serde_json::json!(drift);
+    document["capacity"] = status::run_capacity_document(capacity.as_ref());
     Ok(document)
 }

@@ -56,6 +56,7 @@ pub(in crate::cli) async fn run(
             "up",
             report.map_err(fail)?,
             global.max_rate,
+            session.capacity.as_ref(),
         ));
     }
     if !plan.is_empty() && !session.config.is_local() && std::io::stdin().is_terminal() {

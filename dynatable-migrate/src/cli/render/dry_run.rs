@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::printer::Printer;
+use crate::capacity::CapacitySettings;
 use crate::dry_run_cost::DryRunCost;
 use crate::migrator::DryRunReport;
 
@@ -52,8 +53,13 @@ fn text(report: &DryRunReport) -> String {
 }
 
 /// What the dry run's migrations would cost the table: per version and in all, with the time
-/// the writes take at `--max-rate`.
-fn cost_text(costs: &[(String, DryRunCost)], total: &DryRunCost, max_rate: Option<u32>) -> String {
+/// they take within the `--capacity` budget or at `--max-rate`.
+fn cost_text(
+    costs: &[(String, DryRunCost)],
+    total: &DryRunCost,
+    max_rate: Option<u32>,
+    capacity: Option<&CapacitySettings>,
+) -> String {
     let line = |cost: &DryRunCost| {
         format!(
             "reads {} items ({:.1} MB, {:.0} RCU), writes {} items ({:.0} WCU)",
@@ -71,7 +77,20 @@ fn cost_text(costs: &[(String, DryRunCost)], total: &DryRunCost, max_rate: Optio
     if costs.len() > 1 {
         let _ = writeln!(out, "  in all: {}", line(total));
     }
+    if let Some(settings) = capacity {
+        let (writes, reads) = budget(settings);
+        let time = total.time_within(writes, reads);
+        let _ = writeln!(
+            out,
+            "Within --capacity {}% ({writes:.0} of {:.0} write units/s) the run takes about {}, \
+             less while the application's own load makes DynamoDB throttle it.",
+            settings.percent,
+            settings.capacity.write_units,
+            humantime::format_duration(Duration::from_secs(time.as_secs().max(1)))
+        );
+    }
     match max_rate {
+        _ if capacity.is_some() && max_rate.is_none() => {}
         Some(rate) => {
             let time = total.time_at(rate);
             let _ = writeln!(
@@ -88,17 +107,31 @@ fn cost_text(costs: &[(String, DryRunCost)], total: &DryRunCost, max_rate: Optio
     out
 }
 
-/// Prints the dry run of `command` (`up` or `down`) and its cost at `max_rate`; returns its
-/// `--json` document.
+/// The write and read budgets, in units per second, of a run at `settings`.
+fn budget(settings: &CapacitySettings) -> (f64, Option<f64>) {
+    let fraction = settings.percent / 100.0;
+    (
+        settings.capacity.write_units * fraction,
+        settings.capacity.read_units.map(|units| units * fraction),
+    )
+}
+
+/// Prints the dry run of `command` (`up` or `down`) and its cost at `max_rate` or within
+/// `capacity`; returns its `--json` document.
 pub(in crate::cli) fn document(
     out: &Printer,
     command: &str,
     report: DryRunReport,
     max_rate: Option<u32>,
+    capacity: Option<&CapacitySettings>,
 ) -> Value {
     out.text(&text(&report));
     let total = report.total_cost();
-    out.text(&cost_text(&report.costs, &total, max_rate));
+    out.text(&cost_text(&report.costs, &total, max_rate, capacity));
+    let seconds_within_capacity = capacity.map(|settings| {
+        let (writes, reads) = budget(settings);
+        total.time_within(writes, reads).as_secs_f64()
+    });
     let costs: serde_json::Map<String, Value> = report
         .costs
         .iter()
@@ -122,6 +155,6 @@ pub(in crate::cli) fn document(
         "versions": versions,
         "writes": writes,
         "write_counts": write_counts,
-        "cost": {"total": total, "versions": costs, "seconds_at_max_rate": seconds_at_max_rate},
+        "cost": {"total": total, "versions": costs, "seconds_at_max_rate": seconds_at_max_rate, "seconds_within_capacity": seconds_within_capacity},
     })
 }

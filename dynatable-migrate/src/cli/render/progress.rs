@@ -6,6 +6,7 @@ use std::io::Write as _;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use dynatable_core::CapacityShare;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::reporter::{LogReporter, Reporter};
@@ -19,13 +20,17 @@ const LINE_INTERVAL: Duration = Duration::from_secs(2);
 pub(crate) struct BarReporter {
     bars: MultiProgress,
     active: Mutex<HashMap<String, ProgressBar>>,
+    /// The run's write share, shown on each bar (`--capacity`).
+    capacity: Option<CapacityShare>,
 }
 
 impl BarReporter {
-    pub(crate) fn new() -> Self {
+    /// Bars that show `capacity` when the run draws on one.
+    pub(crate) fn new(capacity: Option<CapacityShare>) -> Self {
         Self {
             bars: MultiProgress::with_draw_target(ProgressDrawTarget::stdout()),
             active: Mutex::default(),
+            capacity,
         }
     }
 
@@ -43,18 +48,27 @@ impl BarReporter {
         let template = match total {
             Total::Known(total) => {
                 bar.set_length(total);
-                "{prefix:>8} [{bar:30}] {human_pos}/{human_len} items, {rate}, ETA {eta}"
+                "{prefix:>8} [{bar:30}] {human_pos}/{human_len} items, {rate}{capacity}, ETA {eta}"
             }
             Total::Estimated(estimate) => {
                 // The estimate may be short of the truth: never let the bar run past its end.
                 bar.set_length(estimate.max(bar.position()));
-                "{prefix:>8} [{bar:30}] {human_pos}/~{human_len} items (estimated total), {rate}, ETA ~{eta}"
+                "{prefix:>8} [{bar:30}] {human_pos}/~{human_len} items (estimated total), {rate}{capacity}, ETA ~{eta}"
             }
-            Total::Unknown => "{prefix:>8} {spinner} {human_pos} items, {rate}, {elapsed}",
+            Total::Unknown => {
+                "{prefix:>8} {spinner} {human_pos} items, {rate}{capacity}, {elapsed}"
+            }
         };
         if let Ok(style) = ProgressStyle::with_template(template) {
+            let capacity = self.capacity.clone();
             bar.set_style(
                 style
+                    .with_key(
+                        "capacity",
+                        move |_: &ProgressState, out: &mut dyn std::fmt::Write| {
+                            let _ = out.write_str(&capacity_text(capacity.as_ref()));
+                        },
+                    )
                     .with_key(
                         "rate",
                         |state: &ProgressState, out: &mut dyn std::fmt::Write| {
@@ -104,6 +118,26 @@ impl Reporter for BarReporter {
     }
 }
 
+/// `, 198 of 200 write units/s` (with `, paused` or `, yielding to throttling` when so), or
+/// nothing without a capacity share.
+fn capacity_text(share: Option<&CapacityShare>) -> String {
+    let Some(share) = share else {
+        return String::new();
+    };
+    let reading = share.reading();
+    let state = if reading.paused {
+        ", paused (migrate throttle --resume)"
+    } else if reading.rate < reading.budget {
+        ", yielding to throttling"
+    } else {
+        ""
+    };
+    format!(
+        ", {:.0} of {:.0} write units/s{state}",
+        reading.consumed_per_second, reading.budget
+    )
+}
+
 /// What a bar counts towards.
 #[derive(Debug, Clone, Copy)]
 enum Total {
@@ -118,6 +152,8 @@ enum Total {
 pub(crate) struct LineReporter {
     /// Per migration: when its progress began, when a line was last printed.
     last: Mutex<HashMap<String, (Instant, Instant)>>,
+    /// The run's write share, shown on each line (`--capacity`).
+    capacity: Option<CapacityShare>,
 }
 
 impl Reporter for LineReporter {
@@ -143,6 +179,14 @@ impl Reporter for LineReporter {
 }
 
 impl LineReporter {
+    /// Lines that show `capacity` when the run draws on one.
+    pub(crate) fn new(capacity: Option<CapacityShare>) -> Self {
+        Self {
+            last: Mutex::default(),
+            capacity,
+        }
+    }
+
     /// Prints a progress line, at most one per [`LINE_INTERVAL`] and migration.
     fn line(&self, version: &str, done: u64, of_total: Option<String>) {
         let now = Instant::now();
@@ -157,9 +201,10 @@ impl LineReporter {
         let rate = done as f64 / seconds;
         let of_total = of_total.unwrap_or_default();
         let mut out = std::io::stdout().lock();
+        let capacity = capacity_text(self.capacity.as_ref());
         let _ = writeln!(
             out,
-            "{version:>8} {done}{of_total} items, {rate:.0} items/s"
+            "{version:>8} {done}{of_total} items, {rate:.0} items/s{capacity}"
         );
     }
 }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use super::columns::table;
+use crate::capacity::RunCapacity;
 use crate::migrator::Status;
 use crate::table_drift::TableDrift;
 
@@ -175,6 +176,84 @@ pub(in crate::cli) fn table_drift(drift: &[TableDrift]) -> String {
         let _ = writeln!(out, "  {found}");
     }
     out
+}
+
+/// The capacity the run in progress draws on (`--capacity`), when one does.
+pub(in crate::cli) fn run_capacity(capacity: Option<&RunCapacity>) -> String {
+    let Some(capacity) = capacity else {
+        return String::new();
+    };
+    let Some(first) = capacity.shares.first() else {
+        return String::new();
+    };
+    let throttled: u64 = capacity.shares.iter().map(|s| s.write_throttled).sum();
+    let mut out = format!(
+        "Capacity: the run in progress may use {}% of {:.0} write units/s, {} process(es): \
+         {:.0} units/s consumed of a budget of {:.0}, {throttled} write(s) throttled\n",
+        first.percent,
+        first.table_write_units,
+        capacity.shares.len(),
+        capacity.write_consumed_per_second(),
+        capacity.write_budget(),
+    );
+    for share in &capacity.shares {
+        let _ = writeln!(
+            out,
+            "  {}: {:.0} of {:.0} units/s{}",
+            share.holder,
+            share.write_consumed_per_second,
+            share.write_budget,
+            if share.write_rate < share.write_budget {
+                ", yielding to throttling"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(throttle) = &capacity.throttle {
+        let _ = writeln!(
+            out,
+            "  Throttled by {} at {}: {}{}",
+            throttle.set_by,
+            throttle.set_at,
+            throttle
+                .capacity_percent
+                .map_or("the share it started with".to_owned(), |p| format!("{p}%")),
+            if throttle.paused {
+                ", paused (migrate throttle --resume goes on)"
+            } else {
+                ""
+            }
+        );
+    }
+    out
+}
+
+/// The `--json` form of [`run_capacity`]: `null` when no run draws on a capacity.
+pub(in crate::cli) fn run_capacity_document(capacity: Option<&RunCapacity>) -> Value {
+    capacity.map_or(Value::Null, |c| {
+        json!({
+            "write_consumed_per_second": c.write_consumed_per_second(),
+            "write_budget": c.write_budget(),
+            "processes": c.shares.iter().map(|s| json!({
+                "holder": s.holder,
+                "percent": s.percent,
+                "paused": s.paused,
+                "write_budget": s.write_budget,
+                "write_rate": s.write_rate,
+                "write_consumed_per_second": s.write_consumed_per_second,
+                "write_throttled": s.write_throttled,
+                "read_budget": s.read_budget,
+                "read_consumed_per_second": s.read_consumed_per_second,
+            })).collect::<Vec<_>>(),
+            "throttle": c.throttle.as_ref().map(|t| json!({
+                "capacity_percent": t.capacity_percent,
+                "paused": t.paused,
+                "set_by": t.set_by,
+                "set_at": t.set_at,
+            })),
+        })
+    })
 }
 
 /// `status` as its `--json` document (shape in the [`cli`](crate::cli) docs).
