@@ -9,14 +9,15 @@
 //! Starts its own DynamoDB Local unless `DYNATABLE_ENDPOINT` is set.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/rekey_pass.rs"]
+mod rekey_pass;
 #[path = "support/seeded_table.rs"]
 mod seeded_table;
 
-use std::time::{Duration, Instant};
-
 use dynatable_core::Table;
-use dynatable_migrate::{DownTarget, MigrationStatus, Migrator, RegisteredMigration};
+use dynatable_migrate::RegisteredMigration;
 use dynatable_tests::{bench_figures, endpoint};
+use rekey_pass::{example_0_3_0, pass};
 use seeded_table::{PHOTOS_PER_USER, create_seeded};
 
 /// The example's 0.3.0 before key history: the hand-written re-key it replaced.
@@ -62,38 +63,12 @@ mod hand_written {
     }
 }
 
-fn example_0_3_0() -> &'static RegisteredMigration {
-    dynatable_migrate::migrations_in("dynatable_example")
-        .unwrap()
-        .into_iter()
-        .find(|m| m.version == "0.3.0")
-        .unwrap()
-}
-
 fn hand_written_0_3_0() -> &'static RegisteredMigration {
     dynatable_migrate::migrations_in(module_path!())
         .unwrap()
         .into_iter()
         .find(|m| m.version == "0.3.0")
         .unwrap()
-}
-
-/// One pass of `migration` on `table`: up from pending, then down; the time of each.
-async fn pass(table: &Table, migration: &'static RegisteredMigration) -> (Duration, Duration) {
-    let migrator = Migrator::for_migrations(table.clone(), vec![migration])
-        .unwrap()
-        .catch_up(false)
-        .run_by("bench");
-    migrator
-        .mark("0.3.0", MigrationStatus::Pending)
-        .await
-        .unwrap();
-    let started = Instant::now();
-    migrator.up(None).await.unwrap();
-    let up = started.elapsed();
-    let started = Instant::now();
-    migrator.down(DownTarget::Steps(1)).await.unwrap();
-    (up, started.elapsed())
 }
 
 #[tokio::main]

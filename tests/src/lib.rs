@@ -13,6 +13,7 @@
 #![allow(clippy::panic)]
 
 pub mod bench_figures;
+pub mod capacity_meter;
 mod control;
 mod dynamodb_local;
 pub mod entities;
@@ -21,11 +22,14 @@ pub mod proxy;
 mod raw_request;
 pub mod sdk_loops;
 mod signature_check;
+mod signed_as;
 mod test_table;
 
+pub use capacity_meter::{Capacity, CapacityStats, ClientSecond};
 pub use control::{control, set_control};
 pub use dynamodb_local::{Endpoint, dedicated_endpoint, endpoint};
 pub use ledger_record::ledger_record;
 pub use proxy::{Faults, Proxy, ProxyStats};
 pub use raw_request::dynamodb_local_request;
+pub use signed_as::{client_as, sdk_config_as};
 pub use test_table::{TestTable, scan_all};

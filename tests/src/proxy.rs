@@ -6,7 +6,9 @@
 //! `ProvisionedThroughputExceededException` or `ThrottlingException` without being forwarded for
 //! a [`Faults::throttles`] fraction; forwarded, and for a [`Faults::lost_responses`] fraction its
 //! response thrown away and the connection closed (the write happened, the client sees a
-//! connection error). Table management requests (`CreateTable`, `DescribeTable`, `DeleteTable`)
+//! connection error). With [`Faults::capacity`] set, the proxy also enforces a table's capacity
+//! as DynamoDB does and accounts for each client's consumption ([`crate::capacity_meter`]).
+//! Table management requests (`CreateTable`, `DescribeTable`, `DeleteTable`)
 //! are only delayed.
 
 use std::net::SocketAddr;
@@ -24,6 +26,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
+
+use crate::capacity_meter::{Admission, Capacity, CapacityMeter, CapacityStats, access_key};
 use tokio::task::JoinHandle;
 
 /// What the proxy does to requests. Fractions are between 0 and 1.
@@ -54,6 +58,8 @@ pub struct Faults {
     /// Regions added to `DescribeTable`'s answer as the table's replicas (a global table, which
     /// DynamoDB Local cannot make).
     pub replicas: &'static [&'static str],
+    /// Capacity mode: the write and read units enforced, and a hot partition.
+    pub capacity: Option<Capacity>,
 }
 
 impl Faults {
@@ -97,6 +103,7 @@ struct State {
     rng: Mutex<fastrand::Rng>,
     client: Client<HttpConnector, Full<Bytes>>,
     counters: Counters,
+    meter: Option<CapacityMeter>,
 }
 
 /// A running proxy; it stops when dropped.
@@ -123,6 +130,7 @@ impl Proxy {
                 .pool_max_idle_per_host(256)
                 .build_http(),
             counters: Counters::default(),
+            meter: faults.capacity.map(CapacityMeter::new),
         });
         let task = tokio::spawn(accept(listener, state.clone()));
         Ok(Self { url, state, task })
@@ -131,6 +139,16 @@ impl Proxy {
     /// The URL to point clients at.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// What each client consumed and how often it was throttled, per second (capacity mode;
+    /// empty otherwise).
+    pub fn capacity_stats(&self) -> CapacityStats {
+        self.state
+            .meter
+            .as_ref()
+            .map(CapacityMeter::stats)
+            .unwrap_or_default()
     }
 
     /// What it did so far.
@@ -257,6 +275,34 @@ async fn handle(
         return Ok(json_response(&continuous_backups(backups)));
     }
 
+    let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
+    let client = access_key(
+        parts
+            .headers
+            .get(hyper::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let mut body = body;
+    let mut unprocessed = None;
+    if let Some(meter) = &state.meter {
+        match meter.admit(&client, &operation, &body) {
+            Admission::Forward => {}
+            Admission::Throttle => {
+                state.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                return Ok(error_response("ProvisionedThroughputExceededException"));
+            }
+            Admission::Partial {
+                body: partial,
+                table,
+                unprocessed: items,
+            } => {
+                body = Bytes::from(partial);
+                unprocessed = Some((table, items));
+            }
+        }
+    }
+    let request_body = body.clone();
+
     let path = parts
         .uri
         .path_and_query()
@@ -279,6 +325,17 @@ async fn handle(
         return Err(Dropped);
     }
     let mut parts = parts;
+    if let Some(meter) = &state.meter {
+        meter.charge_read(&client, &operation, &request_body, body.len());
+    }
+    let body = match unprocessed {
+        Some((table, items)) => {
+            parts.headers.remove(hyper::header::CONTENT_LENGTH);
+            parts.headers.remove("x-amz-crc32");
+            with_unprocessed(&body, &table, items)
+        }
+        None => body,
+    };
     let body = match (target.ends_with("DescribeTable"), state.faults.replicas) {
         (true, replicas) if !replicas.is_empty() => {
             // The body changes: its length and checksum go with it.
@@ -289,6 +346,20 @@ async fn handle(
         _ => body,
     };
     Ok(Response::from_parts(parts, Full::new(body)))
+}
+
+/// A `BatchWriteItem` answer with `items` of `table` added to its `UnprocessedItems`.
+fn with_unprocessed(body: &Bytes, table: &str, items: Vec<serde_json::Value>) -> Bytes {
+    let Ok(mut answer) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return body.clone();
+    };
+    let mut all = answer["UnprocessedItems"][table]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    all.extend(items);
+    answer["UnprocessedItems"][table] = serde_json::Value::Array(all);
+    Bytes::from(serde_json::to_vec(&answer).unwrap_or_default())
 }
 
 /// `DescribeContinuousBackups`' answer: point-in-time recovery on since `since` (seconds since

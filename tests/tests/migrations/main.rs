@@ -10,6 +10,7 @@ macro_rules! here {
     };
 }
 
+mod capacity;
 mod filtered_backfill;
 mod joined_catch_up;
 mod joined_run;
