@@ -15,8 +15,9 @@ pub const MIN_CAPACITY_RATE: f64 = 1.0;
 /// gives the application room at once, and grows back in seconds.
 const DECREASE: f64 = 0.3;
 /// How fast the rate grows back after a cut: this fraction of the budget per second (from one
-/// cut back to the whole budget in seven seconds).
-const INCREASE_PER_SECOND: f64 = 0.1;
+/// cut back to the whole budget in fourteen seconds): each step past what the application
+/// leaves costs it a few throttled writes.
+const INCREASE_PER_SECOND: f64 = 0.05;
 /// Two throttles of different partitions this close together are the table's capacity running
 /// out; throttles of one partition alone are a hot key, retried without slowing the rest.
 const THROTTLE_WINDOW: Duration = Duration::from_secs(1);
@@ -24,6 +25,8 @@ const THROTTLE_WINDOW: Duration = Duration::from_secs(1);
 const SILENCE_AFTER_CUT: f64 = 0.25;
 /// The window over which the consumed rate is measured.
 const METER_WINDOW: Duration = Duration::from_secs(1);
+/// The longest a request waiting for units sleeps before it looks at the bucket again.
+const LOOK_AGAIN: Duration = Duration::from_millis(50);
 /// How long a paused task sleeps between looks at the pause, should a wake-up be missed.
 const PAUSE_POLL: Duration = Duration::from_millis(200);
 
@@ -36,7 +39,7 @@ const PAUSE_POLL: Duration = Duration::from_millis(200);
 /// current rate, and correct it by what DynamoDB reports it consumed (`ConsumedCapacity`, GSI
 /// writes included). The rate is the budget, except after throttling: when requests to two
 /// different partitions are throttled within a second, the rate falls to 30% at once and then
-/// grows back by 10% of the budget per second, never above it (additive increase,
+/// grows back by 5% of the budget per second, never above it (additive increase,
 /// multiplicative decrease). Requests sent before a cut do not cut again when they come back
 /// throttled. Throttles of one partition alone (a hot key) do not cut it: that key is retried
 /// while the rest goes on.
@@ -159,6 +162,9 @@ impl CapacityShare {
 
     /// Takes `units` from the bucket, waiting while the share is paused or in debt. The ticket
     /// goes with the request to [`throttled`](Self::throttled).
+    ///
+    /// A waiting request looks again at least every [`LOOK_AGAIN`]: a cut or a pause made while
+    /// it waits holds it back too, instead of letting it go at the rate it first saw.
     pub(crate) async fn acquire(&self, units: f64) -> Ticket {
         loop {
             let wait = {
@@ -166,25 +172,16 @@ impl CapacityShare {
                 if state.paused {
                     None
                 } else {
-                    let now = Instant::now();
-                    state.advance(now);
-                    state.available -= units;
-                    let rate = state.rate();
-                    let wait = if state.available < 0.0 {
-                        Duration::from_secs_f64(-state.available / rate)
-                    } else {
-                        Duration::ZERO
-                    };
-                    Some((wait, Ticket(state.cuts)))
+                    state.advance(Instant::now());
+                    if state.available >= 0.0 {
+                        state.available -= units;
+                        return Ticket(state.cuts);
+                    }
+                    Some(Duration::from_secs_f64(-state.available / state.rate()).min(LOOK_AGAIN))
                 }
             };
             match wait {
-                Some((wait, ticket)) => {
-                    if !wait.is_zero() {
-                        tokio::time::sleep(wait).await;
-                    }
-                    return ticket;
-                }
+                Some(wait) => tokio::time::sleep(wait).await,
                 None => {
                     let _ = tokio::time::timeout(PAUSE_POLL, self.resumed.notified()).await;
                 }
@@ -306,7 +303,7 @@ mod tests {
             state.refilled -= Duration::from_secs(5);
         }
         let grown = share.reading().rate;
-        assert!((117.0..=119.0).contains(&grown), "{grown}");
+        assert!((67.0..=69.0).contains(&grown), "{grown}");
         {
             let mut state = share.state();
             state.refilled -= Duration::from_secs(60);
