@@ -31,5 +31,6 @@ pub use dynamodb_local::{Endpoint, dedicated_endpoint, endpoint};
 pub use ledger_record::ledger_record;
 pub use proxy::{Faults, Proxy, ProxyStats};
 pub use raw_request::dynamodb_local_request;
+pub use signature_check::amz_date;
 pub use signed_as::{client_as, sdk_config_as};
 pub use test_table::{TestTable, scan_all};

@@ -209,6 +209,14 @@ impl Heart {
             if share.process == self.own.process {
                 continue;
             }
+            if share.is_abandoned() {
+                // Left by a process that died long ago: nobody else removes it.
+                let key = CapacityShareRecord::key(&share.process);
+                if let Err(error) = self.table.delete::<CapacityShareRecord>(key).send().await {
+                    tracing::warn!(%error, "could not delete an abandoned capacity share record");
+                }
+                continue;
+            }
             let changed = match self.seen.get(&share.process) {
                 Some((beat, at)) if *beat == share.beat => *at,
                 Some(_) => now,

@@ -54,7 +54,17 @@ impl CapacityShareRecord {
     pub fn is_recent(&self) -> bool {
         now_ms().saturating_sub(self.heartbeat_ms) < millis(super::LIVE_FOR)
     }
+
+    /// Whether its process died long ago (its heartbeat is ten minutes old by this machine's
+    /// clock).
+    pub(crate) fn is_abandoned(&self) -> bool {
+        now_ms().saturating_sub(self.heartbeat_ms) > millis(ABANDONED_AFTER)
+    }
 }
+
+/// How old a share record's heartbeat must be, by the wall clock, before a live process deletes
+/// it as abandoned: far beyond any clock skew between machines.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
 fn millis(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)

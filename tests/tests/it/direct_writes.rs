@@ -359,3 +359,13 @@ async fn a_refused_signature_hands_the_writes_over_to_the_sdk() {
     let item = &test.scan_all().await[0];
     assert_eq!(item["logins"], V::N("3".into()));
 }
+
+#[test]
+fn amz_dates_read_as_times() {
+    use dynatable_tests::amz_date;
+    assert_eq!(
+        amz_date("20261128T044500Z"),
+        humantime::parse_rfc3339("2026-11-28T04:45:00Z").ok()
+    );
+    assert_eq!(amz_date("2026-11-28"), None);
+}

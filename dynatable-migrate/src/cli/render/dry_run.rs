@@ -83,7 +83,7 @@ fn cost_text(
         let _ = writeln!(
             out,
             "Within --capacity {}% ({writes:.0} of {:.0} write units/s) the run takes about {}, \
-             less while the application's own load makes DynamoDB throttle it.",
+             longer while the application's own load makes DynamoDB throttle it.",
             settings.percent,
             settings.capacity.write_units,
             humantime::format_duration(Duration::from_secs(time.as_secs().max(1)))
