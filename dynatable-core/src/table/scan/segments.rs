@@ -6,7 +6,8 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use crate::codec::Item;
-use crate::table::capacity_share::Ticket;
+use crate::reserved_names::PARTITION_KEY_ATTRIBUTE;
+use crate::table::capacity_share::{Ticket, partition_of};
 use crate::table::cursor::Cursor;
 use crate::table::error::{Error, Operation, Result};
 use crate::table::expression::Placeholders;
@@ -62,6 +63,13 @@ impl RawScan {
             Some(share) => share.acquire(0.0).await,
             None => Ticket::default(),
         };
+        // Where the page starts: pages of different partitions throttled together are the
+        // table's read capacity running out; one page throttled again and again is a hot key.
+        let partition = start
+            .as_ref()
+            .and_then(|cursor| cursor.0.get(PARTITION_KEY_ATTRIBUTE))
+            .and_then(|pk| pk.as_s().ok())
+            .map_or(u64::from(segment), |pk| partition_of(pk));
         let segments = u32::try_from(self.positions.len()).unwrap_or(1);
         let (filter, names, values) = match &self.filter {
             Some((f, p)) => (
@@ -98,9 +106,7 @@ impl RawScan {
                 if let (Err(e), Some(share)) = (&sent, share)
                     && e.is_throttled()
                 {
-                    // Segments read different parts of the table: throttles of two are the
-                    // table's read capacity running out.
-                    share.throttled(u64::from(segment), ticket);
+                    share.throttled(partition, ticket);
                 }
                 sent
             })
