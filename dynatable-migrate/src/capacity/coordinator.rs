@@ -49,7 +49,7 @@ impl CapacityCoordinator {
     /// heartbeat on. `table` is the handle the coordinator reads and writes its records with.
     ///
     /// # Errors
-    /// [`CapacityError::Percent`] for a share outside (0, 100]; the first heartbeat's write
+    /// [`CapacityError::Percent`](super::CapacityError::Percent) for a share outside (0, 100]; the first heartbeat's write
     /// failed.
     pub async fn start(table: &Table, settings: CapacitySettings, holder: &str) -> Result<Self> {
         check_percent(settings.percent)?;
