@@ -288,15 +288,9 @@ impl Validator {
 /// The table's item count as `DescribeTable` reports it (refreshed about every six hours), for
 /// progress; `None` when it cannot be read.
 async fn estimated_items(table: &Table) -> Option<u64> {
-    let output = table
-        .client()
-        .describe_table()
-        .table_name(table.name())
-        .send()
+    crate::live_table::describe(table)
         .await
-        .ok()?;
-    output
-        .table()?
+        .ok()?
         .item_count()
         .and_then(|n| u64::try_from(n).ok())
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, ReturnConsumedCapacity, WriteRequest};
+use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
 use futures::{Stream, StreamExt, TryStreamExt};
 
 use super::bulk_report::{BulkError, BulkReport, Counters};
@@ -173,12 +173,7 @@ impl Table {
     async fn write_chunk(&self, chunk: Vec<Keyed>, counters: &Counters) -> Result<()> {
         let backoff = self.backoff();
         let share = self.write_capacity();
-        // INDEXES: the total then counts the writes to every GSI too.
-        let capacity = (share.is_some()
-            || self
-                .rate_limiter()
-                .is_some_and(|l| l.limit().needs_consumed_capacity()))
-        .then_some(ReturnConsumedCapacity::Indexes);
+        let capacity = self.consumed_capacity_request();
         let mut pending: Vec<WriteRequest> = chunk.into_iter().map(|k| k.request).collect();
         let mut attempt = 0;
         loop {

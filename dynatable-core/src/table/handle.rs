@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 
 use super::backoff::Backoff;
 use super::capacity_share::CapacityShare;
@@ -201,6 +202,17 @@ impl Table {
 
     pub(crate) fn own_writes(&self) -> Option<&Arc<OwnWrites>> {
         self.inner.own_writes.as_ref()
+    }
+
+    /// What a write asks DynamoDB to report of the capacity it consumed: `INDEXES` (whose total
+    /// counts the writes to every GSI too) when a capacity share or a capacity-unit rate limit
+    /// needs it, else nothing.
+    pub(crate) fn consumed_capacity_request(&self) -> Option<ReturnConsumedCapacity> {
+        (self.write_capacity().is_some()
+            || self
+                .rate_limiter()
+                .is_some_and(|l| l.limit().needs_consumed_capacity()))
+        .then_some(ReturnConsumedCapacity::Indexes)
     }
 
     pub(crate) fn rate_limiter(&self) -> Option<&rate_limit::RateLimiter> {

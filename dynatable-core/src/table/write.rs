@@ -189,12 +189,7 @@ impl Write {
             .write_capacity()
             .filter(|_| self.key.pk.starts_with(LEDGER_PARTITION_PREFIX));
         let share = table.write_capacity().filter(|_| ledger.is_none());
-        // INDEXES: the total then counts the writes to every GSI too.
-        let capacity = (table.write_capacity().is_some()
-            || table
-                .rate_limiter()
-                .is_some_and(|l| l.limit().needs_consumed_capacity()))
-        .then_some(ReturnConsumedCapacity::Indexes);
+        let capacity = table.consumed_capacity_request();
         if let Some(limiter) = table.rate_limiter() {
             limiter.acquire(1.0).await;
         }
