@@ -8,11 +8,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 pub use std::sync::OnceLock;
 
-pub use crate::codec::{AttributeCodec, Item};
+pub use crate::codec::{AttributeCodec, Item, WireItem, WireValue};
 pub use crate::collection::{
     Collection, CollectionMember, expiry_attributes as collection_expiry_attributes,
-    member_of as collection_member, projection as collection_projection,
-    query_keys as collection_query_keys,
+    member_of as collection_member, member_of_wire as collection_member_wire,
+    projection as collection_projection, query_keys as collection_query_keys,
 };
 pub use crate::collection_check::{
     Message as CollectionProblem, member_problem as collection_member_problem,
@@ -45,6 +45,7 @@ pub trait FieldCodec {
     fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, ValueError>;
     fn encode_owned(value: Self::Value) -> Result<Option<AttributeValue>, ValueError>;
     fn decode(value: AttributeValue) -> Result<Self::Value, ValueError>;
+    fn decode_wire(value: WireValue<'_>) -> Result<Self::Value, ValueError>;
     fn when_absent() -> Option<Self::Value>;
 }
 
@@ -71,6 +72,11 @@ impl<T: AttributeCodec> FieldCodec for Native<T> {
     }
 
     #[inline]
+    fn decode_wire(value: WireValue<'_>) -> Result<T, ValueError> {
+        T::decode_wire(value)
+    }
+
+    #[inline]
     fn when_absent() -> Option<T> {
         T::when_absent()
     }
@@ -93,6 +99,10 @@ impl<T: Serialize + DeserializeOwned> FieldCodec for Serde<T> {
 
     fn decode(value: AttributeValue) -> Result<T, ValueError> {
         SerdeCodec::<T>::decode(value)
+    }
+
+    fn decode_wire(value: WireValue<'_>) -> Result<T, ValueError> {
+        SerdeCodec::<T>::decode(value.into_attribute_value())
     }
 
     fn when_absent() -> Option<T> {
@@ -172,14 +182,63 @@ pub fn encode_optional_field_owned<C: FieldCodec>(
     }
 }
 
-/// The item being decoded, for error messages: the entity and the item's key.
-pub struct DecodeContext {
-    entity: &'static str,
-    pk: Option<AttributeValue>,
-    sk: Option<AttributeValue>,
+/// An attribute value a generated decoder reads: the SDK's, or one borrowed from an answer's
+/// body. The same decoder body reads both, so both give the same values and the same errors.
+pub trait StoredValue: Sized {
+    /// Whether the value is `NULL`.
+    fn is_null(&self) -> bool;
+    /// The value as a key part in an error message: a string quoted, another type named.
+    fn key_part(&self) -> String;
+    /// The field's value, through `C`.
+    fn decode_field<C: FieldCodec>(self) -> Result<C::Value, ValueError>;
 }
 
-impl DecodeContext {
+impl StoredValue for AttributeValue {
+    #[inline]
+    fn is_null(&self) -> bool {
+        matches!(self, AttributeValue::Null(_))
+    }
+
+    fn key_part(&self) -> String {
+        match self {
+            AttributeValue::S(s) => format!("{s:?}"),
+            other => format!("<{}>", type_name(other)),
+        }
+    }
+
+    #[inline]
+    fn decode_field<C: FieldCodec>(self) -> Result<C::Value, ValueError> {
+        C::decode(self)
+    }
+}
+
+impl StoredValue for WireValue<'_> {
+    #[inline]
+    fn is_null(&self) -> bool {
+        matches!(self, WireValue::Null(_))
+    }
+
+    fn key_part(&self) -> String {
+        match self {
+            WireValue::S(s) => format!("{:?}", &**s),
+            other => format!("<{}>", other.type_name()),
+        }
+    }
+
+    #[inline]
+    fn decode_field<C: FieldCodec>(self) -> Result<C::Value, ValueError> {
+        C::decode_wire(self)
+    }
+}
+
+/// The item being decoded, for error messages: the entity and the item's key.
+pub struct DecodeContext<V> {
+    entity: &'static str,
+    pk: Option<V>,
+    sk: Option<V>,
+}
+
+impl<V: StoredValue> DecodeContext<V> {
     #[inline]
     pub fn new(entity: &'static str) -> Self {
         Self {
@@ -190,22 +249,18 @@ impl DecodeContext {
     }
 
     #[inline]
-    pub fn set_pk(&mut self, value: AttributeValue) {
+    pub fn set_pk(&mut self, value: V) {
         self.pk = Some(value);
     }
 
     #[inline]
-    pub fn set_sk(&mut self, value: AttributeValue) {
+    pub fn set_sk(&mut self, value: V) {
         self.sk = Some(value);
     }
 
     fn key(&self) -> String {
-        fn part(value: Option<&AttributeValue>) -> String {
-            match value {
-                Some(AttributeValue::S(s)) => format!("{s:?}"),
-                Some(other) => format!("<{}>", type_name(other)),
-                None => "<absent>".to_owned(),
-            }
+        fn part<V: StoredValue>(value: Option<&V>) -> String {
+            value.map_or_else(|| "<absent>".to_owned(), StoredValue::key_part)
         }
         format!(
             "PK={} SK={}",
@@ -235,36 +290,36 @@ impl DecodeContext {
 
 /// The attribute's value, `None` when it is absent or `NULL`.
 #[inline]
-fn present(slot: Option<AttributeValue>) -> Option<AttributeValue> {
-    match slot {
-        Some(AttributeValue::Null(_)) | None => None,
-        value => value,
-    }
+fn present<V: StoredValue>(slot: Option<V>) -> Option<V> {
+    slot.filter(|value| !value.is_null())
 }
 
 /// Decodes a field without a default: absent is an error unless the type has an absent value
 /// (sets).
 #[inline]
-pub fn decode_required<C: FieldCodec>(
-    slot: Option<AttributeValue>,
-    cx: &DecodeContext,
+pub fn decode_required<C: FieldCodec, V: StoredValue>(
+    slot: Option<V>,
+    cx: &DecodeContext<V>,
     attribute: &'static str,
 ) -> Result<C::Value, DecodeError> {
     match present(slot) {
-        Some(value) => C::decode(value).map_err(|e| cx.invalid(attribute, e)),
+        Some(value) => value
+            .decode_field::<C>()
+            .map_err(|e| cx.invalid(attribute, e)),
         None => C::when_absent().ok_or_else(|| cx.missing(attribute, C::KIND.descriptor())),
     }
 }
 
 /// Decodes an `Option` field: absent or `NULL` is `None`.
 #[inline]
-pub fn decode_optional<C: FieldCodec>(
-    slot: Option<AttributeValue>,
-    cx: &DecodeContext,
+pub fn decode_optional<C: FieldCodec, V: StoredValue>(
+    slot: Option<V>,
+    cx: &DecodeContext<V>,
     attribute: &'static str,
 ) -> Result<Option<C::Value>, DecodeError> {
     match present(slot) {
-        Some(value) => C::decode(value)
+        Some(value) => value
+            .decode_field::<C>()
             .map(Some)
             .map_err(|e| cx.invalid(attribute, e)),
         None => Ok(None),
@@ -273,14 +328,16 @@ pub fn decode_optional<C: FieldCodec>(
 
 /// Decodes a field with a default: absent or `NULL` takes the default.
 #[inline]
-pub fn decode_or_default<C: FieldCodec>(
-    slot: Option<AttributeValue>,
-    cx: &DecodeContext,
+pub fn decode_or_default<C: FieldCodec, V: StoredValue>(
+    slot: Option<V>,
+    cx: &DecodeContext<V>,
     attribute: &'static str,
     default: impl FnOnce() -> C::Value,
 ) -> Result<C::Value, DecodeError> {
     match present(slot) {
-        Some(value) => C::decode(value).map_err(|e| cx.invalid(attribute, e)),
+        Some(value) => value
+            .decode_field::<C>()
+            .map_err(|e| cx.invalid(attribute, e)),
         None => Ok(default()),
     }
 }
@@ -347,6 +404,10 @@ impl FieldCodec for EpochSeconds {
 
     fn decode(value: AttributeValue) -> Result<Timestamp, ValueError> {
         u64::decode(value).map(Timestamp::from_epoch_seconds)
+    }
+
+    fn decode_wire(value: WireValue<'_>) -> Result<Timestamp, ValueError> {
+        u64::decode_wire(value).map(Timestamp::from_epoch_seconds)
     }
 
     fn when_absent() -> Option<Timestamp> {

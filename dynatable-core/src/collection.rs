@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::codec::{Item, string_attribute};
+use crate::codec::{Item, WireItem, WireValue, string_attribute};
 use crate::error::DecodeError;
 use crate::key::{ENTITY_TYPE_ATTRIBUTE, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
 use crate::schema::EntitySchema;
@@ -36,6 +36,15 @@ pub trait CollectionMember: Sized {
     /// # Errors
     /// As the entity's or the projection's decoding.
     fn from_member_item(item: Item) -> Result<Self, DecodeError>;
+
+    /// Decodes an item of an answer's body, as [`from_member_item`](Self::from_member_item)
+    /// does the SDK's.
+    ///
+    /// # Errors
+    /// As [`from_member_item`](Self::from_member_item).
+    fn from_member_wire(item: WireItem<'_>) -> Result<Self, DecodeError> {
+        Self::from_member_item(item.into_item())
+    }
 }
 
 /// The attributes a collection query reads: `None` (whole items) unless every member is a
@@ -81,6 +90,16 @@ pub fn member_of(item: &Item, members: &[&EntitySchema]) -> Option<usize> {
     }
     let pk = string_attribute(item, PARTITION_KEY_ATTRIBUTE)?;
     let sk = string_attribute(item, SORT_KEY_ATTRIBUTE)?;
+    members.iter().position(|m| m.key.parses(pk, sk))
+}
+
+/// [`member_of`] for an item of an answer's body.
+pub fn member_of_wire(item: &WireItem<'_>, members: &[&EntitySchema]) -> Option<usize> {
+    if let Some(WireValue::S(entity_type)) = item.get(ENTITY_TYPE_ATTRIBUTE) {
+        return members.iter().position(|m| m.name == entity_type);
+    }
+    let pk = item.string(PARTITION_KEY_ATTRIBUTE)?;
+    let sk = item.string(SORT_KEY_ATTRIBUTE)?;
     members.iter().position(|m| m.key.parses(pk, sk))
 }
 

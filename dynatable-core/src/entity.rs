@@ -1,7 +1,7 @@
 //! The `Entity` trait `#[entity]` implements, and the markers for versioned and batch-writable
 //! entities.
 
-use crate::codec::Item;
+use crate::codec::{Item, WireItem};
 use crate::error::{DecodeError, EncodeError};
 use crate::key::PrimaryKey;
 use crate::schema::EntitySchema;
@@ -46,6 +46,17 @@ pub trait Entity: Sized + Send + 'static {
     /// [`DecodeError`] naming the entity, the item's key, the attribute and the expected and
     /// found types, when a required attribute is missing or has the wrong type.
     fn from_item(item: Item) -> Result<Self, DecodeError>;
+
+    /// Reads a value back from an item of an answer's body, as [`from_item`](Self::from_item)
+    /// does from the SDK's item: the same values and the same errors. `#[entity]` generates a
+    /// decoder that reads the borrowed attributes directly; by default the item is turned into
+    /// the SDK's first.
+    ///
+    /// # Errors
+    /// As [`from_item`](Self::from_item).
+    fn from_wire(item: WireItem<'_>) -> Result<Self, DecodeError> {
+        Self::from_item(item.into_item())
+    }
 
     /// The key attributes of this value in key shape `shape` (a position in
     /// [`EntitySchema::key_shapes`], oldest first, the current keys last): `PK`, `SK` and the

@@ -219,6 +219,14 @@ impl AttributeCodec for Timestamp {
     fn decode(value: AttributeValue) -> Result<Self, ValueError> {
         String::decode(value)?.parse()
     }
+
+    #[inline]
+    fn decode_wire(value: crate::codec::WireValue<'_>) -> Result<Self, ValueError> {
+        match value {
+            crate::codec::WireValue::S(text) => text.parse(),
+            other => String::decode_wire(other).and_then(|text| text.parse()),
+        }
+    }
 }
 
 impl KeySegment for Timestamp {

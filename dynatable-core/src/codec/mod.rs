@@ -23,6 +23,7 @@ mod number;
 mod scalar;
 mod serde_value;
 mod set;
+mod wire_value;
 
 use std::collections::HashMap;
 
@@ -34,6 +35,7 @@ use crate::schema::AttributeKind;
 pub use self::bytes::Bytes;
 pub(crate) use self::serde_value::SerdeCodec;
 pub use self::set::SetMember;
+pub use self::wire_value::{UNKNOWN_TYPE, WireItem, WireValue, is_unknown_type};
 
 /// A DynamoDB item: attribute names to values, as the SDK takes and returns it.
 pub type Item = HashMap<String, AttributeValue>;
@@ -86,6 +88,17 @@ pub trait AttributeCodec: Sized {
     /// number that does not fit.
     fn decode(value: AttributeValue) -> Result<Self, ValueError>;
 
+    /// Reads the value back from an answer's body, as [`decode`](Self::decode) does from the
+    /// SDK's value (same values, same errors). By default through [`AttributeValue`]; the types
+    /// implemented here read the borrowed text directly.
+    ///
+    /// # Errors
+    /// As [`decode`](Self::decode).
+    #[inline]
+    fn decode_wire(value: WireValue<'_>) -> Result<Self, ValueError> {
+        Self::decode(value.into_attribute_value())
+    }
+
     /// The value an absent attribute stands for, if any: `None` for options, the empty set for
     /// sets. Other types are required.
     fn when_absent() -> Option<Self> {
@@ -122,6 +135,13 @@ pub(crate) fn mismatch<T: AttributeCodec>(found: &AttributeValue) -> ValueError 
     ValueError::TypeMismatch {
         expected: T::KIND.descriptor(),
         found: type_name(found),
+    }
+}
+
+pub(crate) fn wire_mismatch<T: AttributeCodec>(found: &WireValue<'_>) -> ValueError {
+    ValueError::TypeMismatch {
+        expected: T::KIND.descriptor(),
+        found: found.type_name(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{AttributeCodec, mismatch};
+use super::{AttributeCodec, WireValue, mismatch, wire_mismatch};
 use crate::error::ValueError;
 use crate::schema::AttributeKind;
 
@@ -101,6 +101,18 @@ macro_rules! number_codec {
                 match value {
                     AttributeValue::N(text) => Self::from_number_text(text),
                     other => Err(mismatch::<Self>(&other)),
+                }
+            }
+
+            #[inline]
+            fn decode_wire(value: WireValue<'_>) -> Result<Self, ValueError> {
+                match value {
+                    // Parsed from the answer's text: no copy unless it does not fit.
+                    WireValue::N(text) => text.parse().map_err(|_| ValueError::InvalidText {
+                        text: text.into_owned(),
+                        target: stringify!($ty),
+                    }),
+                    other => Err(wire_mismatch::<Self>(&other)),
                 }
             }
         }

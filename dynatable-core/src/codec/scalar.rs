@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{AttributeCodec, mismatch};
+use super::{AttributeCodec, WireValue, mismatch, wire_mismatch};
 use crate::error::ValueError;
 use crate::schema::AttributeKind;
 
@@ -24,6 +24,14 @@ impl AttributeCodec for String {
         match value {
             AttributeValue::S(text) => Ok(text),
             other => Err(mismatch::<Self>(&other)),
+        }
+    }
+
+    #[inline]
+    fn decode_wire(value: WireValue<'_>) -> Result<Self, ValueError> {
+        match value {
+            WireValue::S(text) => Ok(text.into_owned()),
+            other => Err(wire_mismatch::<Self>(&other)),
         }
     }
 }
@@ -64,6 +72,14 @@ impl AttributeCodec for bool {
         match value {
             AttributeValue::Bool(b) => Ok(b),
             other => Err(mismatch::<Self>(&other)),
+        }
+    }
+
+    #[inline]
+    fn decode_wire(value: WireValue<'_>) -> Result<Self, ValueError> {
+        match value {
+            WireValue::Bool(b) => Ok(b),
+            other => Err(wire_mismatch::<Self>(&other)),
         }
     }
 }

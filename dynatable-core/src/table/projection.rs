@@ -23,6 +23,17 @@ pub trait Projection: QueryTarget {
     /// # Errors
     /// A field's attribute is missing (without `#[projection(default)]`) or has the wrong type.
     fn from_projected_item(item: crate::codec::Item) -> Result<Self, crate::error::DecodeError>;
+
+    /// Decodes an item of an answer's body, as
+    /// [`from_projected_item`](Self::from_projected_item) does the SDK's.
+    ///
+    /// # Errors
+    /// As [`from_projected_item`](Self::from_projected_item).
+    fn from_projected_wire(
+        item: crate::codec::WireItem<'_>,
+    ) -> Result<Self, crate::error::DecodeError> {
+        Self::from_projected_item(item.into_item())
+    }
 }
 
 impl<E: Entity> Query<E> {

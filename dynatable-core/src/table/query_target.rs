@@ -1,7 +1,7 @@
 //! What a query or a batch get decodes items into: one entity, or a collection of entities that
 //! share a partition.
 
-use crate::codec::Item;
+use crate::codec::{Item, WireItem};
 use crate::entity::Entity;
 use crate::error::DecodeError;
 use crate::key::{PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
@@ -92,6 +92,14 @@ pub trait QueryTarget: Sized + Send + 'static {
     /// # Errors
     /// The item is the target's but does not decode.
     fn decode(item: Item) -> Result<Option<Self>, DecodeError>;
+
+    /// Decodes an item of an answer's body, as [`decode`](Self::decode) does the SDK's.
+    ///
+    /// # Errors
+    /// As [`decode`](Self::decode).
+    fn decode_wire(item: WireItem<'_>) -> Result<Option<Self>, DecodeError> {
+        Self::decode(item.into_item())
+    }
 }
 
 impl<E: Entity> QueryTarget for E {
@@ -112,6 +120,11 @@ impl<E: Entity> QueryTarget for E {
     #[inline]
     fn decode(item: Item) -> Result<Option<Self>, DecodeError> {
         E::from_item(item).map(Some)
+    }
+
+    #[inline]
+    fn decode_wire(item: WireItem<'_>) -> Result<Option<Self>, DecodeError> {
+        E::from_wire(item).map(Some)
     }
 }
 

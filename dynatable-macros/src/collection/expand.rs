@@ -28,6 +28,17 @@ pub(crate) fn generate(collection: &Collection) -> TokenStream {
                 .map(|value| #dt::Option::Some(Self::#variant(value))),
         }
     });
+    let wire_arms = members.iter().enumerate().map(|(position, member)| {
+        let (variant, ty) = (&member.variant, &member.ty);
+        quote! {
+            #dt::Option::Some(#position) => <#ty as #dt::CollectionMember>::from_member_wire(item)
+                .map(|value| #dt::Option::Some(Self::#variant(value))),
+        }
+    });
+    let no_member_wire = match other {
+        Some(other) => quote!(#dt::Result::Ok(#dt::Option::Some(Self::#other(item.into_item())))),
+        None => quote!(#dt::Result::Ok(#dt::Option::None)),
+    };
     let no_member = match other {
         Some(other) => quote!(#dt::Result::Ok(#dt::Option::Some(Self::#other(item)))),
         None => quote!(#dt::Result::Ok(#dt::Option::None)),
@@ -102,6 +113,16 @@ pub(crate) fn generate(collection: &Collection) -> TokenStream {
                     match #dt::collection_member(&item, <Self as #dt::Collection>::MEMBERS) {
                         #(#decode_arms)*
                         _ => #no_member,
+                    }
+                }
+
+                #[inline]
+                fn decode_wire(
+                    item: #dt::WireItem<'_>,
+                ) -> #dt::Result<#dt::Option<Self>, #dt::DecodeError> {
+                    match #dt::collection_member_wire(&item, <Self as #dt::Collection>::MEMBERS) {
+                        #(#wire_arms)*
+                        _ => #no_member_wire,
                     }
                 }
             }

@@ -38,14 +38,14 @@ pub(crate) fn generate(projection: &Projection) -> TokenStream {
         let value_type = f.optional.as_ref().unwrap_or(&f.ty);
         let codec = quote_spanned!(f.ty.span()=> #p::Native<#value_type>);
         let value = if f.optional.is_some() {
-            quote!(#p::decode_optional::<#codec>(#slot, &__cx, Self::#name)?)
+            quote!(#p::decode_optional::<#codec, _>(#slot, &__cx, Self::#name)?)
         } else if f.default {
-            quote!(#p::decode_or_default::<#codec>(#slot, &__cx, Self::#name, ::core::default::Default::default)?)
+            quote!(#p::decode_or_default::<#codec, _>(#slot, &__cx, Self::#name, ::core::default::Default::default)?)
         } else {
-            quote!(#p::decode_required::<#codec>(#slot, &__cx, Self::#name)?)
+            quote!(#p::decode_required::<#codec, _>(#slot, &__cx, Self::#name)?)
         };
         quote!(#field: #value)
-    });
+    }).collect::<Vec<_>>();
     quote! {
         const _: () = {
             #[doc(hidden)]
@@ -60,10 +60,30 @@ pub(crate) fn generate(projection: &Projection) -> TokenStream {
                 fn from_projected_item(
                     __item: #p::Item,
                 ) -> #p::Result<Self, #p::DecodeError> {
-                    let mut __cx = #p::DecodeContext::new(<#of as #p::Entity>::SCHEMA.name);
+                    let mut __cx = #p::DecodeContext::<#p::AttributeValue>::new(
+                        <#of as #p::Entity>::SCHEMA.name,
+                    );
                     #(let mut #slots: #p::Option<#p::AttributeValue> = #p::Option::None;)*
                     for (__name, __value) in __item {
                         match __name.as_str() {
+                            #(Self::#names => #slots = #p::Option::Some(__value),)*
+                            #p::PARTITION_KEY_ATTRIBUTE => __cx.set_pk(__value),
+                            #p::SORT_KEY_ATTRIBUTE => __cx.set_sk(__value),
+                            _ => {}
+                        }
+                    }
+                    #p::Result::Ok(Self { #(#decodes),* })
+                }
+
+                fn from_projected_wire(
+                    __item: #p::WireItem<'_>,
+                ) -> #p::Result<Self, #p::DecodeError> {
+                    let mut __cx = #p::DecodeContext::<#p::WireValue<'_>>::new(
+                        <#of as #p::Entity>::SCHEMA.name,
+                    );
+                    #(let mut #slots: #p::Option<#p::WireValue<'_>> = #p::Option::None;)*
+                    for (__name, __value) in __item {
+                        match &*__name {
                             #(Self::#names => #slots = #p::Option::Some(__value),)*
                             #p::PARTITION_KEY_ATTRIBUTE => __cx.set_pk(__value),
                             #p::SORT_KEY_ATTRIBUTE => __cx.set_sk(__value),
@@ -84,6 +104,13 @@ pub(crate) fn generate(projection: &Projection) -> TokenStream {
                     item: #p::Item,
                 ) -> #p::Result<Self, #p::DecodeError> {
                     <Self as #p::Projection>::from_projected_item(item)
+                }
+
+                #[inline]
+                fn from_member_wire(
+                    item: #p::WireItem<'_>,
+                ) -> #p::Result<Self, #p::DecodeError> {
+                    <Self as #p::Projection>::from_projected_wire(item)
                 }
             }
 
@@ -112,6 +139,12 @@ pub(crate) fn generate(projection: &Projection) -> TokenStream {
                     __item: #p::Item,
                 ) -> #p::Result<#p::Option<Self>, #p::DecodeError> {
                     <Self as #p::Projection>::from_projected_item(__item).map(#p::Option::Some)
+                }
+
+                fn decode_wire(
+                    __item: #p::WireItem<'_>,
+                ) -> #p::Result<#p::Option<Self>, #p::DecodeError> {
+                    <Self as #p::Projection>::from_projected_wire(__item).map(#p::Option::Some)
                 }
             }
         };

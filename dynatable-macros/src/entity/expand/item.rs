@@ -287,23 +287,39 @@ pub(super) fn entity_impl(model: &Model) -> TokenStream {
     let slots: Vec<Ident> = (0..model.fields.len())
         .map(|i| format_ident!("__slot{}", i))
         .collect();
-    let arms = model.fields.iter().zip(&slots).map(|(f, slot)| {
-        let attribute = &f.attribute;
-        quote!(#attribute => #slot = ::core::option::Option::Some(__value),)
-    });
-    let decodes = model.fields.iter().zip(&slots).map(|(f, slot)| {
-        let field = &f.ident;
-        let attribute = &f.attribute;
-        let codec = codec(&p, f);
-        let value = if f.optional.is_some() {
-            quote!(#p::decode_optional::<#codec>(#slot, &__cx, #attribute)?)
-        } else if let Some(default) = default_expr(f) {
-            quote!(#p::decode_or_default::<#codec>(#slot, &__cx, #attribute, || #default)?)
-        } else {
-            quote!(#p::decode_required::<#codec>(#slot, &__cx, #attribute)?)
-        };
-        quote!(#field: #value)
-    });
+    let arms = model
+        .fields
+        .iter()
+        .zip(&slots)
+        .map(|(f, slot)| {
+            let attribute = &f.attribute;
+            quote!(#attribute => #slot = ::core::option::Option::Some(__value),)
+        })
+        .collect::<Vec<_>>();
+    // The fields read from slots of `value_type` (the SDK's values or the answer's), spelled out
+    // so that a field type without a codec is reported once, not once per decoder.
+    let decodes = |value_type: TokenStream| -> Vec<TokenStream> {
+        model
+            .fields
+            .iter()
+            .zip(&slots)
+            .map(|(f, slot)| {
+                let field = &f.ident;
+                let attribute = &f.attribute;
+                let codec = codec(&p, f);
+                let value = if f.optional.is_some() {
+                    quote!(#p::decode_optional::<#codec, #value_type>(#slot, &__cx, #attribute)?)
+                } else if let Some(default) = default_expr(f) {
+                    quote!(#p::decode_or_default::<#codec, #value_type>(#slot, &__cx, #attribute, || #default)?)
+                } else {
+                    quote!(#p::decode_required::<#codec, #value_type>(#slot, &__cx, #attribute)?)
+                };
+                quote!(#field: #value)
+            })
+            .collect()
+    };
+    let item_decodes = decodes(quote!(#p::AttributeValue));
+    let wire_decodes = decodes(quote!(#p::WireValue<'_>));
 
     // `__item` with the key attributes, the entity type and the index keys, rendered from `self`.
     let item_with_keys = quote! {
@@ -342,7 +358,7 @@ pub(super) fn entity_impl(model: &Model) -> TokenStream {
             #key_attributes
 
             fn from_item(__item: #p::Item) -> #p::Result<Self, #p::DecodeError> {
-                let mut __cx = #p::DecodeContext::new(#name);
+                let mut __cx = #p::DecodeContext::<#p::AttributeValue>::new(#name);
                 #(let mut #slots: #p::Option<#p::AttributeValue> = #p::Option::None;)*
                 for (__name, __value) in __item {
                     match __name.as_str() {
@@ -352,7 +368,21 @@ pub(super) fn entity_impl(model: &Model) -> TokenStream {
                         _ => {}
                     }
                 }
-                #p::Result::Ok(Self { #(#decodes),* })
+                #p::Result::Ok(Self { #(#item_decodes),* })
+            }
+
+            fn from_wire(__item: #p::WireItem<'_>) -> #p::Result<Self, #p::DecodeError> {
+                let mut __cx = #p::DecodeContext::<#p::WireValue<'_>>::new(#name);
+                #(let mut #slots: #p::Option<#p::WireValue<'_>> = #p::Option::None;)*
+                for (__name, __value) in __item {
+                    match &*__name {
+                        #(#arms)*
+                        #p::PARTITION_KEY_ATTRIBUTE => __cx.set_pk(__value),
+                        #p::SORT_KEY_ATTRIBUTE => __cx.set_sk(__value),
+                        _ => {}
+                    }
+                }
+                #p::Result::Ok(Self { #(#wire_decodes),* })
             }
         }
     }

@@ -44,6 +44,11 @@ pub(crate) fn generate(model: &Model) -> TokenStream {
             fn from_member_item(item: #p::Item) -> #p::Result<Self, #p::DecodeError> {
                 <Self as #p::Entity>::from_item(item)
             }
+
+            #[inline]
+            fn from_member_wire(item: #p::WireItem<'_>) -> #p::Result<Self, #p::DecodeError> {
+                <Self as #p::Entity>::from_wire(item)
+            }
         }
         #p::inventory::submit! {
             #p::EntityRegistration::of::<#ident>()
