@@ -84,14 +84,15 @@ pub use schema::{
     AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema, KeyShape,
     PreviousKey,
 };
+#[allow(deprecated)]
 pub use table::{
     Addable, Backoff, BatchFuture, BatchGet, BulkError, BulkReport, CancellationReason,
     CapacityReading, CapacityShare, Condition, Cursor, CursorError, DEFAULT_CONCURRENCY,
-    DEFAULT_SEGMENTS, Delete, DirectWrites, DirectWritesError, Error, ErrorKind, Get, IntoValue,
-    ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS, MIN_CAPACITY_RATE,
-    MalformedItem, MemberOf, Operation, OwnWrites, Page, Projection, Put, Query, QueryKeys,
-    QueryTarget, RateLimit, Removable, Result, Scan, ScanFilter, ScanItems, SegmentPosition,
-    Snapshot, SortKey, Table, Transaction, Update, Write,
+    DEFAULT_SEGMENTS, Delete, DirectRequests, DirectRequestsError, DirectWrites, Error, ErrorKind,
+    Get, IntoValue, ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS,
+    MIN_CAPACITY_RATE, MalformedItem, MemberOf, Operation, OwnWrites, Page, Projection, Put, Query,
+    QueryKeys, QueryTarget, RateLimit, Removable, Result, Scan, ScanFilter, ScanItems,
+    SegmentPosition, Snapshot, SortKey, Table, Transaction, Update, Write,
 };
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};

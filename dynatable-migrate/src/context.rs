@@ -108,7 +108,7 @@ impl Context {
     /// A context for a dry run on `table`: its client (and so the typed table, the bulk helpers
     /// and any raw call) reads from DynamoDB, but every write is intercepted below the SDK and
     /// recorded in the returned log instead of being sent. The context's table is a new one on
-    /// that client, without `table`'s [`DirectWrites`](dynatable_core::DirectWrites), which
+    /// that client, without `table`'s [`DirectRequests`](dynatable_core::DirectRequests), which
     /// would send writes past the interception.
     pub fn dry_run(table: &Table) -> (Self, DryRunLog) {
         let (client, log) = dry_run_client(table.client());

@@ -7,10 +7,12 @@ use std::marker::PhantomData;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use futures::{StreamExt as _, TryStreamExt as _};
 
+use super::direct_read;
+use super::direct_requests::{self, BatchGetAnswer};
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::handle::Table;
 use super::query_target::QueryTarget;
-use crate::codec::Item;
+use crate::codec::{Item, WireItem};
 use crate::key::PrimaryKey;
 
 /// The most keys DynamoDB accepts in one `BatchGetItem`.
@@ -164,6 +166,11 @@ impl Table {
                 tokio::time::sleep(self.backoff().delay(attempt - 1)).await;
             }
             attempt += 1;
+            if let Some((found, rest)) = self.batch_get_direct(&wanted, consistent).await? {
+                items.extend(found);
+                wanted = rest;
+                continue;
+            }
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(std::mem::take(&mut wanted)))
                 .consistent_read(consistent)
@@ -200,5 +207,47 @@ impl Table {
             }
         }
         Ok(items)
+    }
+
+    /// One `BatchGetItem` of `wanted` through the direct requests: the items found and the
+    /// keys left unprocessed, or `None` to send it through the SDK.
+    async fn batch_get_direct(
+        &self,
+        wanted: &[Item],
+        consistent: bool,
+    ) -> Result<Option<(Vec<Item>, Vec<Item>)>> {
+        let Some(body) = direct_requests::batch_get_item(self.name(), wanted, consistent) else {
+            return Ok(None);
+        };
+        let Some(body) = direct_read::send(
+            self,
+            Operation::BatchGet,
+            None,
+            "DynamoDB_20120810.BatchGetItem",
+            body,
+            |_| {},
+        )
+        .await?
+        else {
+            return Ok(None);
+        };
+        let Some(mut answer) =
+            direct_read::parse::<BatchGetAnswer<'_>>(self, Operation::BatchGet, &body)?
+        else {
+            return Ok(None);
+        };
+        let found = answer
+            .responses
+            .remove(self.name())
+            .unwrap_or_default()
+            .into_iter()
+            .map(WireItem::into_item)
+            .collect();
+        let rest = answer
+            .unprocessed_keys
+            .remove(self.name())
+            .map(|u| u.keys.into_iter().map(WireItem::into_item).collect())
+            .unwrap_or_default();
+        Ok(Some((found, rest)))
     }
 }

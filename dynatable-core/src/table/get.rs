@@ -2,9 +2,11 @@
 
 use std::marker::PhantomData;
 
+use super::direct_read;
+use super::direct_requests::{self, GetAnswer};
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::handle::Table;
-use crate::codec::Item;
+use crate::codec::{Item, WireItem};
 use crate::entity::Entity;
 use crate::key::PrimaryKey;
 
@@ -72,6 +74,20 @@ impl Table {
         key: &PrimaryKey,
         consistent: bool,
     ) -> Result<Option<Item>> {
+        if let Some(body) = direct_requests::get_item(self.name(), &key.to_key_item(), consistent)
+            && let Some(body) = direct_read::send(
+                self,
+                Operation::Get,
+                Some(key),
+                "DynamoDB_20120810.GetItem",
+                body,
+                |_| {},
+            )
+            .await?
+            && let Some(answer) = direct_read::parse::<GetAnswer<'_>>(self, Operation::Get, &body)?
+        {
+            return Ok(answer.item.map(WireItem::into_item));
+        }
         let output = self
             .backoff()
             .retry(|| async {

@@ -8,6 +8,8 @@ use futures::{Stream, TryStreamExt};
 
 use super::condition::Condition;
 use super::cursor::Cursor;
+use super::direct_read;
+use super::direct_requests::{PageAnswer, PageRequest};
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::expression::Placeholders;
 use super::handle::Table;
@@ -221,35 +223,30 @@ impl<E: QueryTarget> Query<E> {
         self.table.error(Operation::Query, None, kind)
     }
 
-    /// The cursor that resumes the query after `item`: the table's key attributes and, on an
-    /// index, the index's (what DynamoDB's `LastEvaluatedKey` holds).
-    fn cursor_after(&self, item: &Item) -> Cursor {
+    /// The attributes a cursor is made of: the table's keys and the index's.
+    fn cursor_names(&self) -> CursorNames {
         let keys = self.keys().unwrap_or(QueryKeys {
             pk: PARTITION_KEY_ATTRIBUTE,
             sk: None,
             default_prefix: "",
         });
-        let names = [
+        CursorNames([
             Some(PARTITION_KEY_ATTRIBUTE),
             Some(SORT_KEY_ATTRIBUTE),
             Some(keys.pk),
             keys.sk,
-        ];
-        Cursor(
-            names
-                .into_iter()
-                .flatten()
-                .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
-                .collect(),
-        )
+        ])
     }
 
-    /// The key attribute names and the default sort key condition.
     fn keys(&self) -> Result<QueryKeys> {
         E::query_keys(self.index.as_deref()).map_err(|e| self.error(ErrorKind::Expression(e)))
     }
 
-    async fn fetch(&self, start: Option<Cursor>) -> Result<(Vec<Item>, Option<Cursor>, usize)> {
+    /// Reads the page after `start`, at most `remaining` items of it, decoded: through the
+    /// table's direct requests when it has them (the items decoded straight from the answer's
+    /// body), else through the SDK. Returns the items, the cursor after them, the items the page
+    /// evaluated and the items it returned.
+    async fn read_page(&self, start: Option<Cursor>, remaining: usize) -> Result<PageRead<E>> {
         let keys = self.keys()?;
         self.check_cursor(start.as_ref(), keys.pk)?;
         let mut p = Placeholders::default();
@@ -264,6 +261,27 @@ impl<E: QueryTarget> Query<E> {
                 .chain(attributes.iter().copied());
             super::expression::projection_expression(names, &mut p)
         });
+        let request = PageRequest {
+            table: self.table.name(),
+            index: self.index.as_deref(),
+            key_condition: Some(&key_condition),
+            filter: filter.as_deref(),
+            projection: projection.as_deref(),
+            names: Some(p.names_ref()),
+            values: Some(p.values_ref()),
+            forward: !self.descending,
+            limit: self.page_size,
+            start: start.as_ref().map(|c| &c.0),
+            consistent: self.consistent,
+            capacity: false,
+            segment: None,
+        };
+        if let Some(body) =
+            direct_read::send_page(&self.table, Operation::Query, &request, |_| {}).await?
+            && let Some(page) = self.decode_answer(&body, remaining)?
+        {
+            return Ok(page);
+        }
         let table = &self.table;
         let output = table
             .backoff()
@@ -288,14 +306,65 @@ impl<E: QueryTarget> Query<E> {
             })
             .await?;
         let scanned = usize::try_from(output.scanned_count).unwrap_or_default();
-        Ok((
-            output.items.unwrap_or_default(),
-            output.last_evaluated_key.map(Cursor),
+        let mut items = output.items.unwrap_or_default();
+        let mut cursor = output.last_evaluated_key.map(Cursor);
+        if items.len() > remaining {
+            // The limit ends the read inside the page: it resumes after the last item
+            // returned, not after the page (that would skip the items cut off).
+            items.truncate(remaining);
+            cursor = items
+                .last()
+                .map(|item| Cursor(self.cursor_names().pick(item)));
+        }
+        let read = items.len();
+        let mut decoded = Vec::with_capacity(read);
+        for item in items {
+            if let Some(value) = E::decode(item).map_err(|e| self.error(ErrorKind::Decode(e)))? {
+                decoded.push(value);
+            }
+        }
+        Ok(PageRead {
+            items: decoded,
+            cursor,
             scanned,
-        ))
+            read,
+        })
     }
 
-    /// Refuses a cursor from another partition than the query's (its `pk_attribute` differs).
+    /// [`read_page`](Self::read_page)'s decoding of a direct answer's `body`; `None` when it
+    /// holds a value of a type this client does not know.
+    fn decode_answer(&self, body: &[u8], remaining: usize) -> Result<Option<PageRead<E>>> {
+        let Some(answer) =
+            direct_read::parse::<PageAnswer<'_>>(&self.table, Operation::Query, body)?
+        else {
+            return Ok(None);
+        };
+        let scanned = usize::try_from(answer.scanned_count).unwrap_or_default();
+        let mut items = answer.items;
+        let mut cursor = answer.last_evaluated_key.map(|key| Cursor(key.into_item()));
+        if items.len() > remaining {
+            items.truncate(remaining);
+            cursor = items
+                .last()
+                .map(|item| Cursor(item.pick(&self.cursor_names().names())));
+        }
+        let read = items.len();
+        let mut decoded = Vec::with_capacity(read);
+        for item in items {
+            if let Some(value) =
+                E::decode_wire(item).map_err(|e| self.error(ErrorKind::Decode(e)))?
+            {
+                decoded.push(value);
+            }
+        }
+        Ok(Some(PageRead {
+            items: decoded,
+            cursor,
+            scanned,
+            read,
+        }))
+    }
+
     fn check_cursor(&self, start: Option<&Cursor>, pk_attribute: &str) -> Result<()> {
         let Some(start) = start else {
             return Ok(());
@@ -384,22 +453,12 @@ impl<E: QueryTarget> Query<E> {
                 if remaining == 0 {
                     return Ok(None);
                 }
-                let (mut items, mut cursor, scanned) = query.fetch(start).await?;
-                if items.len() > remaining {
-                    // The limit ends the read inside the page: it resumes after the last item
-                    // returned, not after the page (that would skip the items cut off).
-                    items.truncate(remaining);
-                    cursor = items.last().map(|item| query.cursor_after(item));
-                }
-                let read = items.len();
-                let mut decoded = Vec::with_capacity(read);
-                for item in items {
-                    if let Some(value) =
-                        E::decode(item).map_err(|e| query.error(ErrorKind::Decode(e)))?
-                    {
-                        decoded.push(value);
-                    }
-                }
+                let PageRead {
+                    items: decoded,
+                    cursor,
+                    scanned,
+                    read,
+                } = query.read_page(start, remaining).await?;
                 let remaining = remaining - read;
                 let next = cursor.clone().map(Some);
                 let page = Page {
@@ -478,4 +537,31 @@ impl Table {
     ) -> Query<C> {
         Query::new(self.clone(), pk.into())
     }
+}
+
+/// The attributes a query's cursor is made of.
+struct CursorNames([Option<&'static str>; 4]);
+
+impl CursorNames {
+    fn names(&self) -> Vec<&'static str> {
+        self.0.iter().flatten().copied().collect()
+    }
+
+    /// Those of `item`'s attributes.
+    fn pick(&self, item: &Item) -> Item {
+        self.0
+            .iter()
+            .flatten()
+            .filter_map(|name| Some(((*name).to_owned(), item.get(*name)?.clone())))
+            .collect()
+    }
+}
+
+/// One page a query read: its items decoded, the cursor after them, the items DynamoDB
+/// evaluated for it and the items it returned (before decoding left any out).
+struct PageRead<E> {
+    items: Vec<E>,
+    cursor: Option<Cursor>,
+    scanned: usize,
+    read: usize,
 }

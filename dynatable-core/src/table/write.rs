@@ -251,7 +251,7 @@ impl Write {
         return_new: bool,
     ) -> Result<(Option<f64>, Option<Item>)> {
         let key = || Some(self.key.clone());
-        if let Some(direct) = table.direct_writes() {
+        if let Some(direct) = table.direct() {
             let sent = direct
                 .send(table.name(), &self.op, r, capacity.is_some(), return_new)
                 .await

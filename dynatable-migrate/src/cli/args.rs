@@ -56,11 +56,16 @@ pub(crate) struct GlobalOptions {
     /// says).
     #[arg(long, global = true, env = "DYNATABLE_CAPACITY_UNITS", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) capacity_units: Option<u64>,
-    /// Send the migrations' single-item writes through the AWS SDK's full request path instead
-    /// of dynatable's direct writes (the same signed requests at about half the client CPU; see
-    /// `DirectWrites`): for clients whose SDK configuration the direct path leaves out.
-    #[arg(long, global = true, env = "DYNATABLE_NO_DIRECT_WRITES", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
-    pub(crate) no_direct_writes: bool,
+    /// Send the migrations' single-item writes and reads through the AWS SDK's full request
+    /// path instead of dynatable's direct requests (the same signed requests at about half the
+    /// client CPU, answers decoded straight from their bodies; see `DirectRequests`): for
+    /// clients whose SDK configuration the direct path leaves out. `--no-direct-writes` and
+    /// `DYNATABLE_NO_DIRECT_WRITES`, the former names, still work.
+    #[arg(long, global = true, visible_alias = "no-direct-writes", env = "DYNATABLE_NO_DIRECT_REQUESTS", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) no_direct_requests: bool,
+    /// `DYNATABLE_NO_DIRECT_WRITES`, the former name of `DYNATABLE_NO_DIRECT_REQUESTS`.
+    #[arg(long = "no-direct-writes-from-env", hide = true, global = true, env = "DYNATABLE_NO_DIRECT_WRITES", action = ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) no_direct_writes_env: bool,
     /// How long to wait for the migration lock another run holds (e.g. 30s, 5m; default: fail
     /// at once).
     #[arg(long, global = true, env = "DYNATABLE_LOCK_WAIT", value_name = "DURATION", value_parser = parse_duration)]

@@ -35,10 +35,11 @@
 //! `down` or `validate` consumes, all processes of a `--join` run together, yielding when
 //! DynamoDB throttles; see [`capacity`](crate::capacity)), `--capacity-units N`
 //! (`DYNATABLE_CAPACITY_UNITS`: the table's capacity when it does not say one),
-//! `--lock-wait` (`DYNATABLE_LOCK_WAIT`, e.g. `30s`), `--no-direct-writes`
-//! (`DYNATABLE_NO_DIRECT_WRITES`: the migrations' single-item writes go through the SDK's full
-//! request path instead of [`DirectWrites`](dynatable_core::DirectWrites)). Credentials come
-//! from the AWS chain.
+//! `--lock-wait` (`DYNATABLE_LOCK_WAIT`, e.g. `30s`), `--no-direct-requests`
+//! (`DYNATABLE_NO_DIRECT_REQUESTS`; `--no-direct-writes` and `DYNATABLE_NO_DIRECT_WRITES`, the
+//! former names, still work: the migrations' single-item writes and reads go through the SDK's
+//! full request path instead of [`DirectRequests`](dynatable_core::DirectRequests)). Credentials
+//! come from the AWS chain.
 //!
 //! `up` and `down` follow the table's DynamoDB Stream, so that the items written behind a
 //! backfill's scan are converted too (see the crate docs of [`Context::backfill`](crate::Context::backfill));

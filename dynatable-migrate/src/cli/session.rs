@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dynatable_core::client::ClientConfig;
-use dynatable_core::{DirectWrites, RateLimit, Table};
+use dynatable_core::{DirectRequests, RateLimit, Table};
 
 use super::args::{DEFAULT_FAILOVER, GlobalOptions, JoinArguments, SafetyArguments};
 use super::failure::Failure;
@@ -80,10 +80,10 @@ impl Session {
         let client = dynatable_core::aws_sdk_dynamodb::Client::new(&sdk);
         reachable(&client, &table_name, &endpoint).await?;
         let mut table = Table::new(client, table_name);
-        if !global.no_direct_writes {
+        if !(global.no_direct_requests || global.no_direct_writes_env) {
             // Without a region or credentials the SDK's path gives its own, familiar errors.
-            if let Ok(direct) = DirectWrites::new(&sdk).await {
-                table = table.with_direct_writes(direct);
+            if let Ok(direct) = DirectRequests::new(&sdk).await {
+                table = table.with_direct_requests(direct);
             }
         }
         if let Some(concurrency) = global.concurrency {

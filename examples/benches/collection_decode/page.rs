@@ -6,7 +6,7 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion};
 use dynatable_core::aws_sdk_dynamodb as dynamodb;
 use dynatable_core::client::ClientConfig;
-use dynatable_core::{Entity, Item, QueryTarget, Table};
+use dynatable_core::{DirectRequests, Entity, Item, QueryTarget, Table};
 use dynatable_example::user_page::UserItem;
 use dynatable_example::{Notification, Photo, Timestamp, User};
 
@@ -126,7 +126,8 @@ fn drop_only(c: &mut Criterion, allocator: &str) {
 /// For scale: the whole client side of reading the page, from a local server that answers every
 /// request with the page (`canned.rs`): the SDK's query alone (its parse of the 1.4 MB answer into
 /// its items, which are then dropped), and dynatable's `query_collection` into `Vec<UserItem>`
-/// (the same, plus the decoding).
+/// (the same, plus the decoding), through the SDK and through direct requests (the page decoded
+/// straight from the answer's body).
 fn query(c: &mut Criterion, allocator: &str) {
     let page = page();
     let url = canned::serve(canned::query_answer(&page));
@@ -141,11 +142,19 @@ fn query(c: &mut Criterion, allocator: &str) {
             .load_sdk_config(),
     );
     // The server checks no signature; fixed credentials keep the bench off the machine's chain.
-    let config = dynamodb::config::Builder::from(&config)
-        .credentials_provider(dynamodb::config::Credentials::for_tests())
+    let config = config
+        .into_builder()
+        .credentials_provider(dynamodb::config::SharedCredentialsProvider::new(
+            dynamodb::config::Credentials::for_tests(),
+        ))
         .build();
-    let client = dynamodb::Client::from_conf(config);
+    let client = dynamodb::Client::new(&config);
     let table = Table::new(client.clone(), "canned");
+    let direct = table.with_direct_requests(
+        runtime
+            .block_on(DirectRequests::new(&config))
+            .expect("direct requests"),
+    );
     c.bench_function(&format!("sdk_query_1mb_page/{allocator}"), |b| {
         b.iter(|| {
             runtime.block_on(async {
@@ -155,19 +164,24 @@ fn query(c: &mut Criterion, allocator: &str) {
             })
         });
     });
-    c.bench_function(&format!("query_collection_1mb_page/{allocator}"), |b| {
-        b.iter(|| {
-            runtime.block_on(async {
-                let items = table
-                    .query_collection::<UserItem>(User::partition_key("ada"))
-                    .all()
-                    .await
-                    .unwrap();
-                assert_eq!(items.len(), page.len());
-                black_box(items)
-            })
+    for (name, table) in [
+        ("query_collection", &table),
+        ("query_collection_direct", &direct),
+    ] {
+        c.bench_function(&format!("{name}_1mb_page/{allocator}"), |b| {
+            b.iter(|| {
+                runtime.block_on(async {
+                    let items = table
+                        .query_collection::<UserItem>(User::partition_key("ada"))
+                        .all()
+                        .await
+                        .unwrap();
+                    assert_eq!(items.len(), page.len());
+                    black_box(items)
+                })
+            });
         });
-    });
+    }
 }
 
 /// The routines, named after `allocator`.

@@ -6,7 +6,7 @@
 mod bulk;
 mod collections;
 mod compare_and_swap;
-mod direct_writes;
+mod direct_requests;
 mod dry_run;
 mod dynamodb_entities;
 mod entity_codec;
@@ -19,3 +19,4 @@ mod sparse_index;
 mod table_as_code;
 mod table_operations;
 mod ui_pass;
+mod wire_decode;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use dynatable_core::{DirectWrites, Entity, Table, entity};
+use dynatable_core::{DirectRequests, Entity, Table, entity};
 use dynatable_migrate::capacity::{
     CapacityCoordinator, CapacitySettings, CapacityShareRecord, RunCapacity, TableCapacity,
     throttle,
@@ -153,7 +153,7 @@ impl Setup {
     async fn table(&self, key: &str) -> Table {
         let sdk = sdk_config_as(&self.through, key).await;
         Table::new(client_as(&self.through, key).await, &self.test.name)
-            .with_direct_writes(DirectWrites::new(&sdk).await.unwrap())
+            .with_direct_requests(DirectRequests::new(&sdk).await.unwrap())
     }
 
     /// One process of a run at `percent` of the table's capacity, named `key`.

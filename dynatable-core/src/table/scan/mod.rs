@@ -3,6 +3,7 @@
 
 mod filter;
 mod item_matcher;
+mod page_decoder;
 mod segments;
 
 use futures::stream::BoxStream;
@@ -12,18 +13,18 @@ use super::condition::Condition;
 use super::error::{ErrorKind, Operation, Result};
 use super::expression::Placeholders;
 use super::handle::Table;
-use super::malformed_item::MalformedItem;
 use super::page::{Page, SegmentPosition};
 use super::projection::Projection;
 use super::snapshot::{Snapshot, SnapshotReader};
-use crate::codec::Item;
+use crate::codec::{Item, WireItem};
 use crate::entity::Entity;
 use crate::error::DecodeError;
-use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE};
+use crate::key::{PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE};
 use crate::schema::EntitySchema;
 pub use filter::ScanFilter;
 use filter::{entity_filter, with_ledger_excluded};
 pub use item_matcher::ItemMatcher;
+use page_decoder::{PageDecoder, WireDecode};
 use segments::RawScan;
 
 /// The number of segments of [`Scan::parallel`] and [`ScanItems::parallel`].
@@ -62,6 +63,8 @@ pub struct Scan<T> {
     /// The entity scanned for; `None` for every item.
     entity: Option<&'static EntitySchema>,
     decode: fn(Item) -> std::result::Result<T, DecodeError>,
+    /// The same decoding from a direct answer's items; `None` to build the SDK's items first.
+    decode_wire: Option<WireDecode<T>>,
 }
 
 // By hand: a derive would ask the items to be `Clone`, which a scan does not hold.
@@ -75,6 +78,7 @@ impl<T> Clone for Scan<T> {
             projection: self.projection,
             entity: self.entity,
             decode: self.decode,
+            decode_wire: self.decode_wire,
         }
     }
 }
@@ -93,6 +97,7 @@ impl<E: Entity> Scan<E> {
             projection: None,
             entity: Some(E::SCHEMA),
             decode: E::from_item,
+            decode_wire: Some(E::from_wire),
         }
     }
 }
@@ -109,6 +114,7 @@ impl<E: Entity> Scan<E> {
             projection: self.projection,
             entity: self.entity,
             decode: Ok,
+            decode_wire: Some(into_item),
         }
     }
 }
@@ -166,6 +172,7 @@ impl<E: Entity> Scan<E> {
             projection: Some(P::ATTRIBUTES),
             entity: self.entity,
             decode: P::from_projected_item,
+            decode_wire: Some(P::from_projected_wire),
         }
     }
 }
@@ -183,11 +190,17 @@ impl<E: Entity> Scan<E> {
             projection: self.projection,
             entity: self.entity,
             decode: decode_with_item::<E>,
+            decode_wire: None,
         }
     }
 }
 
 /// Decodes `item` as `E`, keeping the item.
+/// An answer's item as the SDK's.
+fn into_item(item: WireItem<'_>) -> std::result::Result<Item, DecodeError> {
+    Ok(item.into_item())
+}
+
 fn decode_with_item<E: Entity>(item: Item) -> std::result::Result<(E, Item), DecodeError> {
     E::from_item(item.clone()).map(|entity| (entity, item))
 }
@@ -209,6 +222,7 @@ impl Scan<Item> {
             projection: None,
             entity: None,
             decode: Ok,
+            decode_wire: Some(into_item),
         }
     }
 }
@@ -295,22 +309,22 @@ impl<T: Send + 'static> Scan<T> {
     /// polled): what a resumable backfill uses to finish one segment's page before it records
     /// the segment's position.
     pub fn segment_pages(self) -> Vec<BoxStream<'static, Result<Page<T>>>> {
-        let decode = self.decode;
-        self.decoded_segment_pages(decode)
+        let (decode, wire) = (self.decode, self.decode_wire);
+        self.decoded_segment_pages(decode, wire)
     }
 
     /// [`segment_pages`](Self::segment_pages) of [snapshots](Snapshot): each item with what the
     /// compare-and-swap drivers need to write it safely while other writers change the table.
     pub fn segment_snapshot_pages(self) -> Vec<BoxStream<'static, Result<Page<Snapshot<T>>>>> {
         let reader = self.snapshot_reader();
-        self.decoded_segment_pages(move |item| reader.read(item))
+        self.decoded_segment_pages(move |item| reader.read(item), None)
     }
 
     /// Every item of the scan as a [`Snapshot`], for
     /// [`Table::apply_snapshots`] and [`Table::transact_snapshots`].
     pub fn snapshots(self) -> impl Stream<Item = Result<Snapshot<T>>> + Send + 'static {
         let reader = self.snapshot_reader();
-        futures::stream::select_all(self.decoded_segment_pages(move |item| reader.read(item)))
+        futures::stream::select_all(self.decoded_segment_pages(move |item| reader.read(item), None))
             .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
             .try_flatten()
     }
@@ -343,7 +357,11 @@ impl<T: Send + 'static> Scan<T> {
         }
     }
 
-    fn decoded_segment_pages<U, D>(mut self, decode: D) -> Vec<BoxStream<'static, Result<Page<U>>>>
+    fn decoded_segment_pages<U, D>(
+        mut self,
+        decode: D,
+        wire: Option<WireDecode<U>>,
+    ) -> Vec<BoxStream<'static, Result<Page<U>>>>
     where
         U: Send + 'static,
         D: Fn(Item) -> std::result::Result<U, DecodeError> + Copy + Send + Sync + 'static,
@@ -386,56 +404,13 @@ impl<T: Send + 'static> Scan<T> {
             )
         });
         self.raw.filter = Some((filter, p));
-        let table = self.raw.table.clone();
-        let skip_malformed = self.raw.skip_malformed;
-        self.raw
-            .segment_pages()
-            .into_iter()
-            .map(|pages| decode_pages(pages, table.clone(), decode, skip_malformed))
-            .collect()
+        let decoder = PageDecoder {
+            item: Box::new(decode),
+            wire,
+            skip_malformed: self.raw.skip_malformed,
+        };
+        self.raw.segment_pages(decoder)
     }
-}
-
-/// Decodes the items of each page: an item that does not decode fails the page, or with
-/// `skip_malformed` is listed in the page's `malformed`.
-fn decode_pages<T, D>(
-    pages: BoxStream<'static, Result<Page<Item>>>,
-    table: Table,
-    decode: D,
-    skip_malformed: bool,
-) -> BoxStream<'static, Result<Page<T>>>
-where
-    T: Send + 'static,
-    D: Fn(Item) -> std::result::Result<T, DecodeError> + Copy + Send + Sync + 'static,
-{
-    pages
-        .and_then(move |page| {
-            let table = table.clone();
-            async move {
-                let mut items = Vec::with_capacity(page.items.len());
-                let mut malformed = Vec::new();
-                for item in page.items {
-                    let key = skip_malformed.then(|| PrimaryKey::of_item(&item)).flatten();
-                    match decode(item) {
-                        Ok(value) => items.push(value),
-                        Err(error) if skip_malformed => {
-                            malformed.push(MalformedItem { key, error })
-                        }
-                        Err(e) => {
-                            return Err(table.error(Operation::Scan, None, ErrorKind::Decode(e)));
-                        }
-                    }
-                }
-                Ok(Page {
-                    items,
-                    cursor: page.cursor,
-                    segment: page.segment,
-                    scanned: page.scanned,
-                    malformed,
-                })
-            }
-        })
-        .boxed()
 }
 
 impl<T: Send + 'static> Scan<T> {

@@ -5,10 +5,12 @@ use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
-use crate::codec::Item;
+use super::page_decoder::PageDecoder;
 use crate::reserved_names::PARTITION_KEY_ATTRIBUTE;
 use crate::table::capacity_share::{Ticket, partition_of};
 use crate::table::cursor::Cursor;
+use crate::table::direct_read;
+use crate::table::direct_requests::{PageAnswer, PageRequest};
 use crate::table::error::{Error, Operation, Result};
 use crate::table::expression::Placeholders;
 use crate::table::handle::Table;
@@ -51,11 +53,12 @@ impl RawScan {
         }
     }
 
-    async fn fetch(
+    async fn fetch<U>(
         &self,
         segment: u32,
         start: Option<Cursor>,
-    ) -> Result<(Vec<Item>, Option<Cursor>, usize)> {
+        decoder: &PageDecoder<U>,
+    ) -> Result<Page<U>> {
         let table = &self.table;
         let share = table.read_capacity();
         // Waits while paused or in debt; the page's cost is taken once DynamoDB reports it.
@@ -79,6 +82,50 @@ impl RawScan {
             ),
             None => (None, None, None),
         };
+        let page_size = self.page_size;
+        let request = PageRequest {
+            table: table.name(),
+            filter: filter.as_deref(),
+            projection: self.projection.as_deref(),
+            names: self.filter.as_ref().map(|(_, p)| p.names_ref()),
+            values: self.filter.as_ref().map(|(_, p)| p.values_ref()),
+            forward: true,
+            limit: page_size,
+            start: start.as_ref().map(|c| &c.0),
+            consistent: self.consistent,
+            capacity: share.is_some(),
+            segment: (segments > 1).then(|| {
+                (
+                    i32::try_from(segment).unwrap_or_default(),
+                    i32::try_from(segments).unwrap_or(1),
+                )
+            }),
+            ..PageRequest::default()
+        };
+        let throttled = |e: &Error| {
+            if let Some(share) = share
+                && e.is_throttled()
+            {
+                share.throttled(partition, ticket);
+            }
+        };
+        if let Some(body) =
+            direct_read::send_page(table, Operation::Scan, &request, throttled).await?
+            && let Some(answer) =
+                direct_read::parse::<PageAnswer<'_>>(table, Operation::Scan, &body)?
+        {
+            if let Some(share) = share {
+                share.settle(0.0, answer.capacity_units().unwrap_or_default());
+            }
+            let (items, malformed) = decoder.wire_items(table, answer.items)?;
+            return Ok(Page {
+                items,
+                cursor: answer.last_evaluated_key.map(|key| Cursor(key.into_item())),
+                segment,
+                scanned: usize::try_from(answer.scanned_count).unwrap_or_default(),
+                malformed,
+            });
+        }
         let output = table
             .backoff()
             .retry(|| async {
@@ -90,7 +137,7 @@ impl RawScan {
                     .set_projection_expression(self.projection.clone())
                     .set_expression_attribute_names(names.clone())
                     .set_expression_attribute_values(values.clone())
-                    .set_limit(self.page_size)
+                    .set_limit(page_size)
                     .set_exclusive_start_key(start.clone().map(|c| c.0))
                     .consistent_read(self.consistent);
                 if segments > 1 {
@@ -118,16 +165,22 @@ impl RawScan {
                 .unwrap_or_default();
             share.settle(0.0, consumed);
         }
-        let scanned = usize::try_from(output.scanned_count).unwrap_or_default();
-        Ok((
-            output.items.unwrap_or_default(),
-            output.last_evaluated_key.map(Cursor),
-            scanned,
-        ))
+        let (items, malformed) = decoder.items(table, output.items.unwrap_or_default())?;
+        Ok(Page {
+            items,
+            cursor: output.last_evaluated_key.map(Cursor),
+            segment,
+            scanned: usize::try_from(output.scanned_count).unwrap_or_default(),
+            malformed,
+        })
     }
 
-    /// One stream of pages per segment.
-    pub(super) fn segment_pages(self) -> Vec<BoxStream<'static, Result<Page<Item>>>> {
+    /// One stream of pages per segment, each page decoded by `decoder`.
+    pub(super) fn segment_pages<U: Send + 'static>(
+        self,
+        decoder: PageDecoder<U>,
+    ) -> Vec<BoxStream<'static, Result<Page<U>>>> {
+        let decoder = std::sync::Arc::new(decoder);
         // One budget for every segment: each takes a page's items from it after reading the page,
         // so a segment in debt waits before reading its next one.
         let limiter = self
@@ -142,32 +195,26 @@ impl RawScan {
                 let scan = scan.clone();
                 let segment = u32::try_from(segment).unwrap_or_default();
                 let limiter = limiter.clone();
+                let decoder = decoder.clone();
                 futures::stream::try_unfold(position.clone(), move |position| {
                     let scan = scan.clone();
                     let limiter = limiter.clone();
+                    let decoder = decoder.clone();
                     async move {
                         let start = match position {
                             SegmentPosition::Done => return Ok(None),
                             SegmentPosition::Start => None,
                             SegmentPosition::After(cursor) => Some(cursor),
                         };
-                        let (items, cursor, scanned) = scan.fetch(segment, start).await?;
+                        let page = scan.fetch(segment, start, &decoder).await?;
                         if let Some(limiter) = &limiter {
-                            limiter.acquire(scanned as f64).await;
+                            limiter.acquire(page.scanned as f64).await;
                         }
-                        let next = cursor
+                        let next = page
+                            .cursor
                             .clone()
                             .map_or(SegmentPosition::Done, SegmentPosition::After);
-                        Ok(Some((
-                            Page {
-                                items,
-                                cursor,
-                                segment,
-                                scanned,
-                                malformed: Vec::new(),
-                            },
-                            next,
-                        )))
+                        Ok(Some((page, next)))
                     }
                 })
                 .boxed()

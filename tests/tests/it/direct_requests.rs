@@ -1,4 +1,4 @@
-//! `DirectWrites` on DynamoDB Local: the same writes as the SDK's, through faults, returning
+//! `DirectRequests` on DynamoDB Local: the same writes as the SDK's, through faults, returning
 //! what they wrote, and handing over to the SDK when a signature is refused.
 
 use std::collections::BTreeSet;
@@ -7,7 +7,7 @@ use std::sync::Arc;
 use dynatable_core::aws_sdk_dynamodb::primitives::Blob;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue as V;
 use dynatable_core::{
-    DirectWrites, Entity, ErrorKind, Item, OwnWrites, PrimaryKey, Snapshot, Table, entity,
+    DirectRequests, Entity, ErrorKind, Item, OwnWrites, PrimaryKey, Snapshot, Table, entity,
 };
 use dynatable_tests::{Endpoint, Faults, Proxy, TestTable, endpoint};
 use futures::TryStreamExt;
@@ -24,11 +24,11 @@ pub struct User {
     pub tags: BTreeSet<String>,
 }
 
-async fn direct(table: &Table, endpoint: &Endpoint) -> (Table, DirectWrites) {
-    let direct = DirectWrites::new(&endpoint.sdk_config().await)
+async fn direct(table: &Table, endpoint: &Endpoint) -> (Table, DirectRequests) {
+    let direct = DirectRequests::new(&endpoint.sdk_config().await)
         .await
         .unwrap();
-    (table.with_direct_writes(direct.clone()), direct)
+    (table.with_direct_requests(direct.clone()), direct)
 }
 
 /// A proxy in front of DynamoDB Local with `faults`, and the endpoint that reaches it.
@@ -301,7 +301,12 @@ async fn direct_writes_return_the_items_they_wrote_to_own_writes() {
         .await
         .unwrap();
     assert_eq!(report.written, 2, "{report:?}");
-    assert_eq!(proxy.stats().requests, 2, "both writes went direct");
+    // The scan's one page and the two writes.
+    assert_eq!(
+        proxy.stats().requests,
+        3,
+        "the scan and both writes went direct"
+    );
     assert_eq!(own.len(), 1);
     assert!(own.count_record(&User::key("u0")));
 }
@@ -368,4 +373,228 @@ fn amz_dates_read_as_times() {
         humantime::parse_rfc3339("2026-11-28T04:45:00Z").ok()
     );
     assert_eq!(amz_date("2026-11-28"), None);
+}
+
+/// An entry of a list, many to a partition: for reads of pages, cursors and limits.
+#[entity(pk = "LIST#{list_id}", sk = "ENTRY#{n:04}", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub list_id: String,
+    pub n: u32,
+    pub text: String,
+    pub score: f64,
+    #[entity(default)]
+    pub tags: BTreeSet<String>,
+    pub note: Option<String>,
+}
+
+/// The same reads on `table`, each outcome as text (the table's name taken out of errors):
+/// queries over pages with cursors, limits, order, filters and a malformed item, scans (one
+/// segment and parallel), gets and batch gets, raw and typed.
+async fn read_script(table: &Table) -> Vec<String> {
+    let f = Entry::fields();
+    let text = |outcome: String| outcome.replace(table.name(), "TABLE");
+    let query = || table.query::<Entry>(Entry::partition_key("a"));
+    let mut out = Vec::new();
+    out.push(text(format!("{:?}", query().page_size(7).all().await)));
+    let pages: dynatable_core::Result<Vec<_>> = query()
+        .page_size(7)
+        .limit(23)
+        .pages()
+        .map_ok(|page| {
+            let cursor = page.cursor.map(|c| {
+                c.0.into_iter()
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            });
+            (page.items.len(), page.scanned, cursor)
+        })
+        .try_collect()
+        .await;
+    out.push(text(format!("{pages:?}")));
+    out.push(text(format!(
+        "{:?}",
+        query()
+            .descending()
+            .sort_key(dynatable_core::SortKey::Between(
+                "ENTRY#0010".into(),
+                "ENTRY#0020".into()
+            ))
+            .filter(f.score.gt(5.0))
+            .consistent()
+            .all()
+            .await
+    )));
+    out.push(text(format!(
+        "{:?}",
+        table
+            .query::<Entry>(Entry::partition_key("bad"))
+            .all()
+            .await
+    )));
+    let mut scanned: Vec<String> = match table
+        .scan::<Entry>()
+        .page_size(5)
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await
+    {
+        Ok(entries) => entries.iter().map(|e| format!("{e:?}")).collect(),
+        Err(e) => vec![e.to_string()],
+    };
+    scanned.sort();
+    out.push(text(format!("{scanned:?}")));
+    let mut skipping: Vec<String> = table
+        .scan::<Entry>()
+        .skip_malformed()
+        .parallel()
+        .pages()
+        .map_ok(|page| {
+            let malformed = page
+                .malformed
+                .iter()
+                .map(|m| format!("skipped {:?}: {}", m.key, m.error));
+            page.items
+                .iter()
+                .map(|e| format!("{e:?}"))
+                .chain(malformed)
+                .collect::<Vec<_>>()
+        })
+        .try_concat()
+        .await
+        .unwrap_or_else(|e| vec![e.to_string()]);
+    skipping.sort();
+    out.push(text(format!("{skipping:?}")));
+    let mut raw: Vec<String> = table
+        .scan_items()
+        .parallel()
+        .stream()
+        .map_ok(|item| {
+            format!(
+                "{:?}",
+                item.into_iter()
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            )
+        })
+        .try_collect()
+        .await
+        .unwrap_or_else(|e| vec![e.to_string()]);
+    raw.sort();
+    out.push(text(format!("{raw:?}")));
+    out.push(text(format!(
+        "{:?}",
+        table.get::<Entry>(Entry::key("a", 3)).send().await
+    )));
+    out.push(text(format!(
+        "{:?}",
+        table
+            .get::<Entry>(Entry::key("a", 999))
+            .consistent()
+            .send()
+            .await
+    )));
+    out.push(text(format!(
+        "{:?}",
+        table.get::<Entry>(Entry::key("bad", 1)).send().await
+    )));
+    let keys = [
+        Entry::key("a", 1),
+        Entry::key("a", 999),
+        Entry::key("b", 2),
+        Entry::key("a", 1),
+    ];
+    out.push(text(format!(
+        "{:?}",
+        table.batch_get::<Entry>(keys.clone()).send().await
+    )));
+    let raw_keys = [
+        PrimaryKey::new("RAW#1", "RAW"),
+        PrimaryKey::new("RAW#9", "RAW"),
+    ];
+    out.push(text(format!(
+        "{:?}",
+        table
+            .batch_get_items(&raw_keys, true)
+            .await
+            .map(|items| items
+                .into_iter()
+                .map(|i| i.map(|i| i.into_iter().collect::<std::collections::BTreeMap<_, _>>()))
+                .collect::<Vec<_>>())
+    )));
+    out
+}
+
+#[tokio::test]
+async fn direct_reads_answer_as_the_sdks_reads_do() {
+    let test = TestTable::create(&[Entry::SCHEMA]).await;
+    for (list, count) in [("a", 40), ("b", 3)] {
+        for n in 0..count {
+            test.put(&Entry {
+                list_id: list.into(),
+                n,
+                text: format!("entry \"{n}\" of {list} ✓\n"),
+                score: f64::from(n) / 2.0,
+                tags: (n % 3 == 0)
+                    .then(|| "third".to_owned())
+                    .into_iter()
+                    .collect(),
+                note: (n % 4 == 0).then(|| "a note".to_owned()),
+            })
+            .await;
+        }
+    }
+    test.put_item(every_type("1")).await;
+    // A malformed entry: its score is text.
+    let mut bad = Entry {
+        list_id: "bad".into(),
+        n: 1,
+        text: "bad".into(),
+        score: 1.0,
+        tags: BTreeSet::new(),
+        note: None,
+    }
+    .to_item()
+    .unwrap();
+    bad.insert("score".into(), V::S("high".into()));
+    test.put_item(bad).await;
+
+    let sdk = Table::new(test.client.clone(), &test.name);
+    let (proxy, through_proxy) = proxy(Faults {
+        check_signatures: true,
+        ..Faults::default()
+    })
+    .await;
+    // The direct table's own SDK client reaches nothing: a read that fell back to the SDK would
+    // fail, so every answer below came through the direct path (and the proxy).
+    let nowhere = Endpoint::Local("http://127.0.0.1:9".to_owned())
+        .client()
+        .await;
+    let (direct, requests) = direct(&Table::new(nowhere, &test.name), &through_proxy).await;
+
+    let answers = read_script(&sdk).await;
+    assert!(
+        answers.iter().all(|a| !a.contains("dispatch failure")),
+        "{answers:#?}"
+    );
+    assert!(
+        answers[3].contains("\"score\"") && answers[3].contains("TypeMismatch"),
+        "{}",
+        answers[3]
+    );
+    assert!(
+        answers[5].contains("skipped Some(PrimaryKey"),
+        "{}",
+        answers[5]
+    );
+    let direct_answers = read_script(&direct).await;
+    assert_eq!(direct_answers.len(), answers.len());
+    for (at, (direct, sdk)) in direct_answers.iter().zip(&answers).enumerate() {
+        assert_eq!(direct, sdk, "read {at} of the script");
+    }
+    assert!(!requests.fell_back());
+    assert!(
+        proxy.stats().requests >= 20,
+        "{} requests",
+        proxy.stats().requests
+    );
+    assert_eq!(proxy.stats().refused, 0, "every signature as AWS checks it");
 }

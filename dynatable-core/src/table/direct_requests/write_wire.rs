@@ -1,6 +1,7 @@
 //! DynamoDB's JSON protocol (`application/x-amz-json-1.0`) for the three single-item writes:
 //! the request body, rendered straight from the write's parts, and the fields of the answer a
-//! write reads (the item it wrote, the capacity it consumed, an error's code and message).
+//! write reads (the item it wrote, the capacity it consumed, an error's code and message). The
+//! body writer is shared with the reads' requests.
 
 use std::collections::HashMap;
 
@@ -9,7 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use crate::codec::Item;
+use crate::codec::{Item, WireItem};
 
 /// The request body of one write, built field by field.
 pub(crate) struct Body(String);
@@ -21,6 +22,16 @@ impl Body {
         body.push_str("{\"TableName\":");
         string(&mut body, table);
         Self(body)
+    }
+
+    /// `{`, for an object whose first field is added with [`open`](Self::open).
+    pub(crate) fn empty() -> Self {
+        Self(String::from("{"))
+    }
+
+    /// A finished object's text, as the value of the field [`open`](Self::open) named.
+    pub(crate) fn raw(&mut self, json: &str) {
+        self.0.push_str(json);
     }
 
     /// `"field":"text"`.
@@ -36,6 +47,50 @@ impl Body {
     pub(crate) fn item(&mut self, field: &str, item: &Item) -> Result<(), UnknownType> {
         self.field(field);
         map(&mut self.0, item)
+    }
+
+    /// `"field":number`.
+    pub(crate) fn number(&mut self, field: &str, number: i64) {
+        self.field(field);
+        self.0.push_str(itoa::Buffer::new().format(number));
+    }
+
+    /// `"field":true` or `"field":false`.
+    pub(crate) fn boolean(&mut self, field: &str, value: bool) {
+        self.field(field);
+        self.0.push_str(if value { "true" } else { "false" });
+    }
+
+    /// `"field":[{name: value, ...}, ...]`: items in DynamoDB's typed form.
+    ///
+    /// # Errors
+    /// A value of a type this client does not know (the SDK's `Unknown`).
+    pub(crate) fn items(&mut self, field: &str, items: &[Item]) -> Result<(), UnknownType> {
+        self.field(field);
+        self.0.push('[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            map(&mut self.0, item)?;
+        }
+        self.0.push(']');
+        Ok(())
+    }
+
+    /// `"field":{` to open a nested object whose fields the next calls add; closed by
+    /// [`close`](Self::close). Its first field must not be preceded by a comma, so the object
+    /// opens with a field given here: `"field":{"first":`.
+    pub(crate) fn open(&mut self, field: &str, first: &str) {
+        self.field(field);
+        self.0.push('{');
+        string(&mut self.0, first);
+        self.0.push(':');
+    }
+
+    /// Closes what [`open`](Self::open) opened.
+    pub(crate) fn close(&mut self) {
+        self.0.push('}');
     }
 
     /// `"field":{placeholder: name, ...}`.
@@ -60,7 +115,10 @@ impl Body {
     }
 
     fn field(&mut self, field: &str) {
-        self.0.push(',');
+        // The first field of an object started by `empty` takes no comma.
+        if !self.0.ends_with('{') {
+            self.0.push(',');
+        }
         string(&mut self.0, field);
         self.0.push(':');
     }
@@ -177,20 +235,21 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// The fields of a write's answer that a write reads.
 #[derive(Deserialize)]
-pub(crate) struct Output {
-    #[serde(rename = "Attributes")]
-    attributes: Option<HashMap<String, WireValue>>,
+pub(crate) struct Output<'a> {
+    #[serde(rename = "Attributes", borrow)]
+    attributes: Option<WireItem<'a>>,
     #[serde(rename = "ConsumedCapacity")]
     consumed_capacity: Option<ConsumedCapacity>,
 }
 
-#[derive(Deserialize)]
-struct ConsumedCapacity {
+/// The capacity one request consumed (`ReturnConsumedCapacity`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct ConsumedCapacity {
     #[serde(rename = "CapacityUnits")]
-    capacity_units: Option<f64>,
+    pub(crate) capacity_units: Option<f64>,
 }
 
-impl Output {
+impl Output<'_> {
     /// The capacity units the write consumed, when it was asked for.
     pub(crate) fn capacity_units(&self) -> Option<f64> {
         self.consumed_capacity
@@ -199,11 +258,8 @@ impl Output {
     }
 
     /// The item the write returned (`ReturnValues`), when it was asked for.
-    ///
-    /// # Errors
-    /// A binary value that is not base64.
-    pub(crate) fn into_attributes(self) -> Result<Option<Item>, base64::DecodeError> {
-        self.attributes.map(wire_map).transpose()
+    pub(crate) fn into_attributes(self) -> Option<Item> {
+        self.attributes.map(WireItem::into_item)
     }
 }
 
@@ -229,59 +285,6 @@ impl ErrorOutput {
     pub(crate) fn message(&self) -> &str {
         self.message.as_deref().unwrap_or_default()
     }
-}
-
-/// An attribute value as the JSON protocol carries it.
-#[derive(Deserialize)]
-enum WireValue {
-    S(String),
-    N(String),
-    B(String),
-    #[serde(rename = "BOOL")]
-    Bool(bool),
-    #[serde(rename = "NULL")]
-    Null(bool),
-    #[serde(rename = "SS")]
-    Ss(Vec<String>),
-    #[serde(rename = "NS")]
-    Ns(Vec<String>),
-    #[serde(rename = "BS")]
-    Bs(Vec<String>),
-    M(HashMap<String, WireValue>),
-    L(Vec<WireValue>),
-}
-
-fn wire_map(map: HashMap<String, WireValue>) -> Result<Item, base64::DecodeError> {
-    map.into_iter()
-        .map(|(name, value)| Ok((name, wire_value(value)?)))
-        .collect()
-}
-
-fn wire_value(value: WireValue) -> Result<AttributeValue, base64::DecodeError> {
-    let blob = |b: String| {
-        STANDARD
-            .decode(b)
-            .map(aws_sdk_dynamodb::primitives::Blob::new)
-    };
-    Ok(match value {
-        WireValue::S(s) => AttributeValue::S(s),
-        WireValue::N(n) => AttributeValue::N(n),
-        WireValue::B(b) => AttributeValue::B(blob(b)?),
-        WireValue::Bool(b) => AttributeValue::Bool(b),
-        WireValue::Null(n) => AttributeValue::Null(n),
-        WireValue::Ss(values) => AttributeValue::Ss(values),
-        WireValue::Ns(values) => AttributeValue::Ns(values),
-        WireValue::Bs(values) => {
-            AttributeValue::Bs(values.into_iter().map(blob).collect::<Result<_, _>>()?)
-        }
-        WireValue::M(map) => AttributeValue::M(wire_map(map)?),
-        WireValue::L(values) => AttributeValue::L(
-            values
-                .into_iter()
-                .map(wire_value)
-                .collect::<Result<_, _>>()?,
-        ),
-    })
 }
 
 #[cfg(test)]
@@ -332,8 +335,8 @@ mod tests {
         assert_eq!(parsed["TableName"], "ta\"ble");
         assert_eq!(parsed["Attributes"]["b"]["B"], "AP8HgA==");
         assert_eq!(parsed["Attributes"]["null"]["NULL"], true);
-        let output: Output = serde_json::from_str(&json).unwrap();
-        assert_eq!(output.into_attributes().unwrap(), Some(item));
+        let output: Output<'_> = serde_json::from_str(&json).unwrap();
+        assert_eq!(output.into_attributes(), Some(item));
     }
 
     #[test]
@@ -375,16 +378,15 @@ mod tests {
 
     #[test]
     fn consumed_capacity_is_read() {
-        let output: Output =
+        let output: Output<'_> =
             serde_json::from_str(r#"{"ConsumedCapacity":{"TableName":"t","CapacityUnits":2.0}}"#)
                 .unwrap();
         assert_eq!(output.capacity_units(), Some(2.0));
-        assert_eq!(output.into_attributes().unwrap(), None);
+        assert_eq!(output.into_attributes(), None);
     }
 
     #[test]
     fn a_binary_value_that_is_not_base64_is_an_error() {
-        let output: Output = serde_json::from_str(r#"{"Attributes":{"b":{"B":"*"}}}"#).unwrap();
-        assert!(output.into_attributes().is_err());
+        assert!(serde_json::from_str::<Output<'_>>(r#"{"Attributes":{"b":{"B":"*"}}}"#).is_err());
     }
 }
