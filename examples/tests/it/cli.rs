@@ -82,9 +82,13 @@ async fn up_to_a_version_then_down_by_steps_and_to_a_version() {
         versions(&app.migrate_json(&["up", "--to", "0.3.0"], 0)),
         ["0.1.0", "0.2.0", "0.3.0"]
     );
-    assert_eq!(versions(&app.migrate_json(&["up"], 0)), ["0.4.0", "0.5.0"]);
+    // Through the SDK's request path, by the flag and by its former name.
     assert_eq!(
-        versions(&app.migrate_json(&["up"], 0)),
+        versions(&app.migrate_json(&["up", "--no-direct-requests"], 0)),
+        ["0.4.0", "0.5.0"]
+    );
+    assert_eq!(
+        versions(&app.migrate_json(&["up", "--no-direct-writes"], 0)),
         Vec::<String>::new()
     );
     assert_eq!(
