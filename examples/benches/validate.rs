@@ -3,8 +3,9 @@
 //!
 //! 1. Item rate over a table of 100,000 items of the example's current shape (users, photos with
 //!    80-character URLs, every fifth item a notification): `Validator` (8 segments, every item
-//!    classified, decoded and its keys rendered again) vs a raw-SDK loop of 8 segments that only
-//!    counts the items; 3 alternating passes each, medians.
+//!    classified, decoded and its keys rendered again) through the SDK and with direct requests,
+//!    vs a raw-SDK loop of 8 segments that only counts the items; 3 rotating passes each,
+//!    medians.
 //! 2. Peak RSS of the `migrate validate` binary over 100,000 and 250,000 items.
 //!
 //! `cargo bench -p dynatable-example --bench validate [-- ITEMS RSS_LARGE]`. Starts its own
@@ -15,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use dynatable_core::aws_sdk_dynamodb::Client;
-use dynatable_core::{Item, Table, TableDefinition, registry};
+use dynatable_core::{DirectRequests, Item, Table, TableDefinition, registry};
 use dynatable_example::{Notification, Photo, Timestamp, User};
 use dynatable_migrate::Validator;
 use dynatable_tests::bench_figures::{machine, median, numeric_args, peak_rss_kib, rate};
@@ -88,8 +89,14 @@ async fn raw_scan(client: &Client, table: &str) -> u64 {
     try_join_all(segments).await.unwrap().into_iter().sum()
 }
 
-async fn validate(client: &Client, table: &str) -> u64 {
-    let report = Validator::new(Table::new(client.clone(), table))
+/// `Validator` over `table`: through the SDK, or with `direct` requests (the scan's pages
+/// decoded straight from their bodies).
+async fn validate(client: &Client, table: &str, direct: Option<&DirectRequests>) -> u64 {
+    let mut handle = Table::new(client.clone(), table);
+    if let Some(direct) = direct {
+        handle = handle.with_direct_requests(direct.clone());
+    }
+    let report = Validator::new(handle)
         .segments(SEGMENTS)
         .run()
         .await
@@ -137,30 +144,35 @@ async fn main() {
     let client = endpoint.client().await;
     let table = create_filled(&client, items).await;
     raw_scan(&client, &table).await; // warms DynamoDB Local's JVM and the connections
-    println!("\n1. Item rate over {items} items, {SEGMENTS} segments (3 alternating passes)");
-    let (mut raw_rates, mut validate_rates) = (Vec::new(), Vec::new());
+    let direct = DirectRequests::new(&endpoint.sdk_config().await)
+        .await
+        .unwrap();
+    println!("\n1. Item rate over {items} items, {SEGMENTS} segments (3 rotating passes)");
+    let mut rates: [Vec<f64>; 3] = Default::default();
+    const LABELS: [&str; 3] = ["raw scan", "validate (SDK)", "validate (direct)"];
     for pass in 0..3 {
-        for contender in if pass % 2 == 0 { [0, 1] } else { [1, 0] } {
+        for turn in 0..3 {
+            let contender = (pass + turn) % 3;
             let started = Instant::now();
-            let (label, read, rates) = if contender == 0 {
-                ("raw scan", raw_scan(&client, &table).await, &mut raw_rates)
-            } else {
-                (
-                    "validate",
-                    validate(&client, &table).await,
-                    &mut validate_rates,
-                )
+            let read = match contender {
+                0 => raw_scan(&client, &table).await,
+                1 => validate(&client, &table, None).await,
+                _ => validate(&client, &table, Some(&direct)).await,
             };
+            let label = LABELS[contender];
             assert_eq!(read, items as u64, "{label} read every item");
             let items_per_second = rate(read, started.elapsed());
-            println!("   pass {pass}: {label:>8} {items_per_second:>9.0} items/s");
-            rates.push(items_per_second);
+            println!("   pass {pass}: {label:>17} {items_per_second:>9.0} items/s");
+            rates[contender].push(items_per_second);
         }
     }
-    let (raw, checked) = (median(&mut raw_rates), median(&mut validate_rates));
+    let [raw, sdk, direct] = rates.map(|mut r| median(&mut r));
     println!(
-        "   medians: raw scan {raw:.0} items/s, validate {checked:.0} items/s: {:.2}x",
-        checked / raw
+        "   medians: raw scan {raw:.0} items/s, validate through the SDK {sdk:.0} ({:.2}x), \
+         with direct requests {direct:.0} ({:.2}x); direct / SDK: {:.2}x",
+        sdk / raw,
+        direct / raw,
+        direct / sdk
     );
 
     println!("\n2. Peak RSS of `migrate validate`, sampled every 20 ms");
