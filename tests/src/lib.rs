@@ -33,4 +33,4 @@ pub use proxy::{Faults, Proxy, ProxyStats};
 pub use raw_request::dynamodb_local_request;
 pub use signature_check::amz_date;
 pub use signed_as::{client_as, sdk_config_as};
-pub use test_table::{TestTable, scan_all};
+pub use test_table::{DIRECT_REQUESTS_VAR, TestTable, scan_all};

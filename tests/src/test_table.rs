@@ -1,7 +1,11 @@
 //! A test's own table on the test DynamoDB, with helpers that fail the test on error.
 
 use aws_sdk_dynamodb::Client;
-use dynatable_core::{Entity, EntitySchema, Item};
+use dynatable_core::{DirectRequests, Entity, EntitySchema, Item, Table};
+
+/// Set (to anything) to give the tests' tables [`DirectRequests`]: `TestTable::table` then reads
+/// and writes without the SDK's request path.
+pub const DIRECT_REQUESTS_VAR: &str = "DYNATABLE_TEST_DIRECT_REQUESTS";
 
 /// A table of one test's own, created for the entities the test uses (the test kit's
 /// [`TestTable`](dynatable_migrate::testing::TestTable), with helpers that fail the test on
@@ -32,6 +36,24 @@ impl TestTable {
             client: kit.client().clone(),
             kit,
         }
+    }
+
+    /// A handle on the table, on this test's runtime: with [`DirectRequests`] when
+    /// [`DIRECT_REQUESTS_VAR`] is set (to run the suite with direct requests on and off), else
+    /// through the SDK.
+    ///
+    /// # Panics
+    /// When the direct requests cannot be set up from the endpoint's configuration.
+    pub async fn table(&self) -> Table {
+        let table = Table::new(self.client.clone(), &self.name);
+        if std::env::var_os(DIRECT_REQUESTS_VAR).is_none() {
+            return table;
+        }
+        let config = self.kit.endpoint().sdk_config().await;
+        let direct = DirectRequests::new(&config)
+            .await
+            .unwrap_or_else(|e| panic!("direct requests: {e}"));
+        table.with_direct_requests(direct)
     }
 
     /// The test kit's table, for its dumps and round trips.

@@ -52,7 +52,7 @@ fn photos(n: usize) -> Vec<Photo> {
 
 async fn table() -> (TestTable, Table) {
     let test = TestTable::create(&[Photo::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     (test, table)
 }
 

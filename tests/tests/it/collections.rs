@@ -140,7 +140,7 @@ fn photo(user: &str, id: &str, likes: u64) -> Photo {
 /// u2 a profile and a photo.
 async fn seeded() -> (TestTable, Table) {
     let test = TestTable::create(SCHEMAS).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     table.put(&user("u1", "o1")).send().await.unwrap();
     table.put(&user("u2", "o1")).send().await.unwrap();
     for (id, likes) in [("p1", 5), ("p2", 150), ("p3", 20)] {

@@ -25,7 +25,7 @@ pub struct Member {
 
 async fn users(n: usize) -> (TestTable, Table) {
     let test = TestTable::create(&[User::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     let users = (0..n).map(|i| User {
         user_id: format!("u{i:03}"),
         username: format!("User{i:03}"),
@@ -310,7 +310,7 @@ async fn a_blind_write_is_sent_without_the_guard() {
 #[tokio::test]
 async fn versioned_entities_are_guarded_by_their_version() {
     let test = TestTable::create(&[Member::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     for i in 0..10 {
         table
             .put(&Member::new(format!("m{i}"), format!("Member{i}")))
@@ -370,7 +370,7 @@ fn move_unit(table: &Table, item: Item) -> Option<Vec<Write>> {
 #[tokio::test]
 async fn a_rekey_moves_updates_made_after_the_read_and_never_revives_deleted_items() {
     let test = TestTable::create(&[Photo::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     let photos = (0..40).map(|i| Photo {
         user_id: "u1".into(),
         photo_id: format!("p{i:02}"),
@@ -485,7 +485,7 @@ async fn snapshot_of(table: &Table, key: &PrimaryKey) -> Vec<Snapshot<Item>> {
 #[tokio::test]
 async fn an_item_too_wide_to_guard_fails_with_the_ways_out_and_is_left_as_it_was() {
     let test = TestTable::create(&[]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     // 160 attributes make a condition of about 3 KB but over 300 operators, which DynamoDB
     // refuses; 300 make one over 4 KB, refused before sending.
     let items = [("narrow", 50), ("many", 160), ("long", 300)].map(|(name, n)| wide_item(name, n));

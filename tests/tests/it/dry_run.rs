@@ -5,7 +5,7 @@ use dynatable_core::aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
     ScalarAttributeType, TransactWriteItem, Update, WriteRequest,
 };
-use dynatable_core::{Entity, Item, Table};
+use dynatable_core::{Entity, Item};
 use dynatable_migrate::Context;
 use dynatable_tests::TestTable;
 use dynatable_tests::entities::User;
@@ -31,7 +31,7 @@ fn sorted(mut items: Vec<Item>) -> Vec<String> {
 #[tokio::test]
 async fn every_write_kind_is_intercepted_and_the_table_is_unchanged() {
     let test = TestTable::create(&[User::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     table
         .batch_put((0..20).map(|i| User {
             user_id: format!("u{i}"),

@@ -28,7 +28,7 @@ pub struct Session {
 
 async fn table() -> (TestTable, Table) {
     let test = TestTable::create(&[Session::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     (test, table)
 }
 
@@ -183,7 +183,7 @@ pub enum UserItems {
 #[tokio::test]
 async fn a_collection_query_leaves_out_its_members_expired_items() {
     let test = TestTable::create(&[Session::SCHEMA, Profile::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     let past = Timestamp::from_millis(Timestamp::now().as_millis() - 3_600_000);
     table.put(&Profile::new("u1")).send().await.unwrap();
     table.put(&session("old", Some(past))).send().await.unwrap();

@@ -21,7 +21,7 @@ pub struct Account {
 
 async fn table() -> (TestTable, Table) {
     let test = TestTable::create(&[Account::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     (test, table)
 }
 

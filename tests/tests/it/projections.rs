@@ -61,7 +61,7 @@ fn link(id: u32) -> PhotoLink {
 
 async fn seeded() -> (TestTable, Table) {
     let test = TestTable::create(&[Photo::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     table.batch_put((0..10).map(photo)).await.unwrap();
     (test, table)
 }

@@ -2,7 +2,7 @@
 //! offset), or to a width of the template's own (`{seq:06}`), so a query returns items in numeric
 //! order; `parse_key` reads the values back.
 
-use dynatable_core::{Entity, Table, Timestamp, entity};
+use dynatable_core::{Entity, Timestamp, entity};
 use dynatable_tests::TestTable;
 
 #[entity(
@@ -27,7 +27,7 @@ pub struct Line {
 #[tokio::test]
 async fn signed_placeholders_sort_numerically_across_signs() {
     let test = TestTable::create(&[Reading::SCHEMA, Line::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     let offsets = [100, -1, 0, i32::MIN, 5, -100, 1, i32::MAX, 20];
     for offset in offsets {
         table.put(&Reading::new("s1", offset)).send().await.unwrap();
@@ -51,7 +51,7 @@ async fn signed_placeholders_sort_numerically_across_signs() {
 #[tokio::test]
 async fn a_placeholder_width_pads_to_it() {
     let test = TestTable::create(&[Line::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     let at = Timestamp::from_millis(1_795_501_247_000);
     for seq in [10, 9, 1000, 0, 99] {
         table.put(&Line::new("l1", seq, at)).send().await.unwrap();

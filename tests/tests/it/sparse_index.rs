@@ -58,7 +58,7 @@ async fn invited(table: &Table, code: &str) -> Vec<Member> {
 #[tokio::test]
 async fn items_appear_in_and_disappear_from_a_sparse_index() {
     let test = TestTable::create(&[Member::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     table
         .put(&member("a", Some("c1"), Some(1)))
         .send()

@@ -42,7 +42,7 @@ pub struct Photo {
 
 async fn table() -> (TestTable, Table) {
     let test = TestTable::create(&[User::SCHEMA, Photo::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     (test, table)
 }
 

@@ -71,7 +71,7 @@ impl Migration for MarkUsers {
 async fn two_runners_share_a_backfill_and_the_code_writes_once() {
     let test =
         TestTable::create(&[MarkedUser::SCHEMA, Counter::SCHEMA, MalformedUser::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     table
         .batch_put((0..600).map(|i| MarkedUser {
             user_id: format!("u{i:04}"),

@@ -83,7 +83,7 @@ fn two_processes(table: &Table) -> ((Leases, Arc<TestClock>), (Leases, Arc<TestC
 
 async fn table() -> (TestTable, Table) {
     let test = TestTable::create(&[]).await;
-    let table = Table::new(test.client.clone(), test.name.clone());
+    let table = test.table().await;
     (test, table)
 }
 

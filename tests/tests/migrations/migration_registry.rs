@@ -1,7 +1,7 @@
 //! `#[migration]`: registration, version order, duplicate versions, checksums, and running a
 //! registered migration both ways on DynamoDB Local.
 
-use dynatable_core::{Entity, Table};
+use dynatable_core::Entity;
 use dynatable_migrate::{
     Context, Direction, Error, Migration, RegisteredMigration, Result, migration,
 };
@@ -171,7 +171,7 @@ fn duplicate_versions_are_rejected_naming_both() {
 #[tokio::test]
 async fn a_registered_migration_runs_up_and_down() {
     let test = TestTable::create(&[User::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     table
         .batch_put((0..30).map(|i| User {
             user_id: format!("u{i}"),

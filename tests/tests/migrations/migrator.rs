@@ -157,7 +157,7 @@ struct Setup {
 
 async fn setup() -> Setup {
     let test = TestTable::create(&[User::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     table
         .batch_put((0..25).map(|i| User {
             user_id: format!("u{i}"),

@@ -4,7 +4,7 @@
 //! filing the key change under 2.0.0.
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
-use dynatable_core::{Entity, Item, Table, entity};
+use dynatable_core::{Entity, Item, entity};
 use dynatable_migrate::{
     Context, DownTarget, FindingClass, Migration, Migrator, Result, SchemaSnapshot, Validator,
     migration,
@@ -83,7 +83,7 @@ async fn rekey_moves_a_versioned_entity_both_ways_keeping_every_attribute() {
     broken.remove("_type");
     broken.remove("email");
     t.put_item(broken).await;
-    let table = Table::new(t.client.clone(), &t.name);
+    let table = t.table().await;
 
     let before = Validator::new(table.clone()).run().await.unwrap();
     let counts = before.entities["Membership"];
@@ -183,7 +183,7 @@ async fn schema_history_files_the_key_change_under_its_version() {
 #[tokio::test]
 async fn rekey_outside_its_version_says_why() {
     let t = TestTable::create(&[Membership::SCHEMA]).await;
-    let ctx = Context::new(Table::new(t.client.clone(), &t.name));
+    let ctx = Context::new(t.table().await);
     let error = ctx.rekey::<Membership>().await.unwrap_err().to_string();
     assert!(
         error.contains("call it from a migration's up or down"),

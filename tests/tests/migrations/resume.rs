@@ -1,7 +1,7 @@
 //! A migration aborted mid-run resumes from its checkpoint instead of starting over.
 
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
-use dynatable_core::{Entity, SegmentPosition, Table, entity};
+use dynatable_core::{Entity, SegmentPosition, entity};
 use dynatable_migrate::{
     CheckpointRecord, Context, Error, Migration, MigrationStatus, Migrator, Result, migration,
 };
@@ -84,7 +84,7 @@ impl Migration for MarkUsers {
 #[tokio::test]
 async fn segments_finished_before_an_interruption_stay_finished() {
     let test = TestTable::create(&[User::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     table
         .batch_put((0..2_000).map(|i| User {
             user_id: format!("u{i:04}"),
@@ -162,7 +162,7 @@ async fn segments_finished_before_an_interruption_stay_finished() {
 #[tokio::test]
 async fn an_aborted_migration_resumes_from_its_checkpoint() {
     let test = TestTable::create(&[User::SCHEMA]).await;
-    let table = Table::new(test.client.clone(), &test.name);
+    let table = test.table().await;
     table
         .batch_put((0..2_000).map(|i| User {
             user_id: format!("u{i:04}"),

@@ -67,7 +67,7 @@ async fn with_point_in_time_recovery_the_earliest_restorable_time_is_recorded() 
     };
     let (_proxy, migrator) = through(&t, on).await;
     migrator.require_backup(true).up(None).await.unwrap();
-    let table = Table::new(t.client.clone(), &t.name);
+    let table = t.table().await;
     let record = ledger_record(&table, "3.0.0").await;
     assert_eq!(
         record.restorable_from.as_deref(),

@@ -117,7 +117,7 @@ async fn create_index_fills_its_entities_resumes_when_killed_and_drop_index_undo
         })
         .await;
     }
-    let table = Table::new(t.client.clone(), &t.name);
+    let table = t.table().await;
 
     // A dry run records the UpdateTable and the fill's writes, and sends none of them.
     let planned = migrator(table.clone()).up_dry_run(None).await.unwrap();
