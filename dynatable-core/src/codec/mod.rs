@@ -35,7 +35,8 @@ use crate::schema::AttributeKind;
 pub use self::bytes::Bytes;
 pub(crate) use self::serde_value::SerdeCodec;
 pub use self::set::SetMember;
-pub use self::wire_value::{UNKNOWN_TYPE, WireItem, WireValue, is_unknown_type};
+pub(crate) use self::wire_value::is_unknown_type;
+pub use self::wire_value::{WireItem, WireValue};
 
 /// A DynamoDB item: attribute names to values, as the SDK takes and returns it.
 pub type Item = HashMap<String, AttributeValue>;

@@ -46,10 +46,10 @@ pub enum WireValue<'a> {
 /// The error with which an answer holding a value of a type DynamoDB added after this client
 /// was written fails to parse: the read is then sent again through the SDK, which has a value
 /// for it (its `Unknown`).
-pub const UNKNOWN_TYPE: &str = "an attribute value of a type this client does not know";
+const UNKNOWN_TYPE: &str = "an attribute value of a type this client does not know";
 
 /// Whether `error` is the parse's [`UNKNOWN_TYPE`].
-pub fn is_unknown_type(error: &serde_json::Error) -> bool {
+pub(crate) fn is_unknown_type(error: &serde_json::Error) -> bool {
     error.to_string().starts_with(UNKNOWN_TYPE)
 }
 

@@ -238,6 +238,7 @@ impl<E: QueryTarget> Query<E> {
         ])
     }
 
+    /// The key attribute names and the default sort key condition.
     fn keys(&self) -> Result<QueryKeys> {
         E::query_keys(self.index.as_deref()).map_err(|e| self.error(ErrorKind::Expression(e)))
     }
@@ -282,6 +283,11 @@ impl<E: QueryTarget> Query<E> {
         {
             return Ok(page);
         }
+        self.sdk_page(&request, remaining).await
+    }
+
+    /// [`read_page`](Self::read_page) through the SDK.
+    async fn sdk_page(&self, request: &PageRequest<'_>, remaining: usize) -> Result<PageRead<E>> {
         let table = &self.table;
         let output = table
             .backoff()
@@ -290,45 +296,33 @@ impl<E: QueryTarget> Query<E> {
                     .client()
                     .query()
                     .table_name(table.name())
-                    .set_index_name(self.index.clone())
-                    .key_condition_expression(&key_condition)
-                    .set_filter_expression(filter.clone())
-                    .set_projection_expression(projection.clone())
-                    .set_expression_attribute_names(p.names())
-                    .set_expression_attribute_values(p.values())
-                    .scan_index_forward(!self.descending)
-                    .set_limit(self.page_size)
-                    .set_exclusive_start_key(start.clone().map(|c| c.0))
-                    .consistent_read(self.consistent)
+                    .set_index_name(request.index.map(str::to_owned))
+                    .set_key_condition_expression(request.key_condition.map(str::to_owned))
+                    .set_filter_expression(request.filter.map(str::to_owned))
+                    .set_projection_expression(request.projection.map(str::to_owned))
+                    .set_expression_attribute_names(
+                        request.names.filter(|n| !n.is_empty()).cloned(),
+                    )
+                    .set_expression_attribute_values(
+                        request.values.filter(|v| !v.is_empty()).cloned(),
+                    )
+                    .scan_index_forward(request.forward)
+                    .set_limit(request.limit)
+                    .set_exclusive_start_key(request.start.cloned())
+                    .consistent_read(request.consistent)
                     .send()
                     .await
                     .map_err(|e| Error::from_sdk(Operation::Query, table.name(), None, e))
             })
             .await?;
-        let scanned = usize::try_from(output.scanned_count).unwrap_or_default();
-        let mut items = output.items.unwrap_or_default();
-        let mut cursor = output.last_evaluated_key.map(Cursor);
-        if items.len() > remaining {
-            // The limit ends the read inside the page: it resumes after the last item
-            // returned, not after the page (that would skip the items cut off).
-            items.truncate(remaining);
-            cursor = items
-                .last()
-                .map(|item| Cursor(self.cursor_names().pick(item)));
-        }
-        let read = items.len();
-        let mut decoded = Vec::with_capacity(read);
-        for item in items {
-            if let Some(value) = E::decode(item).map_err(|e| self.error(ErrorKind::Decode(e)))? {
-                decoded.push(value);
-            }
-        }
-        Ok(PageRead {
-            items: decoded,
-            cursor,
-            scanned,
-            read,
-        })
+        self.finish_page(
+            output.items.unwrap_or_default(),
+            output.last_evaluated_key.map(Cursor),
+            usize::try_from(output.scanned_count).unwrap_or_default(),
+            remaining,
+            |item, names| names.pick(item),
+            E::decode,
+        )
     }
 
     /// [`read_page`](Self::read_page)'s decoding of a direct answer's `body`; `None` when it
@@ -339,30 +333,47 @@ impl<E: QueryTarget> Query<E> {
         else {
             return Ok(None);
         };
-        let scanned = usize::try_from(answer.scanned_count).unwrap_or_default();
-        let mut items = answer.items;
-        let mut cursor = answer.last_evaluated_key.map(|key| Cursor(key.into_item()));
+        self.finish_page(
+            answer.items,
+            answer.last_evaluated_key.map(|key| Cursor(key.into_item())),
+            usize::try_from(answer.scanned_count).unwrap_or_default(),
+            remaining,
+            |item, names| item.pick(&names.names()),
+            E::decode_wire,
+        )
+        .map(Some)
+    }
+
+    /// A page's `items` cut at `remaining` and decoded. The limit ends the read inside the page
+    /// when it cuts: the cursor then resumes after the last item kept (`key_of` takes its cursor
+    /// attributes), not after the page (that would skip the items cut off).
+    fn finish_page<I>(
+        &self,
+        mut items: Vec<I>,
+        mut cursor: Option<Cursor>,
+        scanned: usize,
+        remaining: usize,
+        key_of: impl Fn(&I, &CursorNames) -> Item,
+        decode: impl Fn(I) -> std::result::Result<Option<E>, crate::error::DecodeError>,
+    ) -> Result<PageRead<E>> {
         if items.len() > remaining {
             items.truncate(remaining);
-            cursor = items
-                .last()
-                .map(|item| Cursor(item.pick(&self.cursor_names().names())));
+            let names = self.cursor_names();
+            cursor = items.last().map(|item| Cursor(key_of(item, &names)));
         }
         let read = items.len();
         let mut decoded = Vec::with_capacity(read);
         for item in items {
-            if let Some(value) =
-                E::decode_wire(item).map_err(|e| self.error(ErrorKind::Decode(e)))?
-            {
+            if let Some(value) = decode(item).map_err(|e| self.error(ErrorKind::Decode(e)))? {
                 decoded.push(value);
             }
         }
-        Ok(Some(PageRead {
+        Ok(PageRead {
             items: decoded,
             cursor,
             scanned,
             read,
-        }))
+        })
     }
 
     fn check_cursor(&self, start: Option<&Cursor>, pk_attribute: &str) -> Result<()> {

@@ -53,6 +53,9 @@ impl RawScan {
         }
     }
 
+    /// The page of `segment` after `start`, decoded by `decoder`: through the table's direct
+    /// requests when it has them, else through the SDK; under the table's read capacity share,
+    /// which hears of each throttled attempt and is settled with what the page consumed.
     async fn fetch<U>(
         &self,
         segment: u32,
@@ -74,23 +77,14 @@ impl RawScan {
             .and_then(|pk| pk.as_s().ok())
             .map_or(u64::from(segment), |pk| partition_of(pk));
         let segments = u32::try_from(self.positions.len()).unwrap_or(1);
-        let (filter, names, values) = match &self.filter {
-            Some((f, p)) => (
-                Some(f.clone()).filter(|f| !f.is_empty()),
-                p.names(),
-                p.values(),
-            ),
-            None => (None, None, None),
-        };
-        let page_size = self.page_size;
         let request = PageRequest {
             table: table.name(),
-            filter: filter.as_deref(),
+            filter: self.filter.as_ref().map(|(f, _)| f.as_str()),
             projection: self.projection.as_deref(),
             names: self.filter.as_ref().map(|(_, p)| p.names_ref()),
             values: self.filter.as_ref().map(|(_, p)| p.values_ref()),
             forward: true,
-            limit: page_size,
+            limit: self.page_size,
             start: start.as_ref().map(|c| &c.0),
             consistent: self.consistent,
             capacity: share.is_some(),
@@ -109,70 +103,91 @@ impl RawScan {
                 share.throttled(partition, ticket);
             }
         };
-        if let Some(body) =
-            direct_read::send_page(table, Operation::Scan, &request, throttled).await?
-            && let Some(answer) =
-                direct_read::parse::<PageAnswer<'_>>(table, Operation::Scan, &body)?
-        {
-            if let Some(share) = share {
-                share.settle(0.0, answer.capacity_units().unwrap_or_default());
-            }
-            let (items, malformed) = decoder.wire_items(table, answer.items)?;
-            return Ok(Page {
-                items,
-                cursor: answer.last_evaluated_key.map(|key| Cursor(key.into_item())),
-                segment,
-                scanned: usize::try_from(answer.scanned_count).unwrap_or_default(),
-                malformed,
-            });
+        let (mut page, consumed) =
+            match direct_read::send_page(table, Operation::Scan, &request, throttled).await? {
+                Some(body) => {
+                    match direct_read::parse::<PageAnswer<'_>>(table, Operation::Scan, &body)? {
+                        Some(answer) => {
+                            let consumed = answer.capacity_units();
+                            let (items, malformed) = decoder.wire_items(table, answer.items)?;
+                            let page = Page {
+                                items,
+                                cursor: answer
+                                    .last_evaluated_key
+                                    .map(|key| Cursor(key.into_item())),
+                                segment,
+                                scanned: usize::try_from(answer.scanned_count).unwrap_or_default(),
+                                malformed,
+                            };
+                            (page, consumed)
+                        }
+                        None => self.sdk_page(&request, decoder, throttled).await?,
+                    }
+                }
+                None => self.sdk_page(&request, decoder, throttled).await?,
+            };
+        page.segment = segment;
+        if let Some(share) = share {
+            share.settle(0.0, consumed.unwrap_or_default());
         }
+        Ok(page)
+    }
+
+    /// [`fetch`](Self::fetch) through the SDK: the page (its segment left at 0) and the read
+    /// units it consumed.
+    async fn sdk_page<U>(
+        &self,
+        request: &PageRequest<'_>,
+        decoder: &PageDecoder<U>,
+        throttled: impl Fn(&Error),
+    ) -> Result<(Page<U>, Option<f64>)> {
+        let table = &self.table;
         let output = table
             .backoff()
             .retry(|| async {
-                let mut request = table
+                let mut scan = table
                     .client()
                     .scan()
                     .table_name(table.name())
-                    .set_filter_expression(filter.clone())
-                    .set_projection_expression(self.projection.clone())
-                    .set_expression_attribute_names(names.clone())
-                    .set_expression_attribute_values(values.clone())
-                    .set_limit(page_size)
-                    .set_exclusive_start_key(start.clone().map(|c| c.0))
-                    .consistent_read(self.consistent);
-                if segments > 1 {
-                    request = request
-                        .segment(i32::try_from(segment).unwrap_or_default())
-                        .total_segments(i32::try_from(segments).unwrap_or(1));
+                    .set_filter_expression(
+                        request.filter.filter(|f| !f.is_empty()).map(str::to_owned),
+                    )
+                    .set_projection_expression(request.projection.map(str::to_owned))
+                    .set_expression_attribute_names(
+                        request.names.filter(|n| !n.is_empty()).cloned(),
+                    )
+                    .set_expression_attribute_values(
+                        request.values.filter(|v| !v.is_empty()).cloned(),
+                    )
+                    .set_limit(request.limit)
+                    .set_exclusive_start_key(request.start.cloned())
+                    .consistent_read(request.consistent)
+                    .set_return_consumed_capacity(
+                        request.capacity.then_some(ReturnConsumedCapacity::Total),
+                    );
+                if let Some((segment, segments)) = request.segment {
+                    scan = scan.segment(segment).total_segments(segments);
                 }
-                let sent = request
-                    .set_return_consumed_capacity(share.map(|_| ReturnConsumedCapacity::Total))
+                let sent = scan
                     .send()
                     .await
                     .map_err(|e| Error::from_sdk(Operation::Scan, table.name(), None, e));
-                if let (Err(e), Some(share)) = (&sent, share)
-                    && e.is_throttled()
-                {
-                    share.throttled(partition, ticket);
+                if let Err(e) = &sent {
+                    throttled(e);
                 }
                 sent
             })
             .await?;
-        if let Some(share) = share {
-            let consumed = output
-                .consumed_capacity()
-                .and_then(|c| c.capacity_units())
-                .unwrap_or_default();
-            share.settle(0.0, consumed);
-        }
+        let consumed = output.consumed_capacity().and_then(|c| c.capacity_units());
         let (items, malformed) = decoder.items(table, output.items.unwrap_or_default())?;
-        Ok(Page {
+        let page = Page {
             items,
             cursor: output.last_evaluated_key.map(Cursor),
-            segment,
+            segment: 0,
             scanned: usize::try_from(output.scanned_count).unwrap_or_default(),
             malformed,
-        })
+        };
+        Ok((page, consumed))
     }
 
     /// One stream of pages per segment, each page decoded by `decoder`.
