@@ -1,5 +1,5 @@
 //! The handle on one table: the SDK client, the table name, and the settings every operation
-//! on it shares (concurrency, backoff, rate limit, own-write tracking, direct writes).
+//! on it shares (concurrency, backoff, rate limit, own-write tracking, direct requests).
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! The credentials direct writes sign with: asked of the configuration's provider (the standard
+//! The credentials direct requests sign with: asked of the configuration's provider (the standard
 //! chain: environment, profile, web identity, ECS, EC2 instance metadata) once, then reused until
 //! they are about to expire, as the SDK's own identity cache does.
 

@@ -123,7 +123,7 @@ pub enum DirectRequestsError {
 }
 
 impl DirectRequests {
-    /// Direct writes with `config`'s region, credentials provider and endpoint.
+    /// Direct requests with `config`'s region, credentials provider and endpoint.
     ///
     /// # Errors
     /// When `config` has no region or credentials provider, when its endpoint is not a URL, or
