@@ -1,5 +1,6 @@
 //! `DirectRequests` on DynamoDB Local: the same writes as the SDK's, through faults, returning
-//! what they wrote, and handing over to the SDK when a signature is refused.
+//! what they wrote, and handing over to the SDK when a signature is refused; the same reads as
+//! the SDK's (queries, scans, gets, batch gets), answered without the SDK's client.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
