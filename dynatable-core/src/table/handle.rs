@@ -190,9 +190,10 @@ impl Table {
         self.with_direct_requests(direct)
     }
 
-    /// The direct path, when the table has one and DynamoDB has not refused its signature.
+    /// The direct path, when the table has one (after a refused signature it hands every
+    /// request back to the SDK itself).
     pub(crate) fn direct(&self) -> Option<&DirectRequests> {
-        self.inner.direct.as_ref().filter(|d| !d.fell_back())
+        self.inner.direct.as_ref()
     }
 
     /// The SDK client, for any call the typed API does not cover.

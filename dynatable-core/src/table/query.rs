@@ -298,14 +298,10 @@ impl<E: QueryTarget> Query<E> {
                     .table_name(table.name())
                     .set_index_name(request.index.map(str::to_owned))
                     .set_key_condition_expression(request.key_condition.map(str::to_owned))
-                    .set_filter_expression(request.filter.map(str::to_owned))
+                    .set_filter_expression(request.sent_filter().map(str::to_owned))
                     .set_projection_expression(request.projection.map(str::to_owned))
-                    .set_expression_attribute_names(
-                        request.names.filter(|n| !n.is_empty()).cloned(),
-                    )
-                    .set_expression_attribute_values(
-                        request.values.filter(|v| !v.is_empty()).cloned(),
-                    )
+                    .set_expression_attribute_names(request.sent_names().cloned())
+                    .set_expression_attribute_values(request.sent_values().cloned())
                     .scan_index_forward(request.forward)
                     .set_limit(request.limit)
                     .set_exclusive_start_key(request.start.cloned())

@@ -32,6 +32,21 @@ pub(crate) struct PageRequest<'r> {
 }
 
 impl PageRequest<'_> {
+    /// The filter expression to send: none when empty.
+    pub(crate) fn sent_filter(&self) -> Option<&str> {
+        self.filter.filter(|f| !f.is_empty())
+    }
+
+    /// The `ExpressionAttributeNames` to send: none when empty.
+    pub(crate) fn sent_names(&self) -> Option<&HashMap<String, String>> {
+        self.names.filter(|n| !n.is_empty())
+    }
+
+    /// The `ExpressionAttributeValues` to send: none when empty.
+    pub(crate) fn sent_values(&self) -> Option<&Item> {
+        self.values.filter(|v| !v.is_empty())
+    }
+
     /// The `x-amz-target` and the body; `None` when a value is of a type this client does not
     /// know (the read is then left to the SDK).
     pub(crate) fn render(&self) -> Option<(&'static str, String)> {
@@ -45,16 +60,16 @@ impl PageRequest<'_> {
                 body.boolean("ScanIndexForward", false);
             }
         }
-        if let Some(filter) = self.filter.filter(|f| !f.is_empty()) {
+        if let Some(filter) = self.sent_filter() {
             body.text("FilterExpression", filter);
         }
         if let Some(projection) = self.projection {
             body.text("ProjectionExpression", projection);
         }
-        if let Some(names) = self.names.filter(|n| !n.is_empty()) {
+        if let Some(names) = self.sent_names() {
             body.names("ExpressionAttributeNames", names);
         }
-        if let Some(values) = self.values.filter(|v| !v.is_empty()) {
+        if let Some(values) = self.sent_values() {
             body.item("ExpressionAttributeValues", values).ok()?;
         }
         if let Some(limit) = self.limit {

@@ -149,16 +149,10 @@ impl RawScan {
                     .client()
                     .scan()
                     .table_name(table.name())
-                    .set_filter_expression(
-                        request.filter.filter(|f| !f.is_empty()).map(str::to_owned),
-                    )
+                    .set_filter_expression(request.sent_filter().map(str::to_owned))
                     .set_projection_expression(request.projection.map(str::to_owned))
-                    .set_expression_attribute_names(
-                        request.names.filter(|n| !n.is_empty()).cloned(),
-                    )
-                    .set_expression_attribute_values(
-                        request.values.filter(|v| !v.is_empty()).cloned(),
-                    )
+                    .set_expression_attribute_names(request.sent_names().cloned())
+                    .set_expression_attribute_values(request.sent_values().cloned())
                     .set_limit(request.limit)
                     .set_exclusive_start_key(request.start.cloned())
                     .consistent_read(request.consistent)
