@@ -216,15 +216,12 @@ impl Table {
         wanted: &[Item],
         consistent: bool,
     ) -> Result<Option<(Vec<Item>, Vec<Item>)>> {
-        let Some(body) = direct_requests::batch_get_item(self.name(), wanted, consistent) else {
-            return Ok(None);
-        };
         let Some(body) = direct_read::send(
             self,
             Operation::BatchGet,
             None,
             "DynamoDB_20120810.BatchGetItem",
-            body,
+            || direct_requests::batch_get_item(self.name(), wanted, consistent),
             |_| {},
         )
         .await?

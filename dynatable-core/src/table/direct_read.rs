@@ -20,23 +20,27 @@ pub(crate) async fn send_page(
     request: &PageRequest<'_>,
     failed: impl Fn(&Error),
 ) -> Result<Option<Bytes>> {
-    match request.render() {
-        Some((target, body)) => send(table, operation, None, target, body, failed).await,
-        None => Ok(None),
-    }
+    let Some((target, body)) = table.direct().and_then(|_| request.render()) else {
+        return Ok(None);
+    };
+    send(table, operation, None, target, || Some(body), failed).await
 }
 
-/// Sends `body` to `target`, retried with the table's backoff; `failed` sees each attempt's
-/// error.
+/// Sends the body `render` gives (`None`: a value this client cannot write) to `target`,
+/// retried with the table's backoff; `failed` sees each attempt's error. Nothing is rendered for
+/// a table without direct requests.
 pub(crate) async fn send(
     table: &Table,
     operation: Operation,
     key: Option<&PrimaryKey>,
     target: &'static str,
-    body: String,
+    render: impl FnOnce() -> Option<String>,
     failed: impl Fn(&Error),
 ) -> Result<Option<Bytes>> {
     let Some(direct) = table.direct() else {
+        return Ok(None);
+    };
+    let Some(body) = render() else {
         return Ok(None);
     };
     table

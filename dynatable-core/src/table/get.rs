@@ -74,16 +74,15 @@ impl Table {
         key: &PrimaryKey,
         consistent: bool,
     ) -> Result<Option<Item>> {
-        if let Some(body) = direct_requests::get_item(self.name(), &key.to_key_item(), consistent)
-            && let Some(body) = direct_read::send(
-                self,
-                Operation::Get,
-                Some(key),
-                "DynamoDB_20120810.GetItem",
-                body,
-                |_| {},
-            )
-            .await?
+        if let Some(body) = direct_read::send(
+            self,
+            Operation::Get,
+            Some(key),
+            "DynamoDB_20120810.GetItem",
+            || direct_requests::get_item(self.name(), &key.to_key_item(), consistent),
+            |_| {},
+        )
+        .await?
             && let Some(answer) = direct_read::parse::<GetAnswer<'_>>(self, Operation::Get, &body)?
         {
             return Ok(answer.item.map(WireItem::into_item));
