@@ -59,6 +59,23 @@ pub struct CancellationReason {
     pub message: Option<String>,
 }
 
+impl CancellationReason {
+    /// The reason action `index` gave (`code`, `message`), or `None` when it did not fail
+    /// (DynamoDB lists every action, the ones that did not fail with code `None`).
+    pub(crate) fn of_action(
+        index: usize,
+        code: Option<&str>,
+        message: Option<&str>,
+    ) -> Option<Self> {
+        let code = code.unwrap_or("None");
+        (code != "None").then(|| Self {
+            index,
+            code: code.to_owned(),
+            message: message.map(str::to_owned),
+        })
+    }
+}
+
 /// What went wrong.
 #[derive(Debug, Error)]
 #[non_exhaustive]

@@ -15,6 +15,7 @@ use super::condition::Condition;
 use super::error::{CancellationReason, Error, ErrorKind, Operation, Result};
 use super::handle::Table;
 use super::write::Write;
+use super::write_op::{Rendered, WriteOp};
 use crate::codec::Item;
 use crate::key::PrimaryKey;
 
@@ -122,17 +123,17 @@ impl Transaction {
         if self.writes.is_empty() {
             return Ok(Sent::Applied);
         }
-        let items = self
+        let rendered = self
             .writes
             .iter()
-            .map(|w| w.transact_item(&self.table))
-            .collect::<Result<Vec<TransactWriteItem>>>()?;
+            .map(|w| w.render(&self.table))
+            .collect::<Result<Vec<Rendered>>>()?;
         let token = self
             .token
             .clone()
             .unwrap_or_else(|| ulid::Ulid::new().to_string());
         if let Some(limiter) = self.table.rate_limiter() {
-            limiter.acquire(2.0 * items.len() as f64).await;
+            limiter.acquire(2.0 * rendered.len() as f64).await;
         }
         let table = &self.table;
         let share = table.write_capacity();
@@ -146,15 +147,7 @@ impl Transaction {
                     Some(share) => share.acquire(estimated).await,
                     None => Ticket::default(),
                 };
-                let sent = table
-                    .client()
-                    .transact_write_items()
-                    .set_transact_items(Some(items.clone()))
-                    .client_request_token(&token)
-                    .set_return_consumed_capacity(share.map(|_| ReturnConsumedCapacity::Indexes))
-                    .send()
-                    .await
-                    .map_err(|e| transaction_error(table, e));
+                let sent = self.send_once(&rendered, &token, share.is_some()).await;
                 if let (Err(e), Some(share)) = (&sent, share)
                     && e.is_throttled()
                 {
@@ -165,13 +158,8 @@ impl Transaction {
                 sent
             })
             .await;
-        if let (Some(share), Ok(output)) = (share, &result) {
-            let consumed: f64 = output
-                .consumed_capacity()
-                .iter()
-                .filter_map(|c| c.capacity_units())
-                .sum();
-            share.settle(estimated, consumed);
+        if let (Some(share), Ok(consumed)) = (share, &result) {
+            share.settle(estimated, consumed.unwrap_or(0.0));
         }
         match result {
             Ok(_) => Ok(Sent::Applied),
@@ -186,6 +174,50 @@ impl Transaction {
             },
         }
     }
+
+    /// One attempt: the transaction of the writes as `rendered`, directly when the table has
+    /// direct requests, else through the SDK. The capacity it consumed, when `capacity`.
+    async fn send_once(
+        &self,
+        rendered: &[Rendered],
+        token: &str,
+        capacity: bool,
+    ) -> Result<Option<f64>> {
+        let table = &self.table;
+        if let Some(direct) = table.direct() {
+            let actions: Vec<(&WriteOp, &Rendered)> =
+                self.writes.iter().map(|w| &w.op).zip(rendered).collect();
+            let sent = direct
+                .transact(table.name(), &actions, token, capacity)
+                .await
+                .map_err(|kind| table.error(Operation::Transaction, None, kind))?;
+            if let Some(consumed) = sent {
+                return Ok(consumed);
+            }
+        }
+        let items = self
+            .writes
+            .iter()
+            .zip(rendered)
+            .map(|(w, r)| w.transact_item(table, r.clone()))
+            .collect::<Result<Vec<TransactWriteItem>>>()?;
+        let output = table
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .client_request_token(token)
+            .set_return_consumed_capacity(capacity.then_some(ReturnConsumedCapacity::Indexes))
+            .send()
+            .await
+            .map_err(|e| transaction_error(table, e))?;
+        Ok(capacity.then(|| {
+            output
+                .consumed_capacity()
+                .iter()
+                .filter_map(|c| c.capacity_units())
+                .sum()
+        }))
+    }
 }
 
 fn transaction_error(
@@ -199,14 +231,7 @@ fn transaction_error(
             .cancellation_reasons()
             .iter()
             .enumerate()
-            .filter_map(|(index, r)| {
-                let code = r.code().unwrap_or("None");
-                (code != "None").then(|| CancellationReason {
-                    index,
-                    code: code.to_owned(),
-                    message: r.message().map(str::to_owned),
-                })
-            })
+            .filter_map(|(index, r)| CancellationReason::of_action(index, r.code(), r.message()))
             .collect();
         return table.error(
             Operation::Transaction,

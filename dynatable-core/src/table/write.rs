@@ -312,9 +312,12 @@ impl Write {
         }
     }
 
-    /// The write as one action of a `TransactWriteItems` request.
-    pub(crate) fn transact_item(&self, table: &Table) -> Result<ddb::TransactWriteItem> {
-        let r = self.render(table)?;
+    /// The write, rendered as `r`, as one action of the SDK's `TransactWriteItems` request.
+    pub(crate) fn transact_item(
+        &self,
+        table: &Table,
+        r: Rendered,
+    ) -> Result<ddb::TransactWriteItem> {
         let (names, values) = r.placeholders.into_maps();
         let build_error = |e: aws_sdk_dynamodb::error::BuildError| {
             table.error(

@@ -17,6 +17,7 @@ pub(crate) enum WriteOp {
 }
 
 /// A write rendered into request parts.
+#[derive(Clone)]
 pub(crate) struct Rendered {
     pub(crate) key: Item,
     pub(crate) item: Option<Item>,

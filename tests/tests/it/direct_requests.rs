@@ -50,6 +50,33 @@ fn user(id: String) -> User {
     }
 }
 
+/// `u1`: Ada, with a tag.
+fn ada() -> User {
+    User {
+        user_id: "u1".into(),
+        username: "Ada".into(),
+        bio: None,
+        logins: 0,
+        tags: BTreeSet::from(["math".to_owned()]),
+    }
+}
+
+/// A handle on table `name` whose every request goes direct, through a proxy that checks
+/// signatures as AWS does, with the proxy and the direct requests. Its own SDK client reaches
+/// nothing: a request that fell back to the SDK would fail.
+async fn direct_only(name: &str) -> (Proxy, Table, DirectRequests) {
+    let (proxy, through_proxy) = proxy(Faults {
+        check_signatures: true,
+        ..Faults::default()
+    })
+    .await;
+    let nowhere = Endpoint::Local("http://127.0.0.1:9".to_owned())
+        .client()
+        .await;
+    let (table, direct) = direct(&Table::new(nowhere, name), &through_proxy).await;
+    (proxy, table, direct)
+}
+
 /// Adds one to `u1`'s logins, creating the user when missing.
 async fn add_login(table: &Table) -> dynatable_core::Result<()> {
     table
@@ -96,13 +123,7 @@ fn every_type(id: &str) -> Item {
 /// name taken out of error texts.
 async fn script(table: &Table) -> Vec<String> {
     let f = User::fields();
-    let ada = User {
-        user_id: "u1".into(),
-        username: "Ada".into(),
-        bio: None,
-        logins: 0,
-        tags: BTreeSet::from(["math".to_owned()]),
-    };
+    let ada = ada();
     let outcome = |result: dynatable_core::Result<()>| match result {
         Ok(()) => "ok".to_owned(),
         Err(e) => e.to_string().replace(table.name(), "TABLE"),
@@ -559,17 +580,8 @@ async fn direct_reads_answer_as_the_sdks_reads_do() {
     test.put_item(bad).await;
 
     let sdk = Table::new(test.client.clone(), &test.name);
-    let (proxy, through_proxy) = proxy(Faults {
-        check_signatures: true,
-        ..Faults::default()
-    })
-    .await;
-    // The direct table's own SDK client reaches nothing: a read that fell back to the SDK would
-    // fail, so every answer below came through the direct path (and the proxy).
-    let nowhere = Endpoint::Local("http://127.0.0.1:9".to_owned())
-        .client()
-        .await;
-    let (direct, requests) = direct(&Table::new(nowhere, &test.name), &through_proxy).await;
+    // Every answer below came through the direct path (and the proxy).
+    let (proxy, direct, requests) = direct_only(&test.name).await;
 
     let answers = read_script(&sdk).await;
     assert!(
@@ -598,4 +610,150 @@ async fn direct_reads_answer_as_the_sdks_reads_do() {
         proxy.stats().requests
     );
     assert_eq!(proxy.stats().refused, 0, "every signature as AWS checks it");
+}
+
+/// The same transactions, applied and canceled, on `table`; what each returned (a canceled one
+/// with its reasons), with the table's name taken out of error texts.
+async fn transaction_script(table: &Table) -> Vec<String> {
+    let f = User::fields();
+    let ada = ada();
+    let outcome = |result: dynatable_core::Result<()>| match result {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => format!(
+            "{} {:?}",
+            e.to_string().replace(table.name(), "TABLE"),
+            e.kind()
+        ),
+    };
+    let token = ulid::Ulid::new().to_string();
+    let first = || {
+        table
+            .transaction()
+            .write(table.put(&ada).if_absent())
+            .write(table.put_item(every_type("t1")))
+            .client_request_token(token.clone())
+    };
+    vec![
+        outcome(first().send().await),
+        // The same token and writes again: DynamoDB answers as it did, applying nothing twice.
+        outcome(first().send().await),
+        outcome(
+            table
+                .transaction()
+                .write(
+                    table
+                        .update::<User>(User::key("u1"))
+                        .add(f.logins, 2)
+                        .set(f.bio, Some("Countess \"of\" Lovelace".to_owned()))
+                        .condition(f.username.eq("Ada")),
+                )
+                .write(table.delete::<User>(PrimaryKey::new("RAW#t1", "RAW")))
+                .send()
+                .await,
+        ),
+        // Canceled: the second action's condition fails, so the first is not applied either.
+        outcome(
+            table
+                .transaction()
+                .write(table.put(&user("u3".into())))
+                .write(
+                    table
+                        .update::<User>(User::key("u1"))
+                        .set(f.username, "Grace".to_owned())
+                        .condition(f.username.eq("Nobody")),
+                )
+                .send()
+                .await,
+        ),
+        outcome(
+            table
+                .transaction()
+                .condition_check(User::key("u1"), f.logins.eq(2))
+                .write(table.put(&user("u4".into())))
+                .send()
+                .await,
+        ),
+        outcome(
+            table
+                .transaction()
+                .condition_check(User::key("u1"), f.logins.eq(7))
+                .write(table.put(&user("u5".into())).if_absent())
+                .write(table.put(&user("u4".into())).if_absent())
+                .send()
+                .await,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn direct_transactions_answer_and_leave_the_table_as_the_sdks_do() {
+    let through_sdk = TestTable::create(&[User::SCHEMA]).await;
+    let through_direct = TestTable::create(&[User::SCHEMA]).await;
+    let sdk = Table::new(through_sdk.client.clone(), &through_sdk.name);
+    let (proxy, direct, requests) = direct_only(&through_direct.name).await;
+
+    let answers = transaction_script(&sdk).await;
+    assert_eq!(answers[..3], ["ok", "ok", "ok"], "{answers:#?}");
+    assert!(
+        answers[3].contains("index: 1, code: \"ConditionalCheckFailed\""),
+        "{}",
+        answers[3]
+    );
+    assert_eq!(answers[4], "ok");
+    assert!(
+        answers[5].contains("index: 0, code: \"ConditionalCheckFailed\"")
+            && answers[5].contains("index: 2, code: \"ConditionalCheckFailed\"")
+            && !answers[5].contains("index: 1"),
+        "{}",
+        answers[5]
+    );
+    assert_eq!(transaction_script(&direct).await, answers);
+    assert_eq!(items(&through_direct).await, items(&through_sdk).await);
+    assert!(!requests.fell_back());
+    assert_eq!(
+        proxy.stats().requests,
+        6,
+        "every transaction of the script went direct"
+    );
+    assert_eq!(proxy.stats().refused, 0, "every signature as AWS checks it");
+}
+
+#[tokio::test]
+async fn direct_transactions_retry_throttling_and_lost_answers_once_each() {
+    let test = TestTable::create(&[User::SCHEMA]).await;
+    let (proxy, through_proxy) = proxy(Faults {
+        throttles: 0.3,
+        lost_responses: 0.1,
+        seed: 5,
+        ..Faults::default()
+    })
+    .await;
+    let (table, _) = direct(&Table::new(test.client.clone(), &test.name), &through_proxy).await;
+    // Each transaction adds one login to two users: a lost answer retried with the same token
+    // is not applied twice.
+    let f = User::fields();
+    for _ in 0..40 {
+        table
+            .transaction()
+            .write(
+                table
+                    .update::<User>(User::key("a"))
+                    .add(f.logins, 1)
+                    .upsert(),
+            )
+            .write(
+                table
+                    .update::<User>(User::key("b"))
+                    .add(f.logins, 1)
+                    .upsert(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let stats = proxy.stats();
+    assert!(stats.throttled > 0 && stats.lost > 0, "{stats:?}");
+    for item in test.scan_all().await {
+        assert_eq!(item["logins"], V::N("40".into()), "{item:?}");
+    }
 }

@@ -1,5 +1,6 @@
-//! Direct requests: single-item writes (`PutItem`, `UpdateItem`, `DeleteItem`) and reads
-//! (`GetItem`, `BatchGetItem`, `Query`, `Scan`) signed with the SDK's own SigV4 signer and sent
+//! Direct requests: single-item writes (`PutItem`, `UpdateItem`, `DeleteItem`), transactions
+//! (`TransactWriteItems`) and reads (`GetItem`, `BatchGetItem`, `Query`, `Scan`) signed with the
+//! SDK's own SigV4 signer and sent
 //! over a pooled HTTPS connection, without the SDK's per-request orchestrator (its
 //! interceptors, runtime plugins, endpoint and identity resolution run for every request, and
 //! cost about twice what the request itself does). The reads' answers are decoded by
@@ -30,7 +31,7 @@ use self::credentials::CachedCredentials;
 pub(crate) use self::read_wire::{
     BatchGetAnswer, GetAnswer, PageAnswer, PageRequest, batch_get_item, get_item,
 };
-use self::write_wire::{Body, ErrorOutput, Output};
+use self::write_wire::{Body, ErrorOutput, Output, TransactionOutput};
 use super::error::ErrorKind;
 use super::write_op::{Rendered, WriteOp};
 use crate::codec::Item;
@@ -48,7 +49,7 @@ const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 /// is sent again through the SDK, which then takes every later write.
 const SIGNATURE_REFUSED: &[&str] = &["InvalidSignatureException", "IncompleteSignatureException"];
 
-/// Sends a [`Table`](super::Table)'s single-item writes and its reads without the SDK's
+/// Sends a [`Table`](super::Table)'s single-item writes, transactions and reads without the SDK's
 /// per-request orchestrator: the same request, signed by the SDK's signer (`aws-sigv4`) with the
 /// configuration's credentials, region and endpoint, sent over a pool of HTTP/1.1 connections
 /// (rustls, the system's root certificates). A read's answer is decoded straight from its body
@@ -65,7 +66,7 @@ const SIGNATURE_REFUSED: &[&str] = &["InvalidSignatureException", "IncompleteSig
 /// whose answer holds a value of a type this client does not know is sent again through the
 /// SDK too.
 ///
-/// Batch writes and transactions always go through the SDK.
+/// Batch writes always go through the SDK.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -212,6 +213,36 @@ impl DirectRequests {
         Ok(Some((output.capacity_units(), output.into_attributes())))
     }
 
+    /// Sends a transaction of `actions` (each write's kind and its rendered parts) on `table`
+    /// with the idempotency `token`. Returns the capacity it consumed (when `capacity`), or
+    /// `None` when the transaction is one to send through the SDK (a value of a type this client
+    /// does not know, or after a refused signature). A canceled transaction's error is
+    /// [`ErrorKind::TransactionCanceled`] with the failed actions' reasons, as the SDK's.
+    pub(crate) async fn transact(
+        &self,
+        table: &str,
+        actions: &[(&WriteOp, &Rendered)],
+        token: &str,
+        capacity: bool,
+    ) -> Result<Option<Option<f64>>, ErrorKind> {
+        if self.fell_back() {
+            return Ok(None);
+        }
+        let Some(body) = render_transaction(table, actions, token, capacity) else {
+            return Ok(None);
+        };
+        let Some(answer) = self
+            .request("DynamoDB_20120810.TransactWriteItems", body)
+            .await?
+        else {
+            return Ok(None);
+        };
+        // Applied whatever the answer holds, as a single write.
+        let output: TransactionOutput =
+            serde_json::from_slice(&answer).map_err(|e| unreadable(&e))?;
+        Ok(Some(output.capacity_units()))
+    }
+
     /// Sends a read (`target`, e.g. `DynamoDB_20120810.Query`, with its JSON `body`); the
     /// answer's body, or `None` when the read is one to send through the SDK (DynamoDB refused
     /// the signature).
@@ -313,6 +344,13 @@ impl DirectRequests {
             inner.fell_back.store(true, Ordering::Relaxed);
             return Ok(None);
         }
+        if code == "TransactionCanceledException" {
+            let reasons = error
+                .as_ref()
+                .map(ErrorOutput::cancellation_reasons)
+                .unwrap_or_default();
+            return Err(ErrorKind::TransactionCanceled { reasons });
+        }
         let message = error.as_ref().map_or("", ErrorOutput::message).to_owned();
         Err(ErrorKind::from_code(code, message))
     }
@@ -327,21 +365,66 @@ fn render(
     capacity: bool,
     return_new: bool,
 ) -> Option<(&'static str, String)> {
-    let mut body = Body::new(table);
     let target = match op {
+        WriteOp::Put(_) => "DynamoDB_20120810.PutItem",
+        WriteOp::Update(_) => "DynamoDB_20120810.UpdateItem",
+        WriteOp::Delete => "DynamoDB_20120810.DeleteItem",
+        WriteOp::ConditionCheck => return None,
+    };
+    let (_, mut body) = write_fields(table, op, r)?;
+    if capacity {
+        // INDEXES: the total then counts the writes to every GSI too.
+        body.text("ReturnConsumedCapacity", "INDEXES");
+    }
+    if return_new && matches!(op, WriteOp::Update(_)) {
+        body.text("ReturnValues", "ALL_NEW");
+    }
+    Some((target, body.finish()))
+}
+
+/// A `TransactWriteItems` body: every action, the token and, with `capacity`, the request for
+/// the capacity consumed; `None` when a value is of a type this client does not know.
+fn render_transaction(
+    table: &str,
+    actions: &[(&WriteOp, &Rendered)],
+    token: &str,
+    capacity: bool,
+) -> Option<String> {
+    let actions = actions
+        .iter()
+        .map(|(op, r)| write_fields(table, op, r).map(|(kind, body)| (kind, body.finish())))
+        .collect::<Option<Vec<_>>>()?;
+    let mut body = Body::empty();
+    body.actions("TransactItems", &actions);
+    body.text("ClientRequestToken", token);
+    if capacity {
+        body.text("ReturnConsumedCapacity", "INDEXES");
+    }
+    Some(body.finish())
+}
+
+/// The fields one write shares between its own request and a transaction's action: the table,
+/// the item (a put) or key, the expressions and their placeholders. Returns the write's kind as
+/// a transaction names it, or `None` for a value of a type this client does not know.
+fn write_fields(table: &str, op: &WriteOp, r: &Rendered) -> Option<(&'static str, Body)> {
+    let mut body = Body::new(table);
+    let kind = match op {
         WriteOp::Put(_) => {
             body.item("Item", r.item.as_ref().unwrap_or(&r.key)).ok()?;
-            "DynamoDB_20120810.PutItem"
+            "Put"
         }
         WriteOp::Update(_) => {
             body.item("Key", &r.key).ok()?;
-            "DynamoDB_20120810.UpdateItem"
+            "Update"
         }
         WriteOp::Delete => {
             body.item("Key", &r.key).ok()?;
-            "DynamoDB_20120810.DeleteItem"
+            "Delete"
         }
-        WriteOp::ConditionCheck => return None,
+        WriteOp::ConditionCheck => {
+            body.item("Key", &r.key).ok()?;
+            "ConditionCheck"
+        }
     };
     if let Some(update) = &r.update {
         body.text("UpdateExpression", update);
@@ -356,14 +439,7 @@ fn render(
         body.item("ExpressionAttributeValues", r.placeholders.values_ref())
             .ok()?;
     }
-    if capacity {
-        // INDEXES: the total then counts the writes to every GSI too.
-        body.text("ReturnConsumedCapacity", "INDEXES");
-    }
-    if return_new && matches!(op, WriteOp::Update(_)) {
-        body.text("ReturnValues", "ALL_NEW");
-    }
-    Some((target, body.finish()))
+    Some((kind, body))
 }
 
 /// The error of an answer that is not DynamoDB's JSON as it should be.

@@ -1,7 +1,8 @@
-//! DynamoDB's JSON protocol (`application/x-amz-json-1.0`) for the three single-item writes:
-//! the request body, rendered straight from the write's parts, and the fields of the answer a
-//! write reads (the item it wrote, the capacity it consumed, an error's code and message). The
-//! body writer is shared with the reads' requests.
+//! DynamoDB's JSON protocol (`application/x-amz-json-1.0`) for the single-item writes and
+//! transactions: the request body, rendered straight from the writes' parts, and the fields of
+//! the answer a write reads (the item it wrote, the capacity it consumed, an error's code,
+//! message and a canceled transaction's reasons). The body writer is shared with the reads'
+//! requests.
 
 use std::collections::HashMap;
 
@@ -11,6 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
 use crate::codec::{Item, WireItem};
+use crate::table::error::CancellationReason;
 
 /// The request body of one write, built field by field.
 pub(crate) struct Body(String);
@@ -91,6 +93,24 @@ impl Body {
     /// Closes what [`open`](Self::open) opened.
     pub(crate) fn close(&mut self) {
         self.0.push('}');
+    }
+
+    /// `"field":[{"Kind":{...}}, ...]`: a transaction's actions, each its kind (`Put`,
+    /// `Update`, `Delete`, `ConditionCheck`) and its finished object.
+    pub(crate) fn actions(&mut self, field: &str, actions: &[(&str, String)]) {
+        self.field(field);
+        self.0.push('[');
+        for (i, (kind, action)) in actions.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            self.0.push('{');
+            string(&mut self.0, kind);
+            self.0.push(':');
+            self.0.push_str(action);
+            self.0.push('}');
+        }
+        self.0.push(']');
     }
 
     /// `"field":{placeholder: name, ...}`.
@@ -263,13 +283,42 @@ impl Output<'_> {
     }
 }
 
+/// The fields of a transaction's answer that it reads.
+#[derive(Deserialize)]
+pub(crate) struct TransactionOutput {
+    #[serde(rename = "ConsumedCapacity")]
+    consumed_capacity: Option<Vec<ConsumedCapacity>>,
+}
+
+impl TransactionOutput {
+    /// The capacity units the transaction consumed, when they were asked for: the sum over
+    /// every table and index it wrote.
+    pub(crate) fn capacity_units(&self) -> Option<f64> {
+        self.consumed_capacity
+            .as_ref()
+            .map(|all| all.iter().filter_map(|c| c.capacity_units).sum())
+    }
+}
+
 /// An error's answer: `{"__type":"com.amazonaws.dynamodb.v20120810#Code","message":"..."}`
-/// (some errors spell it `Message`).
+/// (some errors spell it `Message`); a canceled transaction's has `CancellationReasons` too,
+/// one per action, in the request's order.
 #[derive(Deserialize)]
 pub(crate) struct ErrorOutput {
     #[serde(rename = "__type")]
     kind: Option<String>,
     #[serde(alias = "Message")]
+    message: Option<String>,
+    #[serde(rename = "CancellationReasons")]
+    cancellation_reasons: Option<Vec<WireReason>>,
+}
+
+/// One action's entry of `CancellationReasons`.
+#[derive(Deserialize)]
+struct WireReason {
+    #[serde(rename = "Code")]
+    code: Option<String>,
+    #[serde(rename = "Message")]
     message: Option<String>,
 }
 
@@ -284,6 +333,21 @@ impl ErrorOutput {
     /// The error's message, or an empty one.
     pub(crate) fn message(&self) -> &str {
         self.message.as_deref().unwrap_or_default()
+    }
+
+    /// A canceled transaction's reasons: the actions that failed (code other than `None`), by
+    /// their index in the request.
+    pub(crate) fn cancellation_reasons(&self) -> Vec<CancellationReason> {
+        let Some(reasons) = &self.cancellation_reasons else {
+            return Vec::new();
+        };
+        reasons
+            .iter()
+            .enumerate()
+            .filter_map(|(index, r)| {
+                CancellationReason::of_action(index, r.code.as_deref(), r.message.as_deref())
+            })
+            .collect()
     }
 }
 
@@ -383,6 +447,66 @@ mod tests {
                 .unwrap();
         assert_eq!(output.capacity_units(), Some(2.0));
         assert_eq!(output.into_attributes(), None);
+    }
+
+    #[test]
+    fn a_canceled_transaction_gives_the_reasons_of_the_actions_that_failed() {
+        let error: ErrorOutput = serde_json::from_str(
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed, TransactionConflict]","CancellationReasons":[{"Code":"None"},{"Code":"ConditionalCheckFailed","Message":"The conditional request failed"},{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(error.code(), Some("TransactionCanceledException"));
+        let reasons = error.cancellation_reasons();
+        assert_eq!(
+            reasons
+                .iter()
+                .map(|r| (r.index, r.code.as_str(), r.message.as_deref()))
+                .collect::<Vec<_>>(),
+            [
+                (
+                    1,
+                    "ConditionalCheckFailed",
+                    Some("The conditional request failed")
+                ),
+                (
+                    2,
+                    "TransactionConflict",
+                    Some("Transaction is ongoing for the item")
+                ),
+            ]
+        );
+        let plain: ErrorOutput =
+            serde_json::from_str(r#"{"__type":"ThrottlingException","Message":"slow down"}"#)
+                .unwrap();
+        assert!(plain.cancellation_reasons().is_empty());
+    }
+
+    #[test]
+    fn a_transactions_capacity_is_the_sum_over_its_tables() {
+        let output: TransactionOutput = serde_json::from_str(
+            r#"{"ConsumedCapacity":[{"TableName":"t","CapacityUnits":4.0},{"TableName":"u","CapacityUnits":2.5}]}"#,
+        )
+        .unwrap();
+        assert_eq!(output.capacity_units(), Some(6.5));
+        let output: TransactionOutput = serde_json::from_str("{}").unwrap();
+        assert_eq!(output.capacity_units(), None);
+    }
+
+    #[test]
+    fn actions_render_as_a_list_of_kinds_and_objects() {
+        let mut body = Body::empty();
+        body.actions(
+            "TransactItems",
+            &[
+                ("Put", r#"{"TableName":"t"}"#.to_owned()),
+                ("ConditionCheck", r#"{"TableName":"t"}"#.to_owned()),
+            ],
+        );
+        body.text("ClientRequestToken", "tok");
+        assert_eq!(
+            body.finish(),
+            r#"{"TransactItems":[{"Put":{"TableName":"t"}},{"ConditionCheck":{"TableName":"t"}}],"ClientRequestToken":"tok"}"#
+        );
     }
 
     #[test]
