@@ -58,6 +58,7 @@ mod key_segment;
 pub mod registry;
 mod reserved_names;
 mod schema;
+mod sdk_error_text;
 mod table;
 mod table_as_code;
 mod table_definition;
@@ -84,6 +85,7 @@ pub use schema::{
     AttributeKind, AttributeSchema, EntitySchema, Generator, IndexSchema, KeySchema, KeyShape,
     PreviousKey,
 };
+pub use sdk_error_text::sdk_error_text;
 #[allow(deprecated)]
 pub use table::{
     Addable, Backoff, BatchFuture, BatchGet, BulkError, BulkReport, CancellationReason,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
@@ -317,11 +317,11 @@ fn build_error<E: std::error::Error>(table: &str) -> impl FnOnce(E) -> CreateTab
 
 fn sdk_error<E, R>(table: &str) -> impl FnOnce(SdkError<E, R>) -> CreateTableError + '_
 where
-    E: std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     move |e| CreateTableError::Request {
         table: table.to_owned(),
-        message: DisplayErrorContext(&e).to_string(),
+        message: crate::sdk_error_text(&e),
     }
 }

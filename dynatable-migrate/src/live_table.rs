@@ -1,11 +1,10 @@
 //! What DynamoDB says of the live table (`DescribeTable`, `DescribeTimeToLive`), read the same way
 //! by the drift check, the safety rails and a migration's index and time-to-live changes.
 
-use dynatable_core::Table;
-use dynatable_core::aws_sdk_dynamodb::error::DisplayErrorContext;
 use dynatable_core::aws_sdk_dynamodb::types::{
     GlobalSecondaryIndexDescription, KeyType, TableDescription, TimeToLiveStatus,
 };
+use dynatable_core::{Table, sdk_error_text};
 
 use crate::error::{Error, Result};
 
@@ -20,7 +19,7 @@ pub(crate) async fn describe(table: &Table) -> Result<TableDescription> {
         .table_name(table.name())
         .send()
         .await
-        .map_err(|e| failed("DescribeTable", table, &DisplayErrorContext(&e).to_string()))?;
+        .map_err(|e| failed("DescribeTable", table, &sdk_error_text(&e)))?;
     output
         .table
         .ok_or_else(|| failed("DescribeTable", table, "the answer has no table"))
@@ -38,13 +37,7 @@ pub(crate) async fn ttl_attribute(table: &Table) -> Result<Option<String>> {
         .table_name(table.name())
         .send()
         .await
-        .map_err(|e| {
-            failed(
-                "DescribeTimeToLive",
-                table,
-                &DisplayErrorContext(&e).to_string(),
-            )
-        })?;
+        .map_err(|e| failed("DescribeTimeToLive", table, &sdk_error_text(&e)))?;
     Ok(output
         .time_to_live_description()
         .filter(|d| {

@@ -3,7 +3,6 @@
 //! concurrent writes can each pass a condition that the other's makes false.
 
 use dynatable_core::Table;
-use dynatable_core::aws_sdk_dynamodb::error::DisplayErrorContext;
 use dynatable_core::aws_sdk_dynamodb::types::PointInTimeRecoveryStatus;
 
 use crate::error::{Error, Result};
@@ -45,7 +44,7 @@ pub(crate) async fn check(
             Error::msg(format!(
                 "DescribeContinuousBackups {}: {} (run with --no-backup-check to skip the check)",
                 table.name(),
-                DisplayErrorContext(&e)
+                dynatable_core::sdk_error_text(&e)
             ))
         })?;
     let recovery = backups

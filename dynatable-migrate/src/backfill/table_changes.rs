@@ -7,7 +7,7 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use dynatable_core::aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, SdkError};
+use dynatable_core::aws_sdk_dynamodb::error::{BuildError, ProvideErrorMetadata, SdkError};
 use dynatable_core::aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
     DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexDescription, GlobalSecondaryIndexUpdate,
@@ -112,14 +112,14 @@ pub enum TableChangeError {
 }
 
 /// An SDK error as a [`TableChangeError::Request`].
-fn request_error<'t, E: std::error::Error + 'static, R: std::fmt::Debug>(
+fn request_error<'t, E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
     operation: &'static str,
     table: &'t Table,
 ) -> impl FnOnce(SdkError<E, R>) -> TableChangeError + 't {
     move |e| TableChangeError::Request {
         operation,
         table: table.name().to_owned(),
-        message: DisplayErrorContext(&e).to_string(),
+        message: dynatable_core::sdk_error_text(&e),
     }
 }
 

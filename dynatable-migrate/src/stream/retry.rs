@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodbstreams::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodbstreams::error::{ProvideErrorMetadata, SdkError};
 
 use super::error::StreamError;
 
@@ -66,19 +66,19 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
     ceiling.mul_f64(fastrand::f64())
 }
 
-/// A stream request's error, with the SDK's context.
+/// A stream request's error: the service's code and message, or the SDK's error and its causes.
 pub(crate) fn request_error<E, R>(
     operation: &'static str,
     table: &str,
     error: SdkError<E, R>,
 ) -> StreamError
 where
-    E: std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     StreamError::Request {
         operation,
         table: table.to_owned(),
-        message: DisplayErrorContext(&error).to_string(),
+        message: dynatable_core::sdk_error_text(&error),
     }
 }

@@ -385,6 +385,18 @@ async fn environment_errors_are_one_sentence_with_exit_1() {
         "{}",
         stderr(&no_credentials)
     );
+    // DynamoDB refuses the request: its code and message, not the SDK's dump of the answer.
+    let refused = app
+        .migrate(&["--table", "t!", "create-table"])
+        .assert()
+        .code(1);
+    let text = stderr(&refused);
+    assert!(
+        text.contains("creating table \"t!\" failed: ValidationException: "),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(!text.contains("ErrorMetadata") && !text.contains("raw"), "{text}");
     // An irreversible rollback.
     app.create_and_seed(2, 1);
     app.migrate(&["up", "--to", "0.2.0"]).assert().success();
