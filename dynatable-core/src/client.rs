@@ -83,6 +83,27 @@ impl ClientConfig {
         self
     }
 
+    /// Checks that the endpoint, if any, is a URL the SDK can send to (`http` or `https`, with
+    /// a host). Call it before [`load`](Self::load) when the endpoint comes from outside the
+    /// program: the SDK does not check it, and fails on its first request.
+    ///
+    /// ```
+    /// use dynatable_core::client::ClientConfig;
+    ///
+    /// assert!(ClientConfig::default().endpoint_url("http://localhost:8000").check().is_ok());
+    /// let error = ClientConfig::default().endpoint_url("localhost").check().unwrap_err();
+    /// assert!(error.to_string().contains("http://localhost:8000"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`EndpointUrlError`] when the endpoint is not such a URL.
+    pub fn check(&self) -> Result<(), EndpointUrlError> {
+        match &self.endpoint_url {
+            Some(url) => check_endpoint_url(url),
+            None => Ok(()),
+        }
+    }
+
     /// Whether the endpoint is on this machine (DynamoDB Local, LocalStack).
     pub fn is_local(&self) -> bool {
         self.endpoint_url.as_deref().is_some_and(is_loopback_url)
@@ -168,6 +189,35 @@ impl ClientConfig {
     }
 }
 
+/// An endpoint URL the SDK cannot send to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{url}` is not an endpoint URL: give its scheme and host, e.g. http://localhost:8000 or \
+     https://dynamodb.eu-west-1.amazonaws.com"
+)]
+#[non_exhaustive]
+pub struct EndpointUrlError {
+    /// The URL as given.
+    pub url: String,
+}
+
+/// Checks that `url` is an endpoint the SDK can send to: `http` or `https`, with a host.
+///
+/// # Errors
+/// [`EndpointUrlError`] otherwise.
+pub fn check_endpoint_url(url: &str) -> Result<(), EndpointUrlError> {
+    let fine = url.parse::<http::Uri>().is_ok_and(|uri| {
+        matches!(uri.scheme_str(), Some("http" | "https"))
+            && uri.host().is_some_and(|host| !host.is_empty())
+    });
+    match fine {
+        true => Ok(()),
+        false => Err(EndpointUrlError {
+            url: url.to_owned(),
+        }),
+    }
+}
+
 fn is_loopback_url(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let host = rest.split(['/', '?']).next().unwrap_or_default();
@@ -180,7 +230,29 @@ fn is_loopback_url(url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_loopback_url;
+    use super::{check_endpoint_url, is_loopback_url};
+
+    #[test]
+    fn endpoint_urls_need_a_scheme_and_a_host() {
+        for fine in [
+            "http://127.0.0.1:8000",
+            "http://localhost:8000/",
+            "https://dynamodb.eu-west-1.amazonaws.com",
+            "http://[::1]:8000",
+        ] {
+            assert!(check_endpoint_url(fine).is_ok(), "{fine}");
+        }
+        for wrong in [
+            "notaurl",
+            "localhost:8000",
+            "ftp://host",
+            "http://",
+            "",
+            "http:// x",
+        ] {
+            assert!(check_endpoint_url(wrong).is_err(), "{wrong:?}");
+        }
+    }
 
     #[test]
     fn loopback_urls() {

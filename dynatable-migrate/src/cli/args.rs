@@ -24,7 +24,7 @@ pub(crate) struct GlobalOptions {
     #[arg(long, global = true, env = "DYNATABLE_TABLE", value_name = "NAME")]
     pub(crate) table: Option<String>,
     /// An endpoint instead of AWS's (DynamoDB Local, LocalStack).
-    #[arg(long, global = true, env = "DYNATABLE_ENDPOINT", value_name = "URL")]
+    #[arg(long, global = true, env = "DYNATABLE_ENDPOINT", value_name = "URL", value_parser = parse_endpoint_url)]
     pub(crate) endpoint_url: Option<String>,
     /// The AWS region (default: the AWS configuration chain's).
     #[arg(long, global = true, env = "AWS_REGION", value_name = "REGION")]
@@ -339,6 +339,14 @@ fn parse_failover(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(failover)
+}
+
+/// An endpoint URL the SDK can send to (`http` or `https`, with a host): the SDK does not check
+/// it, and fails on its first request.
+fn parse_endpoint_url(text: &str) -> Result<String, String> {
+    dynatable_core::client::check_endpoint_url(text)
+        .map(|()| text.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 /// A share of capacity: a percentage above 0 and at most 100, with or without `%`.

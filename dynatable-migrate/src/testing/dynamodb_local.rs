@@ -8,7 +8,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use dynatable_core::client::{ClientConfig, ENDPOINT_ENV};
+use dynatable_core::client::{ClientConfig, ENDPOINT_ENV, check_endpoint_url};
 
 use super::error::TestKitError;
 
@@ -102,8 +102,9 @@ static PROCESSES: Mutex<Vec<LocalProcess>> = Mutex::new(Vec::new());
 ///
 /// # Errors
 /// [`TestKitError::Start`] when DynamoDB Local cannot be installed or started; the message says
-/// how to fix it.
+/// how to fix it. [`TestKitError::Endpoint`] when `DYNATABLE_ENDPOINT` is not a URL.
 pub fn endpoint() -> Result<Endpoint, TestKitError> {
+    check_external()?;
     SHARED
         .get_or_init(|| match external() {
             Some(endpoint) => Ok(endpoint),
@@ -121,12 +122,21 @@ pub fn endpoint() -> Result<Endpoint, TestKitError> {
 /// # Errors
 /// As [`endpoint`].
 pub fn dedicated_endpoint() -> Result<Endpoint, TestKitError> {
+    check_external()?;
     match external() {
         Some(endpoint) => Ok(endpoint),
         None => start()
             .map(Endpoint::Local)
             .map_err(|reason| TestKitError::Start { reason }),
     }
+}
+
+/// `DYNATABLE_ENDPOINT`, when set, is a URL the SDK can send to.
+fn check_external() -> Result<(), TestKitError> {
+    if let Some(Endpoint::External(url)) = external() {
+        check_endpoint_url(&url)?;
+    }
+    Ok(())
 }
 
 fn external() -> Option<Endpoint> {

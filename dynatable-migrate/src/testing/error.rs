@@ -22,6 +22,9 @@ pub enum TestKitError {
         /// Why.
         reason: String,
     },
+    /// `DYNATABLE_ENDPOINT` is not a URL the SDK can send to.
+    #[error("DYNATABLE_ENDPOINT: {0}")]
+    Endpoint(#[from] dynatable_core::client::EndpointUrlError),
     /// The test table could not be created.
     #[error("creating the test table {table}: {source}")]
     CreateTable {

@@ -181,6 +181,21 @@ async fn usage_errors_exit_2() {
         "{}",
         stderr(&zero_failover)
     );
+    // An endpoint that is not a URL, by flag or environment: a usage error, not the SDK's panic
+    // at the first request.
+    let mut by_environment = app.migrate(&["status"]);
+    by_environment.env("DYNATABLE_ENDPOINT", "localhost:8000");
+    for mut not_a_url in [
+        app.migrate(&["--endpoint-url", "notaurl", "status"]),
+        by_environment,
+    ] {
+        let refused = not_a_url.assert().code(2);
+        let text = stderr(&refused);
+        assert!(
+            text.contains("is not an endpoint URL") && !text.contains("panicked"),
+            "{text}"
+        );
+    }
     app.migrate(&["--help"]).assert().success();
 }
 
@@ -396,7 +411,10 @@ async fn environment_errors_are_one_sentence_with_exit_1() {
         "{text}"
     );
     assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(!text.contains("ErrorMetadata") && !text.contains("raw"), "{text}");
+    assert!(
+        !text.contains("ErrorMetadata") && !text.contains("raw"),
+        "{text}"
+    );
     // An irreversible rollback.
     app.create_and_seed(2, 1);
     app.migrate(&["up", "--to", "0.2.0"]).assert().success();
