@@ -101,6 +101,21 @@ pub enum Error {
         /// The versions.
         versions: Vec<String>,
     },
+    /// Migrations not applied are older than one that is: `up` runs migrations in version
+    /// order only (each one's recorded schema change is from the version before it).
+    #[error(
+        "not applied, but older than {newest}, which is: {}. Migrations run in version order \
+         only: give each a version after {newest} (its file name and its \
+         #[migration(version)]), or record it as applied without running it (`migrate mark \
+         VERSION applied`)",
+        versions.join(", ")
+    )]
+    OutOfOrder {
+        /// The versions not applied, older than `newest`.
+        versions: Vec<String>,
+        /// The newest applied version.
+        newest: String,
+    },
     /// The ledger records versions this binary does not contain.
     #[error("the ledger records versions this binary does not know: {}; deploy a binary that contains them", versions.join(", "))]
     UnknownVersions {

@@ -110,7 +110,9 @@ impl Failure {
             Self::Migrate { error, .. } => match error {
                 Error::LockHeld { .. } => Exit::LockHeld,
                 Error::MigrationFailed { .. } => Exit::MigrationFailed,
-                Error::ChecksumChanged { .. } | Error::UnknownVersions { .. } => Exit::CheckFailed,
+                Error::ChecksumChanged { .. }
+                | Error::UnknownVersions { .. }
+                | Error::OutOfOrder { .. } => Exit::CheckFailed,
                 Error::NoSuchVersion(_)
                 | Error::InvalidVersion { .. }
                 | Error::Capacity(CapacityError::Unknown { .. } | CapacityError::Percent(_)) => {

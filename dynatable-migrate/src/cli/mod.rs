@@ -16,7 +16,7 @@
 //! | `status [--no-catch-up]` | one row per known or recorded version (status, finished at, duration, items read and written, checksum, reversibility), the lock, schema drift, table drift (indexes, time to live, stream against what the entities need) |
 //! | `up [--to V] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--follow [DURATION]] [--skip-malformed]` | applies pending migrations in version order (up to and including `V`); with `--skip-malformed`, backfills skip the items that do not decode instead of failing (each counted, the first 100 listed with key and reason in the ledger, shown by `status`); with `--follow` (default `15m`), then keeps converting the items that change until the duration passes or Ctrl-C / SIGTERM; with nothing to apply, finishes the replay a killed run left, and `--follow` continues the last follow period |
 //! | `down [--to V \| --steps N] [--dry-run] [--allow-changed-checksums] [--no-catch-up] [--skip-malformed]` | rolls back applied migrations newest first: one by default, `N`, or every one above `V` (`--to 0.0.0`: every one); refuses a rollback whose migration's code changed since it was applied, unless `--allow-changed-checksums` |
-//! | `check [--no-catch-up]` | exits 5 on schema or table drift, changed checksums, failed, interrupted or unknown recorded versions (for CI) |
+//! | `check [--no-catch-up]` | exits 5 on schema or table drift, changed checksums, failed, interrupted or unknown recorded versions, migrations left out of order (for CI) |
 //! | `validate` | reads the whole table (parallel scan, `--concurrency` segments, `--max-rate` items read per second, with progress) and classifies every item against the binary's entities: conforming, malformed (does not decode), stale keys (stored `PK`/`SK`/index keys differ from what the entity renders), pending re-key and left behind (keys of an earlier shape, `previous_key`, whose migration is pending or applied), of no known entity, ledger; prints counts per entity and class with example keys; exits 5 when an item does not conform |
 //! | `mark V applied\|rolled-back\|pending` | records a status without running anything (repair), with who and when (`rolled_back`, as `status` prints it, is taken too) |
 //! | `unlock [--force]` | removes an expired lock, or with `--force` a live one |
@@ -60,7 +60,7 @@
 //! | 2 | bad usage: unknown command, flag or version, bad value; a binary that links no entity and no migration |
 //! | 3 | the migration lock is held by another run |
 //! | 4 | a migration failed (recorded as failed in the ledger) |
-//! | 5 | `check` found problems, `validate` found items that do not conform, or `up` or `down` refused: applied migrations changed or are unknown |
+//! | 5 | `check` found problems, `validate` found items that do not conform, or `up` or `down` refused: applied migrations changed or are unknown, or `up` would run one out of order |
 //! | 6 | not confirmed: refused at the prompt, or stdin is not a terminal and `--yes` was not given; or refused by a safety rail of `up` and `down`: a table without point-in-time recovery against a non-loopback endpoint (`--no-backup-check`), a global table (`--global-table-writer`) |
 //!
 //! # Output

@@ -25,7 +25,8 @@ impl Migrator {
     ///
     /// # Errors
     /// [`Error::LockHeld`], [`Error::ChecksumChanged`], [`Error::UnknownVersions`],
-    /// [`Error::NoSuchVersion`], [`Error::MigrationFailed`] (recorded as failed in the ledger).
+    /// [`Error::NoSuchVersion`], [`Error::OutOfOrder`] (a migration not applied is older than
+    /// one that is), [`Error::MigrationFailed`] (recorded as failed in the ledger).
     pub async fn up(&self, target: Option<&str>) -> Result<RunReport> {
         self.verify(&self.ledger().await?)?;
         let lock = Lock::acquire(&self.table, &self.who, self.lock_ttl, self.lock_wait).await?;
@@ -107,7 +108,8 @@ impl Migrator {
         Ok((report, stream.map(|stream| (stream, replays))))
     }
 
-    /// The migrations `up` would run: not applied, up to `target`, in version order.
+    /// The migrations `up` would run: not applied, up to `target`, in version order. Refuses
+    /// when one of them is older than an applied one ([`Error::OutOfOrder`]).
     fn pending(
         &self,
         ledger: &BTreeMap<String, MigrationRecord>,
@@ -132,6 +134,13 @@ impl Migrator {
                 pending.push(*m);
             }
         }
+        let out_of_order = out_of_order(&self.migrations, ledger);
+        if let Some(newest) = out_of_order.newest {
+            return Err(Error::OutOfOrder {
+                versions: out_of_order.versions,
+                newest: newest.to_owned(),
+            });
+        }
         Ok(pending)
     }
 
@@ -144,5 +153,42 @@ impl Migrator {
         let ledger = self.ledger().await?;
         self.verify(&ledger)?;
         self.pending(&ledger, target)
+    }
+}
+
+/// The migrations not applied that are older than the newest applied one, which `up` would run
+/// out of order.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct OutOfOrder {
+    /// Their versions, oldest first.
+    versions: Vec<String>,
+    /// The newest applied version; `None` when no migration is out of order.
+    newest: Option<&'static str>,
+}
+
+/// The migrations of `migrations` (in version order) that `ledger` leaves out of order.
+fn out_of_order(
+    migrations: &[&'static RegisteredMigration],
+    ledger: &BTreeMap<String, MigrationRecord>,
+) -> OutOfOrder {
+    let applied = |m: &RegisteredMigration| {
+        ledger
+            .get(m.version)
+            .is_some_and(|r| r.status == MigrationStatus::Applied)
+    };
+    let Some(last) = migrations.iter().rposition(|m| applied(m)) else {
+        return OutOfOrder::default();
+    };
+    let versions: Vec<String> = migrations[..last]
+        .iter()
+        .filter(|m| !applied(m))
+        .map(|m| m.version.to_owned())
+        .collect();
+    match versions.is_empty() {
+        true => OutOfOrder::default(),
+        false => OutOfOrder {
+            versions,
+            newest: Some(migrations[last].version),
+        },
     }
 }

@@ -345,6 +345,19 @@ async fn changed_code_exits_5_and_mark_repairs() {
     app.migrate(&["mark", "0.5.0", "applied"])
         .assert()
         .success();
+    // 0.3.0 and 0.4.0 would now run after 0.5.0: refused, and `check` says so.
+    let out_of_order = app.migrate(&["up"]).assert().code(5);
+    assert!(
+        stderr(&out_of_order).contains("not applied, but older than 0.5.0, which is: 0.3.0, 0.4.0"),
+        "{}",
+        stderr(&out_of_order)
+    );
+    let check = app.migrate(&["check"]).assert().code(5);
+    assert!(
+        stderr(&check).contains("0.3.0, 0.4.0 not applied, but older than 0.5.0"),
+        "{}",
+        stderr(&check)
+    );
     app.migrate(&["mark", "0.5.0", "pending"])
         .assert()
         .success();

@@ -344,6 +344,33 @@ async fn a_failed_migration_can_be_marked_instead() {
     assert_eq!(statuses(&m).await[3], ("0.4.0".to_owned(), Pending));
 }
 
+#[tokio::test]
+async fn a_migration_older_than_an_applied_one_is_refused_until_recorded() {
+    let Setup { table, test: _test } = setup().await;
+    let m = migrator(&table);
+    m.up(Some("0.1.0")).await.unwrap();
+    // As a deploy from a branch that lacked 0.2.0 would leave the ledger.
+    m.mark("0.3.0", Applied).await.unwrap();
+    for refused in [
+        m.up(None).await.map(|_| ()),
+        m.up_plan(None).await.map(|_| ()),
+    ] {
+        match refused {
+            Err(Error::OutOfOrder { versions, newest }) => {
+                assert_eq!(
+                    (versions.as_slice(), newest.as_str()),
+                    (&["0.2.0".to_owned()][..], "0.3.0")
+                );
+            }
+            other => panic!("expected OutOfOrder, got {other:?}"),
+        }
+    }
+    assert_eq!(runs(&table, "0.2.0").await, 0, "nothing ran");
+    assert_eq!(runs(&table, "0.4.0").await, 0, "nothing ran");
+    m.mark("0.2.0", Applied).await.unwrap();
+    assert_eq!(m.up(None).await.unwrap().versions, ["0.4.0"]);
+}
+
 /// Records in the ledger another checksum for applied `version`, as if its code had changed since
 /// it ran.
 async fn code_changed_since_applied(table: &Table, version: &str) {

@@ -1,12 +1,13 @@
 //! `migrate check`: exits 5 on schema drift, table drift (indexes, time to live, stream),
 //! changed checksums, failed, interrupted or unknown
-//! recorded versions, and interrupted replays (for CI).
+//! recorded versions, migrations left out of order, and interrupted replays (for CI).
 
 use serde_json::{Value, json};
 
 use crate::cli::failure::Failure;
 use crate::cli::render::{Printer, emit};
 use crate::cli::session::Session;
+use crate::error::Error;
 use crate::ledger::MigrationStatus;
 
 /// Prints the problems found, or that there are none; fails (exit code 5) when there are.
@@ -45,6 +46,14 @@ pub(in crate::cli) async fn run(
             )),
             _ => {}
         }
+    }
+    // The rule `up` refuses by; its other refusals (changed or unknown code) are listed above.
+    if let Err(Error::OutOfOrder { versions, newest }) = migrator.up_plan(None).await {
+        problems.push(format!(
+            "{} not applied, but older than {newest}, which is: `migrate up` will not run them \
+             out of order",
+            versions.join(", ")
+        ));
     }
     if status.lock.is_none() {
         problems.extend(status.unfinished().map(|(replay, run)| {
