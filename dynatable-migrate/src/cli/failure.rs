@@ -128,10 +128,10 @@ impl Failure {
 }
 
 /// The table error underneath, if the error is one.
-fn table_kind(error: &Error) -> Option<&ErrorKind> {
+fn table_error(error: &Error) -> Option<&dynatable_core::Error> {
     match error {
-        Error::Table(e) => Some(e.kind()),
-        Error::Bulk(e) => Some(e.error.kind()),
+        Error::Table(e) => Some(e),
+        Error::Bulk(e) => Some(&e.error),
         _ => None,
     }
 }
@@ -150,10 +150,12 @@ fn describe(error: &Error, endpoint: &str) -> String {
             describe(source, endpoint)
         );
     }
-    match table_kind(error) {
+    let table = table_error(error);
+    match table.map(dynatable_core::Error::kind) {
         Some(ErrorKind::TableNotFound) => format!(
-            "the table does not exist at {endpoint}: create it with `migrate create-table`, or \
-             pass the right --table and --region"
+            "table {:?} does not exist at {endpoint}: create it with `migrate create-table`, or \
+             pass the right --table and --region",
+            table.map_or("", dynatable_core::Error::table)
         ),
         Some(ErrorKind::Configuration(text) | ErrorKind::Request(text))
             if text.contains("credential") =>

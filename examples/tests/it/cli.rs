@@ -374,7 +374,8 @@ async fn environment_errors_are_one_sentence_with_exit_1() {
     let missing = app.migrate(&["status"]).assert().code(1);
     let text = stderr(&missing);
     assert!(
-        text.contains("the table does not exist") && text.contains("migrate create-table"),
+        text.contains(&format!("table {:?} does not exist", app.table))
+            && text.contains("migrate create-table"),
         "{text}"
     );
     assert_eq!(text.lines().count(), 1, "{text}");
