@@ -6,6 +6,7 @@ use super::direct_read;
 use super::direct_requests::{self, GetAnswer};
 use super::error::{Error, ErrorKind, Operation, Result};
 use super::handle::Table;
+use super::managed;
 use crate::codec::{Item, WireItem};
 use crate::entity::Entity;
 use crate::key::PrimaryKey;
@@ -52,14 +53,21 @@ impl<E: Entity> Get<E> {
     /// valid `E`.
     pub async fn send(self) -> Result<Option<E>> {
         let table = &self.table;
-        match table.read_item(&self.key, self.consistent).await? {
-            Some(item)
-                if self.skip_expired
-                    && super::managed::expired(E::SCHEMA.ttl.as_slice(), &item) =>
-            {
-                Ok(None)
-            }
-            Some(item) => E::from_item(item).map(Some).map_err(|e| {
+        // With `skip_expired`, the time-to-live attributes an item is left out by.
+        let ttl = match self.skip_expired {
+            true => E::SCHEMA.ttl.as_slice(),
+            false => &[],
+        };
+        let decoded = table
+            .read_item_with(
+                &self.key,
+                self.consistent,
+                |item| (!managed::wire_expired(ttl, &item)).then(|| E::from_wire(item)),
+                |item| (!managed::expired(ttl, &item)).then(|| E::from_item(item)),
+            )
+            .await?;
+        match decoded.flatten() {
+            Some(value) => value.map(Some).map_err(|e| {
                 table.error(Operation::Get, Some(self.key.clone()), ErrorKind::Decode(e))
             }),
             None => Ok(None),
@@ -74,6 +82,19 @@ impl Table {
         key: &PrimaryKey,
         consistent: bool,
     ) -> Result<Option<Item>> {
+        self.read_item_with(key, consistent, |item| item.into_item(), |item| item)
+            .await
+    }
+
+    /// The item with `key`, if any, turned into `T` by `wire` when it was read straight from
+    /// the answer's body (direct requests), by `sdk` when the SDK read it.
+    async fn read_item_with<T>(
+        &self,
+        key: &PrimaryKey,
+        consistent: bool,
+        wire: impl FnOnce(WireItem<'_>) -> T,
+        sdk: impl FnOnce(Item) -> T,
+    ) -> Result<Option<T>> {
         if let Some(body) = direct_read::send(
             self,
             Operation::Get,
@@ -85,7 +106,7 @@ impl Table {
         .await?
             && let Some(answer) = direct_read::parse::<GetAnswer<'_>>(self, Operation::Get, &body)?
         {
-            return Ok(answer.item.map(WireItem::into_item));
+            return Ok(answer.item.map(wire));
         }
         let output = self
             .backoff()
@@ -100,7 +121,7 @@ impl Table {
                     .map_err(|e| Error::from_sdk(Operation::Get, self.name(), Some(key.clone()), e))
             })
             .await?;
-        Ok(output.item)
+        Ok(output.item.map(sdk))
     }
 }
 

@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::expression::Placeholders;
-use crate::codec::Item;
+use crate::codec::{Item, WireItem, WireValue};
 use crate::schema::EntitySchema;
 use crate::timestamp::Timestamp;
 
@@ -45,11 +45,24 @@ pub(crate) fn not_expired(attributes: &[&str], p: &mut Placeholders) -> Option<S
 
 /// Whether `item` has expired: one of `attributes` holds epoch seconds at or before now.
 pub(crate) fn expired(attributes: &[&str], item: &Item) -> bool {
+    passed(attributes, |attribute| match item.get(attribute) {
+        Some(AttributeValue::N(seconds)) => seconds.parse().ok(),
+        _ => None,
+    })
+}
+
+/// [`expired`] of an item read straight from an answer's body.
+pub(crate) fn wire_expired(attributes: &[&str], item: &WireItem<'_>) -> bool {
+    passed(attributes, |attribute| match item.get(attribute) {
+        Some(WireValue::N(seconds)) => seconds.parse().ok(),
+        _ => None,
+    })
+}
+
+/// Whether one of `attributes` holds (by `seconds`) epoch seconds at or before now.
+fn passed(attributes: &[&str], seconds: impl Fn(&str) -> Option<u64>) -> bool {
     let now = Timestamp::now().as_epoch_seconds();
     attributes
         .iter()
-        .any(|attribute| match item.get(*attribute) {
-            Some(AttributeValue::N(seconds)) => seconds.parse::<u64>().is_ok_and(|s| s <= now),
-            _ => false,
-        })
+        .any(|attribute| seconds(attribute).is_some_and(|s| s <= now))
 }
