@@ -342,8 +342,11 @@ fn parse_failover(text: &str) -> Result<Duration, String> {
 }
 
 /// An endpoint URL the SDK can send to (`http` or `https`, with a host): the SDK does not check
-/// it, and fails on its first request.
+/// it, and fails on its first request. Empty, as an empty `DYNATABLE_ENDPOINT`, it means none.
 fn parse_endpoint_url(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Ok(String::new());
+    }
     dynatable_core::client::check_endpoint_url(text)
         .map(|()| text.to_owned())
         .map_err(|e| e.to_string())
@@ -389,6 +392,18 @@ mod tests {
                 "{spelling}"
             );
         }
+    }
+
+    #[test]
+    fn an_endpoint_is_a_url_or_empty_for_none() {
+        assert_eq!(
+            super::parse_endpoint_url("http://localhost:8000"),
+            Ok("http://localhost:8000".to_owned())
+        );
+        for none in ["", "  "] {
+            assert_eq!(super::parse_endpoint_url(none), Ok(String::new()));
+        }
+        assert!(super::parse_endpoint_url("localhost:8000").is_err());
     }
 
     #[test]
