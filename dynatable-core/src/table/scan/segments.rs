@@ -103,29 +103,15 @@ impl RawScan {
                 share.throttled(partition, ticket);
             }
         };
-        let (mut page, consumed) =
+        let direct =
             match direct_read::send_page(table, Operation::Scan, &request, throttled).await? {
-                Some(body) => {
-                    match direct_read::parse::<PageAnswer<'_>>(table, Operation::Scan, &body)? {
-                        Some(answer) => {
-                            let consumed = answer.capacity_units();
-                            let (items, malformed) = decoder.wire_items(table, answer.items)?;
-                            let page = Page {
-                                items,
-                                cursor: answer
-                                    .last_evaluated_key
-                                    .map(|key| Cursor(key.into_item())),
-                                segment,
-                                scanned: usize::try_from(answer.scanned_count).unwrap_or_default(),
-                                malformed,
-                            };
-                            (page, consumed)
-                        }
-                        None => self.sdk_page(&request, decoder, throttled).await?,
-                    }
-                }
-                None => self.sdk_page(&request, decoder, throttled).await?,
+                Some(body) => answer_page(table, &body, decoder)?,
+                None => None,
             };
+        let (mut page, consumed) = match direct {
+            Some(read) => read,
+            None => self.sdk_page(&request, decoder, throttled).await?,
+        };
         page.segment = segment;
         if let Some(share) = share {
             share.settle(0.0, consumed.unwrap_or_default());
@@ -230,4 +216,26 @@ impl RawScan {
             });
         segments.collect()
     }
+}
+
+/// [`RawScan::fetch`]'s page from a direct answer's `body` (its segment left at 0) and the read
+/// units it consumed; `None` when the answer holds a value of a type this client does not know.
+fn answer_page<U>(
+    table: &Table,
+    body: &[u8],
+    decoder: &PageDecoder<U>,
+) -> Result<Option<(Page<U>, Option<f64>)>> {
+    let Some(answer) = direct_read::parse::<PageAnswer<'_>>(table, Operation::Scan, body)? else {
+        return Ok(None);
+    };
+    let consumed = answer.capacity_units();
+    let (items, malformed) = decoder.wire_items(table, answer.items)?;
+    let page = Page {
+        items,
+        cursor: answer.last_evaluated_key.map(|key| Cursor(key.into_item())),
+        segment: 0,
+        scanned: usize::try_from(answer.scanned_count).unwrap_or_default(),
+        malformed,
+    };
+    Ok(Some((page, consumed)))
 }
