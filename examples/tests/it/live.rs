@@ -282,7 +282,8 @@ async fn up_and_down_while_the_application_writes() {
         .unwrap();
     let through_proxy = Endpoint::Local(proxy.url().to_owned());
     let table = Table::new(through_proxy.client().await, &app.table).with_concurrency(16);
-    let migrator = Migrator::new(table.clone())
+    // The application's writes go through the SDK, the run as `migrate` makes it.
+    let migrator = Migrator::new(support::as_migrate_runs_it(table.clone(), &through_proxy).await)
         .unwrap()
         .stream_client(through_proxy.stream_client().await);
     let expected = Arc::new(Mutex::new(Expected::default()));

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use assert_cmd::Command;
-use dynatable_core::Table;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
+use dynatable_core::{DirectRequests, Table};
 use dynatable_tests::{Endpoint, endpoint, scan_all};
 
 /// One test's table, not created until `migrate create-table` runs.
@@ -166,6 +166,25 @@ impl App {
             .filter(|row| !row["PK"].starts_with("_SCHEMA#"))
             .collect()
     }
+}
+
+/// `table` with direct requests, as the `migrate` command runs: unless
+/// `DYNATABLE_NO_DIRECT_REQUESTS` is set to a true value, which turns them off for the command
+/// too, so that the suite runs both ways.
+pub async fn as_migrate_runs_it(table: Table, endpoint: &Endpoint) -> Table {
+    let off = std::env::var("DYNATABLE_NO_DIRECT_REQUESTS").is_ok_and(|value| {
+        !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "" | "0" | "n" | "no" | "f" | "false" | "off"
+        )
+    });
+    if off {
+        return table;
+    }
+    let direct = DirectRequests::new(&endpoint.sdk_config().await)
+        .await
+        .unwrap_or_else(|e| panic!("direct requests: {e}"));
+    table.with_direct_requests(direct)
 }
 
 /// The `status` of each migration in a `status --json` document.
