@@ -1,7 +1,7 @@
 //! Four processes run `migrate up --join` on one table while the test SIGKILLs and restarts them
-//! at random moments (the leader among them): the table ends as a clean run leaves it, the ledger
-//! holds each version applied exactly once, every segment of every shared backfill was finished,
-//! and every process slot did part of the work.
+//! at random moments (the leader among them), in every migration's shared backfill: the table
+//! ends as a clean run leaves it, the ledger holds each version applied exactly once, every
+//! segment of every shared backfill was finished, and every process slot did part of the work.
 //!
 //! CI runs it on 3,300 items with 10 kills. The issue's size (50,000 items):
 //! `DYNATABLE_JOINED_USERS=4546 cargo test --release -p dynatable-example --test it joined_crash:: -- --nocapture`
@@ -9,15 +9,18 @@
 
 use crate::support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use dynatable_core::aws_sdk_dynamodb::Client;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use support::{APPLIED_LEDGER, App, comparable, setting};
 
 const PROCESSES: usize = 4;
+/// The example's migrations with a backfill, which the processes share (0.4.0 has none).
+const BACKFILLED: [&str; 4] = ["0.1.0", "0.2.0", "0.3.0", "0.5.0"];
 
 /// One of the four places a process runs in; a killed process is replaced by a new one.
 struct Slot {
@@ -43,21 +46,42 @@ fn spawn(app: &App, slot: usize, run: usize, segments: usize) -> (Child, PathBuf
     (child, log)
 }
 
-/// The pid of the process holding the migration lock, if any (`user@host pid N`).
-async fn leader_pid(app: &App) -> Option<u32> {
-    let client = app.endpoint.client().await;
-    let item = client
+/// The ledger item `pk`/`sk` of `app`'s table, if there is one.
+async fn ledger_item(
+    client: &Client,
+    app: &App,
+    pk: &str,
+    sk: &str,
+) -> Option<HashMap<String, AttributeValue>> {
+    client
         .get_item()
         .table_name(&app.table)
-        .key("PK", AttributeValue::S("_SCHEMA#LOCK".to_owned()))
-        .key("SK", AttributeValue::S("LOCK".to_owned()))
+        .key("PK", AttributeValue::S(pk.to_owned()))
+        .key("SK", AttributeValue::S(sk.to_owned()))
         .consistent_read(true)
         .send()
         .await
         .ok()?
-        .item?;
+        .item
+}
+
+/// The pid of the process holding the migration lock, if any (`user@host pid N`).
+async fn leader_pid(client: &Client, app: &App) -> Option<u32> {
+    let item = ledger_item(client, app, "_SCHEMA#LOCK", "LOCK").await?;
     let holder = item.get("holder")?.as_s().ok()?;
     holder.rsplit(" pid ").next()?.parse().ok()
+}
+
+/// The version whose backfill the leader announced for the processes to share, if any.
+async fn shared_version(client: &Client, app: &App) -> Option<String> {
+    let item = ledger_item(client, app, "_SCHEMA#MIGRATIONS", "SHARED").await?;
+    item.get("version")?.as_s().ok().cloned()
+}
+
+/// The kills to land in the backfill of `BACKFILLED[index]`: `kills` spread over the four, the
+/// remainder to the last (the longest: the re-key and the backfill of every item).
+fn quota(kills: usize, index: usize) -> usize {
+    kills / BACKFILLED.len() + usize::from(index >= BACKFILLED.len() - kills % BACKFILLED.len())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -92,20 +116,21 @@ async fn killed_joined_processes_finish_the_run_together() {
         })
         .collect();
     let mut rng = fastrand::Rng::with_seed(u64::try_from(users).unwrap());
+    let client = joined.endpoint.client().await;
     let (mut killed, mut leaders_killed) = (0, 0);
+    let mut killed_in = [0usize; BACKFILLED.len()];
+    // The backfill the last look found shared, and when its next kill is due.
+    let (mut phase, mut next_kill) = (None, Instant::now());
     while slots.iter().any(|s| !s.finished) {
         assert!(
             started.elapsed() < Duration::from_secs(3600),
             "the joined run took over an hour"
         );
-        // The kills spread over about half a clean run's time, so that they land in every
-        // migration; then the processes are left to finish.
-        #[allow(clippy::cast_precision_loss)]
-        let pause = match killed < kills {
-            true => clean_run.mul_f64(rng.f64() / kills as f64),
-            false => Duration::ZERO,
-        };
-        tokio::time::sleep(pause.max(Duration::from_millis(500))).await;
+        // Each migration's share of the kills lands while its backfill is shared, so that they
+        // land in every migration: the first within half a second of the backfill's announcement
+        // (some take two seconds), the others 0.3 to 2 s apart; then the processes are left to
+        // finish.
+        tokio::time::sleep(Duration::from_millis(200)).await;
         for (index, slot) in slots.iter_mut().enumerate() {
             if !slot.finished
                 && let Some(status) = slot.child.try_wait().unwrap()
@@ -122,8 +147,21 @@ async fn killed_joined_processes_finish_the_run_together() {
         if killed >= kills {
             continue;
         }
+        let Some(version) = shared_version(&client, &joined).await else {
+            continue;
+        };
+        let Some(index) = BACKFILLED.iter().position(|v| *v == version) else {
+            panic!("a shared backfill of {version}, which has none");
+        };
+        if phase != Some(index) {
+            phase = Some(index);
+            next_kill = Instant::now() + Duration::from_millis(rng.u64(0..=500));
+        }
+        if killed_in[index] >= quota(kills, index) || Instant::now() < next_kill {
+            continue;
+        }
         // A third of the kills are the leader's: whenever fewer were, and a slot's process leads.
-        let leader = leader_pid(&joined).await;
+        let leader = leader_pid(&client, &joined).await;
         let running: Vec<usize> = (0..PROCESSES).filter(|&i| !slots[i].finished).collect();
         if running.is_empty() {
             break;
@@ -140,10 +178,12 @@ async fn killed_joined_processes_finish_the_run_together() {
         slot.child.kill().unwrap(); // SIGKILL
         slot.child.wait().unwrap();
         killed += 1;
+        killed_in[index] += 1;
+        next_kill = Instant::now() + Duration::from_millis(rng.u64(300..=2000));
         let was_leader = Some(victim) == leading;
         leaders_killed += usize::from(was_leader);
         eprintln!(
-            "{:>6.1?}: killed slot {victim} (pid {}){}",
+            "{:>6.1?}: killed slot {victim} (pid {}) in {version}'s backfill{}",
             started.elapsed(),
             slot.child.id(),
             if was_leader { ", the leader" } else { "" }
@@ -153,10 +193,12 @@ async fn killed_joined_processes_finish_the_run_together() {
         slot.child = child;
     }
     let run_time = started.elapsed();
-    assert!(
-        killed >= kills,
-        "the run ended after {killed} kills, before {kills}"
-    );
+    for (index, version) in BACKFILLED.iter().enumerate() {
+        assert!(
+            killed_in[index] > 0 || quota(kills, index) == 0,
+            "no kill landed in {version}'s backfill: {killed_in:?} kills in {BACKFILLED:?}"
+        );
+    }
     assert!(leaders_killed >= 2, "only {leaders_killed} leaders killed");
 
     assert_eq!(comparable(joined.data().await), expected);
@@ -221,7 +263,8 @@ async fn killed_joined_processes_finish_the_run_together() {
         }
     }
     eprintln!(
-        "{} items, {PROCESSES} processes, {killed} kills ({leaders_killed} of the leader), \
+        "{} items, {PROCESSES} processes, {killed} kills ({leaders_killed} of the leader; \
+         {killed_in:?} in {BACKFILLED:?}), \
          clean run {clean_run:.1?}, joined run {run_time:.1?}; segments finished per slot: \
          {per_slot:?} of {}",
         expected.len(),
