@@ -4,7 +4,7 @@ use std::fmt;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::codec::Item;
+use crate::codec::{Item, WireItem};
 
 pub use crate::reserved_names::{
     ENTITY_TYPE_ATTRIBUTE, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE, SORT_KEY_ATTRIBUTE,
@@ -59,6 +59,15 @@ impl PrimaryKey {
             }
             _ => None,
         }
+    }
+
+    /// The key of an item of an answer's body: its `PK` and `SK` strings, as
+    /// [`of_item`](Self::of_item) reads them.
+    pub(crate) fn of_wire_item(item: &WireItem<'_>) -> Option<Self> {
+        Some(Self::new(
+            item.string(PARTITION_KEY_ATTRIBUTE)?,
+            item.string(SORT_KEY_ATTRIBUTE)?,
+        ))
     }
 }
 

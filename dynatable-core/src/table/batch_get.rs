@@ -1,8 +1,9 @@
 //! `BatchGetItem`: many items by key, in chunks of 100, unprocessed keys asked for again; typed
 //! ([`BatchGet`]) or raw ([`Table::batch_get_items`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use futures::{StreamExt as _, TryStreamExt as _};
@@ -13,6 +14,7 @@ use super::error::{Error, ErrorKind, Operation, Result};
 use super::handle::Table;
 use super::query_target::QueryTarget;
 use crate::codec::{Item, WireItem};
+use crate::error::DecodeError;
 use crate::key::PrimaryKey;
 
 /// The most keys DynamoDB accepts in one `BatchGetItem`.
@@ -68,21 +70,93 @@ impl<E: QueryTarget> BatchGet<E> {
     /// A request error; [`ErrorKind::Unprocessed`] when keys are still unprocessed after every
     /// attempt; [`ErrorKind::Decode`], naming the key, when an item is not a valid `E`.
     pub async fn send(self) -> Result<Vec<Option<E>>> {
-        let items = self
+        // An item is decoded as its answer is read, straight from the body when it came as a
+        // direct request; one whose key is asked for more than once is kept whole instead, to
+        // be decoded once per time (`E` need not be `Clone`).
+        let mut seen = HashSet::new();
+        let asked_twice: Arc<HashSet<PrimaryKey>> = Arc::new(
+            self.keys
+                .iter()
+                .filter(|k| !seen.insert(*k))
+                .cloned()
+                .collect(),
+        );
+        let found = self
             .table
-            .batch_get_items(&self.keys, self.consistent)
+            .batch_get_with(
+                &self.keys,
+                self.consistent,
+                Found::<E>::of_wire(asked_twice.clone()),
+                Found::<E>::of_sdk(asked_twice),
+            )
             .await?;
-        items
-            .into_iter()
-            .zip(&self.keys)
-            .map(|(item, key)| match item {
-                None => Ok(None),
-                Some(item) => E::decode(item).map_err(|e| {
+        self.in_keys_order(found)
+    }
+
+    /// One entry per key, in the keys' order, from the items `found`; the error is the first
+    /// malformed key's.
+    fn in_keys_order(&self, found: HashMap<PrimaryKey, Found<E>>) -> Result<Vec<Option<E>>> {
+        let (mut decoded, mut kept) = (HashMap::new(), HashMap::new());
+        for (key, found) in found {
+            match found {
+                Found::Decoded(result) => {
+                    decoded.insert(key, result);
+                }
+                Found::Kept(item) => {
+                    kept.insert(key, item);
+                }
+            }
+        }
+        self.keys
+            .iter()
+            .map(|key| {
+                let result = match (decoded.remove(key), kept.get(key)) {
+                    (Some(result), _) => result,
+                    (None, Some(item)) => E::decode(item.clone()),
+                    (None, None) => return Ok(None),
+                };
+                result.map_err(|e| {
                     self.table
                         .error(Operation::BatchGet, Some(key.clone()), ErrorKind::Decode(e))
-                }),
+                })
             })
             .collect()
+    }
+}
+
+/// An item a typed batch get found.
+enum Found<E> {
+    /// Decoded as it was read (`None`: an item of no member of a collection).
+    Decoded(std::result::Result<Option<E>, DecodeError>),
+    /// Kept whole: its key was asked for more than once.
+    Kept(Item),
+}
+
+impl<E: QueryTarget> Found<E> {
+    /// What an item of a direct request's body is found as, with its key (`None` without one).
+    fn of_wire(
+        asked_twice: Arc<HashSet<PrimaryKey>>,
+    ) -> impl Fn(WireItem<'_>) -> Option<(PrimaryKey, Self)> + Clone + Send + Sync {
+        move |item| {
+            let key = PrimaryKey::of_wire_item(&item)?;
+            Some(match asked_twice.contains(&key) {
+                true => (key, Self::Kept(item.into_item())),
+                false => (key, Self::Decoded(E::decode_wire(item))),
+            })
+        }
+    }
+
+    /// What an item of the SDK's answer is found as, with its key (`None` without one).
+    fn of_sdk(
+        asked_twice: Arc<HashSet<PrimaryKey>>,
+    ) -> impl Fn(Item) -> Option<(PrimaryKey, Self)> + Clone + Send + Sync {
+        move |item| {
+            let key = PrimaryKey::of_item(&item)?;
+            Some(match asked_twice.contains(&key) {
+                true => (key, Self::Kept(item)),
+                false => (key, Self::Decoded(E::decode(item))),
+            })
+        }
     }
 }
 
@@ -124,7 +198,23 @@ impl Table {
         keys: &[PrimaryKey],
         consistent: bool,
     ) -> Result<Vec<Option<Item>>> {
-        let mut seen = std::collections::HashSet::new();
+        let wire = |item: WireItem<'_>| Some((PrimaryKey::of_wire_item(&item)?, item.into_item()));
+        let sdk = |item: Item| Some((PrimaryKey::of_item(&item)?, item));
+        let found = self.batch_get_with(keys, consistent, wire, sdk).await?;
+        Ok(keys.iter().map(|k| found.get(k).cloned()).collect())
+    }
+
+    /// The items with `keys` (each read once), by key, each made a `T` as its answer is read:
+    /// by `wire` from a direct request's body, by `sdk` from the SDK's answer (`None` for an
+    /// item without a string `PK` and `SK`, which no key asked for).
+    async fn batch_get_with<T: Send>(
+        &self,
+        keys: &[PrimaryKey],
+        consistent: bool,
+        wire: impl Fn(WireItem<'_>) -> Option<(PrimaryKey, T)> + Clone + Send + Sync,
+        sdk: impl Fn(Item) -> Option<(PrimaryKey, T)> + Clone + Send + Sync,
+    ) -> Result<HashMap<PrimaryKey, T>> {
+        let mut seen = HashSet::new();
         let distinct: Vec<&PrimaryKey> = keys.iter().filter(|k| seen.insert(*k)).collect();
         // Owned chunks: a future borrowing its chunk would not be `Send` for every lifetime a
         // caller's future may be checked at.
@@ -133,22 +223,24 @@ impl Table {
             .map(|chunk| chunk.iter().map(|k| k.to_key_item()).collect())
             .collect();
         let mut chunks = futures::stream::iter(chunks)
-            .map(|wanted| self.batch_get_chunk(wanted, consistent))
+            .map(|wanted| self.batch_get_chunk(wanted, consistent, wire.clone(), sdk.clone()))
             .buffer_unordered(self.concurrency());
-        let mut found: HashMap<PrimaryKey, Item> = HashMap::with_capacity(keys.len());
+        let mut found = HashMap::with_capacity(distinct.len());
         while let Some(items) = chunks.try_next().await? {
-            found.extend(
-                items
-                    .into_iter()
-                    .filter_map(|item| Some((PrimaryKey::of_item(&item)?, item))),
-            );
+            found.extend(items);
         }
-        Ok(keys.iter().map(|k| found.get(k).cloned()).collect())
+        Ok(found)
     }
 
-    /// The items of `wanted` (at most [`MAX_BATCH_GET_KEYS`] key items), unprocessed keys asked
-    /// for again.
-    async fn batch_get_chunk(&self, mut wanted: Vec<Item>, consistent: bool) -> Result<Vec<Item>> {
+    /// The items of `wanted` (at most [`MAX_BATCH_GET_KEYS`] key items), made `T`s by `wire` or
+    /// `sdk`, unprocessed keys asked for again.
+    async fn batch_get_chunk<T>(
+        &self,
+        mut wanted: Vec<Item>,
+        consistent: bool,
+        wire: impl Fn(WireItem<'_>) -> Option<(PrimaryKey, T)>,
+        sdk: impl Fn(Item) -> Option<(PrimaryKey, T)>,
+    ) -> Result<Vec<(PrimaryKey, T)>> {
         let mut items = Vec::with_capacity(wanted.len());
         let mut attempt = 0;
         while !wanted.is_empty() {
@@ -166,7 +258,7 @@ impl Table {
                 tokio::time::sleep(self.backoff().delay(attempt - 1)).await;
             }
             attempt += 1;
-            if let Some((found, rest)) = self.batch_get_direct(&wanted, consistent).await? {
+            if let Some((found, rest)) = self.batch_get_direct(&wanted, consistent, &wire).await? {
                 items.extend(found);
                 wanted = rest;
                 continue;
@@ -197,7 +289,9 @@ impl Table {
                 output
                     .responses
                     .and_then(|mut r| r.remove(self.name()))
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(&sdk),
             );
             if let Some(rest) = output
                 .unprocessed_keys
@@ -209,13 +303,14 @@ impl Table {
         Ok(items)
     }
 
-    /// One `BatchGetItem` of `wanted` through the direct requests: the items found and the
-    /// keys left unprocessed, or `None` to send it through the SDK.
-    async fn batch_get_direct(
+    /// One `BatchGetItem` of `wanted` through the direct requests: the items found (made `T`s
+    /// by `wire`) and the keys left unprocessed, or `None` to send it through the SDK.
+    async fn batch_get_direct<T>(
         &self,
         wanted: &[Item],
         consistent: bool,
-    ) -> Result<Option<(Vec<Item>, Vec<Item>)>> {
+        wire: impl Fn(WireItem<'_>) -> Option<(PrimaryKey, T)>,
+    ) -> Result<Option<(Vec<(PrimaryKey, T)>, Vec<Item>)>> {
         let Some(body) = direct_read::send(
             self,
             Operation::BatchGet,
@@ -238,7 +333,7 @@ impl Table {
             .remove(self.name())
             .unwrap_or_default()
             .into_iter()
-            .map(WireItem::into_item)
+            .filter_map(wire)
             .collect();
         let rest = answer
             .unprocessed_keys

@@ -528,6 +528,20 @@ async fn read_script(table: &Table) -> Vec<String> {
         "{:?}",
         table.batch_get::<Entry>(keys.clone()).send().await
     )));
+    // A malformed item, asked for once and, in another batch, twice: the error names its key.
+    for keys in [
+        vec![Entry::key("a", 2), Entry::key("bad", 1)],
+        vec![
+            Entry::key("bad", 1),
+            Entry::key("a", 2),
+            Entry::key("bad", 1),
+        ],
+    ] {
+        out.push(text(format!(
+            "{:?}",
+            table.batch_get::<Entry>(keys).send().await
+        )));
+    }
     let raw_keys = [
         PrimaryKey::new("RAW#1", "RAW"),
         PrimaryKey::new("RAW#9", "RAW"),
