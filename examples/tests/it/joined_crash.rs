@@ -128,8 +128,8 @@ async fn killed_joined_processes_finish_the_run_together() {
         );
         // Each migration's share of the kills lands while its backfill is shared, so that they
         // land in every migration: the first within half a second of the backfill's announcement
-        // (some take two seconds), the others 0.3 to 2 s apart; then the processes are left to
-        // finish.
+        // (0.2.0's backfill can be over in two seconds), the others 0.3 to 2 s apart; a share a
+        // backfill ended before is not made up later. Then the processes are left to finish.
         tokio::time::sleep(Duration::from_millis(200)).await;
         for (index, slot) in slots.iter_mut().enumerate() {
             if !slot.finished
