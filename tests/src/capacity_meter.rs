@@ -169,6 +169,11 @@ impl CapacityMeter {
         now.duration_since(self.started).as_secs()
     }
 
+    /// The second of the accounting now.
+    pub(crate) fn second_now(&self) -> u64 {
+        self.second(Instant::now())
+    }
+
     /// Decides on a request of `operation` with `body` from `client`.
     pub(crate) fn admit(&self, client: &str, operation: &str, body: &[u8]) -> Admission {
         let Ok(request) = serde_json::from_slice::<Value>(body) else {

@@ -151,6 +151,15 @@ impl Proxy {
             .unwrap_or_default()
     }
 
+    /// The second of [`capacity_stats`](Self::capacity_stats)' accounting now: seconds since
+    /// the proxy started (0 when it does not meter capacity).
+    pub fn capacity_second(&self) -> u64 {
+        self.state
+            .meter
+            .as_ref()
+            .map_or(0, CapacityMeter::second_now)
+    }
+
     /// What it did so far.
     pub fn stats(&self) -> ProxyStats {
         let c = &self.state.counters;

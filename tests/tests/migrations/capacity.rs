@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dynatable_core::{DirectRequests, Entity, Table, entity};
 use dynatable_migrate::capacity::{
@@ -179,9 +179,11 @@ impl Setup {
         self.proxy.capacity_stats()
     }
 
-    /// The second of the proxy's accounting now.
-    fn second(&self, started: Instant) -> u64 {
-        started.elapsed().as_secs()
+    /// The second of the proxy's accounting now. The proxy counts from its own start, before
+    /// the table was seeded, so a clock started by the test after seeding would place every
+    /// window as many seconds too early as the seeding took.
+    fn second(&self) -> u64 {
+        self.proxy.capacity_second()
     }
 
     async fn every_parcel_weighed(&self, parcels: usize) {
@@ -233,7 +235,6 @@ fn application(table: Table, rate: Arc<std::sync::atomic::AtomicU64>, stop: Arc<
 async fn three_joined_processes_take_half_the_table_and_yield_to_the_application() {
     const PARCELS: usize = 1_500;
     let setup = Setup::new(PARCELS, table_of(TABLE_UNITS, None)).await;
-    let started = Instant::now();
 
     // The application: 120 units/s (30% of the table), with retries as an SDK client has them.
     let app_table = Table::new(
@@ -250,7 +251,7 @@ async fn three_joined_processes_take_half_the_table_and_yield_to_the_application
 
     // Three processes sharing one run at 50% of the table's capacity.
     let joined = JoinedRun::start(&setup, 3, 50.0).await;
-    let run_started = setup.second(started);
+    let run_started = setup.second();
 
     // Beside the application's 30%, the run takes its 50%: 200 units/s.
     tokio::time::sleep(Duration::from_secs(7)).await;
@@ -279,7 +280,7 @@ async fn three_joined_processes_take_half_the_table_and_yield_to_the_application
     // second of capacity, so the two together run over it for a few seconds before anything is
     // throttled; from the first throttle on, the run cuts its rate.
     app_rate.store(300, Ordering::SeqCst);
-    let busy = setup.second(started);
+    let busy = setup.second();
     tokio::time::sleep(Duration::from_secs(9)).await;
     let stats = setup.stats();
     let end = busy + 9;
@@ -362,11 +363,10 @@ async fn throttle_pauses_resumes_and_retunes_every_process_within_two_seconds() 
         read_consumed_per_second: 0.0,
     };
     operator.put(&abandoned).send().await.unwrap();
-    let started = Instant::now();
     let run = JoinedRun::start(&setup, 2, 50.0).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    let paused = setup.second(started) + 1;
+    let paused = setup.second() + 1;
     throttle(&operator, None, Some(true)).await.unwrap();
     tokio::time::sleep(Duration::from_secs(4)).await;
     let during = per_second(&setup.stats(), "run", paused + 2, paused + 4);
@@ -388,7 +388,7 @@ async fn throttle_pauses_resumes_and_retunes_every_process_within_two_seconds() 
         .unwrap();
     assert_eq!(left, None, "the abandoned record is still there");
 
-    let resumed = setup.second(started) + 1;
+    let resumed = setup.second() + 1;
     throttle(&operator, Some(10.0), Some(false)).await.unwrap();
     tokio::time::sleep(Duration::from_secs(4)).await;
     let after = per_second(&setup.stats(), "run", resumed + 2, resumed + 4);
@@ -421,11 +421,10 @@ async fn a_hot_key_does_not_slow_the_rest_of_the_run() {
     let mut rates = Vec::new();
     for hot_partition in [None, Some(("PARCEL#00007", 6))] {
         let setup = Setup::new(PARCELS, table_of(300.0, hot_partition)).await;
-        let started = Instant::now();
         let (migrator, coordinator) = setup.process("run", 50.0).await;
         let run = tokio::spawn(async move { migrator.up(None).await });
         tokio::time::sleep(Duration::from_secs(4)).await;
-        let second = setup.second(started);
+        let second = setup.second();
         let measured = per_second(&setup.stats(), "run", second - 3, second);
         run.await.unwrap().unwrap();
         coordinator.stop().await.unwrap();
