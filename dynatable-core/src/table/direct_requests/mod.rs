@@ -1,13 +1,13 @@
 //! Direct requests: single-item writes (`PutItem`, `UpdateItem`, `DeleteItem`), transactions
-//! (`TransactWriteItems`) and reads (`GetItem`, `BatchGetItem`, `Query`, `Scan`) signed with the
-//! SDK's own SigV4 signer and sent
-//! over a pooled HTTPS connection, without the SDK's per-request orchestrator (its
+//! (`TransactWriteItems`) and reads (`GetItem`, `BatchGetItem`, `Query`, `Scan`) signed with
+//! SigV4 (`signer`) and sent over a pooled HTTPS connection, without the SDK's per-request orchestrator (its
 //! interceptors, runtime plugins, endpoint and identity resolution run for every request, and
 //! cost about twice what the request itself does). The reads' answers are decoded by
 //! `read_wire` straight from their bodies.
 
 mod credentials;
 mod read_wire;
+mod signer;
 mod write_wire;
 
 use std::sync::Arc;
@@ -16,10 +16,8 @@ use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4::SigningParams;
-use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
+use http::header::{self, HeaderValue};
 use http_body_util::{BodyExt as _, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
@@ -31,6 +29,7 @@ use self::credentials::CachedCredentials;
 pub(crate) use self::read_wire::{
     BatchGetAnswer, GetAnswer, PageAnswer, PageRequest, batch_get_item, get_item,
 };
+use self::signer::{RequestHeaders, Signer};
 use self::write_wire::{Body, ErrorOutput, Output, TransactionOutput};
 use super::error::ErrorKind;
 use super::write_op::{Rendered, WriteOp};
@@ -50,9 +49,9 @@ const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 const SIGNATURE_REFUSED: &[&str] = &["InvalidSignatureException", "IncompleteSignatureException"];
 
 /// Sends a [`Table`](super::Table)'s single-item writes, transactions and reads without the SDK's
-/// per-request orchestrator: the same request, signed by the SDK's signer (`aws-sigv4`) with the
-/// configuration's credentials, region and endpoint, sent over a pool of HTTP/1.1 connections
-/// (rustls, the system's root certificates). A read's answer is decoded straight from its body
+/// per-request orchestrator: the same request, signed with SigV4 (`aws-sigv4`'s HMACs, the
+/// day's signing key derived once) with the configuration's credentials, region and endpoint,
+/// sent over a pool of HTTP/1.1 connections (rustls, the system's root certificates). A read's answer is decoded straight from its body
 /// into the entity, projection or collection ([`Entity::from_wire`](crate::Entity::from_wire)),
 /// without the SDK's maps. Measured (`BENCHMARKS.md`), a write costs about half the client CPU,
 /// and a 1 MB query page a fraction of the SDK's parse.
@@ -90,7 +89,9 @@ struct Inner {
     endpoint: String,
     uri: http::Uri,
     host: String,
+    host_header: HeaderValue,
     region: String,
+    signer: Signer,
     credentials: CachedCredentials,
     fell_back: AtomicBool,
 }
@@ -148,6 +149,9 @@ impl DirectRequests {
             .authority()
             .ok_or_else(|| DirectRequestsError::Endpoint(format!("{endpoint}: no host")))?
             .to_string();
+        let host_header = HeaderValue::from_str(&host)
+            .map_err(|e| DirectRequestsError::Endpoint(format!("{endpoint}: {e}")))?;
+        let signer = Signer::new(&region, &endpoint, uri.path());
         let mut connector = HttpConnector::new();
         connector.enforce_http(false);
         connector.set_nodelay(true);
@@ -172,7 +176,9 @@ impl DirectRequests {
                 endpoint,
                 uri,
                 host,
+                host_header,
                 region,
+                signer,
                 credentials: CachedCredentials::new(provider),
                 fell_back: AtomicBool::new(false),
             }),
@@ -259,48 +265,47 @@ impl DirectRequests {
 
     /// One signed request; the answer's body when DynamoDB accepted it, `None` when it refused
     /// the signature.
-    async fn request(&self, target: &str, body: String) -> Result<Option<Bytes>, ErrorKind> {
+    async fn request(
+        &self,
+        target: &'static str,
+        body: String,
+    ) -> Result<Option<Bytes>, ErrorKind> {
         let inner = &self.inner;
         let credentials = inner
             .credentials
             .get()
             .await
             .map_err(ErrorKind::Configuration)?;
-        let identity = Identity::from(credentials);
-        let params = SigningParams::builder()
-            .identity(&identity)
-            .region(&inner.region)
-            .name("dynamodb")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|e| ErrorKind::Configuration(format!("cannot sign: {e}")))?
-            .into();
-        let headers = [
-            ("content-type", CONTENT_TYPE),
-            ("host", inner.host.as_str()),
-            ("x-amz-target", target),
-        ];
-        let signable = SignableRequest::new(
-            "POST",
-            inner.endpoint.as_str(),
-            headers.iter().copied(),
-            SignableBody::Bytes(body.as_bytes()),
-        )
-        .and_then(|request| sign(request, &params))
-        .map_err(|e| ErrorKind::Configuration(format!("cannot sign: {e}")))?;
-        let (instructions, _signature) = signable.into_parts();
-        let mut request = http::Request::builder()
-            .method(http::Method::POST)
-            .uri(inner.uri.clone())
-            .header(http::header::USER_AGENT, USER_AGENT);
-        for (name, value) in headers {
-            request = request.header(name, value);
+        let signature = inner
+            .signer
+            .sign(
+                &credentials,
+                &RequestHeaders {
+                    content_type: CONTENT_TYPE,
+                    host: &inner.host,
+                    target,
+                },
+                body.as_bytes(),
+                SystemTime::now(),
+            )
+            .map_err(|e| ErrorKind::Configuration(format!("cannot sign: {}", e.0)))?;
+        let mut request = http::Request::new(Full::new(Bytes::from(body)));
+        *request.method_mut() = http::Method::POST;
+        *request.uri_mut() = inner.uri.clone();
+        let headers = request.headers_mut();
+        let value = |text: String| {
+            HeaderValue::try_from(text)
+                .map_err(|e| ErrorKind::Configuration(format!("cannot sign: {e}")))
+        };
+        headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        headers.insert(header::HOST, inner.host_header.clone());
+        headers.insert("x-amz-target", HeaderValue::from_static(target));
+        headers.insert("x-amz-date", value(signature.date)?);
+        headers.insert(header::AUTHORIZATION, value(signature.authorization)?);
+        if let Some(token) = signature.token {
+            headers.insert("x-amz-security-token", value(token)?);
         }
-        let mut request = request
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| ErrorKind::Configuration(format!("cannot build the request: {e}")))?;
-        instructions.apply_to_request_http1x(&mut request);
         let exchange = async {
             let response = inner
                 .http
