@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -60,8 +61,9 @@ enum Node {
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Not(Box<Node>),
-    /// Every listed attribute holds exactly this value.
-    AllEqual(Vec<(String, AttributeValue)>),
+    /// Every attribute of the item but its key holds exactly the item's value (the item is
+    /// shared with the snapshot it was read into, not copied).
+    AllEqual(Arc<crate::codec::Item>),
     Raw {
         expression: String,
         names: HashMap<String, String>,
@@ -132,20 +134,11 @@ impl<E> Condition<E> {
     /// The item exists and every attribute of `item` but the key holds the value it has in
     /// `item`: the item is as it was read (attributes added since are not seen). The key
     /// attributes need no comparison: the write this guards is addressed by them.
-    pub(crate) fn unchanged(item: &crate::codec::Item) -> Self {
-        let mut attributes: Vec<(String, AttributeValue)> = item
-            .iter()
-            .filter(|(name, _)| {
-                name.as_str() != crate::key::PARTITION_KEY_ATTRIBUTE
-                    && name.as_str() != crate::key::SORT_KEY_ATTRIBUTE
-            })
-            .map(|(name, value)| (name.clone(), value.clone()))
-            .collect();
-        attributes.sort_by(|a, b| a.0.cmp(&b.0));
+    pub(crate) fn unchanged(item: &Arc<crate::codec::Item>) -> Self {
         let exists = Self::attribute_exists(crate::key::PARTITION_KEY_ATTRIBUTE);
-        match attributes.is_empty() {
-            true => exists,
-            false => exists.and(Self::new(Node::AllEqual(attributes))),
+        match item.keys().any(|name| !is_key(name)) {
+            true => exists.and(Self::new(Node::AllEqual(Arc::clone(item)))),
+            false => exists,
         }
     }
 
@@ -182,46 +175,88 @@ impl<E> Condition<E> {
 
     /// Renders the expression into `placeholders`.
     pub(crate) fn render(&self, placeholders: &mut Placeholders) -> Result<String, String> {
-        render(&self.node, placeholders)
+        let mut text = String::with_capacity(64);
+        render(&self.node, placeholders, &mut text)?;
+        Ok(text)
+    }
+
+    /// Renders the expression into `placeholders`, appended to `text`.
+    pub(crate) fn render_into(
+        &self,
+        placeholders: &mut Placeholders,
+        text: &mut String,
+    ) -> Result<(), String> {
+        render(&self.node, placeholders, text)
     }
 }
 
-fn render(node: &Node, p: &mut Placeholders) -> Result<String, String> {
-    let value = |p: &mut Placeholders, v: &Encoded| match v {
-        Ok(v) => Ok(p.value(v.clone())),
+/// Whether `name` is one of the key attributes, which a write addressed by them need not compare.
+fn is_key(name: &str) -> bool {
+    name == crate::key::PARTITION_KEY_ATTRIBUTE || name == crate::key::SORT_KEY_ATTRIBUTE
+}
+
+/// Appends `node`'s expression to `out`, its names and values as placeholders of `p`.
+fn render(node: &Node, p: &mut Placeholders, out: &mut String) -> Result<(), String> {
+    let value = |p: &mut Placeholders, out: &mut String, v: &Encoded| match v {
+        Ok(v) => {
+            p.push_value(out, v.clone());
+            Ok(())
+        }
         Err(e) => Err(e.to_string()),
     };
-    Ok(match node {
-        Node::Exists(name) => format!("attribute_exists({})", p.name(name)),
-        Node::NotExists(name) => format!("attribute_not_exists({})", p.name(name)),
+    match node {
+        Node::Exists(name) | Node::NotExists(name) => {
+            out.push_str(match node {
+                Node::Exists(_) => "attribute_exists(",
+                _ => "attribute_not_exists(",
+            });
+            p.push_name(out, name);
+            out.push(')');
+        }
         Node::Compare { name, op, value: v } => {
-            let n = p.name(name);
-            format!("{n} {op} {}", value(p, v)?)
+            p.push_name(out, name);
+            out.push(' ');
+            out.push_str(op);
+            out.push(' ');
+            value(p, out, v)?;
         }
         Node::BeginsWith { name, prefix } => {
-            let n = p.name(name);
-            format!(
-                "begins_with({n}, {})",
-                p.value(AttributeValue::S(prefix.clone()))
-            )
+            out.push_str("begins_with(");
+            p.push_name(out, name);
+            out.push_str(", ");
+            p.push_value(out, AttributeValue::S(prefix.clone()));
+            out.push(')');
         }
         Node::Between { name, low, high } => {
-            let n = p.name(name);
-            format!("{n} BETWEEN {} AND {}", value(p, low)?, value(p, high)?)
+            p.push_name(out, name);
+            out.push_str(" BETWEEN ");
+            value(p, out, low)?;
+            out.push_str(" AND ");
+            value(p, out, high)?;
         }
-        Node::And(a, b) => format!("({}) AND ({})", render(a, p)?, render(b, p)?),
-        Node::Or(a, b) => format!("({}) OR ({})", render(a, p)?, render(b, p)?),
-        Node::Not(a) => format!("NOT ({})", render(a, p)?),
-        Node::AllEqual(attributes) => {
-            let mut parts = Vec::with_capacity(attributes.len());
-            for (name, v) in attributes {
-                let n = p.name(name);
-                parts.push(format!("{n} = {}", p.value(v.clone())));
-            }
-            if parts.is_empty() {
+        Node::And(a, b) => render_both(a, "AND", b, p, out)?,
+        Node::Or(a, b) => render_both(a, "OR", b, p, out)?,
+        Node::Not(a) => {
+            out.push_str("NOT (");
+            render(a, p, out)?;
+            out.push(')');
+        }
+        Node::AllEqual(item) => {
+            // In name order, so that the same item always renders the same expression.
+            let mut attributes: Vec<(&String, &AttributeValue)> =
+                item.iter().filter(|(name, _)| !is_key(name)).collect();
+            if attributes.is_empty() {
                 return Err("a condition on an item with no attributes".to_owned());
             }
-            parts.join(" AND ")
+            attributes.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for (i, (name, v)) in attributes.into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(" AND ");
+                }
+                p.push_name(out, name);
+                out.push_str(" = ");
+                p.push_value(out, v.clone());
+            }
         }
         Node::Raw {
             expression,
@@ -229,9 +264,28 @@ fn render(node: &Node, p: &mut Placeholders) -> Result<String, String> {
             values,
         } => {
             p.add_raw(names, values)?;
-            expression.clone()
+            out.push_str(expression);
         }
-    })
+    }
+    Ok(())
+}
+
+/// Appends `(a) op (b)` to `out`.
+fn render_both(
+    a: &Node,
+    op: &str,
+    b: &Node,
+    p: &mut Placeholders,
+    out: &mut String,
+) -> Result<(), String> {
+    out.push('(');
+    render(a, p, out)?;
+    out.push_str(") ");
+    out.push_str(op);
+    out.push_str(" (");
+    render(b, p, out)?;
+    out.push(')');
+    Ok(())
 }
 
 impl<E, T: AttributeCodec, R> Field<E, T, R> {

@@ -39,20 +39,35 @@ pub(crate) struct Placeholders {
 impl Placeholders {
     /// The placeholder of an attribute name (one per distinct name).
     pub(crate) fn name(&mut self, name: &str) -> String {
-        if let Some(placeholder) = self.by_name.get(name) {
-            return placeholder.clone();
-        }
-        let placeholder = format!("#n{}", self.names.len());
-        self.names.insert(placeholder.clone(), name.to_owned());
-        self.by_name.insert(name.to_owned(), placeholder.clone());
+        let mut placeholder = String::with_capacity(4);
+        self.push_name(&mut placeholder, name);
         placeholder
+    }
+
+    /// Appends the placeholder of an attribute name (one per distinct name) to `text`.
+    pub(crate) fn push_name(&mut self, text: &mut String, name: &str) {
+        if let Some(placeholder) = self.by_name.get(name) {
+            text.push_str(placeholder);
+            return;
+        }
+        let placeholder = numbered("#n", self.names.len());
+        text.push_str(&placeholder);
+        self.names.insert(placeholder.clone(), name.to_owned());
+        self.by_name.insert(name.to_owned(), placeholder);
     }
 
     /// The placeholder of a value.
     pub(crate) fn value(&mut self, value: AttributeValue) -> String {
-        let placeholder = format!(":v{}", self.values.len());
-        self.values.insert(placeholder.clone(), value);
+        let mut placeholder = String::with_capacity(4);
+        self.push_value(&mut placeholder, value);
         placeholder
+    }
+
+    /// Appends the placeholder of a value to `text`.
+    pub(crate) fn push_value(&mut self, text: &mut String, value: AttributeValue) {
+        let placeholder = numbered(":v", self.values.len());
+        text.push_str(&placeholder);
+        self.values.insert(placeholder, value);
     }
 
     /// Adds a raw expression's own placeholders.
@@ -120,6 +135,16 @@ impl Placeholders {
             (!self.values.is_empty()).then_some(self.values),
         )
     }
+}
+
+/// `prefix` followed by `n`: `#n0`, `:v12`.
+fn numbered(prefix: &str, n: usize) -> String {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(n);
+    let mut text = String::with_capacity(prefix.len() + digits.len());
+    text.push_str(prefix);
+    text.push_str(digits);
+    text
 }
 
 fn is_generated(placeholder: &str, sigil: char, letter: char) -> bool {

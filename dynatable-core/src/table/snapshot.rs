@@ -1,6 +1,8 @@
 //! An item as a read returned it, kept so that a write made from it can be conditioned on the
 //! item being unchanged (compare-and-swap).
 
+use std::sync::Arc;
+
 use super::condition::Condition;
 use super::version::{VersionCheck, stored_version};
 use super::write::Write;
@@ -63,9 +65,10 @@ enum Seen {
         attribute: &'static str,
         version: u64,
     },
-    /// Every attribute, and the declared attributes that were absent.
+    /// Every attribute (shared with the guard's condition), and the declared attributes that
+    /// were absent.
     Attributes {
-        item: Item,
+        item: Arc<Item>,
         absent: Vec<&'static str>,
     },
 }
@@ -110,7 +113,7 @@ impl<T> SnapshotReader<T> {
                     .filter(|name| !item.contains_key(*name))
                     .collect();
                 let seen = Seen::Attributes {
-                    item: item.clone(),
+                    item: Arc::new(item.clone()),
                     absent,
                 };
                 (seen, (self.decode)(item)?)
@@ -228,7 +231,7 @@ impl<T> Origin<T> {
                 } => stored_version(put, attribute) != *version,
                 // The guard made sure the item held what was read, and none of the put's other
                 // attributes: the put changes it unless it writes back what was read.
-                Seen::Attributes { item, .. } => put != item,
+                Seen::Attributes { item, .. } => put != &**item,
             }),
             WriteOp::Update(parts) if writes.len() == 1 => Effect::FromNewItem {
                 written: parts.attributes().map(str::to_owned).collect(),
@@ -255,7 +258,7 @@ impl<T> Origin<T> {
                             || absent.contains(&name.as_str())
                             || written.contains(name)
                     });
-                    proved && new != item
+                    proved && new != &**item
                 }
             },
             (Effect::FromNewItem { .. } | Effect::Unknown, _) => false,
@@ -269,7 +272,7 @@ impl<T> Origin<T> {
             Seen::Version {
                 attribute, version, ..
             } => stored_version(item, attribute) == *version,
-            Seen::Attributes { item: seen, .. } => seen == item,
+            Seen::Attributes { item: seen, .. } => **seen == *item,
         }
     }
 

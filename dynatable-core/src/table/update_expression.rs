@@ -49,46 +49,82 @@ impl UpdateParts {
         if self.actions.is_empty() {
             return Err("an update needs at least one action".to_owned());
         }
-        let (mut set, mut remove, mut add) = (Vec::new(), Vec::new(), Vec::new());
+        // Each clause's actions, `, `-separated, then the clauses in this order.
+        let (mut set, mut remove, mut add) = (String::new(), String::new(), String::new());
         for (attribute, action) in &self.actions {
-            let name = p.name(attribute);
+            let clause = match action {
+                Action::Set(_) | Action::SetIfNotExists(_) | Action::Append(_) => &mut set,
+                Action::Remove => &mut remove,
+                Action::Add(_) => &mut add,
+            };
+            if !clause.is_empty() {
+                clause.push_str(", ");
+            }
+            let mut name = String::with_capacity(4);
+            p.push_name(&mut name, attribute);
+            clause.push_str(&name);
             match action {
-                Action::Set(v) => set.push(format!("{name} = {}", p.value(v.clone()))),
+                Action::Set(v) => {
+                    clause.push_str(" = ");
+                    p.push_value(clause, v.clone());
+                }
                 Action::SetIfNotExists(v) => {
-                    set.push(format!(
-                        "{name} = if_not_exists({name}, {})",
-                        p.value(v.clone())
-                    ));
+                    clause.push_str(" = if_not_exists(");
+                    clause.push_str(&name);
+                    clause.push_str(", ");
+                    p.push_value(clause, v.clone());
+                    clause.push(')');
                 }
                 Action::Append(v) => {
-                    let empty = p.value(AttributeValue::L(Vec::new()));
-                    set.push(format!(
-                        "{name} = list_append(if_not_exists({name}, {empty}), {})",
-                        p.value(v.clone())
-                    ));
+                    clause.push_str(" = list_append(if_not_exists(");
+                    clause.push_str(&name);
+                    clause.push_str(", ");
+                    p.push_value(clause, AttributeValue::L(Vec::new()));
+                    clause.push_str("), ");
+                    p.push_value(clause, v.clone());
+                    clause.push(')');
                 }
-                Action::Remove => remove.push(name),
-                Action::Add(v) => add.push(format!("{name} {}", p.value(v.clone()))),
+                Action::Remove => {}
+                Action::Add(v) => {
+                    clause.push(' ');
+                    p.push_value(clause, v.clone());
+                }
             }
         }
-        let mut clauses = Vec::new();
-        for (keyword, parts) in [("SET", set), ("REMOVE", remove), ("ADD", add)] {
-            if !parts.is_empty() {
-                clauses.push(format!("{keyword} {}", parts.join(", ")));
+        let mut text = String::with_capacity(set.len() + remove.len() + add.len() + 20);
+        for (keyword, actions) in [("SET ", set), ("REMOVE ", remove), ("ADD ", add)] {
+            if !actions.is_empty() {
+                if !text.is_empty() {
+                    text.push(' ');
+                }
+                text.push_str(keyword);
+                text.push_str(&actions);
             }
         }
-        Ok(clauses.join(" "))
+        Ok(text)
     }
 
-    /// The request's condition: the caller's, AND-ed with `attribute_exists(PK)` unless upserting.
-    pub(crate) fn condition(&self, condition: Option<Condition<()>>) -> Option<Condition<()>> {
+    /// The request's condition rendered into `p`: the caller's `condition`, AND-ed with
+    /// `attribute_exists(PK)` unless upserting; `None` when there is none.
+    pub(crate) fn render_condition(
+        &self,
+        condition: Option<&Condition<()>>,
+        p: &mut Placeholders,
+    ) -> std::result::Result<Option<String>, String> {
         if self.upsert {
-            return condition;
+            return condition.map(|c| c.render(p)).transpose();
         }
-        let exists = Condition::attribute_exists(PARTITION_KEY_ATTRIBUTE);
-        Some(match condition {
-            Some(c) => exists.and(c),
-            None => exists,
-        })
+        let exists = Condition::<()>::attribute_exists(PARTITION_KEY_ATTRIBUTE);
+        let Some(condition) = condition else {
+            return exists.render(p).map(Some);
+        };
+        // `exists.and(condition)`, rendered without copying the caller's condition.
+        let mut text = String::with_capacity(128);
+        text.push('(');
+        exists.render_into(p, &mut text)?;
+        text.push_str(") AND (");
+        condition.render_into(p, &mut text)?;
+        text.push(')');
+        Ok(Some(text))
     }
 }

@@ -138,19 +138,20 @@ impl Write {
             }
             _ => None,
         };
-        let condition = match (&self.op, &self.condition) {
-            (WriteOp::Update(parts), c) => parts.condition(c.clone()),
-            (_, c) => c.clone(),
-        };
-        let condition = match condition {
-            Some(condition) => {
-                let text = condition
-                    .render(&mut placeholders)
-                    .map_err(ErrorKind::Expression)?;
-                Some(within_limit("condition", text)?)
+        let condition = match &self.op {
+            WriteOp::Update(parts) => {
+                parts.render_condition(self.condition.as_ref(), &mut placeholders)
             }
-            None => None,
-        };
+            _ => self
+                .condition
+                .as_ref()
+                .map(|c| c.render(&mut placeholders))
+                .transpose(),
+        }
+        .map_err(ErrorKind::Expression)?;
+        let condition = condition
+            .map(|text| within_limit("condition", text))
+            .transpose()?;
         Ok((update, condition, placeholders))
     }
 
