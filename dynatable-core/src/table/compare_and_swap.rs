@@ -228,7 +228,9 @@ impl Table {
                     return Ok(());
                 }
             };
-            let item = match self.read_item(&key, true).await {
+            // Boxed: the read's future is large, and inline it would make every item's future
+            // as large, though few items are read again.
+            let item = match Box::pin(self.read_item(&key, true)).await {
                 Ok(Some(item)) if !origin.unchanged_in(&item) => item,
                 // Deleted meanwhile, or unchanged: the plan's own condition failed.
                 Ok(_) => {

@@ -259,7 +259,9 @@ impl Table {
             writes,
             token: None,
         };
-        match transaction.send_checked().await? {
+        // Boxed: a transaction's future is several kilobytes, and inline it would make the
+        // future of every single write as large (the bulk drivers copy each into their task set).
+        match Box::pin(transaction.send_checked()).await? {
             Sent::Applied => Ok(UnitSent::Applied { new_item: None }),
             Sent::ConditionsFailed(_) => Ok(UnitSent::ConditionFailed),
         }

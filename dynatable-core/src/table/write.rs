@@ -219,7 +219,10 @@ impl Write {
             .await;
         let (consumed, new_item) = match (sent, &self.version) {
             (Ok(sent), _) => sent,
-            (Err(error), Some(check)) => return Err(check.explain(table, &self.key, error).await),
+            // Boxed, as the SDK path is: a read to explain a rare failure.
+            (Err(error), Some(check)) => {
+                return Err(Box::pin(check.explain(table, &self.key, error)).await);
+            }
             (Err(error), None) => return Err(error),
         };
         if let Some(share) = share {
@@ -261,6 +264,20 @@ impl Write {
                 return Ok(sent);
             }
         }
+        // Boxed: the SDK's request future is several kilobytes, and inline it would make every
+        // direct write's future as large (the bulk drivers copy each into their task set).
+        Box::pin(self.send_through_sdk(table, r, capacity, return_new)).await
+    }
+
+    /// [`send_once`](Self::send_once) through the SDK.
+    async fn send_through_sdk(
+        &self,
+        table: &Table,
+        r: &Rendered,
+        capacity: Option<ReturnConsumedCapacity>,
+        return_new: bool,
+    ) -> Result<(Option<f64>, Option<Item>)> {
+        let key = || Some(self.key.clone());
         let client = table.client();
         let (names, values) = (r.placeholders.names(), r.placeholders.values());
         let consumed = |c: Option<&ddb::ConsumedCapacity>| c.and_then(|c| c.capacity_units());
