@@ -2,10 +2,11 @@
 //! example's 0.5.0 `add_timestamps`, an `UpdateItem` per item) over 20,000 items through 5 ms of
 //! injected latency per request, the process's user + system seconds over the items it wrote.
 //!
-//! `cargo bench -p dynatable-example --bench cpu_per_item [-- ITEMS]`. With
+//! `cargo bench -p dynatable-example --bench cpu_per_item [-- ITEMS [RUNS]]`. With
 //! `DYNATABLE_BENCH_BASELINE=/path/to/migrate` (another build of the example's binary, e.g. of an
-//! earlier commit), the two binaries alternate on fresh identical tables, 3 runs each, and the
-//! medians are printed side by side. The same runs time, for reference, the hand-tuned loop of
+//! earlier commit), the two binaries alternate on fresh identical tables, 3 runs each unless
+//! RUNS says, and the medians are printed side by side, with the median of the runs' own ratios
+//! (each run's two binaries ran back to back, so a host that drifts during the bench moves both). The same runs time, for reference, the hand-tuned loop of
 //! the raw SDK (`dynatable_tests::sdk_loops::hand_tuned`: the same updates, no guard, 64 in
 //! flight), run by this bench binary as a child process. Starts its own DynamoDB Local unless
 //! `DYNATABLE_ENDPOINT` is set.
@@ -22,7 +23,6 @@ use dynatable_tests::bench_figures::{machine, median, numeric_args};
 use dynatable_tests::{Endpoint, Faults, Proxy, endpoint};
 use seeded_table::{PHOTOS_PER_USER, create_seeded};
 
-const RUNS: usize = 3;
 /// DynamoDB's default on-demand write quota of a table, per second.
 const QUOTA_WCU: f64 = 40_000.0;
 
@@ -104,7 +104,7 @@ async fn main() {
     if std::env::var_os(SDK_LOOP_CHILD).is_some() {
         return sdk_loop().await;
     }
-    let [items] = numeric_args([20_000]);
+    let [items, runs] = numeric_args([20_000, 3]);
     let items = items / (PHOTOS_PER_USER + 1) * (PHOTOS_PER_USER + 1);
     let endpoint = endpoint();
     let proxy = Proxy::start(endpoint.url(), Faults::latency(Duration::from_millis(5)))
@@ -123,11 +123,11 @@ async fn main() {
         endpoint.url()
     );
     println!(
-        "\n`migrate up` (0.5.0 add_timestamps) over {items} items, {RUNS} runs each, alternating"
+        "\n`migrate up` (0.5.0 add_timestamps) over {items} items, {runs} runs each, alternating"
     );
     let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); binaries.len()];
     let mut wall: Vec<Vec<f64>> = vec![Vec::new(); binaries.len()];
-    for run in 0..RUNS {
+    for run in 0..runs {
         let mut order: Vec<usize> = (0..binaries.len()).collect();
         if run % 2 == 1 {
             order.reverse();
@@ -144,6 +144,11 @@ async fn main() {
             wall[i].push(took);
         }
     }
+    // Each run's own ratio, before the medians below sort the runs.
+    let mut ratios: Vec<f64> = match &cpu[..] {
+        [now, baseline, _] => now.iter().zip(baseline).map(|(a, b)| a / b).collect(),
+        _ => Vec::new(),
+    };
     println!(
         "\n   binary     | CPU-s | µs/item | items/s per core | cores for {QUOTA_WCU:.0} WCU/s | wall s"
     );
@@ -165,9 +170,12 @@ async fn main() {
         now / sdk_loop
     );
     if let [now, baseline, _] = per_item[..] {
+        let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
         println!(
-            "   this build / baseline, CPU per item: {:.2}x",
-            now / baseline
+            "   this build / baseline, CPU per item: {:.2}x (medians); the runs' own ratios {} (median {:.2}x)",
+            now / baseline,
+            each.join(", "),
+            median(&mut ratios)
         );
     }
 }
