@@ -35,8 +35,8 @@ pub(super) struct Signature {
     pub(super) token: Option<String>,
 }
 
-/// Signs direct requests for one region and endpoint.
-#[derive(Debug)]
+/// Signs direct requests for one region and endpoint. Not `Debug`: it holds a secret and the key
+/// derived from it.
 pub(super) struct Signer {
     region: String,
     /// The endpoint, for the general signer; `None` when its path is the root, which the lean
@@ -46,7 +46,6 @@ pub(super) struct Signer {
     key: Mutex<Option<DayKey>>,
 }
 
-#[derive(Debug)]
 struct DayKey {
     day: String,
     secret: String,
