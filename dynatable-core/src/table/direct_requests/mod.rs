@@ -1,8 +1,8 @@
 //! Direct requests: single-item writes (`PutItem`, `UpdateItem`, `DeleteItem`), transactions
 //! (`TransactWriteItems`) and reads (`GetItem`, `BatchGetItem`, `Query`, `Scan`) signed with
-//! SigV4 (`signer`) and sent over a pooled HTTPS connection, without the SDK's per-request orchestrator (its
-//! interceptors, runtime plugins, endpoint and identity resolution run for every request, and
-//! cost about twice what the request itself does). The reads' answers are decoded by
+//! SigV4 (`signer`) and sent over a pooled HTTPS connection, without the SDK's per-request
+//! orchestrator (its interceptors, runtime plugins, endpoint and identity resolution run for
+//! every request, and cost about twice what the request itself does). The reads' answers are decoded by
 //! `read_wire` straight from their bodies.
 
 mod credentials;
@@ -44,6 +44,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// The JSON protocol's content type.
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+/// [`CONTENT_TYPE`] as a header value (checked when compiling).
+const CONTENT_TYPE_HEADER: HeaderValue = HeaderValue::from_static(CONTENT_TYPE);
 /// The codes with which DynamoDB refuses a request's signature; the request did nothing, and it
 /// is sent again through the SDK, which then takes every later write.
 const SIGNATURE_REFUSED: &[&str] = &["InvalidSignatureException", "IncompleteSignatureException"];
@@ -51,9 +53,9 @@ const SIGNATURE_REFUSED: &[&str] = &["InvalidSignatureException", "IncompleteSig
 /// Sends a [`Table`](super::Table)'s single-item writes, transactions and reads without the SDK's
 /// per-request orchestrator: the same request, signed with SigV4 (`aws-sigv4`'s HMACs, the
 /// day's signing key derived once) with the configuration's credentials, region and endpoint,
-/// sent over a pool of HTTP/1.1 connections (rustls, the system's root certificates). A read's answer is decoded straight from its body
-/// into the entity, projection or collection ([`Entity::from_wire`](crate::Entity::from_wire)),
-/// without the SDK's maps. Measured (`BENCHMARKS.md`), a write costs about half the client CPU,
+/// sent over a pool of HTTP/1.1 connections (rustls, the system's root certificates). A read's
+/// answer is decoded straight from its body into the entity, projection or collection
+/// ([`Entity::from_wire`](crate::Entity::from_wire)), without the SDK's maps. Measured (`BENCHMARKS.md`), a write costs about half the client CPU,
 /// and a 1 MB query page a fraction of the SDK's parse.
 ///
 /// What it leaves out of the SDK's request path: interceptors added to a client, a custom HTTP
@@ -265,11 +267,7 @@ impl DirectRequests {
 
     /// One signed request; the answer's body when DynamoDB accepted it, `None` when it refused
     /// the signature.
-    async fn request(
-        &self,
-        target: &'static str,
-        body: String,
-    ) -> Result<Option<Bytes>, ErrorKind> {
+    async fn request(&self, target: &str, body: String) -> Result<Option<Bytes>, ErrorKind> {
         let inner = &self.inner;
         let credentials = inner
             .credentials
@@ -297,10 +295,10 @@ impl DirectRequests {
             HeaderValue::try_from(text)
                 .map_err(|e| ErrorKind::Configuration(format!("cannot sign: {e}")))
         };
-        headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        headers.insert(header::USER_AGENT, USER_AGENT_HEADER);
+        headers.insert(header::CONTENT_TYPE, CONTENT_TYPE_HEADER);
         headers.insert(header::HOST, inner.host_header.clone());
-        headers.insert("x-amz-target", HeaderValue::from_static(target));
+        headers.insert("x-amz-target", value(target.to_owned())?);
         headers.insert("x-amz-date", value(signature.date)?);
         headers.insert(header::AUTHORIZATION, value(signature.authorization)?);
         if let Some(token) = signature.token {
@@ -461,8 +459,9 @@ pub(crate) fn unreadable(error: &serde_json::Error) -> ErrorKind {
 )]
 pub type DirectWrites = DirectRequests;
 
-/// `dynatable/<version>`, sent as the user agent.
-const USER_AGENT: &str = concat!("dynatable/", env!("CARGO_PKG_VERSION"));
+/// `dynatable/<version>`, sent as the user agent (checked when compiling).
+const USER_AGENT_HEADER: HeaderValue =
+    HeaderValue::from_static(concat!("dynatable/", env!("CARGO_PKG_VERSION")));
 
 /// `: cause: cause ...` of an error's sources.
 fn source_chain(error: &dyn std::error::Error) -> String {
