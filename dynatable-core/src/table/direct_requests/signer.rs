@@ -84,32 +84,10 @@ impl Signer {
             return self.sign_general(endpoint, credentials, headers, body, now);
         }
         let date = amz_date(seconds)?;
-        let day = &date[..8];
+        let day = date.split_once('T').map_or(date.as_str(), |(day, _)| day);
         let token = credentials.session_token();
         let scope = format!("{day}/{}/{SERVICE}/aws4_request", self.region);
-
-        let mut request = String::with_capacity(320 + token.map_or(0, str::len));
-        request.push_str("POST\n/\n\ncontent-type:");
-        request.push_str(headers.content_type.trim());
-        request.push_str("\nhost:");
-        request.push_str(headers.host.trim());
-        request.push_str("\nx-amz-date:");
-        request.push_str(&date);
-        if let Some(token) = token {
-            request.push_str("\nx-amz-security-token:");
-            request.push_str(token.trim());
-        }
-        request.push_str("\nx-amz-target:");
-        request.push_str(headers.target.trim());
-        let signed_headers = match token {
-            Some(_) => "content-type;host;x-amz-date;x-amz-security-token;x-amz-target",
-            None => "content-type;host;x-amz-date;x-amz-target",
-        };
-        request.push_str("\n\n");
-        request.push_str(signed_headers);
-        request.push('\n');
-        push_hex(&mut request, &Sha256::digest(body));
-
+        let (request, signed_headers) = canonical_request(headers, &date, token, body);
         let mut string_to_sign = String::with_capacity(160);
         string_to_sign.push_str("AWS4-HMAC-SHA256\n");
         string_to_sign.push_str(&date);
@@ -117,7 +95,6 @@ impl Signer {
         string_to_sign.push_str(&scope);
         string_to_sign.push('\n');
         push_hex(&mut string_to_sign, &Sha256::digest(request.as_bytes()));
-
         let signature = self.with_key(credentials, day, now, |key| {
             calculate_signature(key, string_to_sign.as_bytes())
         });
@@ -206,6 +183,38 @@ impl Signer {
             token: header("x-amz-security-token"),
         })
     }
+}
+
+/// The canonical request of a `POST` of `body` to the root with `headers`, signed at `date`
+/// with the session `token` if any, and the list of the headers it signs.
+fn canonical_request(
+    headers: &RequestHeaders<'_>,
+    date: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> (String, &'static str) {
+    let mut request = String::with_capacity(320 + token.map_or(0, str::len));
+    request.push_str("POST\n/\n\ncontent-type:");
+    request.push_str(headers.content_type.trim());
+    request.push_str("\nhost:");
+    request.push_str(headers.host.trim());
+    request.push_str("\nx-amz-date:");
+    request.push_str(date);
+    if let Some(token) = token {
+        request.push_str("\nx-amz-security-token:");
+        request.push_str(token.trim());
+    }
+    request.push_str("\nx-amz-target:");
+    request.push_str(headers.target.trim());
+    let signed_headers = match token {
+        Some(_) => "content-type;host;x-amz-date;x-amz-security-token;x-amz-target",
+        None => "content-type;host;x-amz-date;x-amz-target",
+    };
+    request.push_str("\n\n");
+    request.push_str(signed_headers);
+    request.push('\n');
+    push_hex(&mut request, &Sha256::digest(body));
+    (request, signed_headers)
 }
 
 /// `YYYYMMDD'T'HHMMSS'Z'` of `seconds` since the epoch.
