@@ -443,8 +443,13 @@ async fn a_hot_key_does_not_slow_the_rest_of_the_run() {
         }
         rates.push(measured.all_write_units());
     }
-    let ratio = rates[1] / rates[0];
-    eprintln!("rate with a hot key / without: {ratio:.2} ({rates:?})");
+    // Against the rate without a hot key, or the run's budget where that rate went over it: a
+    // second over budget in the run without a hot key (seen twice in CI: 266 and 284 units
+    // against 200) is not a slowdown of the run with one.
+    let budget = TABLE_UNITS * 0.5;
+    let reference = rates[0].min(budget);
+    let ratio = rates[1] / reference;
+    eprintln!("rate with a hot key / without (at most the budget): {ratio:.2} ({rates:?})");
     assert!(ratio >= 0.9, "a hot key cut the run's rate to {ratio:.2}x");
 }
 
