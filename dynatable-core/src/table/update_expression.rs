@@ -60,8 +60,7 @@ impl UpdateParts {
             if !clause.is_empty() {
                 clause.push_str(", ");
             }
-            let mut name = String::with_capacity(4);
-            p.push_name(&mut name, attribute);
+            let name = p.name(attribute);
             clause.push_str(&name);
             match action {
                 Action::Set(v) => {
