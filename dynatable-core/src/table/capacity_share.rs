@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
+use super::rate_limit::BUCKET_SECONDS;
+
 /// The lowest rate a share falls to, in units per second: however hard DynamoDB throttles, the
 /// work keeps moving.
 pub const MIN_CAPACITY_RATE: f64 = 1.0;
@@ -35,8 +37,9 @@ const PAUSE_POLL: Duration = Duration::from_millis(200);
 /// [`Table::with_write_capacity`](super::Table::with_write_capacity) or
 /// [`Table::with_read_capacity`](super::Table::with_read_capacity).
 ///
-/// Requests take their estimated cost from a token bucket holding at most one second of the
-/// current rate, and correct it by what DynamoDB reports it consumed (`ConsumedCapacity`, GSI
+/// Requests take their estimated cost from a token bucket holding at most a tenth of a second of
+/// the current rate (so a second of the work takes little more than 1.1 times the rate, however
+/// long the work stood still before it), and correct it by what DynamoDB reports it consumed (`ConsumedCapacity`, GSI
 /// writes included). The rate is the budget, except after throttling: when requests to two
 /// different partitions are throttled within a second, the rate falls to 30% at once and then
 /// grows back by 5% of the budget per second, never above it (additive increase,
@@ -134,7 +137,7 @@ impl CapacityShare {
         let mut state = self.state();
         state.budget = budget.max(MIN_CAPACITY_RATE);
         let rate = state.rate();
-        state.available = state.available.min(rate);
+        state.available = state.available.min(rate * BUCKET_SECONDS);
     }
 
     /// Pauses or resumes every request taking capacity from the share; requests in flight finish.
@@ -242,7 +245,7 @@ impl State {
             self.ceiling = (grown < self.budget).then_some(grown);
         }
         let rate = self.rate();
-        self.available = (self.available + elapsed * rate).min(rate);
+        self.available = (self.available + elapsed * rate).min(rate * BUCKET_SECONDS);
         let window = now.duration_since(self.window_started);
         if window >= METER_WINDOW {
             self.measured = self.window_units / window.as_secs_f64();
@@ -348,6 +351,25 @@ mod tests {
             .await
             .expect("resumed")
             .expect("joined");
+    }
+
+    #[tokio::test]
+    async fn a_pause_in_the_work_is_not_made_up_by_a_burst() {
+        let share = CapacityShare::new(200.0);
+        // The work stands still for half a second: the bucket keeps a tenth of a second of it.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let started = Instant::now();
+        let mut taken = 0.0;
+        while started.elapsed() < Duration::from_millis(500) {
+            share.acquire(1.0).await;
+            taken += 1.0;
+        }
+        // 20 units kept, 100 over the half second, one into debt; a bucket of a whole second
+        // would have let 200 through.
+        assert!(
+            taken <= 130.0,
+            "{taken} units in half a second at 200 units/s"
+        );
     }
 
     #[test]

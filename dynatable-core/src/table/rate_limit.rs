@@ -26,9 +26,14 @@ impl RateLimit {
     }
 }
 
-/// A token bucket holding at most one second of budget. Tasks take what a request will cost before
-/// sending it and wait when the bucket is in debt; the cost is corrected afterwards when DynamoDB
-/// reports the capacity consumed.
+/// How much unused rate a token bucket keeps, in seconds of it: a tenth. Whatever second one
+/// looks at, the work in it stays within 1.1 times its rate, however long it stood still before
+/// (a bucket holding a whole second lets a pause be followed by a second at twice the rate).
+pub(crate) const BUCKET_SECONDS: f64 = 0.1;
+
+/// A token bucket holding at most [`BUCKET_SECONDS`] of budget, and as much at first. Tasks take
+/// what a request will cost before sending it and wait when the bucket is in debt; the cost is
+/// corrected afterwards when DynamoDB reports the capacity consumed.
 #[derive(Debug, Clone)]
 pub(crate) struct RateLimiter {
     limit: RateLimit,
@@ -46,7 +51,7 @@ impl RateLimiter {
         Self {
             limit,
             state: Arc::new(Mutex::new(State {
-                available: limit.per_second(),
+                available: limit.per_second() * BUCKET_SECONDS,
                 refilled: Instant::now(),
             })),
         }
@@ -63,7 +68,7 @@ impl RateLimiter {
             let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
             let refill = now.duration_since(state.refilled).as_secs_f64() * rate;
-            state.available = (state.available + refill).min(rate);
+            state.available = (state.available + refill).min(rate * BUCKET_SECONDS);
             state.refilled = now;
             state.available -= cost;
             if state.available < 0.0 {
@@ -105,11 +110,30 @@ mod tests {
         for task in tasks {
             task.await.unwrap();
         }
-        // The first 100 fit the initial budget of 200; the next 300 need 200 more at 200/s: >= 1 s.
+        // 20 fit the initial budget (a tenth of a second); the other 380 need 1.9 s at 200/s.
         for _ in 0..300 {
             limiter.acquire(1.0).await;
         }
         let elapsed = started.elapsed();
-        assert!(elapsed >= Duration::from_millis(900), "{elapsed:?}");
+        assert!(elapsed >= Duration::from_millis(1_800), "{elapsed:?}");
+    }
+
+    #[tokio::test]
+    async fn a_pause_is_not_made_up_by_a_burst() {
+        let limiter = RateLimiter::new(RateLimit::ItemsPerSecond(200.0));
+        // Half a second without a request: the bucket keeps a tenth of a second of it.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let started = Instant::now();
+        let mut taken = 0;
+        while started.elapsed() < Duration::from_millis(500) {
+            limiter.acquire(1.0).await;
+            taken += 1;
+        }
+        // 20 kept, 100 over the half second, one into debt; a bucket of a whole second would
+        // have let 200 through.
+        assert!(
+            taken <= 130,
+            "{taken} items in half a second at 200 items/s"
+        );
     }
 }

@@ -418,15 +418,16 @@ async fn throttle_pauses_resumes_and_retunes_every_process_within_two_seconds() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hot_key_does_not_slow_the_rest_of_the_run() {
     const PARCELS: usize = 600;
+    let budget = TABLE_UNITS * 0.5;
     let mut rates = Vec::new();
     for hot_partition in [None, Some(("PARCEL#00007", 6))] {
         let setup = Setup::new(PARCELS, table_of(300.0, hot_partition)).await;
         let (migrator, coordinator) = setup.process("run", 50.0).await;
         let run_started = setup.second();
         let run = tokio::spawn(async move { migrator.up(None).await });
-        // The run's steady rate: from its third second, past the burst its budget allows at the
-        // start, which lands in the run's first or second second depending on when in a second
-        // it started.
+        // The run's steady rate: from its third second, past its start (the lock, the ledger,
+        // the first page), which lands in its first or second second depending on when in a
+        // second it started.
         tokio::time::sleep(Duration::from_secs(5)).await;
         let measured = per_second(&setup.stats(), "run", run_started + 2, run_started + 5);
         run.await.unwrap().unwrap();
@@ -441,12 +442,21 @@ async fn a_hot_key_does_not_slow_the_rest_of_the_run() {
         if hot_partition.is_some() {
             assert!(throttled >= 6, "the hot key was not throttled");
         }
+        // No second over the budget by more than the tenth of a second the share's bucket keeps
+        // and a little jitter (a bucket of a whole second gave seconds of 266 and 284 units).
+        let busiest = stats
+            .seconds
+            .iter()
+            .filter(|((client, _), _)| client.starts_with("run"))
+            .map(|(_, counts)| counts.write_units)
+            .fold(0.0, f64::max);
+        assert!(
+            busiest <= budget * 1.2,
+            "a second of the run took {busiest} units on a budget of {budget}"
+        );
         rates.push(measured.all_write_units());
     }
-    // Against the rate without a hot key, or the run's budget where that rate went over it: a
-    // second over budget in the run without a hot key (seen twice in CI: 266 and 284 units
-    // against 200) is not a slowdown of the run with one.
-    let budget = TABLE_UNITS * 0.5;
+    // Against the rate without a hot key, or the run's budget where that rate went over it.
     let reference = rates[0].min(budget);
     let ratio = rates[1] / reference;
     eprintln!("rate with a hot key / without (at most the budget): {ratio:.2} ({rates:?})");
