@@ -39,13 +39,13 @@ const PAUSE_POLL: Duration = Duration::from_millis(200);
 ///
 /// Requests take their estimated cost from a token bucket holding at most a tenth of a second of
 /// the current rate (so a second of the work takes little more than 1.1 times the rate, however
-/// long the work stood still before it), and correct it by what DynamoDB reports it consumed (`ConsumedCapacity`, GSI
-/// writes included). The rate is the budget, except after throttling: when requests to two
-/// different partitions are throttled within a second, the rate falls to 30% at once and then
-/// grows back by 5% of the budget per second, never above it (additive increase,
-/// multiplicative decrease). Requests sent before a cut do not cut again when they come back
-/// throttled. Throttles of one partition alone (a hot key) do not cut it: that key is retried
-/// while the rest goes on.
+/// long the work stood still before it), and correct it by what DynamoDB reports it consumed
+/// (`ConsumedCapacity`, GSI writes included). The rate is the budget, except after throttling:
+/// when requests to two different partitions are throttled within a second, the rate falls to
+/// 30% at once and then grows back by 5% of the budget per second, never above it (additive
+/// increase, multiplicative decrease). Requests sent before a cut do not cut again when they
+/// come back throttled. Throttles of one partition alone (a hot key) do not cut it: that key is
+/// retried while the rest goes on.
 ///
 /// ```
 /// use dynatable_core::CapacityShare;

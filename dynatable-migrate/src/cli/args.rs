@@ -92,9 +92,9 @@ pub(crate) enum Command {
         catch_up: CatchUpArgument,
     },
     /// Read the whole table (a parallel scan: --concurrency segments read at once, of 8 times as
-    /// many; --max-rate items read per second) and classify every item: conforming, malformed, stale keys, pending re-key or
-    /// left behind (in an earlier key shape), of no known entity, ledger; exits 5 when an item
-    /// does not conform. With --json, every non-conforming key as a
+    /// many; --max-rate items read per second) and classify every item: conforming, malformed,
+    /// stale keys, pending re-key or left behind (in an earlier key shape), of no known entity,
+    /// ledger; exits 5 when an item does not conform. With --json, every non-conforming key as a
     /// JSON line, then a summary line.
     Validate,
     /// Record a version's status without running it (repair after a failure).
