@@ -2,8 +2,8 @@
 //! (`TransactWriteItems`) and reads (`GetItem`, `BatchGetItem`, `Query`, `Scan`) signed with
 //! SigV4 (`signer`) and sent over a pooled HTTPS connection, without the SDK's per-request
 //! orchestrator (its interceptors, runtime plugins, endpoint and identity resolution run for
-//! every request, and cost about twice what the request itself does). The reads' answers are decoded by
-//! `read_wire` straight from their bodies.
+//! every request, and cost about twice what the request itself does). The reads' answers are
+//! decoded by `read_wire` straight from their bodies.
 
 mod credentials;
 mod read_wire;
@@ -55,8 +55,9 @@ const SIGNATURE_REFUSED: &[&str] = &["InvalidSignatureException", "IncompleteSig
 /// day's signing key derived once) with the configuration's credentials, region and endpoint,
 /// sent over a pool of HTTP/1.1 connections (rustls, the system's root certificates). A read's
 /// answer is decoded straight from its body into the entity, projection or collection
-/// ([`Entity::from_wire`](crate::Entity::from_wire)), without the SDK's maps. Measured (`BENCHMARKS.md`), a write costs about half the client CPU,
-/// and a 1 MB query page a fraction of the SDK's parse.
+/// ([`Entity::from_wire`](crate::Entity::from_wire)), without the SDK's maps. Measured
+/// (`BENCHMARKS.md`), a write costs about half the client CPU, and a 1 MB query page a fraction
+/// of the SDK's parse.
 ///
 /// What it leaves out of the SDK's request path: interceptors added to a client, a custom HTTP
 /// client or endpoint resolver set on the client (the endpoint comes from the `SdkConfig`: its
@@ -267,7 +268,11 @@ impl DirectRequests {
 
     /// One signed request; the answer's body when DynamoDB accepted it, `None` when it refused
     /// the signature.
-    async fn request(&self, target: &str, body: String) -> Result<Option<Bytes>, ErrorKind> {
+    async fn request(
+        &self,
+        target: &'static str,
+        body: String,
+    ) -> Result<Option<Bytes>, ErrorKind> {
         let inner = &self.inner;
         let credentials = inner
             .credentials
@@ -298,7 +303,10 @@ impl DirectRequests {
         headers.insert(header::USER_AGENT, USER_AGENT_HEADER);
         headers.insert(header::CONTENT_TYPE, CONTENT_TYPE_HEADER);
         headers.insert(header::HOST, inner.host_header.clone());
-        headers.insert("x-amz-target", value(target.to_owned())?);
+        // Checked as the others are, without copying the operation's name.
+        let target_header = HeaderValue::from_maybe_shared(Bytes::from_static(target.as_bytes()))
+            .map_err(|e| ErrorKind::Configuration(format!("cannot sign: {e}")))?;
+        headers.insert("x-amz-target", target_header);
         headers.insert("x-amz-date", value(signature.date)?);
         headers.insert(header::AUTHORIZATION, value(signature.authorization)?);
         if let Some(token) = signature.token {
