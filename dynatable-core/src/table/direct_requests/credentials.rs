@@ -2,7 +2,7 @@
 //! chain: environment, profile, web identity, ECS, EC2 instance metadata) once, then reused until
 //! they are about to expire, as the SDK's own identity cache does.
 
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
@@ -15,7 +15,8 @@ const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub(super) struct CachedCredentials {
     provider: SharedCredentialsProvider,
-    current: RwLock<Option<Credentials>>,
+    /// Shared, not cloned, with each request: a `Credentials` clone copies its property bag.
+    current: RwLock<Option<Arc<Credentials>>>,
     /// Held while asking the provider, so that concurrent writes ask once.
     refreshing: tokio::sync::Mutex<()>,
 }
@@ -33,7 +34,7 @@ impl CachedCredentials {
     ///
     /// # Errors
     /// The provider's, as text.
-    pub(super) async fn get(&self) -> Result<Credentials, String> {
+    pub(super) async fn get(&self) -> Result<Arc<Credentials>, String> {
         if let Some(credentials) = self.fresh() {
             return Ok(credentials);
         }
@@ -47,11 +48,13 @@ impl CachedCredentials {
                 aws_sdk_dynamodb::error::DisplayErrorContext(e)
             )
         })?;
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(credentials.clone());
+        let credentials = Arc::new(credentials);
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) =
+            Some(Arc::clone(&credentials));
         Ok(credentials)
     }
 
-    fn fresh(&self) -> Option<Credentials> {
+    fn fresh(&self) -> Option<Arc<Credentials>> {
         let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
         current
             .as_ref()
@@ -68,7 +71,6 @@ impl CachedCredentials {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use aws_credential_types::provider::future::ProvideCredentials as CredentialsFuture;
