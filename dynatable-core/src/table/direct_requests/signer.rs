@@ -98,10 +98,22 @@ impl Signer {
         let signature = self.with_key(credentials, day, now, |key| {
             calculate_signature(key, string_to_sign.as_bytes())
         });
-        let authorization = format!(
-            "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-            credentials.access_key_id()
+        let access_key = credentials.access_key_id();
+        let mut authorization = String::with_capacity(
+            100 + access_key.len() + scope.len() + signed_headers.len() + signature.len(),
         );
+        for part in [
+            "AWS4-HMAC-SHA256 Credential=",
+            access_key,
+            "/",
+            &scope,
+            ", SignedHeaders=",
+            signed_headers,
+            ", Signature=",
+            &signature,
+        ] {
+            authorization.push_str(part);
+        }
         Ok(Signature {
             date,
             authorization,
@@ -224,7 +236,9 @@ fn amz_date(seconds: u64) -> Result<String, SignError> {
         .fmt(DateTimeFormat::DateTime)
         .map_err(|e| SignError(e.to_string()))?;
     // `2026-12-07T03:00:00Z` without its separators.
-    Ok(text.chars().filter(|c| !matches!(c, '-' | ':')).collect())
+    let mut date = String::with_capacity(16);
+    date.extend(text.chars().filter(|c| !matches!(c, '-' | ':')));
+    Ok(date)
 }
 
 /// Appends `bytes` as lowercase hex.
