@@ -61,9 +61,13 @@ enum Node {
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Not(Box<Node>),
-    /// Every attribute of the item but its key holds exactly the item's value (the item is
-    /// shared with the snapshot it was read into, not copied).
-    AllEqual(Arc<crate::codec::Item>),
+    /// The item exists, every attribute of `item` but its key holds exactly the value it has
+    /// in `item` (shared with the snapshot it was read into, not copied), and none of `absent`
+    /// exists.
+    Unchanged {
+        item: Arc<crate::codec::Item>,
+        absent: Vec<String>,
+    },
     Raw {
         expression: String,
         names: HashMap<String, String>,
@@ -131,15 +135,15 @@ impl<E> Condition<E> {
         })
     }
 
-    /// The item exists and every attribute of `item` but the key holds the value it has in
-    /// `item`: the item is as it was read (attributes added since are not seen). The key
-    /// attributes need no comparison: the write this guards is addressed by them.
-    pub(crate) fn unchanged(item: &Arc<crate::codec::Item>) -> Self {
-        let exists = Self::attribute_exists(crate::key::PARTITION_KEY_ATTRIBUTE);
-        match item.keys().any(|name| !is_key(name)) {
-            true => exists.and(Self::new(Node::AllEqual(Arc::clone(item)))),
-            false => exists,
-        }
+    /// The item exists, every attribute of `item` but the key holds the value it has in `item`,
+    /// and none of the `absent` attributes exists: the item is as it was read (attributes added
+    /// since, other than `absent`, are not seen). The key attributes need no comparison: the
+    /// write this guards is addressed by them. One node, rendered as one flat conjunction.
+    pub(crate) fn unchanged(item: &Arc<crate::codec::Item>, absent: Vec<String>) -> Self {
+        Self::new(Node::Unchanged {
+            item: Arc::clone(item),
+            absent,
+        })
     }
 
     /// A raw condition expression with its own placeholders: names start with `#`, values with
@@ -174,16 +178,19 @@ impl<E> Condition<E> {
     }
 
     /// Renders the expression into `placeholders`.
-    pub(crate) fn render(&self, placeholders: &mut Placeholders) -> Result<String, String> {
+    pub(crate) fn render<'a>(
+        &'a self,
+        placeholders: &mut Placeholders<'a>,
+    ) -> Result<String, String> {
         let mut text = String::with_capacity(64);
         render(&self.node, placeholders, &mut text)?;
         Ok(text)
     }
 
     /// Renders the expression into `placeholders`, appended to `text`.
-    pub(crate) fn render_into(
-        &self,
-        placeholders: &mut Placeholders,
+    pub(crate) fn render_into<'a>(
+        &'a self,
+        placeholders: &mut Placeholders<'a>,
         text: &mut String,
     ) -> Result<(), String> {
         render(&self.node, placeholders, text)
@@ -196,10 +203,10 @@ fn is_key(name: &str) -> bool {
 }
 
 /// Appends `node`'s expression to `out`, its names and values as placeholders of `p`.
-fn render(node: &Node, p: &mut Placeholders, out: &mut String) -> Result<(), String> {
-    let value = |p: &mut Placeholders, out: &mut String, v: &Encoded| match v {
+fn render<'a>(node: &'a Node, p: &mut Placeholders<'a>, out: &mut String) -> Result<(), String> {
+    let value = |p: &mut Placeholders<'a>, out: &mut String, v: &'a Encoded| match v {
         Ok(v) => {
-            p.push_value(out, v.clone());
+            p.push_value(out, v);
             Ok(())
         }
         Err(e) => Err(e.to_string()),
@@ -224,7 +231,7 @@ fn render(node: &Node, p: &mut Placeholders, out: &mut String) -> Result<(), Str
             out.push_str("begins_with(");
             p.push_name(out, name);
             out.push_str(", ");
-            p.push_value(out, AttributeValue::S(prefix.clone()));
+            p.push_owned_value(out, AttributeValue::S(prefix.clone()));
             out.push(')');
         }
         Node::Between { name, low, high } => {
@@ -241,21 +248,25 @@ fn render(node: &Node, p: &mut Placeholders, out: &mut String) -> Result<(), Str
             render(a, p, out)?;
             out.push(')');
         }
-        Node::AllEqual(item) => {
+        Node::Unchanged { item, absent } => {
+            p.reserve(item.len() + absent.len(), item.len());
+            out.push_str("attribute_exists(");
+            p.push_name(out, crate::key::PARTITION_KEY_ATTRIBUTE);
+            out.push(')');
             // In name order, so that the same item always renders the same expression.
             let mut attributes: Vec<(&String, &AttributeValue)> =
                 item.iter().filter(|(name, _)| !is_key(name)).collect();
-            if attributes.is_empty() {
-                return Err("a condition on an item with no attributes".to_owned());
-            }
             attributes.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            for (i, (name, v)) in attributes.into_iter().enumerate() {
-                if i > 0 {
-                    out.push_str(" AND ");
-                }
+            for (name, v) in attributes {
+                out.push_str(" AND ");
                 p.push_name(out, name);
                 out.push_str(" = ");
-                p.push_value(out, v.clone());
+                p.push_value(out, v);
+            }
+            for name in absent {
+                out.push_str(" AND attribute_not_exists(");
+                p.push_name(out, name);
+                out.push(')');
             }
         }
         Node::Raw {
@@ -271,11 +282,11 @@ fn render(node: &Node, p: &mut Placeholders, out: &mut String) -> Result<(), Str
 }
 
 /// Appends `(a) op (b)` to `out`.
-fn render_both(
-    a: &Node,
+fn render_both<'a>(
+    a: &'a Node,
     op: &str,
-    b: &Node,
-    p: &mut Placeholders,
+    b: &'a Node,
+    p: &mut Placeholders<'a>,
     out: &mut String,
 ) -> Result<(), String> {
     out.push('(');
@@ -388,5 +399,36 @@ mod tests {
             p.values().unwrap()[":v0"],
             AttributeValue::S("PHOTO#".into())
         );
+    }
+
+    #[test]
+    fn an_unchanged_item_is_one_flat_conjunction_without_its_key() {
+        let item = Arc::new(crate::codec::Item::from([
+            ("PK".to_owned(), AttributeValue::S("U#1".into())),
+            ("SK".to_owned(), AttributeValue::S("P".into())),
+            ("b".to_owned(), AttributeValue::N("2".into())),
+            ("a".to_owned(), AttributeValue::S("x".into())),
+        ]));
+        let c: Condition<()> = Condition::unchanged(&item, vec!["c".to_owned()]);
+        let mut p = Placeholders::default();
+        let text = c.render(&mut p).unwrap();
+        assert_eq!(
+            text,
+            "attribute_exists(#n0) AND #n1 = :v0 AND #n2 = :v1 AND attribute_not_exists(#n3)"
+        );
+        let names = p.names().unwrap();
+        assert_eq!(
+            [&names["#n0"], &names["#n1"], &names["#n2"], &names["#n3"]],
+            ["PK", "a", "b", "c"]
+        );
+        assert_eq!(p.values().unwrap()[":v1"], AttributeValue::N("2".into()));
+        let key_only = Arc::new(crate::codec::Item::from([(
+            "PK".to_owned(),
+            AttributeValue::S("U#1".into()),
+        )]));
+        let text = Condition::<()>::unchanged(&key_only, Vec::new())
+            .render(&mut Placeholders::default())
+            .unwrap();
+        assert_eq!(text, "attribute_exists(#n0)");
     }
 }

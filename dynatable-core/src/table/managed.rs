@@ -24,7 +24,7 @@ pub(crate) fn stamp_put(schema: &EntitySchema, item: &mut Item) {
 /// has passed: DynamoDB deletes expired items within a few days, and returns them until then.
 /// One parenthesised term per attribute, AND-ed: to be AND-ed as it is (DynamoDB refuses
 /// redundant parentheses).
-pub(crate) fn not_expired(attributes: &[&str], p: &mut Placeholders) -> Option<String> {
+pub(crate) fn not_expired<'a>(attributes: &[&'a str], p: &mut Placeholders<'a>) -> Option<String> {
     if attributes.is_empty() {
         return None;
     }

@@ -268,8 +268,7 @@ impl<E: QueryTarget> Query<E> {
             key_condition: Some(&key_condition),
             filter: filter.as_deref(),
             projection: projection.as_deref(),
-            names: Some(p.names_ref()),
-            values: Some(p.values_ref()),
+            placeholders: Some(&p),
             forward: !self.descending,
             limit: self.page_size,
             start: start.as_ref().map(|c| &c.0),
@@ -300,8 +299,8 @@ impl<E: QueryTarget> Query<E> {
                     .set_key_condition_expression(request.key_condition.map(str::to_owned))
                     .set_filter_expression(request.sent_filter().map(str::to_owned))
                     .set_projection_expression(request.projection.map(str::to_owned))
-                    .set_expression_attribute_names(request.sent_names().cloned())
-                    .set_expression_attribute_values(request.sent_values().cloned())
+                    .set_expression_attribute_names(request.sent_names())
+                    .set_expression_attribute_values(request.sent_values())
                     .scan_index_forward(request.forward)
                     .set_limit(request.limit)
                     .set_exclusive_start_key(request.start.cloned())
@@ -391,7 +390,7 @@ impl<E: QueryTarget> Query<E> {
 
     /// The key condition: the partition, and the sort key's condition (by default, that it
     /// begins with the entity's fixed prefix).
-    fn key_condition(&self, keys: &QueryKeys, p: &mut Placeholders) -> String {
+    fn key_condition(&self, keys: &QueryKeys, p: &mut Placeholders<'_>) -> String {
         let pk = format!(
             "{} = {}",
             p.name(keys.pk),
@@ -424,7 +423,7 @@ impl<E: QueryTarget> Query<E> {
 
     /// The filter: the entity's type (items of other entities sharing the key space left out),
     /// the query's own filter, and with `skip_expired` the items whose TTL has passed.
-    fn filter_expression(&self, p: &mut Placeholders) -> Result<Option<String>> {
+    fn filter_expression<'a>(&'a self, p: &mut Placeholders<'a>) -> Result<Option<String>> {
         let mut filters = Vec::new();
         if let Some(entity_type) = E::entity_type() {
             let type_name = p.name(ENTITY_TYPE_ATTRIBUTE);

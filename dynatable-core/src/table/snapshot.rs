@@ -179,7 +179,6 @@ impl<T> Origin<T> {
         if write.blind {
             return false;
         }
-        let exists = Condition::<()>::attribute_exists(PARTITION_KEY_ATTRIBUTE);
         match &self.seen {
             Seen::Version {
                 entity,
@@ -191,21 +190,16 @@ impl<T> Origin<T> {
                     attribute,
                     expected: *version,
                 };
+                let exists = Condition::<()>::attribute_exists(PARTITION_KEY_ATTRIBUTE);
                 write.add_condition(exists.and(check.condition()));
             }
             Seen::Attributes { item, absent } => {
-                let mut unchanged = Condition::<()>::unchanged(item);
-                let written: Vec<String> = write
+                // Guarded absent too: what the reader saw absent, and what the write adds.
+                let written = write
                     .attributes()
-                    .filter(|name| !item.contains_key(*name) && !absent.contains(name))
-                    .map(str::to_owned)
-                    .collect();
-                for name in absent {
-                    unchanged = unchanged.and(Condition::attribute_not_exists(*name));
-                }
-                for name in written {
-                    unchanged = unchanged.and(Condition::attribute_not_exists(name));
-                }
+                    .filter(|name| !item.contains_key(*name) && !absent.contains(name));
+                let absent = absent.iter().copied().chain(written).map(str::to_owned);
+                let unchanged = Condition::<()>::unchanged(item, absent.collect());
                 write.add_condition(unchanged);
             }
         }

@@ -127,7 +127,7 @@ impl Transaction {
             .writes
             .iter()
             .map(|w| w.render(&self.table))
-            .collect::<Result<Vec<Rendered>>>()?;
+            .collect::<Result<Vec<Rendered<'_>>>>()?;
         let token = self
             .token
             .clone()
@@ -179,13 +179,13 @@ impl Transaction {
     /// direct requests, else through the SDK. The capacity it consumed, when `capacity`.
     async fn send_once(
         &self,
-        rendered: &[Rendered],
+        rendered: &[Rendered<'_>],
         token: &str,
         capacity: bool,
     ) -> Result<Option<f64>> {
         let table = &self.table;
         if let Some(direct) = table.direct() {
-            let actions: Vec<(&WriteOp, &Rendered)> =
+            let actions: Vec<(&WriteOp, &Rendered<'_>)> =
                 self.writes.iter().map(|w| &w.op).zip(rendered).collect();
             let sent = direct
                 .transact(table.name(), &actions, token, capacity)
@@ -199,7 +199,7 @@ impl Transaction {
             .writes
             .iter()
             .zip(rendered)
-            .map(|(w, r)| w.transact_item(table, r.clone()))
+            .map(|(w, r)| w.transact_item(table, r))
             .collect::<Result<Vec<TransactWriteItem>>>()?;
         let output = table
             .client()

@@ -338,7 +338,7 @@ impl<E: Entity> Update<E> {
                     .client()
                     .update_item()
                     .table_name(table.name())
-                    .set_key(Some(rendered.key.clone()))
+                    .set_key(Some(rendered.key.to_key_item()))
                     .set_update_expression(rendered.update.clone())
                     .set_condition_expression(rendered.condition.clone())
                     .set_expression_attribute_names(rendered.placeholders.names())

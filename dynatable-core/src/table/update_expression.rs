@@ -42,7 +42,10 @@ impl UpdateParts {
         self.actions.iter().map(|(name, _)| name.as_str())
     }
 
-    pub(crate) fn render(&self, p: &mut Placeholders) -> std::result::Result<String, String> {
+    pub(crate) fn render<'a>(
+        &'a self,
+        p: &mut Placeholders<'a>,
+    ) -> std::result::Result<String, String> {
         if let Some(error) = &self.error {
             return Err(error.clone());
         }
@@ -60,33 +63,32 @@ impl UpdateParts {
             if !clause.is_empty() {
                 clause.push_str(", ");
             }
-            let name = p.name(attribute);
-            clause.push_str(&name);
+            p.push_name(clause, attribute);
             match action {
                 Action::Set(v) => {
                     clause.push_str(" = ");
-                    p.push_value(clause, v.clone());
+                    p.push_value(clause, v);
                 }
                 Action::SetIfNotExists(v) => {
                     clause.push_str(" = if_not_exists(");
-                    clause.push_str(&name);
+                    p.push_name(clause, attribute);
                     clause.push_str(", ");
-                    p.push_value(clause, v.clone());
+                    p.push_value(clause, v);
                     clause.push(')');
                 }
                 Action::Append(v) => {
                     clause.push_str(" = list_append(if_not_exists(");
-                    clause.push_str(&name);
+                    p.push_name(clause, attribute);
                     clause.push_str(", ");
-                    p.push_value(clause, AttributeValue::L(Vec::new()));
+                    p.push_owned_value(clause, AttributeValue::L(Vec::new()));
                     clause.push_str("), ");
-                    p.push_value(clause, v.clone());
+                    p.push_value(clause, v);
                     clause.push(')');
                 }
                 Action::Remove => {}
                 Action::Add(v) => {
                     clause.push(' ');
-                    p.push_value(clause, v.clone());
+                    p.push_value(clause, v);
                 }
             }
         }
@@ -105,25 +107,27 @@ impl UpdateParts {
 
     /// The request's condition rendered into `p`: the caller's `condition`, AND-ed with
     /// `attribute_exists(PK)` unless upserting; `None` when there is none.
-    pub(crate) fn render_condition(
+    pub(crate) fn render_condition<'a>(
         &self,
-        condition: Option<&Condition<()>>,
-        p: &mut Placeholders,
+        condition: Option<&'a Condition<()>>,
+        p: &mut Placeholders<'a>,
     ) -> std::result::Result<Option<String>, String> {
         if self.upsert {
             return condition.map(|c| c.render(p)).transpose();
         }
-        let exists = Condition::<()>::attribute_exists(PARTITION_KEY_ATTRIBUTE);
-        let Some(condition) = condition else {
-            return exists.render(p).map(Some);
-        };
-        // `exists.and(condition)`, rendered without copying the caller's condition.
         let mut text = String::with_capacity(128);
-        text.push('(');
-        exists.render_into(p, &mut text)?;
-        text.push_str(") AND (");
-        condition.render_into(p, &mut text)?;
+        if condition.is_some() {
+            text.push('(');
+        }
+        text.push_str("attribute_exists(");
+        p.push_name(&mut text, PARTITION_KEY_ATTRIBUTE);
         text.push(')');
+        if let Some(condition) = condition {
+            // `exists AND (condition)`, rendered without copying the caller's condition.
+            text.push_str(") AND (");
+            condition.render_into(p, &mut text)?;
+            text.push(')');
+        }
         Ok(Some(text))
     }
 }

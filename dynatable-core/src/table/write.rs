@@ -108,15 +108,16 @@ impl Write {
         }
     }
 
-    pub(crate) fn render(&self, table: &Table) -> Result<Rendered> {
+    pub(crate) fn render(&self, table: &Table) -> Result<Rendered<'_>> {
         let fail = |kind| table.error(self.operation(), Some(self.key.clone()), kind);
         let item = match &self.op {
-            WriteOp::Put(item) => Some(item.clone().map_err(|e| fail(ErrorKind::Encode(e)))?),
+            WriteOp::Put(Ok(item)) => Some(item),
+            WriteOp::Put(Err(e)) => return Err(fail(ErrorKind::Encode(e.clone()))),
             _ => None,
         };
         let (update, condition, placeholders) = self.expressions().map_err(fail)?;
         Ok(Rendered {
-            key: self.key.to_key_item(),
+            key: &self.key,
             item,
             update,
             condition,
@@ -127,7 +128,7 @@ impl Write {
     /// The update and condition expressions, with their placeholders.
     fn expressions(
         &self,
-    ) -> std::result::Result<(Option<String>, Option<String>, Placeholders), ErrorKind> {
+    ) -> std::result::Result<(Option<String>, Option<String>, Placeholders<'_>), ErrorKind> {
         let mut placeholders = Placeholders::default();
         let update = match &self.op {
             WriteOp::Update(parts) => {
@@ -250,7 +251,7 @@ impl Write {
     async fn send_once(
         &self,
         table: &Table,
-        r: &Rendered,
+        r: &Rendered<'_>,
         capacity: Option<ReturnConsumedCapacity>,
         return_new: bool,
     ) -> Result<(Option<f64>, Option<Item>)> {
@@ -273,7 +274,7 @@ impl Write {
     async fn send_through_sdk(
         &self,
         table: &Table,
-        r: &Rendered,
+        r: &Rendered<'_>,
         capacity: Option<ReturnConsumedCapacity>,
         return_new: bool,
     ) -> Result<(Option<f64>, Option<Item>)> {
@@ -285,7 +286,7 @@ impl Write {
             WriteOp::Put(_) => client
                 .put_item()
                 .table_name(table.name())
-                .set_item(r.item.clone())
+                .set_item(r.item.cloned())
                 .set_condition_expression(r.condition.clone())
                 .set_expression_attribute_names(names)
                 .set_expression_attribute_values(values)
@@ -297,7 +298,7 @@ impl Write {
             WriteOp::Update(_) => client
                 .update_item()
                 .table_name(table.name())
-                .set_key(Some(r.key.clone()))
+                .set_key(Some(r.key.to_key_item()))
                 .set_update_expression(r.update.clone())
                 .set_condition_expression(r.condition.clone())
                 .set_expression_attribute_names(names)
@@ -318,7 +319,7 @@ impl Write {
             WriteOp::Delete => client
                 .delete_item()
                 .table_name(table.name())
-                .set_key(Some(r.key.clone()))
+                .set_key(Some(r.key.to_key_item()))
                 .set_condition_expression(r.condition.clone())
                 .set_expression_attribute_names(names)
                 .set_expression_attribute_values(values)
@@ -334,9 +335,9 @@ impl Write {
     pub(crate) fn transact_item(
         &self,
         table: &Table,
-        r: Rendered,
+        r: &Rendered<'_>,
     ) -> Result<ddb::TransactWriteItem> {
-        let (names, values) = r.placeholders.into_maps();
+        let (names, values) = (r.placeholders.names(), r.placeholders.values());
         let build_error = |e: aws_sdk_dynamodb::error::BuildError| {
             table.error(
                 Operation::Transaction,
@@ -348,8 +349,8 @@ impl Write {
             WriteOp::Put(_) => ddb::TransactWriteItem::builder().put(
                 ddb::Put::builder()
                     .table_name(table.name())
-                    .set_item(r.item)
-                    .set_condition_expression(r.condition)
+                    .set_item(r.item.cloned())
+                    .set_condition_expression(r.condition.clone())
                     .set_expression_attribute_names(names)
                     .set_expression_attribute_values(values)
                     .build()
@@ -358,9 +359,9 @@ impl Write {
             WriteOp::Update(_) => ddb::TransactWriteItem::builder().update(
                 ddb::Update::builder()
                     .table_name(table.name())
-                    .set_key(Some(r.key))
-                    .set_update_expression(r.update)
-                    .set_condition_expression(r.condition)
+                    .set_key(Some(r.key.to_key_item()))
+                    .set_update_expression(r.update.clone())
+                    .set_condition_expression(r.condition.clone())
                     .set_expression_attribute_names(names)
                     .set_expression_attribute_values(values)
                     .build()
@@ -369,8 +370,8 @@ impl Write {
             WriteOp::Delete => ddb::TransactWriteItem::builder().delete(
                 ddb::Delete::builder()
                     .table_name(table.name())
-                    .set_key(Some(r.key))
-                    .set_condition_expression(r.condition)
+                    .set_key(Some(r.key.to_key_item()))
+                    .set_condition_expression(r.condition.clone())
                     .set_expression_attribute_names(names)
                     .set_expression_attribute_values(values)
                     .build()
@@ -379,8 +380,8 @@ impl Write {
             WriteOp::ConditionCheck => ddb::TransactWriteItem::builder().condition_check(
                 ddb::ConditionCheck::builder()
                     .table_name(table.name())
-                    .set_key(Some(r.key))
-                    .set_condition_expression(r.condition)
+                    .set_key(Some(r.key.to_key_item()))
+                    .set_condition_expression(r.condition.clone())
                     .set_expression_attribute_names(names)
                     .set_expression_attribute_values(values)
                     .build()

@@ -6,6 +6,7 @@ use super::expression::Placeholders;
 use super::update_expression::UpdateParts;
 use crate::codec::Item;
 use crate::error::EncodeError;
+use crate::key::PrimaryKey;
 
 /// The kind of one write, with what it writes.
 #[derive(Debug, Clone)]
@@ -16,12 +17,13 @@ pub(crate) enum WriteOp {
     ConditionCheck,
 }
 
-/// A write rendered into request parts.
+/// A write rendered into request parts, borrowing the write's key, item and values.
 #[derive(Clone)]
-pub(crate) struct Rendered {
-    pub(crate) key: Item,
-    pub(crate) item: Option<Item>,
+pub(crate) struct Rendered<'a> {
+    pub(crate) key: &'a PrimaryKey,
+    /// A put's item.
+    pub(crate) item: Option<&'a Item>,
     pub(crate) update: Option<String>,
     pub(crate) condition: Option<String>,
-    pub(crate) placeholders: Placeholders,
+    pub(crate) placeholders: Placeholders<'a>,
 }

@@ -201,7 +201,7 @@ impl DirectRequests {
         &self,
         table: &str,
         op: &WriteOp,
-        r: &Rendered,
+        r: &Rendered<'_>,
         capacity: bool,
         return_new: bool,
     ) -> Result<Option<(Option<f64>, Option<Item>)>, ErrorKind> {
@@ -230,7 +230,7 @@ impl DirectRequests {
     pub(crate) async fn transact(
         &self,
         table: &str,
-        actions: &[(&WriteOp, &Rendered)],
+        actions: &[(&WriteOp, &Rendered<'_>)],
         token: &str,
         capacity: bool,
     ) -> Result<Option<Option<f64>>, ErrorKind> {
@@ -372,7 +372,7 @@ impl DirectRequests {
 fn render(
     table: &str,
     op: &WriteOp,
-    r: &Rendered,
+    r: &Rendered<'_>,
     capacity: bool,
     return_new: bool,
 ) -> Option<(&'static str, String)> {
@@ -397,7 +397,7 @@ fn render(
 /// the capacity consumed; `None` when a value is of a type this client does not know.
 fn render_transaction(
     table: &str,
-    actions: &[(&WriteOp, &Rendered)],
+    actions: &[(&WriteOp, &Rendered<'_>)],
     token: &str,
     capacity: bool,
 ) -> Option<String> {
@@ -417,23 +417,31 @@ fn render_transaction(
 /// The fields one write shares between its own request and a transaction's action: the table,
 /// the item (a put) or key, the expressions and their placeholders. Returns the write's kind as
 /// a transaction names it, or `None` for a value of a type this client does not know.
-fn write_fields(table: &str, op: &WriteOp, r: &Rendered) -> Option<(&'static str, Body)> {
-    let mut body = Body::new(table);
+fn write_fields(table: &str, op: &WriteOp, r: &Rendered<'_>) -> Option<(&'static str, Body)> {
+    // Room for the whole body at once: each placeholder in the expressions stands for a name or
+    // a value written out in the body (a put's item is sized by its values).
+    let expressions =
+        r.update.as_ref().map_or(0, String::len) + r.condition.as_ref().map_or(0, String::len);
+    let mut body = Body::with_capacity(
+        table,
+        256 + 3 * expressions + 64 * r.item.map_or(0, |i| i.len()),
+    );
     let kind = match op {
         WriteOp::Put(_) => {
-            body.item("Item", r.item.as_ref().unwrap_or(&r.key)).ok()?;
+            // A put's rendering always has its item.
+            body.item("Item", r.item?).ok()?;
             "Put"
         }
         WriteOp::Update(_) => {
-            body.item("Key", &r.key).ok()?;
+            body.key("Key", r.key);
             "Update"
         }
         WriteOp::Delete => {
-            body.item("Key", &r.key).ok()?;
+            body.key("Key", r.key);
             "Delete"
         }
         WriteOp::ConditionCheck => {
-            body.item("Key", &r.key).ok()?;
+            body.key("Key", r.key);
             "ConditionCheck"
         }
     };
@@ -443,13 +451,7 @@ fn write_fields(table: &str, op: &WriteOp, r: &Rendered) -> Option<(&'static str
     if let Some(condition) = &r.condition {
         body.text("ConditionExpression", condition);
     }
-    if !r.placeholders.names_ref().is_empty() {
-        body.names("ExpressionAttributeNames", r.placeholders.names_ref());
-    }
-    if !r.placeholders.values_ref().is_empty() {
-        body.item("ExpressionAttributeValues", r.placeholders.values_ref())
-            .ok()?;
-    }
+    body.placeholders(&r.placeholders).ok()?;
     Some((kind, body))
 }
 

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::write_wire::{Body, ConsumedCapacity};
 use crate::codec::{Item, WireItem};
+use crate::table::expression::{Names, Placeholders, Values};
 
 /// The parts of a `Query` or `Scan` request.
 #[derive(Debug, Default)]
@@ -18,8 +19,8 @@ pub(crate) struct PageRequest<'r> {
     pub(crate) key_condition: Option<&'r str>,
     pub(crate) filter: Option<&'r str>,
     pub(crate) projection: Option<&'r str>,
-    pub(crate) names: Option<&'r HashMap<String, String>>,
-    pub(crate) values: Option<&'r Item>,
+    /// The placeholders of the key condition, filter and projection.
+    pub(crate) placeholders: Option<&'r Placeholders<'r>>,
     /// A query's order: `false` for descending.
     pub(crate) forward: bool,
     pub(crate) limit: Option<i32>,
@@ -37,14 +38,14 @@ impl PageRequest<'_> {
         self.filter.filter(|f| !f.is_empty())
     }
 
-    /// The `ExpressionAttributeNames` to send: none when empty.
-    pub(crate) fn sent_names(&self) -> Option<&HashMap<String, String>> {
-        self.names.filter(|n| !n.is_empty())
+    /// The `ExpressionAttributeNames` to send through the SDK: none when empty.
+    pub(crate) fn sent_names(&self) -> Option<Names> {
+        self.placeholders.and_then(Placeholders::names)
     }
 
-    /// The `ExpressionAttributeValues` to send: none when empty.
-    pub(crate) fn sent_values(&self) -> Option<&Item> {
-        self.values.filter(|v| !v.is_empty())
+    /// The `ExpressionAttributeValues` to send through the SDK: none when empty.
+    pub(crate) fn sent_values(&self) -> Option<Values> {
+        self.placeholders.and_then(Placeholders::values)
     }
 
     /// The `x-amz-target` and the body; `None` when a value is of a type this client does not
@@ -66,11 +67,8 @@ impl PageRequest<'_> {
         if let Some(projection) = self.projection {
             body.text("ProjectionExpression", projection);
         }
-        if let Some(names) = self.sent_names() {
-            body.names("ExpressionAttributeNames", names);
-        }
-        if let Some(values) = self.sent_values() {
-            body.item("ExpressionAttributeValues", values).ok()?;
+        if let Some(placeholders) = self.placeholders {
+            body.placeholders(placeholders).ok()?;
         }
         if let Some(limit) = self.limit {
             body.number("Limit", i64::from(limit));
@@ -177,14 +175,15 @@ mod tests {
         let names = HashMap::from([("#k".to_owned(), "PK".to_owned())]);
         let values = Item::from([(":k".to_owned(), AttributeValue::S("USER#1".into()))]);
         let start = Item::from([("PK".to_owned(), AttributeValue::S("USER#1".into()))]);
+        let mut placeholders = Placeholders::default();
+        placeholders.add_raw(&names, &values).unwrap();
         let request = PageRequest {
             table: "t",
             index: Some("GSI1"),
             key_condition: Some("#k = :k"),
             filter: Some("attribute_exists(#k)"),
             projection: Some("#k"),
-            names: Some(&names),
-            values: Some(&values),
+            placeholders: Some(&placeholders),
             forward: false,
             limit: Some(10),
             start: Some(&start),

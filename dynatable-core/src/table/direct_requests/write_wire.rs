@@ -12,7 +12,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
 use crate::codec::{Item, WireItem};
+use crate::key::{PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE};
 use crate::table::error::CancellationReason;
+use crate::table::expression::{Placeholder, Placeholders};
 
 /// The request body of one write, built field by field.
 pub(crate) struct Body(String);
@@ -20,7 +22,12 @@ pub(crate) struct Body(String);
 impl Body {
     /// `{"TableName":"table"`; the fields that follow are added by the other methods.
     pub(crate) fn new(table: &str) -> Self {
-        let mut body = String::with_capacity(256);
+        Self::with_capacity(table, 256)
+    }
+
+    /// [`new`](Self::new), with room for a body of about `capacity` bytes.
+    pub(crate) fn with_capacity(table: &str, capacity: usize) -> Self {
+        let mut body = String::with_capacity(capacity.max(table.len() + 16));
         body.push_str("{\"TableName\":");
         string(&mut body, table);
         Self(body)
@@ -113,19 +120,64 @@ impl Body {
         self.0.push(']');
     }
 
-    /// `"field":{placeholder: name, ...}`.
-    pub(crate) fn names(&mut self, field: &str, names: &HashMap<String, String>) {
+    /// `"field":{"PK":{"S":pk},"SK":{"S":sk}}`: an item's key.
+    pub(crate) fn key(&mut self, field: &str, key: &PrimaryKey) {
         self.field(field);
-        self.0.push('{');
-        for (i, (placeholder, name)) in names.iter().enumerate() {
-            if i > 0 {
-                self.0.push(',');
-            }
-            string(&mut self.0, placeholder);
-            self.0.push(':');
+        for (i, (name, value)) in [
+            (PARTITION_KEY_ATTRIBUTE, &key.pk),
+            (SORT_KEY_ATTRIBUTE, &key.sk),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            self.0.push(if i == 0 { '{' } else { ',' });
             string(&mut self.0, name);
+            self.0.push_str(":{\"S\":");
+            string(&mut self.0, value);
+            self.0.push('}');
         }
         self.0.push('}');
+    }
+
+    /// `"ExpressionAttributeNames":{placeholder: name, ...}` and
+    /// `"ExpressionAttributeValues":{placeholder: value, ...}`, each when not empty (DynamoDB
+    /// refuses empty maps).
+    ///
+    /// # Errors
+    /// A value of a type this client does not know (the SDK's `Unknown`).
+    pub(crate) fn placeholders(&mut self, p: &Placeholders<'_>) -> Result<(), UnknownType> {
+        if p.has_names() {
+            self.field("ExpressionAttributeNames");
+            for (i, (placeholder, name)) in p.each_name().enumerate() {
+                self.0.push(if i == 0 { '{' } else { ',' });
+                self.placeholder(placeholder);
+                string(&mut self.0, name);
+            }
+            self.0.push('}');
+        }
+        if p.has_values() {
+            self.field("ExpressionAttributeValues");
+            for (i, (placeholder, value)) in p.each_value().enumerate() {
+                self.0.push(if i == 0 { '{' } else { ',' });
+                self.placeholder(placeholder);
+                attribute_value(&mut self.0, value)?;
+            }
+            self.0.push('}');
+        }
+        Ok(())
+    }
+
+    /// `"placeholder":`; only a raw expression's own placeholder can need escapes.
+    fn placeholder(&mut self, placeholder: Placeholder<'_>) {
+        match placeholder {
+            Placeholder::Raw(text) => string(&mut self.0, text),
+            generated => {
+                self.0.push('"');
+                generated.push_to(&mut self.0);
+                self.0.push('"');
+            }
+        }
+        self.0.push(':');
     }
 
     /// The finished body.
@@ -413,16 +465,42 @@ mod tests {
     }
 
     #[test]
-    fn names_and_texts_render_as_fields() {
+    fn placeholders_and_texts_render_as_fields() {
+        let (a, one) = ("a".to_owned(), AttributeValue::N("1".into()));
+        let mut p = Placeholders::default();
+        let mut text = String::from("SET ");
+        p.push_name(&mut text, &a);
+        text.push_str(" = ");
+        p.push_value(&mut text, &one);
+        let names = HashMap::from([("#r\"aw".to_owned(), "b\\".to_owned())]);
+        let no_values = HashMap::new();
+        p.add_raw(&names, &no_values).unwrap();
         let mut body = Body::new("t");
-        body.text("UpdateExpression", "SET #n0 = :v0");
-        body.names(
-            "ExpressionAttributeNames",
-            &HashMap::from([("#n0".to_owned(), "a".to_owned())]),
-        );
+        body.text("UpdateExpression", &text);
+        body.placeholders(&p).unwrap();
         let parsed: serde_json::Value = serde_json::from_str(&body.finish()).unwrap();
         assert_eq!(parsed["UpdateExpression"], "SET #n0 = :v0");
         assert_eq!(parsed["ExpressionAttributeNames"]["#n0"], "a");
+        assert_eq!(parsed["ExpressionAttributeNames"]["#r\"aw"], "b\\");
+        assert_eq!(parsed["ExpressionAttributeValues"][":v0"]["N"], "1");
+    }
+
+    #[test]
+    fn no_placeholders_render_no_fields() {
+        let mut body = Body::new("t");
+        body.placeholders(&Placeholders::default()).unwrap();
+        assert_eq!(body.finish(), r#"{"TableName":"t"}"#);
+    }
+
+    #[test]
+    fn a_key_renders_as_its_two_strings() {
+        let mut body = Body::new("t");
+        body.key("Key", &PrimaryKey::new("USER#\"1", "PROFILE"));
+        let parsed: serde_json::Value = serde_json::from_str(&body.finish()).unwrap();
+        assert_eq!(
+            parsed["Key"],
+            serde_json::json!({"PK": {"S": "USER#\"1"}, "SK": {"S": "PROFILE"}})
+        );
     }
 
     #[test]

@@ -25,8 +25,8 @@ pub enum ScanFilter {
 
 /// Adds `NOT begins_with(PK, "_SCHEMA#")` (and `extra`, when given) as the scan's filter.
 pub(super) fn with_ledger_excluded(
-    extra: Option<(String, Placeholders)>,
-) -> (String, Placeholders) {
+    extra: Option<(String, Placeholders<'static>)>,
+) -> (String, Placeholders<'static>) {
     let (extra, mut p) = match extra {
         Some((text, p)) => (Some(text), p),
         None => (None, Placeholders::default()),
@@ -41,7 +41,10 @@ pub(super) fn with_ledger_excluded(
 }
 
 /// The filter that recognises an entity's items.
-pub(super) fn entity_filter(schema: &EntitySchema, filter: ScanFilter) -> (String, Placeholders) {
+pub(super) fn entity_filter(
+    schema: &'static EntitySchema,
+    filter: ScanFilter,
+) -> (String, Placeholders<'static>) {
     let mut p = Placeholders::default();
     let type_name = p.name(ENTITY_TYPE_ATTRIBUTE);
     let is_type = format!(
@@ -76,7 +79,7 @@ pub(super) fn entity_filter(schema: &EntitySchema, filter: ScanFilter) -> (Strin
 
 /// The condition that the keys start with `key`'s literal prefixes (a constant sort key matched
 /// whole); `attribute_exists(PK)` when neither template has one.
-fn prefix_condition(key: &KeySchema, p: &mut Placeholders) -> String {
+fn prefix_condition(key: &KeySchema, p: &mut Placeholders<'static>) -> String {
     let mut prefixes = Vec::new();
     let pk_prefix = key.pk.prefix();
     if !pk_prefix.is_empty() {

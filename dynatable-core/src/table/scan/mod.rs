@@ -368,10 +368,12 @@ impl<T: Send + 'static> Scan<T> {
     {
         let mut filter = self.entity.map(|e| entity_filter(e, self.filter));
         if let Some(condition) = &self.condition {
-            let (entity, mut p) = filter.unwrap_or_default();
+            let (entity, p) = filter.unwrap_or_default();
+            // Rendered borrowing the condition, then copied: the filter goes with every page.
+            let mut p: Placeholders<'_> = p;
             match condition.render(&mut p) {
-                Ok(text) if entity.is_empty() => filter = Some((text, p)),
-                Ok(text) => filter = Some((format!("({entity}) AND ({text})"), p)),
+                Ok(text) if entity.is_empty() => filter = Some((text, p.into_owned())),
+                Ok(text) => filter = Some((format!("({entity}) AND ({text})"), p.into_owned())),
                 Err(e) => {
                     let error =
                         self.raw

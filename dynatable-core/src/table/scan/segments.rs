@@ -21,7 +21,7 @@ use crate::table::rate_limit::{RateLimit, RateLimiter};
 #[derive(Debug, Clone)]
 pub(super) struct RawScan {
     pub(super) table: Table,
-    pub(super) filter: Option<(String, Placeholders)>,
+    pub(super) filter: Option<(String, Placeholders<'static>)>,
     /// The `ProjectionExpression`, its names among the filter's placeholders.
     pub(super) projection: Option<String>,
     pub(super) positions: Vec<SegmentPosition>,
@@ -81,8 +81,7 @@ impl RawScan {
             table: table.name(),
             filter: self.filter.as_ref().map(|(f, _)| f.as_str()),
             projection: self.projection.as_deref(),
-            names: self.filter.as_ref().map(|(_, p)| p.names_ref()),
-            values: self.filter.as_ref().map(|(_, p)| p.values_ref()),
+            placeholders: self.filter.as_ref().map(|(_, p)| p),
             forward: true,
             limit: self.page_size,
             start: start.as_ref().map(|c| &c.0),
@@ -137,8 +136,8 @@ impl RawScan {
                     .table_name(table.name())
                     .set_filter_expression(request.sent_filter().map(str::to_owned))
                     .set_projection_expression(request.projection.map(str::to_owned))
-                    .set_expression_attribute_names(request.sent_names().cloned())
-                    .set_expression_attribute_values(request.sent_values().cloned())
+                    .set_expression_attribute_names(request.sent_names())
+                    .set_expression_attribute_values(request.sent_values())
                     .set_limit(request.limit)
                     .set_exclusive_start_key(request.start.cloned())
                     .consistent_read(request.consistent)
