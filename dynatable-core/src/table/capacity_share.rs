@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use super::rate_limit::BUCKET_SECONDS;
+use super::token_bucket::TokenBucket;
 
 /// The lowest rate a share falls to, in units per second: however hard DynamoDB throttles, the
 /// work keeps moving.
@@ -68,8 +68,7 @@ struct State {
     /// The AIMD ceiling after a cut; `None` when the rate is the budget.
     ceiling: Option<f64>,
     paused: bool,
-    available: f64,
-    refilled: Instant,
+    bucket: TokenBucket,
     /// Cuts so far: a request's [`Ticket`] says how many there had been when it took its units.
     cuts: u64,
     last_throttle: Option<(u64, Instant)>,
@@ -114,8 +113,7 @@ impl CapacityShare {
                 paused: false,
                 // Empty at first: a burst of the whole budget at once, on top of the first
                 // second's, would be throttled by a table whose own bucket is just as full.
-                available: 0.0,
-                refilled: now,
+                bucket: TokenBucket::holding(0.0, now),
                 cuts: 0,
                 last_throttle: None,
                 throttled: 0,
@@ -137,7 +135,7 @@ impl CapacityShare {
         let mut state = self.state();
         state.budget = budget.max(MIN_CAPACITY_RATE);
         let rate = state.rate();
-        state.available = state.available.min(rate * BUCKET_SECONDS);
+        state.bucket.limit_to(rate);
     }
 
     /// Pauses or resumes every request taking capacity from the share; requests in flight finish.
@@ -176,11 +174,11 @@ impl CapacityShare {
                     None
                 } else {
                     state.advance(Instant::now());
-                    if state.available >= 0.0 {
-                        state.available -= units;
+                    if !state.bucket.in_debt() {
+                        state.bucket.take(units);
                         return Ticket(state.cuts);
                     }
-                    Some(Duration::from_secs_f64(-state.available / state.rate()).min(LOOK_AGAIN))
+                    Some(state.bucket.wait(state.rate()).min(LOOK_AGAIN))
                 }
             };
             match wait {
@@ -195,7 +193,7 @@ impl CapacityShare {
     /// Corrects the bucket once DynamoDB reported what a request took `estimated` for consumed.
     pub(crate) fn settle(&self, estimated: f64, consumed: f64) {
         let mut state = self.state();
-        state.available -= consumed - estimated;
+        state.bucket.take(consumed - estimated);
         state.consumed += consumed;
         state.window_units += consumed;
     }
@@ -220,7 +218,7 @@ impl CapacityShare {
             state.ceiling = Some(cut);
             // A quarter of a second without a write at the new rate: the table's bucket, empty
             // when it throttles, fills again before the share sends more.
-            state.available = state.available.min(0.0) - cut * SILENCE_AFTER_CUT;
+            state.bucket.hold_back(cut * SILENCE_AFTER_CUT);
             state.cuts += 1;
             state.last_throttle = None;
         } else {
@@ -238,14 +236,13 @@ impl State {
     /// Moves the clock to `now`: refills the bucket, grows the ceiling back, closes the meter's
     /// window.
     fn advance(&mut self, now: Instant) {
-        let elapsed = now.duration_since(self.refilled).as_secs_f64();
-        self.refilled = now;
+        let elapsed = self.bucket.tick(now);
         if let Some(ceiling) = self.ceiling {
             let grown = ceiling + self.budget * INCREASE_PER_SECOND * elapsed;
             self.ceiling = (grown < self.budget).then_some(grown);
         }
         let rate = self.rate();
-        self.available = (self.available + elapsed * rate).min(rate * BUCKET_SECONDS);
+        self.bucket.fill(elapsed, rate);
         let window = now.duration_since(self.window_started);
         if window >= METER_WINDOW {
             self.measured = self.window_units / window.as_secs_f64();
@@ -302,14 +299,12 @@ mod tests {
             "sent after the cut: {again}"
         );
         {
-            let mut state = share.state();
-            state.refilled -= Duration::from_secs(5);
+            share.state().bucket.rewind(Duration::from_secs(5));
         }
         let grown = share.reading().rate;
         assert!((67.0..=69.0).contains(&grown), "{grown}");
         {
-            let mut state = share.state();
-            state.refilled -= Duration::from_secs(60);
+            share.state().bucket.rewind(Duration::from_secs(60));
         }
         assert_eq!(share.reading().rate, 200.0, "never above the budget");
     }

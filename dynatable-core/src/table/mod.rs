@@ -28,6 +28,7 @@ mod query_target;
 mod rate_limit;
 mod scan;
 mod snapshot;
+mod token_bucket;
 mod transaction;
 mod update;
 mod update_expression;

@@ -1,7 +1,9 @@
 //! A limit on how fast the bulk helpers write, in items or write capacity units per second.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use super::token_bucket::TokenBucket;
 
 /// A limit on how fast the bulk helpers write, shared by all their concurrent tasks.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,34 +28,23 @@ impl RateLimit {
     }
 }
 
-/// How much unused rate a token bucket keeps, in seconds of it: a tenth. Whatever second one
-/// looks at, the work in it stays within 1.1 times its rate, however long it stood still before
-/// (a bucket holding a whole second lets a pause be followed by a second at twice the rate).
-pub(crate) const BUCKET_SECONDS: f64 = 0.1;
-
-/// A token bucket holding at most [`BUCKET_SECONDS`] of budget, and as much at first. Tasks take
+/// A [`TokenBucket`] of the limit's rate, full at first (a tenth of a second of it). Tasks take
 /// what a request will cost before sending it and wait when the bucket is in debt; the cost is
 /// corrected afterwards when DynamoDB reports the capacity consumed.
 #[derive(Debug, Clone)]
 pub(crate) struct RateLimiter {
     limit: RateLimit,
-    state: Arc<Mutex<State>>,
-}
-
-#[derive(Debug)]
-struct State {
-    available: f64,
-    refilled: Instant,
+    bucket: Arc<Mutex<TokenBucket>>,
 }
 
 impl RateLimiter {
     pub(crate) fn new(limit: RateLimit) -> Self {
         Self {
             limit,
-            state: Arc::new(Mutex::new(State {
-                available: limit.per_second() * BUCKET_SECONDS,
-                refilled: Instant::now(),
-            })),
+            bucket: Arc::new(Mutex::new(TokenBucket::full(
+                limit.per_second(),
+                Instant::now(),
+            ))),
         }
     }
 
@@ -65,17 +56,10 @@ impl RateLimiter {
     pub(crate) async fn acquire(&self, cost: f64) {
         let wait = {
             let rate = self.limit.per_second();
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            let now = Instant::now();
-            let refill = now.duration_since(state.refilled).as_secs_f64() * rate;
-            state.available = (state.available + refill).min(rate * BUCKET_SECONDS);
-            state.refilled = now;
-            state.available -= cost;
-            if state.available < 0.0 {
-                Duration::from_secs_f64(-state.available / rate)
-            } else {
-                Duration::ZERO
-            }
+            let mut bucket = self.bucket();
+            bucket.refill(Instant::now(), rate);
+            bucket.take(cost);
+            bucket.wait(rate)
         };
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
@@ -84,13 +68,18 @@ impl RateLimiter {
 
     /// Corrects the budget once the real cost of a request is known.
     pub(crate) fn adjust(&self, extra: f64) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.available -= extra;
+        self.bucket().take(extra);
+    }
+
+    fn bucket(&self) -> std::sync::MutexGuard<'_, TokenBucket> {
+        self.bucket.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[tokio::test]
