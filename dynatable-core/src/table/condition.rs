@@ -147,7 +147,9 @@ impl<E> Condition<E> {
     }
 
     /// A raw condition expression with its own placeholders: names start with `#`, values with
-    /// `:`, and neither may look like a generated one (`#n0`, `:v0`).
+    /// `:`, and neither may look like a generated one (`#n0`, `:v0`). Raw conditions combined
+    /// in one request may share a placeholder only for the same name or value; otherwise the
+    /// request fails with an expression error before it is sent.
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -398,6 +400,30 @@ mod tests {
         assert_eq!(
             p.values().unwrap()[":v0"],
             AttributeValue::S("PHOTO#".into())
+        );
+    }
+
+    #[test]
+    fn raw_conditions_sharing_a_placeholder_must_agree_on_it() {
+        let raw = |name: &str| {
+            Condition::<()>::raw(
+                "attribute_exists(#a)",
+                HashMap::from([("#a".to_owned(), name.to_owned())]),
+                HashMap::new(),
+            )
+        };
+        let same = raw("x").and(raw("x")).render(&mut Placeholders::default());
+        assert_eq!(
+            same.unwrap(),
+            "(attribute_exists(#a)) AND (attribute_exists(#a))"
+        );
+        let error = raw("x")
+            .and(raw("y"))
+            .render(&mut Placeholders::default())
+            .unwrap_err();
+        assert!(
+            error.contains("\"#a\" stands for both \"x\" and \"y\""),
+            "{error}"
         );
     }
 
