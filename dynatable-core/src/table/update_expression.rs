@@ -24,6 +24,61 @@ pub(super) enum Action {
     Add(AttributeValue),
 }
 
+/// The clause of an update expression an action belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Clause {
+    Set,
+    Remove,
+    Add,
+}
+
+impl Action {
+    fn clause(&self) -> Clause {
+        match self {
+            Self::Set(_) | Self::SetIfNotExists(_) | Self::Append(_) => Clause::Set,
+            Self::Remove => Clause::Remove,
+            Self::Add(_) => Clause::Add,
+        }
+    }
+}
+
+/// Appends one action on `attribute` to `out`, its name and values as placeholders of `p`.
+fn render_action<'a>(
+    attribute: &'a str,
+    action: &'a Action,
+    p: &mut Placeholders<'a>,
+    out: &mut String,
+) {
+    p.push_name(out, attribute);
+    match action {
+        Action::Set(v) => {
+            out.push_str(" = ");
+            p.push_value(out, v);
+        }
+        Action::SetIfNotExists(v) => {
+            out.push_str(" = if_not_exists(");
+            p.push_name(out, attribute);
+            out.push_str(", ");
+            p.push_value(out, v);
+            out.push(')');
+        }
+        Action::Append(v) => {
+            out.push_str(" = list_append(if_not_exists(");
+            p.push_name(out, attribute);
+            out.push_str(", ");
+            p.push_owned_value(out, AttributeValue::L(Vec::new()));
+            out.push_str("), ");
+            p.push_value(out, v);
+            out.push(')');
+        }
+        Action::Remove => {}
+        Action::Add(v) => {
+            out.push(' ');
+            p.push_value(out, v);
+        }
+    }
+}
+
 impl UpdateParts {
     pub(super) fn push(&mut self, attribute: &str, action: Action) {
         // A later action on the same attribute replaces the earlier one (DynamoDB rejects two).
@@ -52,54 +107,26 @@ impl UpdateParts {
         if self.actions.is_empty() {
             return Err("an update needs at least one action".to_owned());
         }
-        // Each clause's actions, `, `-separated, then the clauses in this order.
-        let (mut set, mut remove, mut add) = (String::new(), String::new(), String::new());
-        for (attribute, action) in &self.actions {
-            let clause = match action {
-                Action::Set(_) | Action::SetIfNotExists(_) | Action::Append(_) => &mut set,
-                Action::Remove => &mut remove,
-                Action::Add(_) => &mut add,
-            };
-            if !clause.is_empty() {
-                clause.push_str(", ");
-            }
-            p.push_name(clause, attribute);
-            match action {
-                Action::Set(v) => {
-                    clause.push_str(" = ");
-                    p.push_value(clause, v);
+        // The clauses in this order, each its actions `, `-separated, written straight into
+        // the one expression.
+        let mut text = String::with_capacity(24 * self.actions.len() + 16);
+        for (keyword, clause) in [
+            ("SET ", Clause::Set),
+            ("REMOVE ", Clause::Remove),
+            ("ADD ", Clause::Add),
+        ] {
+            let mut first = true;
+            for (attribute, action) in self.actions.iter().filter(|(_, a)| a.clause() == clause) {
+                if first {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push_str(keyword);
+                    first = false;
+                } else {
+                    text.push_str(", ");
                 }
-                Action::SetIfNotExists(v) => {
-                    clause.push_str(" = if_not_exists(");
-                    p.push_name(clause, attribute);
-                    clause.push_str(", ");
-                    p.push_value(clause, v);
-                    clause.push(')');
-                }
-                Action::Append(v) => {
-                    clause.push_str(" = list_append(if_not_exists(");
-                    p.push_name(clause, attribute);
-                    clause.push_str(", ");
-                    p.push_owned_value(clause, AttributeValue::L(Vec::new()));
-                    clause.push_str("), ");
-                    p.push_value(clause, v);
-                    clause.push(')');
-                }
-                Action::Remove => {}
-                Action::Add(v) => {
-                    clause.push(' ');
-                    p.push_value(clause, v);
-                }
-            }
-        }
-        let mut text = String::with_capacity(set.len() + remove.len() + add.len() + 20);
-        for (keyword, actions) in [("SET ", set), ("REMOVE ", remove), ("ADD ", add)] {
-            if !actions.is_empty() {
-                if !text.is_empty() {
-                    text.push(' ');
-                }
-                text.push_str(keyword);
-                text.push_str(&actions);
+                render_action(attribute, action, p, &mut text);
             }
         }
         Ok(text)
@@ -129,5 +156,53 @@ impl UpdateParts {
             text.push(')');
         }
         Ok(Some(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_render_by_clause_each_name_once() {
+        let mut parts = UpdateParts::default();
+        parts.push("gone", Action::Remove);
+        parts.push("count", Action::Add(AttributeValue::N("1".into())));
+        parts.push("name", Action::Set(AttributeValue::S("a".into())));
+        parts.push("tags", Action::Append(AttributeValue::L(Vec::new())));
+        parts.push(
+            "born",
+            Action::SetIfNotExists(AttributeValue::N("7".into())),
+        );
+        parts.push("name", Action::Set(AttributeValue::S("b".into())));
+        let mut p = Placeholders::default();
+        let text = parts.render(&mut p).unwrap();
+        assert_eq!(
+            text,
+            "SET #n0 = list_append(if_not_exists(#n0, :v0), :v1), \
+             #n1 = if_not_exists(#n1, :v2), #n2 = :v3 REMOVE #n3 ADD #n4 :v4"
+        );
+        let names = p.names().unwrap();
+        let names: Vec<&str> = (0..5).map(|i| names[&format!("#n{i}")].as_str()).collect();
+        assert_eq!(names, ["tags", "born", "name", "gone", "count"]);
+        let values = p.values().unwrap();
+        assert_eq!(values[":v0"], AttributeValue::L(Vec::new()));
+        assert_eq!(
+            values[":v3"],
+            AttributeValue::S("b".into()),
+            "the later set wins"
+        );
+        assert_eq!(values[":v4"], AttributeValue::N("1".into()));
+    }
+
+    #[test]
+    fn an_update_without_actions_or_with_a_failed_one_does_not_render() {
+        let none = UpdateParts::default();
+        assert!(none.render(&mut Placeholders::default()).is_err());
+        let mut parts = UpdateParts::default();
+        parts.push("a", Action::Remove);
+        parts.fail("b", "not representable");
+        let error = parts.render(&mut Placeholders::default()).unwrap_err();
+        assert!(error.contains("attribute `b`"), "{error}");
     }
 }

@@ -295,6 +295,8 @@ impl DirectRequests {
         let mut request = http::Request::new(Full::new(Bytes::from(body)));
         *request.method_mut() = http::Method::POST;
         *request.uri_mut() = inner.uri.clone();
+        // Room for every header at once: a map grown one insert at a time reallocates.
+        *request.headers_mut() = http::HeaderMap::with_capacity(8);
         let headers = request.headers_mut();
         let value = |text: String| {
             HeaderValue::try_from(text)

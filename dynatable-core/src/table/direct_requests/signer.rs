@@ -44,6 +44,8 @@ pub(super) struct Signer {
     general: Option<String>,
     /// The signing key of the day and credentials it was last derived for.
     key: Mutex<Option<DayKey>>,
+    /// The last second signed and its `x-amz-date`: a run signs many requests a second.
+    date: Mutex<Option<(u64, String)>>,
 }
 
 struct DayKey {
@@ -63,6 +65,7 @@ impl Signer {
             region: region.to_owned(),
             general: (!matches!(path, "" | "/")).then(|| endpoint.to_owned()),
             key: Mutex::new(None),
+            date: Mutex::new(None),
         }
     }
 
@@ -83,7 +86,7 @@ impl Signer {
         if let Some(endpoint) = &self.general {
             return self.sign_general(endpoint, credentials, headers, body, now);
         }
-        let date = amz_date(seconds)?;
+        let date = self.date(seconds)?;
         let day = date.split_once('T').map_or(date.as_str(), |(day, _)| day);
         let token = credentials.session_token();
         let scope = format!("{day}/{}/{SERVICE}/aws4_request", self.region);
@@ -119,6 +122,19 @@ impl Signer {
             authorization,
             token: token.map(str::to_owned),
         })
+    }
+
+    /// The `x-amz-date` of `seconds`, formatted once per second.
+    fn date(&self, seconds: u64) -> Result<String, SignError> {
+        let mut cached = self.date.lock().unwrap_or_else(PoisonError::into_inner);
+        match cached.as_ref() {
+            Some((second, date)) if *second == seconds => Ok(date.clone()),
+            _ => {
+                let date = amz_date(seconds)?;
+                *cached = Some((seconds, date.clone()));
+                Ok(date)
+            }
+        }
     }
 
     /// `f` of the signing key for `day` and `credentials`' secret, derived again only when the
