@@ -214,14 +214,8 @@ fn render<'a>(node: &'a Node, p: &mut Placeholders<'a>, out: &mut String) -> Res
         Err(e) => Err(e.to_string()),
     };
     match node {
-        Node::Exists(name) | Node::NotExists(name) => {
-            out.push_str(match node {
-                Node::Exists(_) => "attribute_exists(",
-                _ => "attribute_not_exists(",
-            });
-            p.push_name(out, name);
-            out.push(')');
-        }
+        Node::Exists(name) => push_attribute_function("attribute_exists", name, p, out),
+        Node::NotExists(name) => push_attribute_function("attribute_not_exists", name, p, out),
         Node::Compare { name, op, value: v } => {
             p.push_name(out, name);
             out.push(' ');
@@ -252,9 +246,8 @@ fn render<'a>(node: &'a Node, p: &mut Placeholders<'a>, out: &mut String) -> Res
         }
         Node::Unchanged { item, absent } => {
             p.reserve(item.len() + absent.len(), item.len());
-            out.push_str("attribute_exists(");
-            p.push_name(out, crate::key::PARTITION_KEY_ATTRIBUTE);
-            out.push(')');
+            let pk = crate::key::PARTITION_KEY_ATTRIBUTE;
+            push_attribute_function("attribute_exists", pk, p, out);
             // In name order, so that the same item always renders the same expression.
             let mut attributes: Vec<(&String, &AttributeValue)> =
                 item.iter().filter(|(name, _)| !is_key(name)).collect();
@@ -266,9 +259,8 @@ fn render<'a>(node: &'a Node, p: &mut Placeholders<'a>, out: &mut String) -> Res
                 p.push_value(out, v);
             }
             for name in absent {
-                out.push_str(" AND attribute_not_exists(");
-                p.push_name(out, name);
-                out.push(')');
+                out.push_str(" AND ");
+                push_attribute_function("attribute_not_exists", name, p, out);
             }
         }
         Node::Raw {
@@ -281,6 +273,20 @@ fn render<'a>(node: &'a Node, p: &mut Placeholders<'a>, out: &mut String) -> Res
         }
     }
     Ok(())
+}
+
+/// Appends `function(#name)` to `out`: `attribute_exists` or `attribute_not_exists` of the
+/// attribute `name`, as a placeholder of `p`.
+pub(crate) fn push_attribute_function<'a>(
+    function: &str,
+    name: &'a str,
+    p: &mut Placeholders<'a>,
+    out: &mut String,
+) {
+    out.push_str(function);
+    out.push('(');
+    p.push_name(out, name);
+    out.push(')');
 }
 
 /// Appends `(a) op (b)` to `out`.

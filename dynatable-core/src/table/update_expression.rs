@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::condition::Condition;
+use super::condition::{Condition, push_attribute_function};
 use super::expression::Placeholders;
 use crate::key::PARTITION_KEY_ATTRIBUTE;
 
@@ -146,9 +146,7 @@ impl UpdateParts {
         if condition.is_some() {
             text.push('(');
         }
-        text.push_str("attribute_exists(");
-        p.push_name(&mut text, PARTITION_KEY_ATTRIBUTE);
-        text.push(')');
+        push_attribute_function("attribute_exists", PARTITION_KEY_ATTRIBUTE, p, &mut text);
         if let Some(condition) = condition {
             // `exists AND (condition)`, rendered without copying the caller's condition.
             text.push_str(") AND (");
