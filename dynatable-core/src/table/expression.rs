@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -76,14 +75,20 @@ impl Placeholder<'_> {
         out.push_str(prefix);
         out.push_str(itoa::Buffer::new().format(n));
     }
-}
 
-impl fmt::Display for Placeholder<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The placeholder's text.
+    fn text(self) -> String {
+        let mut text = String::with_capacity(self.len());
+        self.push_to(&mut text);
+        text
+    }
+
+    /// The length of the placeholder's text, without writing it.
+    fn len(self) -> usize {
         match self {
-            Self::Name(n) => write!(f, "#n{n}"),
-            Self::Value(n) => write!(f, ":v{n}"),
-            Self::Raw(text) => f.write_str(text),
+            // `#n` or `:v`, then the number.
+            Self::Name(n) | Self::Value(n) => 2 + itoa::Buffer::new().format(n).len(),
+            Self::Raw(text) => text.len(),
         }
     }
 }
@@ -237,7 +242,7 @@ impl<'a> Placeholders<'a> {
     pub(crate) fn names(&self) -> Option<Names> {
         self.has_names().then(|| {
             self.each_name()
-                .map(|(p, name)| (p.to_string(), name.to_owned()))
+                .map(|(p, name)| (p.text(), name.to_owned()))
                 .collect()
         })
     }
@@ -246,23 +251,17 @@ impl<'a> Placeholders<'a> {
     pub(crate) fn values(&self) -> Option<Values> {
         self.has_values().then(|| {
             self.each_value()
-                .map(|(p, value)| (p.to_string(), value.clone()))
+                .map(|(p, value)| (p.text(), value.clone()))
                 .collect()
         })
     }
 
     /// The bytes the names and values add to a request.
     pub(crate) fn size(&self) -> usize {
-        let mut text = String::new();
-        let mut length = |p: Placeholder<'_>| {
-            text.clear();
-            p.push_to(&mut text);
-            text.len()
-        };
-        let names: usize = self.each_name().map(|(p, n)| length(p) + n.len()).sum();
+        let names: usize = self.each_name().map(|(p, n)| p.len() + n.len()).sum();
         let values: usize = self
             .each_value()
-            .map(|(p, v)| length(p) + crate::item_size::value_size(v))
+            .map(|(p, v)| p.len() + crate::item_size::value_size(v))
             .sum();
         names + values
     }
