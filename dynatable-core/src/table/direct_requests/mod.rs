@@ -298,21 +298,23 @@ impl DirectRequests {
         // Room for every header at once: a map grown one insert at a time reallocates.
         *request.headers_mut() = http::HeaderMap::with_capacity(8);
         let headers = request.headers_mut();
-        let value = |text: String| {
-            HeaderValue::try_from(text)
+        // Every value is checked; the operation's name is not copied to be.
+        let value = |bytes: Bytes| {
+            HeaderValue::from_maybe_shared(bytes)
                 .map_err(|e| ErrorKind::Configuration(format!("cannot sign: {e}")))
         };
         headers.insert(header::USER_AGENT, USER_AGENT_HEADER);
         headers.insert(header::CONTENT_TYPE, CONTENT_TYPE_HEADER);
         headers.insert(header::HOST, inner.host_header.clone());
-        // Checked as the others are, without copying the operation's name.
-        let target_header = HeaderValue::from_maybe_shared(Bytes::from_static(target.as_bytes()))
-            .map_err(|e| ErrorKind::Configuration(format!("cannot sign: {e}")))?;
-        headers.insert("x-amz-target", target_header);
-        headers.insert("x-amz-date", value(signature.date)?);
-        headers.insert(header::AUTHORIZATION, value(signature.authorization)?);
+        let target = Bytes::from_static(target.as_bytes());
+        headers.insert("x-amz-target", value(target)?);
+        headers.insert("x-amz-date", value(signature.date.into())?);
+        headers.insert(
+            header::AUTHORIZATION,
+            value(signature.authorization.into())?,
+        );
         if let Some(token) = signature.token {
-            headers.insert("x-amz-security-token", value(token)?);
+            headers.insert("x-amz-security-token", value(token.into())?);
         }
         let exchange = async {
             let response = inner
