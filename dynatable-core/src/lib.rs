@@ -91,10 +91,10 @@ pub use table::{
     Addable, Backoff, BatchFuture, BatchGet, BulkError, BulkReport, CancellationReason,
     CapacityReading, CapacityShare, Condition, Cursor, CursorError, DEFAULT_CONCURRENCY,
     DEFAULT_SEGMENTS, Delete, DirectRequests, DirectRequestsError, DirectWrites, Error, ErrorKind,
-    Get, IntoValue, ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_TRANSACTION_ACTIONS,
-    MIN_CAPACITY_RATE, MalformedItem, MemberOf, Operation, OwnWrites, Page, Projection, Put, Query,
-    QueryKeys, QueryTarget, RateLimit, Removable, Result, Scan, ScanFilter, ScanItems,
-    SegmentPosition, Snapshot, SortKey, Table, Transaction, Update, Write,
+    Get, IntoValue, ItemMatcher, MAX_BATCH_GET_KEYS, MAX_REREADS, MAX_SEGMENTS,
+    MAX_TRANSACTION_ACTIONS, MIN_CAPACITY_RATE, MalformedItem, MemberOf, Operation, OwnWrites,
+    Page, Projection, Put, Query, QueryKeys, QueryTarget, RateLimit, Removable, Result, Scan,
+    ScanFilter, ScanItems, SegmentPosition, Snapshot, SortKey, Table, Transaction, Update, Write,
 };
 pub use table_definition::{CreateTableError, TableDefinition};
 pub use template::{KeyTemplate, Segment};

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use dynatable_core::aws_sdk_dynamodb::types::AttributeValue;
 use dynatable_core::registry::EntityRegistration;
 use dynatable_core::{
-    Conformance, DEFAULT_SEGMENTS, Item, LEDGER_PARTITION_PREFIX, PARTITION_KEY_ATTRIBUTE,
-    PrimaryKey, SORT_KEY_ATTRIBUTE, Table,
+    Conformance, DEFAULT_SEGMENTS, Item, LEDGER_PARTITION_PREFIX, MAX_SEGMENTS,
+    PARTITION_KEY_ATTRIBUTE, PrimaryKey, SORT_KEY_ATTRIBUTE, Table,
 };
 use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
@@ -307,9 +307,6 @@ async fn estimated_items(table: &Table) -> Option<u64> {
 /// whole segment, so a scan of 8 segments of 100,000 items cost it 8 times the CPU of one of 64
 /// (measured in `BENCHMARKS.md`).
 const SPLIT_PER_READER: u32 = 8;
-
-/// The most segments DynamoDB accepts in one scan.
-const MAX_SEGMENTS: u32 = 1_000_000;
 
 /// Progress is reported every this many items.
 const PROGRESS_EVERY: u64 = 1_000;

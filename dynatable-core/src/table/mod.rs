@@ -60,7 +60,7 @@ pub use query::{Query, SortKey};
 pub use query_target::{MemberOf, QueryKeys, QueryTarget};
 pub use rate_limit::RateLimit;
 pub use scan::ItemMatcher;
-pub use scan::{DEFAULT_SEGMENTS, Scan, ScanFilter, ScanItems};
+pub use scan::{DEFAULT_SEGMENTS, MAX_SEGMENTS, Scan, ScanFilter, ScanItems};
 pub use snapshot::Snapshot;
 pub use transaction::{MAX_TRANSACTION_ACTIONS, Transaction};
 pub use update::{Addable, Removable, Update};

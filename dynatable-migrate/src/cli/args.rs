@@ -253,7 +253,7 @@ pub(crate) struct JoinArguments {
     pub(crate) join: bool,
     /// How many segments each shared backfill's scan has (default 64): at least 4 per process
     /// for an even share; more lose less to a killed process.
-    #[arg(long, value_name = "N", requires = "join", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, value_name = "N", requires = "join", value_parser = clap::value_parser!(u32).range(1..=i64::from(dynatable_core::MAX_SEGMENTS)))]
     pub(crate) segments: Option<u32>,
     /// How long a dead process's lock or lease stands still before another process takes it
     /// over (default 30s, at least 1s).

@@ -30,6 +30,9 @@ use segments::RawScan;
 /// The number of segments of [`Scan::parallel`] and [`ScanItems::parallel`].
 pub const DEFAULT_SEGMENTS: u32 = 8;
 
+/// The most segments DynamoDB accepts in one scan (`TotalSegments`).
+pub const MAX_SEGMENTS: u32 = 1_000_000;
+
 /// A scan, built by [`Table::scan`] (entities of one type) or [`Table::scan_items`] (every item,
 /// whatever its entity: [`ScanItems`]). Segments are read concurrently and merged into one
 /// stream; each segment follows `LastEvaluatedKey` to its end. Migration ledger items never
